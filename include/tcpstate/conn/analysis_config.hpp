@@ -1,0 +1,34 @@
+#pragma once
+// The tunables of the analysis. Defaults follow Linux, because the states are meant to
+// compare with what `ss -tan` on a Linux host shows; the man page justifies each.
+#include "tcpstate/util/time.hpp"
+
+#include <cstdint>
+
+namespace tcpstate::conn {
+
+struct AnalysisConfig {
+  // RFC 9293 section 3.4.2: TIME_WAIT lasts 2*MSL. Linux's TCP_TIMEWAIT_LEN is 60 s.
+  TimeNs msl = 30 * k_ns_per_second;
+  // An endpoint that acknowledged its peer's FIN and has not sent its own FIN this long
+  // is leaking a socket in CLOSE_WAIT.
+  TimeNs close_wait_timeout = 60 * k_ns_per_second;
+  // A client in SYN_SENT gives up this long after its first SYN (Linux: tcp_syn_retries=6
+  // retransmissions at 1, 2, 4 ... 64 s, then gives up at 127 s).
+  TimeNs handshake_timeout = 127 * k_ns_per_second;
+  // A server in SYN_RECEIVED gives up this long after its first SYN-ACK (Linux:
+  // tcp_synack_retries=5, gives up at 63 s).
+  TimeNs synack_timeout = 63 * k_ns_per_second;
+  // An endpoint in FIN_WAIT_2 is taken to be orphaned (its application called close(),
+  // the common case) and dies this long after entering FIN_WAIT_2 (Linux tcp_fin_timeout).
+  TimeNs fin_wait_2_timeout = 60 * k_ns_per_second;
+  // More incomplete handshakes than this towards one server within syn_flood_window is a
+  // SYN flood (a busy server completes handshakes within a round trip).
+  std::uint32_t syn_flood_threshold = 100;
+  TimeNs syn_flood_window = 10 * k_ns_per_second;
+  // Connections with no packet for this long are written out and forgotten, with their
+  // states as last seen (bounds memory on captures that never show the close).
+  TimeNs idle_timeout = 0; // 0: keep until the end of the capture
+};
+
+} // namespace tcpstate::conn

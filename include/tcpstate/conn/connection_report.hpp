@@ -1,0 +1,57 @@
+#pragma once
+// What a finished connection looks like to the sinks: one row of output. Built when the
+// connection is written out, from the reconstructor's compact record.
+#include "tcpstate/anomaly/anomaly.hpp"
+#include "tcpstate/conn/tcp_state.hpp"
+#include "tcpstate/util/ip_address.hpp"
+#include "tcpstate/util/time.hpp"
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace tcpstate::conn {
+
+enum class CloseKind : std::uint8_t { fin, rst, refused, unanswered, open, evicted };
+enum class ClosedBy : std::uint8_t { client, server, both, none };
+
+std::string_view close_kind_name(CloseKind kind);
+std::string_view closed_by_name(ClosedBy who);
+
+// The packet that proved an anomaly (or a note), with a human reason.
+struct Evidence {
+  anomaly::Anomaly anomaly = anomaly::Anomaly::count; // count: this is a note's evidence
+  anomaly::Note note = anomaly::Note::count;
+  std::uint64_t packet_number = 0; // 1-based, over the merged capture
+  TimeNs time = 0;
+  std::string detail; // e.g. "server retransmitted FIN 3 times, no ACK"
+};
+
+struct EndpointReport {
+  IpAddress address;
+  std::uint16_t port = 0;
+  TcpState state = TcpState::closed; // at the end of the capture
+  std::uint64_t packets = 0;
+  std::uint64_t payload_bytes = 0;
+  std::uint64_t ip_bytes = 0;
+  std::uint64_t retransmits = 0;
+};
+
+struct ConnectionReport {
+  std::uint64_t conn_id = 0;
+  TimeNs first_seen = 0;
+  TimeNs last_seen = 0;
+  std::array<EndpointReport, 2> endpoints; // indexed by Side
+  CloseKind close = CloseKind::open;
+  ClosedBy closed_by = ClosedBy::none;
+  anomaly::AnomalySet anomalies;
+  anomaly::NoteSet notes;
+  std::span<const Evidence> evidence;
+
+  const EndpointReport& client() const { return endpoints[0]; }
+  const EndpointReport& server() const { return endpoints[1]; }
+  const EndpointReport& side(Side s) const { return endpoints[static_cast<std::size_t>(s)]; }
+};
+
+} // namespace tcpstate::conn

@@ -1,0 +1,44 @@
+#pragma once
+// Turns a time-ordered stream of TCP segments into connections: one record per
+// four-tuple incarnation, each with two endpoint state machines. Finished connections are
+// handed to the ReportReceiver and forgotten, so memory follows the connections open at
+// once, not the total.
+#include "tcpstate/conn/analysis_config.hpp"
+#include "tcpstate/conn/connection_report.hpp"
+#include "tcpstate/conn/event.hpp"
+#include "tcpstate/decode/tcp_segment.hpp"
+
+#include <cstdint>
+#include <memory>
+
+namespace tcpstate::conn {
+
+class ReportReceiver {
+public:
+  virtual ~ReportReceiver() = default;
+  virtual void on_report(const ConnectionReport& report) = 0;
+};
+
+class Reconstructor {
+public:
+  // `events` may be null: then no event is built at all.
+  Reconstructor(const AnalysisConfig& config, ReportReceiver& reports, EventObserver* events);
+  ~Reconstructor();
+  Reconstructor(const Reconstructor&) = delete;
+  Reconstructor& operator=(const Reconstructor&) = delete;
+
+  // Segments must come in capture order; `packet_number` is 1-based over the capture.
+  void on_segment(const decode::TcpSegment& segment, TimeNs time, std::uint64_t packet_number);
+
+  // The capture ended at `capture_end` (the last packet's time): every connection still
+  // held is reported with its states as of that moment.
+  void finish(TimeNs capture_end);
+
+  std::size_t open_connections() const;
+
+private:
+  class Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace tcpstate::conn

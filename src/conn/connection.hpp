@@ -1,0 +1,55 @@
+#pragma once
+// One incarnation of a four-tuple: two endpoints plus what the verdicts need. Records
+// live in the connection table from the first packet until they are written out.
+#include "connection_key.hpp"
+#include "endpoint.hpp"
+#include "tcpstate/anomaly/anomaly.hpp"
+#include "tcpstate/conn/connection_report.hpp"
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace tcpstate::conn {
+
+struct Connection {
+  ConnectionKey key;
+  Direction client_direction = Direction::from_low; // which key side is the client
+  std::uint64_t conn_id = 0;
+  TimeNs first_seen = 0;
+  TimeNs last_seen = 0;
+  std::array<Endpoint, 2> endpoints; // indexed by Side
+
+  anomaly::AnomalySet anomalies;
+  anomaly::NoteSet notes;
+  bool has_rst = false;
+  bool simultaneous_close = false;
+  Side first_fin_side = Side::client; // the active closer, when any FIN was sent
+  Side rst_sender = Side::client;     // the first RST's sender, when has_rst
+  bool rst_from_both = false;
+  bool refused = false;     // the client's SYN was answered by an acceptable RST
+  bool midstream = false;
+  bool handshake_counted = false; // registered with the SYN flood detector
+  std::uint64_t last_packet = 0;
+  // The latest packet that proved an earlier segment never arrived (retransmitted SYN-ACK
+  // or FIN after its ACK, or traffic after a RST): evidence for half_open at the end.
+  std::uint64_t loss_proof_packet = 0;
+  TimeNs loss_proof_time = 0;
+  std::vector<Evidence> evidence;
+
+  // Scheduling: the time at which a pending timer check is queued (0: none).
+  TimeNs scheduled_check = 0;
+
+  Endpoint& endpoint(Side side) { return endpoints[static_cast<std::size_t>(side)]; }
+  const Endpoint& endpoint(Side side) const { return endpoints[static_cast<std::size_t>(side)]; }
+  Endpoint& client() { return endpoints[0]; }
+  Endpoint& server() { return endpoints[1]; }
+  const Endpoint& client() const { return endpoints[0]; }
+  const Endpoint& server() const { return endpoints[1]; }
+
+  Side side_of(Direction direction) const {
+    return direction == client_direction ? Side::client : Side::server;
+  }
+};
+
+} // namespace tcpstate::conn

@@ -1,0 +1,302 @@
+#include "tcpstate/conn/reconstructor.hpp"
+
+#include "connection_table.hpp"
+#include "recorder.hpp"
+#include "segment_tracker.hpp"
+#include "timers.hpp"
+#include "verdicts.hpp"
+
+#include <algorithm>
+#include <queue>
+#include <vector>
+
+namespace tcpstate::conn {
+namespace {
+
+namespace flag = decode::tcp_flag;
+using anomaly::Anomaly;
+using anomaly::Note;
+
+Direction flipped(Direction direction) {
+  return direction == Direction::from_low ? Direction::from_high : Direction::from_low;
+}
+
+// Linux's default ephemeral range is 32768-60999, IANA's 49152-65535; 32768 and up covers
+// both.
+bool looks_ephemeral(std::uint16_t port) { return port >= 32768; }
+
+// With no SYN seen, the client is guessed: a well-known port is a service, an ephemeral
+// port is a client, and otherwise the lower port is taken for the service.
+Direction guess_client_direction(const ConnectionKey& key) {
+  const std::uint16_t low = key.low_port;
+  const std::uint16_t high = key.high_port;
+  if ((low < 1024) != (high < 1024)) {
+    return low < 1024 ? Direction::from_high : Direction::from_low;
+  }
+  if (looks_ephemeral(low) != looks_ephemeral(high)) {
+    return looks_ephemeral(low) ? Direction::from_low : Direction::from_high;
+  }
+  return low <= high ? Direction::from_high : Direction::from_low;
+}
+
+bool all_closed(const Connection& connection) {
+  return connection.client().state == TcpState::closed &&
+         connection.server().state == TcpState::closed;
+}
+
+bool holds_connection_open(TcpState state) {
+  return is_synchronized(state) && state != TcpState::time_wait;
+}
+
+struct TimerEntry {
+  TimeNs due;
+  ConnectionTable::Slot slot;
+  std::uint64_t conn_id;
+  friend bool operator>(const TimerEntry& a, const TimerEntry& b) { return a.due > b.due; }
+};
+
+} // namespace
+
+class Reconstructor::Impl {
+public:
+  Impl(const AnalysisConfig& config, ReportReceiver& reports, EventObserver* events)
+      : m_config(config), m_reports(reports), m_recorder(events),
+        m_floods(config.syn_flood_threshold, config.syn_flood_window) {}
+
+  void on_segment(const decode::TcpSegment& segment, TimeNs time, std::uint64_t packet_number) {
+    run_due_checks(time);
+    const KeyedSegment keyed = key_of(segment);
+    const std::uint64_t hash = hash_key(keyed.key);
+    const Cause cause{time, packet_number};
+    ConnectionTable::Slot slot = m_table.find(keyed.key, hash);
+    Reuse reuse;
+    const bool bare_syn = segment.has(flag::syn) && !segment.has(flag::ack);
+    if (slot != ConnectionTable::k_no_slot && bare_syn) {
+      Connection& existing = m_table.at(slot);
+      run_timers(existing, time, m_config, m_recorder);
+      if (starts_new_incarnation(existing, keyed.direction, segment)) {
+        reuse = supersede(slot, keyed.direction, cause);
+        slot = ConnectionTable::k_no_slot;
+      }
+    }
+    if (slot == ConnectionTable::k_no_slot) {
+      slot = m_table.insert(create(keyed, segment, cause, reuse), hash);
+    }
+    Connection& connection = m_table.at(slot);
+    track_segment(connection, connection.side_of(keyed.direction), segment, cause, m_recorder);
+    after_segment(connection, slot);
+  }
+
+  void finish(TimeNs capture_end) {
+    run_due_checks(capture_end);
+    std::vector<ConnectionTable::Slot> slots;
+    slots.reserve(m_table.size());
+    m_table.for_each_slot([&](ConnectionTable::Slot slot) { slots.push_back(slot); });
+    // Written out in the order the connections began, so a run is reproducible.
+    std::sort(slots.begin(), slots.end(), [&](auto a, auto b) {
+      return m_table.at(a).conn_id < m_table.at(b).conn_id;
+    });
+    for (const ConnectionTable::Slot slot : slots) {
+      Connection& connection = m_table.at(slot);
+      run_timers(connection, capture_end, m_config, m_recorder);
+      write_out(slot, capture_end);
+    }
+    m_timers = {};
+  }
+
+  std::size_t open_connections() const { return m_table.size(); }
+
+private:
+  struct Reuse {
+    bool reused = false;
+    bool cut_own_time_wait = false;
+    std::uint64_t previous_conn_id = 0;
+  };
+
+  // A SYN without ACK on a known four-tuple is a retransmission, the other half of a
+  // simultaneous open, or a new incarnation.
+  static bool starts_new_incarnation(const Connection& connection, Direction direction,
+                                     const decode::TcpSegment& segment) {
+    const Side sender = connection.side_of(direction);
+    const Endpoint& endpoint = connection.endpoint(sender);
+    if (endpoint.sent_syn && segment.seq == endpoint.isn &&
+        endpoint.state != TcpState::closed) {
+      return false;
+    }
+    const bool crossing_syn = sender == Side::server && !endpoint.sent_anything &&
+                              connection.client().state == TcpState::syn_sent;
+    return !crossing_syn;
+  }
+
+  // The four-tuple is reopened: the old incarnation ends with both endpoints CLOSED and is
+  // written out now.
+  Reuse supersede(ConnectionTable::Slot slot, Direction new_client_direction, Cause cause) {
+    Connection& old = m_table.at(slot);
+    const Side syn_sender = old.side_of(new_client_direction);
+    Reuse reuse;
+    reuse.reused = true;
+    reuse.previous_conn_id = old.conn_id;
+    // Linux lets a SYN reopen a four-tuple in TIME_WAIT (RFC 6191); when the SYN comes
+    // from the side holding TIME_WAIT, that side cut its own TIME_WAIT short.
+    reuse.cut_own_time_wait = old.endpoint(syn_sender).state == TcpState::time_wait;
+    const bool still_open = holds_connection_open(old.client().state) ||
+                            holds_connection_open(old.server().state);
+    if (still_open) {
+      m_recorder.raise(old, Anomaly::half_open, syn_sender, cause,
+                       std::string(side_name(syn_sender)) +
+                           " sent a new SYN on a four-tuple whose connection was still open");
+    }
+    for (const Side side : {Side::client, Side::server}) {
+      old.endpoint(side).closed_by_received_rst = false;
+      m_recorder.set_state(old, side, TcpState::closed, "superseded by a new SYN", cause);
+    }
+    write_out(slot, cause.time);
+    return reuse;
+  }
+
+  Connection create(const KeyedSegment& keyed, const decode::TcpSegment& segment, Cause cause,
+                    const Reuse& reuse) {
+    Connection connection;
+    connection.key = keyed.key;
+    connection.conn_id = ++m_last_conn_id;
+    connection.first_seen = cause.time;
+    const bool syn = segment.has(flag::syn);
+    const bool ack = segment.has(flag::ack);
+    if (syn && !ack) {
+      connection.client_direction = keyed.direction;
+    } else if (syn) {
+      // The capture began between the SYN and the SYN-ACK: the SYN's sender is the client,
+      // and the SYN-ACK tells what its SYN was.
+      connection.client_direction = flipped(keyed.direction);
+      Endpoint& client = connection.client();
+      client.state = TcpState::syn_sent;
+      client.sent_syn = true;
+      client.sent_anything = true;
+      client.isn = segment.ack - 1;
+      client.next_seq = segment.ack;
+      client.first_syn_time = cause.time;
+      client.last_control_time = cause.time;
+      client.syn_transmissions = 1;
+      m_recorder.note(connection, Note::midstream, Side::client, cause,
+                      "capture began after the client's SYN");
+    } else {
+      // RFC 9293 gives no way to learn the states before the first packet; a connection
+      // already carrying traffic is synchronized on both sides.
+      connection.client_direction = guess_client_direction(keyed.key);
+      connection.midstream = true;
+      for (Endpoint& endpoint : connection.endpoints) {
+        endpoint.state = TcpState::established;
+        endpoint.reached_established = true;
+      }
+      m_recorder.note(connection, Note::midstream, Side::client, cause,
+                      "capture began after the handshake; client guessed from the ports");
+    }
+    if (reuse.reused) {
+      m_recorder.note(connection, Note::tuple_reuse, Side::client, cause,
+                      "reopens the four-tuple of connection " +
+                          std::to_string(reuse.previous_conn_id));
+      if (reuse.cut_own_time_wait) {
+        m_recorder.raise(connection, Anomaly::missing_time_wait, Side::client, cause,
+                         "client reused the four-tuple while it was still in TIME_WAIT");
+      }
+    }
+    if (syn && !ack) {
+      m_floods.handshake_started(server_of(connection), cause.time);
+      connection.handshake_counted = true;
+    }
+    return connection;
+  }
+
+  void after_segment(Connection& connection, ConnectionTable::Slot slot) {
+    if (connection.handshake_counted && connection.client().reached_established &&
+        connection.server().reached_established) {
+      connection.handshake_counted = false;
+      m_floods.handshake_completed(server_of(connection), connection.client().first_syn_time);
+    }
+    schedule(connection, slot);
+  }
+
+  // When this connection next needs a look without a packet: a timer, the end of its
+  // linger once closed, or the idle limit.
+  TimeNs next_check(const Connection& connection) const {
+    TimeNs due = next_timer_due(connection, m_config);
+    const auto consider = [&due](TimeNs candidate) {
+      if (due == 0 || candidate < due) {
+        due = candidate;
+      }
+    };
+    if (all_closed(connection)) {
+      // Kept for 2*MSL after its last packet: stray retransmissions or a RST that never
+      // arrived can still show up, as they could on the hosts.
+      consider(connection.last_seen + 2 * m_config.msl);
+    }
+    if (m_config.idle_timeout > 0) {
+      consider(connection.last_seen + m_config.idle_timeout);
+    }
+    return due;
+  }
+
+  void schedule(Connection& connection, ConnectionTable::Slot slot) {
+    const TimeNs due = next_check(connection);
+    if (due != 0 && (connection.scheduled_check == 0 || due < connection.scheduled_check)) {
+      connection.scheduled_check = due;
+      m_timers.push({due, slot, connection.conn_id});
+    }
+  }
+
+  void run_due_checks(TimeNs now) {
+    while (!m_timers.empty() && m_timers.top().due <= now) {
+      const TimerEntry entry = m_timers.top();
+      m_timers.pop();
+      Connection& connection = m_table.at(entry.slot);
+      if (connection.conn_id != entry.conn_id) {
+        continue; // written out already; the slot may hold another connection
+      }
+      if (connection.scheduled_check == entry.due) {
+        connection.scheduled_check = 0;
+      }
+      run_timers(connection, now, m_config, m_recorder);
+      const bool lingered = all_closed(connection) &&
+                            now >= connection.last_seen + 2 * m_config.msl;
+      const bool idle = m_config.idle_timeout > 0 &&
+                        now >= connection.last_seen + m_config.idle_timeout;
+      if (lingered || idle) {
+        write_out(entry.slot, now);
+      } else {
+        schedule(connection, entry.slot);
+      }
+    }
+  }
+
+  void write_out(ConnectionTable::Slot slot, TimeNs now) {
+    Connection& connection = m_table.at(slot);
+    judge_at_end(connection, now, m_config, m_floods, m_recorder);
+    m_reports.on_report(make_report(connection));
+    m_table.erase(slot);
+  }
+
+  AnalysisConfig m_config;
+  ReportReceiver& m_reports;
+  Recorder m_recorder;
+  anomaly::SynFloodDetector m_floods;
+  ConnectionTable m_table;
+  std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> m_timers;
+  std::uint64_t m_last_conn_id = 0;
+};
+
+Reconstructor::Reconstructor(const AnalysisConfig& config, ReportReceiver& reports,
+                             EventObserver* events)
+    : m_impl(std::make_unique<Impl>(config, reports, events)) {}
+
+Reconstructor::~Reconstructor() = default;
+
+void Reconstructor::on_segment(const decode::TcpSegment& segment, TimeNs time,
+                               std::uint64_t packet_number) {
+  m_impl->on_segment(segment, time, packet_number);
+}
+
+void Reconstructor::finish(TimeNs capture_end) { m_impl->finish(capture_end); }
+
+std::size_t Reconstructor::open_connections() const { return m_impl->open_connections(); }
+
+} // namespace tcpstate::conn

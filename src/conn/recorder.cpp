@@ -1,0 +1,100 @@
+#include "recorder.hpp"
+
+#include <utility>
+
+namespace tcpstate::conn {
+
+void Recorder::set_state(Connection& connection, Side side, TcpState to, std::string_view reason,
+                         Cause cause) {
+  Endpoint& endpoint = connection.endpoint(side);
+  const TcpState from = endpoint.state;
+  if (from == to) {
+    return;
+  }
+  endpoint.state = to;
+  switch (to) {
+  case TcpState::established:
+    endpoint.reached_established = true;
+    break;
+  case TcpState::time_wait:
+    endpoint.time_wait_since = cause.time;
+    break;
+  case TcpState::fin_wait_2:
+    endpoint.fin_wait_2_since = cause.time;
+    break;
+  case TcpState::closed:
+    endpoint.closed_time = cause.time;
+    break;
+  default:
+    break;
+  }
+  if (m_observer != nullptr) {
+    Event event;
+    event.kind = EventKind::state_change;
+    event.packet_number = cause.packet_number;
+    event.time = cause.time;
+    event.side = side;
+    event.from = from;
+    event.to = to;
+    event.reason = reason;
+    emit(connection, event);
+  }
+}
+
+void Recorder::apply(Connection& connection, Side side, Stimulus stimulus, Cause cause) {
+  const TcpState to = next_state(connection.endpoint(side).state, stimulus);
+  set_state(connection, side, to, stimulus_name(stimulus), cause);
+}
+
+void Recorder::raise(Connection& connection, anomaly::Anomaly anomaly, Side side, Cause cause,
+                     std::string detail) {
+  if (connection.anomalies.has(anomaly)) {
+    return; // the first proof is the evidence; later ones add nothing a reader needs
+  }
+  connection.anomalies.set(anomaly);
+  if (m_observer != nullptr) {
+    Event event;
+    event.kind = EventKind::anomaly;
+    event.packet_number = cause.packet_number;
+    event.time = cause.time;
+    event.side = side;
+    event.anomaly = anomaly;
+    event.reason = detail;
+    emit(connection, event);
+  }
+  connection.evidence.push_back(
+      {anomaly, anomaly::Note::count, cause.packet_number, cause.time, std::move(detail)});
+}
+
+void Recorder::note(Connection& connection, anomaly::Note note, Side side, Cause cause,
+                    std::string detail) {
+  if (connection.notes.has(note)) {
+    return;
+  }
+  connection.notes.set(note);
+  if (m_observer != nullptr) {
+    Event event;
+    event.kind = EventKind::note;
+    event.packet_number = cause.packet_number;
+    event.time = cause.time;
+    event.side = side;
+    event.note = note;
+    event.reason = detail;
+    emit(connection, event);
+  }
+  connection.evidence.push_back(
+      {anomaly::Anomaly::count, note, cause.packet_number, cause.time, std::move(detail)});
+}
+
+void Recorder::emit(const Connection& connection, Event& event) {
+  const bool client_is_low = connection.client_direction == Direction::from_low;
+  const ConnectionKey& key = connection.key;
+  event.conn_id = connection.conn_id;
+  event.client_address = client_is_low ? key.low_address : key.high_address;
+  event.client_port = client_is_low ? key.low_port : key.high_port;
+  event.server_address = client_is_low ? key.high_address : key.low_address;
+  event.server_port = client_is_low ? key.high_port : key.low_port;
+  m_observer->on_event(event);
+}
+
+} // namespace tcpstate::conn

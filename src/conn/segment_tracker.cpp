@@ -1,0 +1,508 @@
+#include "segment_tracker.hpp"
+
+#include "tcpstate/util/sequence.hpp"
+
+#include <string>
+
+namespace tcpstate::conn {
+namespace {
+
+using decode::TcpSegment;
+namespace flag = decode::tcp_flag;
+using anomaly::Anomaly;
+using anomaly::Note;
+
+// How a segment relates to what its sender sent before.
+struct Novelty {
+  bool retransmission = false; // repeats sequence space already sent (data, SYN or FIN)
+  bool keepalive = false;      // RFC 9293 3.8.4: one below SND.NXT, at most one byte
+  bool window_probe = false;   // the same shape while the peer's window is zero (3.8.6.1)
+};
+
+Novelty classify(const Endpoint& sender, const Endpoint& receiver, const TcpSegment& segment) {
+  Novelty novelty;
+  if (!sender.sent_anything || segment.has(flag::rst)) {
+    return novelty;
+  }
+  const bool syn = segment.has(flag::syn);
+  const bool fin = segment.has(flag::fin);
+  if (syn) {
+    novelty.retransmission = sender.sent_syn && segment.seq == sender.isn;
+    return novelty;
+  }
+  if (fin && sender.sent_fin && segment.seq + segment.payload_length == sender.fin_seq) {
+    novelty.retransmission = true;
+    return novelty;
+  }
+  const bool probe_shape = !fin && segment.payload_length <= 1 &&
+                           segment.seq + 1 == sender.next_seq;
+  if (probe_shape) {
+    (receiver.last_window == 0 ? novelty.window_probe : novelty.keepalive) = true;
+    return novelty;
+  }
+  novelty.retransmission = segment.payload_length > 0 && seq_before(segment.seq, sender.next_seq);
+  return novelty;
+}
+
+class SegmentTracker {
+public:
+  SegmentTracker(Connection& connection, Side sender, const TcpSegment& segment, Cause cause,
+                 Recorder& recorder)
+      : m_connection(connection), m_sender_side(sender), m_receiver_side(other(sender)),
+        m_sender(connection.endpoint(sender)), m_receiver(connection.endpoint(other(sender))),
+        m_segment(segment), m_cause(cause), m_recorder(recorder) {}
+
+  void run() {
+    const Novelty novelty = classify(m_sender, m_receiver, m_segment);
+    count(novelty);
+    correct_earlier_assumptions(novelty);
+    apply_to_sender();
+    if (m_segment.has(flag::rst)) {
+      deliver_rst();
+    } else {
+      deliver_to_receiver();
+    }
+    remember_sent();
+  }
+
+private:
+  void count(const Novelty& novelty) {
+    m_sender.packets++;
+    m_sender.payload_bytes += m_segment.payload_length;
+    m_sender.ip_bytes += m_segment.ip_length;
+    // The sender spoke, so whatever the receiver was retransmitting is no longer
+    // unanswered.
+    m_receiver.unanswered_retransmits = 0;
+    if (novelty.retransmission) {
+      m_sender.retransmits++;
+      if (m_sender.unanswered_retransmits++ == 0) {
+        m_sender.first_unanswered_packet = m_cause.packet_number;
+        m_sender.first_unanswered_time = m_cause.time;
+      }
+    }
+    if (novelty.keepalive) {
+      m_recorder.note(m_connection, Note::keepalive, m_sender_side, m_cause,
+                      std::string(side_name(m_sender_side)) + " sent a keep-alive probe");
+    }
+    const bool advertises_window = !m_segment.has(flag::rst) && !m_segment.has(flag::syn);
+    if (advertises_window && m_segment.window == 0 && is_synchronized(m_sender.state)) {
+      m_recorder.note(m_connection, Note::zero_window, m_sender_side, m_cause,
+                      std::string(side_name(m_sender_side)) + " advertised a zero window");
+    }
+  }
+
+  void mark_loss_proof() {
+    m_connection.loss_proof_packet = m_cause.packet_number;
+    m_connection.loss_proof_time = m_cause.time;
+  }
+
+  // A segment the sender could not have sent had it received an earlier one proves that
+  // the earlier one never arrived; undo what its arrival was assumed to do.
+  void correct_earlier_assumptions(const Novelty& novelty) {
+    const bool rst = m_segment.has(flag::rst);
+    // Traffic after a RST it was sent: the RST never arrived (RFC 9293 3.10.7.4 would
+    // have deleted the TCB).
+    if (!rst && m_sender.closed_by_received_rst) {
+      m_sender.closed_by_received_rst = false;
+      m_recorder.set_state(m_connection, m_sender_side, m_sender.state_before_rst,
+                           "kept sending after a RST: the RST never arrived", m_cause);
+      mark_loss_proof();
+    }
+    // A retransmitted SYN-ACK: the handshake's final ACK never arrived (3.5, figure 6).
+    if (m_segment.has(flag::syn) && m_segment.has(flag::ack) && novelty.retransmission &&
+        m_sender.syn_acked) {
+      m_sender.syn_acked = false;
+      if (m_sender.state == TcpState::established) {
+        m_recorder.set_state(m_connection, m_sender_side, TcpState::syn_received,
+                             "retransmitted SYN-ACK: the handshake ACK never arrived", m_cause);
+      }
+      hold_acks(HeldAck::ack_of_syn);
+      mark_loss_proof();
+    } else if (m_segment.has(flag::syn) && m_segment.has(flag::ack) && novelty.retransmission) {
+      hold_acks_again(HeldAck::ack_of_syn);
+    }
+    // A retransmitted SYN-ACK to a client that has said nothing since its SYN: a client
+    // that got the SYN-ACK answers it at once (3.10.7.3), so it never arrived.
+    const bool silent_client = m_receiver.state == TcpState::established &&
+                               m_receiver.sent_syn && !m_receiver.sent_ack &&
+                               m_receiver.next_seq == m_receiver.isn + 1;
+    if (m_segment.has(flag::syn) && m_segment.has(flag::ack) && novelty.retransmission &&
+        silent_client) {
+      m_receiver.syn_acked = false;
+      m_receiver.deaf_to_syn_ack = true;
+      m_recorder.set_state(m_connection, m_receiver_side, TcpState::syn_sent,
+                           "SYN-ACK retransmitted and never answered: it did not arrive",
+                           m_cause);
+      mark_loss_proof();
+    }
+    // A retransmitted FIN: the ACK of the FIN never arrived (3.6).
+    if (m_segment.has(flag::fin) && novelty.retransmission && m_sender.fin_acked) {
+      m_sender.fin_acked = false;
+      undo_ack_of_fin();
+      hold_acks(HeldAck::ack_of_fin);
+      mark_loss_proof();
+    } else if (m_segment.has(flag::fin) && novelty.retransmission) {
+      hold_acks_again(HeldAck::ack_of_fin);
+    }
+    // An ACK below the peer's FIN: the sender had not received that FIN when it sent this
+    // (it crossed, or was lost).
+    const bool behind_peer_fin = m_segment.has(flag::ack) && m_receiver.sent_fin &&
+                                 seq_before(m_segment.ack, m_receiver.fin_seq + 1);
+    if (behind_peer_fin && m_sender.received_peer_fin && !m_sender.acked_peer_fin) {
+      m_sender.received_peer_fin = false;
+      undo_receipt_of_fin();
+    }
+  }
+
+  void undo_ack_of_fin() {
+    TcpState before = m_sender.state;
+    switch (m_sender.state) {
+    case TcpState::fin_wait_2:
+      before = TcpState::fin_wait_1;
+      break;
+    case TcpState::time_wait:
+      before = m_sender.received_peer_fin ? TcpState::closing : TcpState::fin_wait_1;
+      break;
+    case TcpState::closed: // only LAST_ACK reaches CLOSED through the ACK of its FIN
+      if (m_sender.received_peer_fin && !m_sender.sent_rst && !m_sender.closed_by_received_rst) {
+        before = TcpState::last_ack;
+      }
+      break;
+    default:
+      break;
+    }
+    m_recorder.set_state(m_connection, m_sender_side, before,
+                         "retransmitted FIN: its ACK never arrived", m_cause);
+  }
+
+  void undo_receipt_of_fin() {
+    TcpState before = m_sender.state;
+    switch (m_sender.state) {
+    case TcpState::close_wait:
+      before = TcpState::established;
+      break;
+    case TcpState::closing:
+      before = TcpState::fin_wait_1;
+      break;
+    case TcpState::time_wait:
+      before = m_sender.fin_acked ? TcpState::fin_wait_2 : TcpState::fin_wait_1;
+      break;
+    case TcpState::last_ack:
+      before = TcpState::fin_wait_1;
+      break;
+    default:
+      break;
+    }
+    m_recorder.set_state(m_connection, m_sender_side, before,
+                         "ACK below the peer's FIN: that FIN had not arrived", m_cause);
+  }
+
+  // After one proved loss, later ACKs of the same kind are not taken as arrived until the
+  // endpoint shows it got one, or goes quiet past its next retransmission: a path that
+  // lost one such ACK usually keeps losing them (a firewall, a dead return path).
+  void hold_acks(HeldAck kind) {
+    m_sender.held_ack = kind;
+    m_sender.held_ack_arrived = false;
+  }
+  void hold_acks_again(HeldAck kind) {
+    if (m_sender.held_ack == kind) {
+      m_sender.held_ack_arrived = false;
+    }
+  }
+
+  void note_control_transmission() {
+    if (m_sender.last_control_time != 0) {
+      m_sender.control_backoff = m_cause.time - m_sender.last_control_time;
+    }
+    m_sender.last_control_time = m_cause.time;
+  }
+
+  void apply_to_sender() {
+    const bool syn = m_segment.has(flag::syn);
+    const bool ack = m_segment.has(flag::ack);
+    if (syn) {
+      if (!m_sender.sent_syn) {
+        m_sender.sent_syn = true;
+        m_sender.isn = m_segment.seq;
+        m_sender.first_syn_time = m_cause.time;
+      }
+      if (m_sender.syn_transmissions < 255) {
+        m_sender.syn_transmissions++;
+      }
+      note_control_transmission();
+      send_syn(ack);
+    }
+    // An endpoint in SYN_RECEIVED whose ACKs are held shows it is established by sending
+    // anything but its SYN-ACK.
+    if (!syn && m_sender.held_ack == HeldAck::ack_of_syn &&
+        m_sender.state == TcpState::syn_received && ack) {
+      release_held_ack(m_sender_side, "sent a non-SYN segment: the handshake ACK had arrived");
+    }
+    if (ack && !syn && !m_segment.has(flag::rst)) {
+      acknowledge_peer_syn();
+      acknowledge_peer_fin();
+    }
+    if (m_segment.has(flag::fin)) {
+      send_fin();
+    }
+    if (m_segment.has(flag::rst)) {
+      send_rst();
+    }
+  }
+
+  void send_syn(bool with_ack) {
+    if (!with_ack) {
+      m_recorder.apply(m_connection, m_sender_side, Stimulus::send_syn, m_cause);
+      // Crossing SYNs: each side's SYN reaches the other in SYN_SENT (3.5, figure 8).
+      if (m_receiver.state == TcpState::syn_sent && m_receiver.sent_syn) {
+        m_recorder.note(m_connection, Note::simultaneous_open, m_sender_side, m_cause,
+                        "both endpoints sent SYN without ACK");
+        m_recorder.apply(m_connection, m_sender_side, Stimulus::receive_syn, m_cause);
+      }
+      return;
+    }
+    m_recorder.apply(m_connection, m_sender_side, Stimulus::send_syn_ack, m_cause);
+  }
+
+  // A client in SYN_SENT acknowledging the peer's SYN got the SYN-ACK after all.
+  void acknowledge_peer_syn() {
+    if (m_sender.state != TcpState::syn_sent || !m_receiver.sent_syn ||
+        m_segment.ack != m_receiver.isn + 1) {
+      return;
+    }
+    m_sender.deaf_to_syn_ack = false;
+    m_sender.syn_acked = true;
+    m_recorder.apply(m_connection, m_sender_side, Stimulus::receive_syn_ack, m_cause);
+  }
+
+  // The sender's ACK field covers the peer's FIN: it has that FIN for certain.
+  void acknowledge_peer_fin() {
+    if (!m_receiver.sent_fin || !seq_after_or_equal(m_segment.ack, m_receiver.fin_seq + 1)) {
+      return;
+    }
+    if (!m_sender.acked_peer_fin) {
+      m_sender.acked_peer_fin = true;
+      m_sender.acked_peer_fin_time = m_cause.time;
+      m_sender.acked_peer_fin_packet = m_cause.packet_number;
+    }
+    if (!m_sender.received_peer_fin) {
+      m_sender.received_peer_fin = true;
+      m_recorder.apply(m_connection, m_sender_side, Stimulus::receive_fin, m_cause);
+    }
+  }
+
+  void send_fin() {
+    const std::uint32_t fin_seq = m_segment.seq + m_segment.payload_length;
+    if (!m_sender.sent_fin) {
+      m_sender.sent_fin = true;
+      m_sender.fin_seq = fin_seq;
+      m_sender.first_fin_time = m_cause.time;
+      if (!m_receiver.sent_fin) {
+        m_connection.first_fin_side = m_sender_side;
+      } else if (!m_sender.received_peer_fin) {
+        // 3.6, figure 13: this FIN left before the peer's FIN arrived.
+        m_connection.simultaneous_close = true;
+        m_recorder.note(m_connection, Note::simultaneous_close, m_sender_side, m_cause,
+                        "FINs crossed: both endpoints closed before hearing the other");
+      }
+    }
+    if (m_sender.fin_transmissions < 255) {
+      m_sender.fin_transmissions++;
+    }
+    note_control_transmission();
+    m_recorder.apply(m_connection, m_sender_side, Stimulus::send_fin, m_cause);
+  }
+
+  void send_rst() {
+    const TcpState before = m_sender.state;
+    const bool had_connection = before != TcpState::closed || m_sender.closed_by_received_rst;
+    if (!m_connection.has_rst) {
+      m_connection.has_rst = true;
+      m_connection.rst_sender = m_sender_side;
+    } else if (m_connection.rst_sender != m_sender_side) {
+      m_connection.rst_from_both = true;
+    }
+    m_sender.sent_rst = true;
+    m_recorder.apply(m_connection, m_sender_side, Stimulus::send_rst, m_cause);
+    judge_rst(before, had_connection);
+  }
+
+  // What a RST says about how the connection ended.
+  void judge_rst(TcpState sender_before, bool sender_had_connection) {
+    const std::string who(side_name(m_sender_side));
+    const bool peer_synchronized = is_synchronized(m_receiver.state);
+    if (!sender_had_connection && peer_synchronized && m_sender.sent_anything) {
+      // 3.10.7.1: a RST from an endpoint with no such connection, to a peer that still
+      // has one.
+      m_recorder.raise(m_connection, Anomaly::half_open, m_sender_side, m_cause,
+                       who + " answered with RST: it no longer had the connection, its peer "
+                             "was still " +
+                           std::string(state_name(m_receiver.state)));
+      return;
+    }
+    if (!is_synchronized(sender_before) && !is_synchronized(m_receiver.state)) {
+      return; // a refused or aborted handshake, judged elsewhere
+    }
+    // 3.10.7.1: a host with no such connection answers a segment carrying an ACK with a
+    // RST without ACK whose sequence number is that ACK. Stacks aborting a connection they
+    // do have (close with SO_LINGER 0, or with unread data) send RST with ACK instead.
+    const bool no_connection_reply = !m_segment.has(flag::ack) && !m_sender.sent_fin &&
+                                     m_receiver.sent_ack &&
+                                     m_segment.seq == m_receiver.highest_ack;
+    if (no_connection_reply && peer_synchronized) {
+      m_recorder.raise(m_connection, Anomaly::half_open, m_sender_side, m_cause,
+                       who + " answered with a bare RST, as a host with no such connection "
+                             "does: it had lost the connection while its peer was " +
+                           std::string(state_name(m_receiver.state)));
+      return;
+    }
+    const bool active_closer = m_sender.sent_fin && m_connection.first_fin_side == m_sender_side;
+    if (active_closer) {
+      m_recorder.raise(m_connection, Anomaly::missing_time_wait, m_sender_side, m_cause,
+                       who + " (the active closer) sent RST in " +
+                           std::string(state_name(sender_before)) + " instead of TIME_WAIT");
+    } else if (!m_sender.sent_fin) {
+      m_recorder.raise(m_connection, Anomaly::rst_instead_of_fin, m_sender_side, m_cause,
+                       who + " aborted the connection with RST in " +
+                           std::string(state_name(sender_before)));
+    } else if (m_receiver.state == TcpState::time_wait) {
+      m_recorder.raise(m_connection, Anomaly::missing_time_wait, m_sender_side, m_cause,
+                       who + " sent RST that ends its peer's TIME_WAIT");
+    }
+  }
+
+  void deliver_rst() {
+    if (!rst_acceptable()) {
+      return;
+    }
+    const TcpState before = m_receiver.state;
+    if (before == TcpState::closed) {
+      return;
+    }
+    if (before == TcpState::syn_sent && !m_receiver.reached_established) {
+      m_connection.refused = true;
+      m_recorder.raise(m_connection, Anomaly::refused, m_sender_side, m_cause,
+                       std::string(side_name(m_sender_side)) + " answered the SYN with RST");
+    }
+    m_receiver.state_before_rst = before;
+    m_receiver.closed_by_received_rst = true;
+    m_recorder.apply(m_connection, m_receiver_side, Stimulus::receive_rst, m_cause);
+  }
+
+  // RFC 9293 3.10.7.3: in SYN_SENT a RST counts only when it acknowledges our SYN. In the
+  // other states it must fall in the receive window (3.10.7.4, RFC 5961 3.2); the
+  // receiver's highest ACK stands for RCV.NXT.
+  bool rst_acceptable() const {
+    if (m_receiver.state == TcpState::syn_sent) {
+      return m_segment.has(flag::ack) && m_segment.ack == m_receiver.isn + 1;
+    }
+    if (!m_receiver.sent_ack) {
+      return true;
+    }
+    const std::int32_t offset = seq_distance(m_receiver.highest_ack, m_segment.seq);
+    const std::int32_t window = std::int32_t{1} << 30;
+    return offset >= -1 && offset < window;
+  }
+
+  void deliver_to_receiver() {
+    // RFC 9293 3.10.7.4 processes the ACK field before the FIN bit.
+    if (m_segment.has(flag::ack)) {
+      deliver_ack();
+    }
+    if (m_segment.has(flag::fin)) {
+      deliver_fin();
+    }
+  }
+
+  void deliver_ack() {
+    const std::uint32_t ack = m_segment.ack;
+    if (m_receiver.sent_syn && !m_receiver.syn_acked &&
+        seq_after_or_equal(ack, m_receiver.isn + 1) &&
+        (m_receiver.state == TcpState::syn_sent || m_receiver.state == TcpState::syn_received)) {
+      if (m_receiver.state == TcpState::syn_sent &&
+          (!m_segment.has(flag::syn) || m_receiver.deaf_to_syn_ack)) {
+        return; // 3.10.7.3: in SYN_SENT an ACK without SYN is dropped
+      }
+      if (m_receiver.held_ack == HeldAck::ack_of_syn && !m_segment.has(flag::syn)) {
+        m_receiver.held_ack_arrived = true;
+      } else {
+        m_receiver.syn_acked = true;
+        m_recorder.apply(m_connection, m_receiver_side,
+                         m_segment.has(flag::syn) ? Stimulus::receive_syn_ack
+                                                  : Stimulus::receive_ack_of_syn,
+                         m_cause);
+      }
+    }
+    if (m_receiver.sent_fin && !m_receiver.fin_acked &&
+        seq_after_or_equal(ack, m_receiver.fin_seq + 1)) {
+      if (m_receiver.held_ack == HeldAck::ack_of_fin) {
+        m_receiver.held_ack_arrived = true;
+      } else {
+        m_receiver.fin_acked = true;
+        m_recorder.apply(m_connection, m_receiver_side, Stimulus::receive_ack_of_fin, m_cause);
+      }
+    }
+  }
+
+  void deliver_fin() {
+    if (m_receiver.received_peer_fin) {
+      // A repeated FIN in TIME_WAIT is acknowledged and restarts the 2*MSL timer (3.6).
+      if (m_receiver.state == TcpState::time_wait) {
+        m_receiver.time_wait_since = m_cause.time;
+      }
+      return;
+    }
+    m_receiver.received_peer_fin = true;
+    m_recorder.apply(m_connection, m_receiver_side, Stimulus::receive_fin, m_cause);
+  }
+
+  void release_held_ack(Side side, std::string_view reason) {
+    Endpoint& endpoint = m_connection.endpoint(side);
+    const HeldAck kind = endpoint.held_ack;
+    endpoint.held_ack = HeldAck::none;
+    endpoint.held_ack_arrived = false;
+    if (kind == HeldAck::ack_of_syn) {
+      endpoint.syn_acked = true;
+      m_recorder.set_state(m_connection, side,
+                           next_state(endpoint.state, Stimulus::receive_ack_of_syn), reason,
+                           m_cause);
+    }
+  }
+
+  void remember_sent() {
+    const std::uint32_t end = m_segment.seq + m_segment.sequence_length();
+    if (!m_sender.sent_anything || seq_after(end, m_sender.next_seq)) {
+      m_sender.next_seq = end;
+    }
+    m_sender.sent_anything = true;
+    if (m_segment.has(flag::ack) && !m_segment.has(flag::rst)) {
+      if (!m_sender.sent_ack || seq_after(m_segment.ack, m_sender.highest_ack)) {
+        m_sender.highest_ack = m_segment.ack;
+      }
+      m_sender.sent_ack = true;
+    }
+    if (!m_segment.has(flag::rst)) {
+      m_sender.last_window = m_segment.window;
+    }
+  }
+
+  Connection& m_connection;
+  Side m_sender_side;
+  Side m_receiver_side;
+  Endpoint& m_sender;
+  Endpoint& m_receiver;
+  const TcpSegment& m_segment;
+  Cause m_cause;
+  Recorder& m_recorder;
+};
+
+} // namespace
+
+void track_segment(Connection& connection, Side sender, const decode::TcpSegment& segment,
+                   Cause cause, Recorder& recorder) {
+  connection.last_seen = cause.time;
+  connection.last_packet = cause.packet_number;
+  SegmentTracker(connection, sender, segment, cause, recorder).run();
+}
+
+} // namespace tcpstate::conn

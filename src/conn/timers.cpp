@@ -1,0 +1,106 @@
+#include "timers.hpp"
+
+#include <algorithm>
+
+namespace tcpstate::conn {
+namespace {
+
+// An endpoint that keeps retransmitting a SYN-ACK or FIN would have sent the next copy by
+// now: retransmission timers double each time (RFC 6298 5.5); the extra half allows for
+// jitter.
+TimeNs held_ack_due(const Endpoint& endpoint) {
+  const TimeNs backoff =
+      endpoint.control_backoff > 0 ? endpoint.control_backoff : k_ns_per_second;
+  return endpoint.last_control_time + backoff * 5 / 2;
+}
+
+// When the endpoint's own timer fires, or 0.
+TimeNs endpoint_due(const Endpoint& endpoint, const AnalysisConfig& config) {
+  if (endpoint.held_ack != HeldAck::none && endpoint.held_ack_arrived) {
+    return held_ack_due(endpoint);
+  }
+  switch (endpoint.state) {
+  case TcpState::time_wait:
+    return endpoint.time_wait_since + 2 * config.msl; // RFC 9293 3.6
+  case TcpState::syn_sent:
+    return endpoint.first_syn_time + config.handshake_timeout;
+  case TcpState::syn_received:
+    return endpoint.first_syn_time + config.synack_timeout;
+  case TcpState::fin_wait_2:
+    return endpoint.fin_wait_2_since + config.fin_wait_2_timeout;
+  default:
+    return 0;
+  }
+}
+
+void fire(Connection& connection, Side side, TimeNs due, Recorder& recorder) {
+  Endpoint& endpoint = connection.endpoint(side);
+  const Cause cause{due, 0};
+  if (endpoint.held_ack != HeldAck::none && endpoint.held_ack_arrived) {
+    const HeldAck kind = endpoint.held_ack;
+    endpoint.held_ack = HeldAck::none;
+    endpoint.held_ack_arrived = false;
+    if (kind == HeldAck::ack_of_syn) {
+      endpoint.syn_acked = true;
+      recorder.set_state(connection, side, next_state(endpoint.state, Stimulus::receive_ack_of_syn),
+                         "no retransmission followed the last ACK: it arrived", cause);
+    } else {
+      endpoint.fin_acked = true;
+      recorder.set_state(connection, side, next_state(endpoint.state, Stimulus::receive_ack_of_fin),
+                         "no retransmission followed the last ACK: it arrived", cause);
+    }
+    return;
+  }
+  switch (endpoint.state) {
+  case TcpState::time_wait:
+    recorder.apply(connection, side, Stimulus::time_wait_expired, cause);
+    break;
+  case TcpState::syn_sent:
+    recorder.set_state(connection, side, TcpState::closed, "gave up the handshake", cause);
+    break;
+  case TcpState::syn_received:
+    recorder.set_state(connection, side, TcpState::closed, "gave up waiting for the ACK", cause);
+    break;
+  case TcpState::fin_wait_2:
+    recorder.set_state(connection, side, TcpState::closed, "orphaned FIN_WAIT_2 timed out",
+                       cause);
+    break;
+  default:
+    break;
+  }
+}
+
+} // namespace
+
+void run_timers(Connection& connection, TimeNs now, const AnalysisConfig& config,
+                Recorder& recorder) {
+  // Firing one timer can arm another (a held ACK lands an endpoint in TIME_WAIT), so loop
+  // until nothing more is due; each firing leaves a state without a pending timer or with
+  // a later one, so this ends.
+  for (int round = 0; round < 8; ++round) {
+    bool fired = false;
+    for (const Side side : {Side::client, Side::server}) {
+      const TimeNs due = endpoint_due(connection.endpoint(side), config);
+      if (due != 0 && due <= now) {
+        fire(connection, side, due, recorder);
+        fired = true;
+      }
+    }
+    if (!fired) {
+      return;
+    }
+  }
+}
+
+TimeNs next_timer_due(const Connection& connection, const AnalysisConfig& config) {
+  TimeNs earliest = 0;
+  for (const Endpoint& endpoint : connection.endpoints) {
+    const TimeNs due = endpoint_due(endpoint, config);
+    if (due != 0 && (earliest == 0 || due < earliest)) {
+      earliest = due;
+    }
+  }
+  return earliest;
+}
+
+} // namespace tcpstate::conn

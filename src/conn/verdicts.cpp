@@ -1,0 +1,206 @@
+#include "verdicts.hpp"
+
+#include <cstdio>
+#include <string>
+
+namespace tcpstate::conn {
+namespace {
+
+using anomaly::Anomaly;
+
+// Half-open needs a side that still holds the connection open...
+bool holds_connection_open(TcpState state) {
+  switch (state) {
+  case TcpState::established:
+  case TcpState::fin_wait_1:
+  case TcpState::fin_wait_2:
+  case TcpState::close_wait:
+  case TcpState::closing:
+    return true;
+  default:
+    return false;
+  }
+}
+
+// ...facing a side that does not have it: never synchronized, or gone without closing
+// (a FIN means it left properly: what is left is a CLOSE_WAIT, judged on its own).
+bool lacks_connection(const Endpoint& endpoint) {
+  switch (endpoint.state) {
+  case TcpState::syn_sent:
+  case TcpState::syn_received:
+    return true;
+  case TcpState::closed:
+    return !endpoint.sent_fin;
+  default:
+    return false;
+  }
+}
+
+std::string seconds_text(TimeNs duration) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f s", ns_to_seconds(duration));
+  return text;
+}
+
+// The RFC 6298 initial RTO: a SYN without reply for less than this may simply have been
+// captured just before the capture stopped.
+constexpr TimeNs k_initial_rto = k_ns_per_second;
+// Unanswered retransmissions that make a peer "gone": three cover well over a second
+// of backed-off timers even at Linux's 200 ms minimum RTO.
+constexpr std::uint32_t k_unanswered_retransmits = 3;
+
+void judge_handshake(Connection& connection, TimeNs now, const AnalysisConfig& config,
+                     const anomaly::SynFloodDetector& floods, Recorder& recorder) {
+  const Endpoint& client = connection.client();
+  const Endpoint& server = connection.server();
+  const bool unanswered = client.sent_syn && !server.sent_anything && !connection.midstream;
+  if (unanswered && (client.syn_transmissions > 1 || now - client.first_syn_time >= k_initial_rto)) {
+    recorder.raise(connection, Anomaly::syn_unanswered, Side::client,
+                   {client.first_syn_time, connection.last_packet},
+                   std::to_string(client.syn_transmissions) + " SYN(s) over " +
+                       seconds_text(connection.last_seen - client.first_syn_time) +
+                       ", no reply");
+  }
+  const bool completed = client.reached_established && server.reached_established;
+  if (client.sent_syn && !completed && !connection.midstream &&
+      floods.flooded_at(server_of(connection), client.first_syn_time)) {
+    recorder.raise(connection, Anomaly::syn_flood, Side::server,
+                   {client.first_syn_time, connection.last_packet},
+                   "handshake began while the server had more than " +
+                       std::to_string(config.syn_flood_threshold) +
+                       " incomplete handshakes in the flood window");
+  }
+}
+
+void judge_half_open(Connection& connection, Recorder& recorder) {
+  for (const Side side : {Side::client, Side::server}) {
+    const Endpoint& open = connection.endpoint(side);
+    const Endpoint& peer = connection.endpoint(other(side));
+    if (holds_connection_open(open.state) && lacks_connection(peer)) {
+      const Cause cause = connection.loss_proof_packet != 0
+                              ? Cause{connection.loss_proof_time, connection.loss_proof_packet}
+                              : Cause{connection.last_seen, connection.last_packet};
+      recorder.raise(connection, Anomaly::half_open, side, cause,
+                     std::string(side_name(side)) + " is " + std::string(state_name(open.state)) +
+                         " while " + std::string(side_name(other(side))) + " is " +
+                         std::string(state_name(peer.state)));
+      return;
+    }
+    if (is_synchronized(open.state) && open.state != TcpState::last_ack &&
+        open.state != TcpState::time_wait &&
+        open.unanswered_retransmits >= k_unanswered_retransmits) {
+      recorder.raise(connection, Anomaly::half_open, side,
+                     {open.first_unanswered_time, open.first_unanswered_packet},
+                     std::string(side_name(side)) + " retransmitted " +
+                         std::to_string(open.unanswered_retransmits) +
+                         " times to the end with no answer");
+      return;
+    }
+  }
+}
+
+void judge_close(Connection& connection, TimeNs now, const AnalysisConfig& config,
+                 Recorder& recorder) {
+  for (const Side side : {Side::client, Side::server}) {
+    const Endpoint& endpoint = connection.endpoint(side);
+    if (endpoint.acked_peer_fin) {
+      const TimeNs until = endpoint.sent_fin                        ? endpoint.first_fin_time
+                           : endpoint.state == TcpState::closed ? endpoint.closed_time
+                                                                    : now;
+      const TimeNs lasted = until - endpoint.acked_peer_fin_time;
+      if (lasted > config.close_wait_timeout) {
+        recorder.raise(connection, Anomaly::close_wait_leak, side,
+                       {endpoint.acked_peer_fin_time, endpoint.acked_peer_fin_packet},
+                       std::string(side_name(side)) + " stayed in CLOSE_WAIT for " +
+                           seconds_text(lasted) +
+                           (endpoint.sent_fin ? " before its FIN" : " without sending FIN"));
+      }
+    }
+    if (endpoint.state == TcpState::last_ack && endpoint.fin_transmissions > 1) {
+      recorder.raise(connection, Anomaly::last_ack_stuck, side,
+                     {endpoint.last_control_time, connection.last_packet},
+                     std::string(side_name(side)) + " sent its FIN " +
+                         std::to_string(endpoint.fin_transmissions) +
+                         " times and never got the final ACK");
+    }
+  }
+}
+
+CloseKind close_kind(const Connection& connection) {
+  const Endpoint& client = connection.client();
+  const Endpoint& server = connection.server();
+  if (connection.refused) {
+    return CloseKind::refused;
+  }
+  if (client.sent_syn && !server.sent_anything && !connection.midstream) {
+    return CloseKind::unanswered;
+  }
+  if (connection.has_rst) {
+    return CloseKind::rst;
+  }
+  if (client.sent_fin && server.sent_fin) {
+    return CloseKind::fin;
+  }
+  return CloseKind::open;
+}
+
+ClosedBy closed_by(const Connection& connection, CloseKind close) {
+  const auto as_closed_by = [](Side side) {
+    return side == Side::client ? ClosedBy::client : ClosedBy::server;
+  };
+  switch (close) {
+  case CloseKind::refused:
+    return ClosedBy::server;
+  case CloseKind::rst:
+    return connection.rst_from_both ? ClosedBy::both : as_closed_by(connection.rst_sender);
+  case CloseKind::fin:
+    return connection.simultaneous_close ? ClosedBy::both
+                                         : as_closed_by(connection.first_fin_side);
+  default:
+    return ClosedBy::none;
+  }
+}
+
+} // namespace
+
+anomaly::ServerEndpoint server_of(const Connection& connection) {
+  const bool client_is_low = connection.client_direction == Direction::from_low;
+  return {client_is_low ? connection.key.high_address : connection.key.low_address,
+          client_is_low ? connection.key.high_port : connection.key.low_port};
+}
+
+void judge_at_end(Connection& connection, TimeNs now, const AnalysisConfig& config,
+                  const anomaly::SynFloodDetector& floods, Recorder& recorder) {
+  judge_handshake(connection, now, config, floods, recorder);
+  judge_half_open(connection, recorder);
+  judge_close(connection, now, config, recorder);
+}
+
+ConnectionReport make_report(const Connection& connection) {
+  ConnectionReport report;
+  report.conn_id = connection.conn_id;
+  report.first_seen = connection.first_seen;
+  report.last_seen = connection.last_seen;
+  const bool client_is_low = connection.client_direction == Direction::from_low;
+  const ConnectionKey& key = connection.key;
+  for (const Side side : {Side::client, Side::server}) {
+    const bool low = (side == Side::client) == client_is_low;
+    const Endpoint& endpoint = connection.endpoint(side);
+    EndpointReport& out = report.endpoints[static_cast<std::size_t>(side)];
+    out.address = low ? key.low_address : key.high_address;
+    out.port = low ? key.low_port : key.high_port;
+    out.state = endpoint.state;
+    out.packets = endpoint.packets;
+    out.payload_bytes = endpoint.payload_bytes;
+    out.ip_bytes = endpoint.ip_bytes;
+    out.retransmits = endpoint.retransmits;
+  }
+  report.close = close_kind(connection);
+  report.closed_by = closed_by(connection, report.close);
+  report.anomalies = connection.anomalies;
+  report.notes = connection.notes;
+  report.evidence = connection.evidence;
+  return report;
+}
+
+} // namespace tcpstate::conn
