@@ -1,0 +1,25 @@
+#pragma once
+// Packet-level counters of one run, filled by the pipeline and shown in the summary.
+#include "tcpstate/decode/skip_reason.hpp"
+#include "tcpstate/util/time.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tcpstate::sink {
+
+struct CaptureStats {
+  std::uint64_t packets_read = 0;     // every frame the sources handed out
+  std::uint64_t packets_filtered = 0; // rejected by the BPF expression
+  std::uint64_t tcp_segments = 0;     // decoded and analysed
+  decode::SkipCounts skipped{};       // by reason
+  // Frames stamped earlier than the frame before them; analysed as if they came at the
+  // earlier frame's time, so timers never run backwards.
+  std::uint64_t timestamps_out_of_order = 0;
+  TimeNs first_packet = 0;
+  TimeNs last_packet = 0;             // "the end of the capture": states are as of this time
+  std::vector<std::string> input_errors; // one line each, as printed on stderr
+};
+
+} // namespace tcpstate::sink

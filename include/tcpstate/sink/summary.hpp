@@ -1,0 +1,48 @@
+#pragma once
+// Totals over the whole capture, accumulated from the connection reports as they are
+// written out (so it needs no connection kept in memory): connections by close kind,
+// endpoints per state at the end of the capture for each side, anomaly counts, and a
+// per-server rollup of the worst offenders.
+#include "tcpstate/anomaly/anomaly.hpp"
+#include "tcpstate/conn/connection_report.hpp"
+#include "tcpstate/sink/capture_stats.hpp"
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <tuple>
+
+namespace tcpstate::sink {
+
+struct ServerKey {
+  IpAddress address;
+  std::uint16_t port = 0;
+  friend auto operator<=>(const ServerKey&, const ServerKey&) = default;
+};
+
+struct ServerRollup {
+  std::uint64_t connections = 0;
+  std::uint64_t close_wait_leaks = 0;
+  std::uint64_t rst_closes = 0;
+  std::uint64_t refused = 0;
+  std::uint64_t syn_received = 0; // server endpoints left in SYN_RECEIVED
+  std::uint64_t syn_unanswered = 0;
+  std::uint64_t syn_flood = 0;    // connections flagged syn_flood
+  std::uint64_t anomalous = 0;    // connections with any anomaly
+};
+
+class Summary {
+public:
+  void add(const conn::ConnectionReport& report);
+
+  CaptureStats capture;
+  std::uint64_t connections = 0;
+  std::array<std::uint64_t, 6> by_close{};                        // indexed by CloseKind
+  std::array<std::array<std::uint64_t, conn::k_tcp_state_count>, 2> states{}; // [Side][TcpState]
+  std::array<std::uint64_t, anomaly::k_anomaly_count> anomalies{};
+  std::array<std::uint64_t, anomaly::k_note_count> notes{};
+  std::uint64_t connections_with_anomalies = 0;
+  std::map<ServerKey, ServerRollup> servers;
+};
+
+} // namespace tcpstate::sink

@@ -1,0 +1,42 @@
+#include "tcpstate/sink/summary.hpp"
+
+namespace tcpstate::sink {
+namespace {
+
+std::uint64_t flag(bool set) {
+  return set ? 1 : 0;
+}
+
+} // namespace
+
+void Summary::add(const conn::ConnectionReport &report) {
+  using anomaly::Anomaly;
+  ++connections;
+  ++by_close.at(static_cast<std::size_t>(report.close));
+  for (std::size_t side = 0; side < report.endpoints.size(); ++side) {
+    ++states.at(side).at(static_cast<std::size_t>(report.endpoints[side].state));
+  }
+  for (std::size_t i = 0; i < anomaly::k_anomaly_count; ++i) {
+    anomalies[i] += flag(report.anomalies.has(static_cast<Anomaly>(i)));
+  }
+  for (std::size_t i = 0; i < anomaly::k_note_count; ++i) {
+    notes[i] += flag(report.notes.has(static_cast<anomaly::Note>(i)));
+  }
+  const bool anomalous = report.anomalies.any();
+  connections_with_anomalies += flag(anomalous);
+
+  const auto &server = report.server();
+  ServerRollup &rollup = servers[ServerKey{server.address, server.port}];
+  ++rollup.connections;
+  rollup.anomalous += flag(anomalous);
+  rollup.close_wait_leaks += flag(report.anomalies.has(Anomaly::close_wait_leak));
+  rollup.rst_closes += flag(report.close == conn::CloseKind::rst);
+  // refused and syn_unanswered count the verdicts (which the close kinds of the same name
+  // mirror), so the rollup agrees with the anomaly totals above.
+  rollup.refused += flag(report.anomalies.has(Anomaly::refused));
+  rollup.syn_received += flag(server.state == conn::TcpState::syn_received);
+  rollup.syn_unanswered += flag(report.anomalies.has(Anomaly::syn_unanswered));
+  rollup.syn_flood += flag(report.anomalies.has(Anomaly::syn_flood));
+}
+
+} // namespace tcpstate::sink

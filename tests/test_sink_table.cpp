@@ -1,0 +1,210 @@
+#include "sink_test_reports.hpp"
+
+#include "tcpstate/sink/summary.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+using namespace tcpstate;
+using namespace tcpstate::sink;
+using namespace tcpstate::sink::test;
+
+namespace {
+
+std::vector<std::string> lines_of(const std::string &text) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = text.find('\n', start);
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+// A capture with two connections, as the summary tests below expect it.
+Summary small_summary() {
+  Summary summary;
+  summary.add(clean_report());
+  summary.add(anomalous_report().report);
+  summary.capture.packets_read = 100;
+  summary.capture.packets_filtered = 7;
+  summary.capture.tcp_segments = 90;
+  summary.capture.skipped[static_cast<std::size_t>(decode::SkipReason::truncated_ip)] = 3;
+  summary.capture.first_packet = k_base_time;
+  summary.capture.last_packet = k_base_time + 61 * k_ns_per_second;
+  summary.capture.input_errors.push_back("b.pcap: truncated record");
+  return summary;
+}
+
+constexpr std::string_view k_summary_text = R"(Capture
+  packets read                       100
+  filtered out                         7
+  TCP segments                        90
+  skipped                              3
+    truncated_ip                       3
+  out-of-order timestamps              0
+  input errors                         1
+    b.pcap: truncated record
+  first packet              2024-05-01T10:00:00.000000Z
+  last packet               2024-05-01T10:01:01.000000Z
+  span                      61.000000 s
+
+Connections                            2
+  fin                                  1
+  rst                                  0
+  refused                              0
+  unanswered                           0
+  open                                 1
+  evicted                              0
+
+Endpoint states at capture end
+  STATE           CLIENT  SERVER
+  CLOSED               0       1
+  FIN_WAIT_2           1       0
+  CLOSE_WAIT           0       1
+  TIME_WAIT            1       0
+
+Anomalies (connections with any: 1)
+  half_open                            1
+  close_wait_leak                      1
+
+Notes
+  midstream                            1
+
+Servers with anomalous connections (top 1)
+  server                 connections  anomalous  close_wait_leaks  rst_closes  refused  syn_received  syn_unanswered  syn_flood
+  [2001:db8::2]:443                1          1                 1           0        0             0               0          0
+)";
+
+} // namespace
+
+TEST_CASE("table rows align under the header for IPv4; IPv6 pushes its line wider") {
+  const auto anomalous = anomalous_report();
+  const std::string out = run_sink({Format::table, View::connections, true},
+                                   {clean_report(), anomalous.report}, {}, small_summary());
+  const auto lines = lines_of(out);
+  REQUIRE(lines.size() > 4);
+  CHECK(lines[0] == "    ID  CLIENT                 SERVER                 CLIENT STATE  "
+                    "SERVER STATE  CLOSE       BY        PACKETS C/S  RETRANS C/S  ANOMALIES  "
+                    "         NOTES");
+  CHECK(lines[1] == "     1  10.0.0.1:43210         10.0.0.2:80            TIME_WAIT     "
+                    "CLOSED        fin         client          12/10          0/1  -          "
+                    "         -");
+  CHECK(lines[2] == "     7  [2001:db8::1]:51000    [2001:db8::2]:443      FIN_WAIT_2    "
+                    "CLOSE_WAIT    open        client            4/3          0/2  "
+                    "half_open,close_wait_leak  midstream");
+  // Every IPv4 cell starts where its header does.
+  for (const std::string_view title : {"SERVER ", "CLIENT STATE", "CLOSE ", "ANOMALIES", "NOTES"}) {
+    const std::size_t column = lines[0].find(title);
+    CHECK(lines[1][column - 1] == ' ');
+    CHECK(lines[1][column] != ' ');
+  }
+  CHECK(lines[3].empty());
+  CHECK(out.substr(out.find("Capture\n")) == k_summary_text);
+}
+
+TEST_CASE("table IPv4 endpoints of maximum width still align") {
+  conn::ConnectionReport report = clean_report();
+  report.conn_id = 123456;
+  report.endpoints[0].address = address("255.255.255.255");
+  report.endpoints[0].port = 65535;
+  const auto lines = lines_of(run_sink({Format::table, View::connections, true}, {report}));
+  CHECK(lines[1].starts_with("123456  255.255.255.255:65535  10.0.0.2:80            TIME_WAIT"));
+  CHECK(lines[1].size() ==
+        lines_of(run_sink({Format::table, View::connections, true}, {clean_report()}))[1].size());
+}
+
+TEST_CASE("table --summary prints only the summary block") {
+  const std::string out =
+      run_sink({Format::table, View::summary, true}, {clean_report(), anomalous_report().report},
+               {state_event()}, small_summary());
+  CHECK(out == k_summary_text);
+}
+
+TEST_CASE("table anomalies_only with nothing to show says so") {
+  const std::string out = run_sink({Format::table, View::anomalies_only, true}, {clean_report()});
+  CHECK(out.starts_with("no anomalous connections\n\nCapture\n"));
+}
+
+TEST_CASE("table summary of an empty run") {
+  const std::string out = run_sink({Format::table, View::summary, true}, {}, {}, Summary{});
+  CHECK(out == R"(Capture
+  packets read                         0
+  filtered out                         0
+  TCP segments                         0
+  skipped                              0
+  out-of-order timestamps              0
+  input errors                         0
+
+Connections                            0
+  fin                                  0
+  rst                                  0
+  refused                              0
+  unanswered                           0
+  open                                 0
+  evicted                              0
+
+Endpoint states at capture end
+  STATE           CLIENT  SERVER
+  none
+
+Anomalies (connections with any: 0)
+  none
+
+Notes
+  none
+
+Servers with anomalous connections: none
+)");
+}
+
+TEST_CASE("table events view: one aligned line per event, then the summary") {
+  const std::string out = run_sink({Format::table, View::events, true}, {clean_report()},
+                                   {state_event(), anomaly_event()}, small_summary());
+  const auto lines = lines_of(out);
+  REQUIRE(lines.size() > 4);
+  CHECK(lines[0] == "  PACKET  TIME                           CONN  CLIENT                 "
+                    "SERVER                 SIDE    KIND          EVENT                        "
+                    "REASON");
+  CHECK(lines[1] == "       3  2024-05-01T10:00:00.000005Z       1  10.0.0.1:43210         "
+                    "10.0.0.2:80            server  state_change  SYN_RECEIVED -> ESTABLISHED  "
+                    "received ACK of SYN");
+  CHECK(lines[2] == "       9  2024-05-01T10:00:00.000005Z       1  10.0.0.1:43210         "
+                    "10.0.0.2:80            client  anomaly       rst_instead_of_fin           "
+                    "RST, then nothing");
+  CHECK(lines[3].empty());
+  CHECK(lines[4] == "Capture");
+}
+
+TEST_CASE("table lists at most ten servers, worst first") {
+  Summary summary;
+  for (std::uint16_t port = 1; port <= 14; ++port) {
+    // Port p gets p connections, p % 4 of them with an anomaly.
+    for (std::uint16_t i = 0; i < port; ++i) {
+      conn::ConnectionReport report = clean_report();
+      report.endpoints[1].port = port;
+      if (i < port % 4) {
+        report.anomalies.set(anomaly::Anomaly::rst_instead_of_fin);
+        report.close = conn::CloseKind::rst;
+      }
+      summary.add(report);
+    }
+  }
+  const std::string out = run_sink({Format::table, View::summary, true}, {}, {}, summary);
+  const std::string servers = out.substr(out.find("Servers with"));
+  // Anomalous 3: ports 11, 7, 3; 2: 14, 10, 6, 2; 1: 13, 9, 5, and 1, which is cut;
+  // 0: 12, 8, 4, never listed. Ties go to the busier server.
+  const auto lines = lines_of(servers);
+  REQUIRE(lines.size() == 12);
+  CHECK(lines[0] == "Servers with anomalous connections (top 10)");
+  CHECK(lines[2] == "  10.0.0.2:11                     11          3                 0           "
+                    "3        0             0               0          0");
+  CHECK(lines[3].starts_with("  10.0.0.2:7 "));
+  CHECK(lines[4].starts_with("  10.0.0.2:3 "));
+  CHECK(lines[5].starts_with("  10.0.0.2:14 "));
+  CHECK(lines[6].starts_with("  10.0.0.2:10 "));
+  CHECK(lines[11].starts_with("  10.0.0.2:5 "));
+}
