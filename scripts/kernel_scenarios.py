@@ -1,0 +1,1186 @@
+#!/usr/bin/python3
+"""Scenario drivers for scripts/make-kernel-captures: real Linux TCP in a network namespace.
+
+Usage (as root, from make-kernel-captures, already inside the namespace):
+    /usr/bin/python3 kernel_scenarios.py list
+    ip netns exec tcpst-NAME /usr/bin/python3 kernel_scenarios.py run NAME OUTDIR
+
+Each scenario drives real sockets on loopback inside the namespace, captures the packets with
+tcpdump, snapshots `ss` inside the namespace before anything is torn down, and writes
+OUTDIR/NAME.pcap and OUTDIR/NAME.json. The states in the JSON come from the ss snapshot; the
+list of connections comes from the capture itself (every four-tuple/incarnation seen in it),
+and the driver must have declared the designed anomalies/notes for each one, or the scenario
+fails instead of writing a guess.
+"""
+import json
+import os
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+PORT = 8080
+LOOP4 = "127.0.0.1"
+LOOP6 = "::1"
+
+SS_STATES = {
+    "ESTAB": "ESTABLISHED", "SYN-SENT": "SYN_SENT", "SYN-RECV": "SYN_RECEIVED",
+    "FIN-WAIT-1": "FIN_WAIT_1", "FIN-WAIT-2": "FIN_WAIT_2", "TIME-WAIT": "TIME_WAIT",
+    "CLOSE-WAIT": "CLOSE_WAIT", "LAST-ACK": "LAST_ACK", "LISTEN": "LISTEN",
+    "CLOSING": "CLOSING", "UNCONN": "CLOSED", "CLOSE": "CLOSED",
+}
+
+
+def log(msg):
+    print(f"  [{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def run(*argv, check=True):
+    r = subprocess.run(list(argv), capture_output=True, text=True, timeout=20)
+    if check and r.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed: {r.stderr.strip()}")
+    return r.stdout
+
+
+def fmt(addr, port):
+    return f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}"
+
+
+def sockname(s):
+    a = s.getsockname()
+    return fmt(a[0], a[1])
+
+
+# ----------------------------------------------------------------------------- pcap reading
+
+def read_pcap(path):
+    """Yields (ts, src, dst, flags, seq) for each TCP packet; src/dst are 'addr:port'."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 24:
+        return
+    magic = data[:4]
+    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
+        e = "<"
+    elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
+        e = ">"
+    else:
+        raise RuntimeError(f"{path}: not a pcap file")
+    nano = magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
+    linktype = struct.unpack(e + "I", data[20:24])[0] & 0x0FFFFFFF
+    off = 24
+    while off + 16 <= len(data):
+        sec, frac, incl, _orig = struct.unpack(e + "IIII", data[off:off + 16])
+        pkt = data[off + 16: off + 16 + incl]
+        off += 16 + incl
+        ts = sec + frac / (1e9 if nano else 1e6)
+        if linktype == 1:          # Ethernet (Linux lo)
+            etype = struct.unpack(">H", pkt[12:14])[0]
+            l3 = pkt[14:]
+        elif linktype == 113:      # Linux cooked v1
+            etype = struct.unpack(">H", pkt[14:16])[0]
+            l3 = pkt[16:]
+        elif linktype == 276:      # Linux cooked v2
+            etype = struct.unpack(">H", pkt[0:2])[0]
+            l3 = pkt[20:]
+        else:
+            raise RuntimeError(f"{path}: unsupported link type {linktype}")
+        if etype == 0x0800 and len(l3) >= 20 and l3[9] == 6:
+            ihl = (l3[0] & 0x0F) * 4
+            src = socket.inet_ntop(socket.AF_INET, l3[12:16])
+            dst = socket.inet_ntop(socket.AF_INET, l3[16:20])
+            tcp = l3[ihl:]
+        elif etype == 0x86DD and len(l3) >= 40 and l3[6] == 6:
+            src = socket.inet_ntop(socket.AF_INET6, l3[8:24])
+            dst = socket.inet_ntop(socket.AF_INET6, l3[24:40])
+            tcp = l3[40:]
+        else:
+            continue
+        if len(tcp) < 14:
+            continue
+        sport, dport, seq = struct.unpack(">HHI", tcp[:8])
+        flags = tcp[13]
+        yield ts, fmt(src, sport), fmt(dst, dport), flags, seq
+
+
+SYN, ACK, FIN, RST = 0x02, 0x10, 0x01, 0x04
+
+
+def connections_in_capture(path, server_ports):
+    """Connections in capture order: dicts with client, server, incarnation, packets."""
+    conns = []
+    latest = {}   # frozenset(endpoints) -> conn
+    per_tuple = {}
+    for ts, src, dst, flags, seq in read_pcap(path):
+        key = frozenset((src, dst))
+        c = latest.get(key)
+        is_syn = (flags & SYN) and not (flags & ACK)
+        new = False
+        if c is None:
+            new = True
+        elif is_syn:
+            if src == c["client"] and c["client_isn"] == seq:
+                pass  # retransmitted SYN
+            elif src == c["server"] and c["server_isn"] == seq:
+                pass  # retransmitted crossing SYN
+            elif src == c["server"] and c["server_isn"] is None and not c["synchronized"]:
+                c["server_isn"] = seq  # crossing SYNs: simultaneous open
+            else:
+                new = True
+        if new:
+            if is_syn:
+                client, server = src, dst
+            else:  # mid-stream pickup: the server is the side on a known server port
+                sp = int(src.rsplit(":", 1)[1])
+                client, server = (dst, src) if sp in server_ports else (src, dst)
+            inc = per_tuple.get(key, 0)
+            per_tuple[key] = inc + 1
+            c = {"client": client, "server": server, "incarnation": inc, "packets": 0,
+                 "client_isn": seq if is_syn else None, "server_isn": None,
+                 "synchronized": not is_syn}
+            conns.append(c)
+            latest[key] = c
+        c["packets"] += 1
+        if (flags & ACK) and not (flags & SYN):
+            c["synchronized"] = True
+    return conns
+
+
+# ----------------------------------------------------------------------------- ss
+
+def parse_ss(text):
+    """`ss -tanH` rows -> {(local, peer): STATE}."""
+    rows = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) < 5:
+            continue
+        state = SS_STATES.get(parts[0], parts[0])
+        local, peer = parts[3], parts[4]
+        rows[(norm_ep(local), norm_ep(peer))] = state
+    return rows
+
+
+def norm_ep(ep):
+    addr, port = ep.rsplit(":", 1)
+    addr = addr.strip("[]")
+    if "%" in addr:
+        addr = addr.split("%")[0]
+    if addr.startswith("::ffff:") and "." in addr:
+        addr = addr[7:]
+    if ":" in addr:
+        addr = socket.inet_ntop(socket.AF_INET6, socket.inet_pton(socket.AF_INET6, addr))
+    return fmt(addr, port)
+
+
+# ----------------------------------------------------------------------------- scenario context
+
+class Scenario:
+    def __init__(self, name, outdir):
+        self.name = name
+        self.outdir = outdir
+        self.tmp = tempfile.mkdtemp(prefix=f"tcpst-{name}-")
+        self.pcap_tmp = os.path.join(self.tmp, f"{name}.pcap")
+        self.description = ""
+        self.tcpstate_args = []
+        self.expect = {}       # (client, server, incarnation) -> annotation dict
+        self.default = None    # annotation for connections not declared one by one
+        self.server_ports = {PORT}
+        self.tcpdump = None
+        self.ss_raw = None
+        self.ss_tan = None
+        self.procs = []
+        self.sockets = []
+        self.extra = {}
+
+    # --- environment
+    def setup(self, offloads_off=True, mtu=1500):
+        run("ip", "link", "set", "lo", "up")
+        if offloads_off:
+            run("ethtool", "-K", "lo", "tso", "off", "gso", "off", "gro", "off")
+        if mtu:
+            run("ip", "link", "set", "lo", "mtu", str(mtu))
+
+    @staticmethod
+    def sysctl(name, value):
+        with open("/proc/sys/" + name.replace(".", "/"), "w") as f:
+            f.write(str(value))
+
+    @staticmethod
+    def ipt(*args, v6=False):
+        run("ip6tables" if v6 else "iptables", "-w", "5", *args)
+
+    def start_capture(self):
+        self.tcpdump = subprocess.Popen(
+            ["tcpdump", "-i", "lo", "-U", "--immediate-mode", "-s", "200", "-n",
+             "-w", self.pcap_tmp, "tcp"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 10
+        buf = b""
+        while b"listening on" not in buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RuntimeError("tcpdump did not start listening within 10 s")
+            r, _, _ = select.select([self.tcpdump.stderr], [], [], left)
+            if r:
+                chunk = os.read(self.tcpdump.stderr.fileno(), 4096)
+                if not chunk:
+                    raise RuntimeError("tcpdump exited: " + buf.decode(errors="replace"))
+                buf += chunk
+        time.sleep(0.1)
+
+    def snapshot(self, settle=0.3):
+        time.sleep(settle)
+        self.ss_raw = run("ss", "-tanoi")
+        self.ss_tan = run("ss", "-tanH")
+
+    def stop_capture(self):
+        if self.tcpdump and self.tcpdump.poll() is None:
+            time.sleep(0.1)
+            self.tcpdump.send_signal(signal.SIGINT)
+            try:
+                self.tcpdump.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.tcpdump.kill()
+                self.tcpdump.wait()
+
+    def teardown(self):
+        self.stop_capture()
+        for s in self.sockets:
+            try:
+                s.close()
+            except OSError:
+                pass
+        for p in self.procs:
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+
+    def track(self, s):
+        self.sockets.append(s)
+        return s
+
+    # --- declarations of what the scenario is designed to produce
+    def declare(self, client, server, incarnation=0, anomalies=(), notes=(), unknowable=None,
+                comment=None, forced_state=None):
+        ann = {"anomalies": list(anomalies), "notes": list(notes)}
+        if unknowable:
+            ann["unknowable"] = unknowable
+        if comment:
+            ann["comment"] = comment
+        if forced_state:
+            ann["forced_state"] = forced_state
+        self.expect[(norm_ep(client), norm_ep(server), incarnation)] = ann
+
+    def declare_default(self, anomalies=(), notes=(), unknowable=None, comment=None):
+        self.default = {"anomalies": list(anomalies), "notes": list(notes)}
+        if unknowable:
+            self.default["unknowable"] = unknowable
+        if comment:
+            self.default["comment"] = comment
+
+    # --- output
+    def write(self):
+        if self.ss_raw is None:
+            raise RuntimeError("no ss snapshot was taken")
+        ss_rows = parse_ss(self.ss_tan)
+        conns = connections_in_capture(self.pcap_tmp, self.server_ports)
+        last_inc = {}
+        for c in conns:
+            last_inc[frozenset((c["client"], c["server"]))] = c["incarnation"]
+        out = []
+        used = set()
+        for c in conns:
+            client, server = norm_ep(c["client"]), norm_ep(c["server"])
+            k = (client, server, c["incarnation"])
+            ann = self.expect.get(k)
+            if ann is None:
+                if self.default is None:
+                    raise RuntimeError(f"capture has an undeclared connection {k}")
+                ann = self.default
+            else:
+                used.add(k)
+            ann = json.loads(json.dumps(ann))
+            forced = ann.pop("forced_state", None)
+            if c["incarnation"] == last_inc[frozenset((c["client"], c["server"]))]:
+                cs = ss_rows.get((client, server), "CLOSED")
+                svs = ss_rows.get((server, client), "CLOSED")
+            else:
+                # The kernel keeps one socket per four-tuple: ss shows the latest
+                # incarnation; an earlier one was replaced, i.e. it is CLOSED.
+                cs = svs = "CLOSED"
+            if forced:
+                cs = forced.get("client", cs)
+                svs = forced.get("server", svs)
+            row = {"client": client, "server": server, "incarnation": c["incarnation"],
+                   "client_state": cs, "server_state": svs,
+                   "anomalies": ann["anomalies"], "notes": ann["notes"]}
+            if ann.get("unknowable"):
+                row["unknowable"] = ann["unknowable"]
+            if ann.get("comment"):
+                row["comment"] = ann["comment"]
+            row["packets"] = c["packets"]
+            out.append(row)
+        missing = set(self.expect) - used
+        if missing:
+            raise RuntimeError(f"declared connections not in the capture: {sorted(missing)}")
+        doc = {
+            "scenario": self.name,
+            "description": self.description,
+            "capture": f"{self.name}.pcap",
+            "tcpstate_args": self.tcpstate_args,
+            "connections": out,
+            "ss": self.ss_raw,
+        }
+        doc.update(self.extra)
+        os.makedirs(self.outdir, exist_ok=True)
+        dst_pcap = os.path.join(self.outdir, f"{self.name}.pcap")
+        with open(self.pcap_tmp, "rb") as src, open(dst_pcap + ".tmp", "wb") as dst:
+            dst.write(src.read())
+        os.replace(dst_pcap + ".tmp", dst_pcap)
+        dst_json = os.path.join(self.outdir, f"{self.name}.json")
+        with open(dst_json + ".tmp", "w") as f:
+            json.dump(doc, f, indent=2)
+            f.write("\n")
+        os.replace(dst_json + ".tmp", dst_json)
+        size = os.path.getsize(dst_pcap)
+        log(f"wrote {self.name}: {len(out)} connection(s), {size} bytes; "
+            + ", ".join(f"{r['client']}->{r['server']}#{r['incarnation']} "
+                        f"{r['client_state']}/{r['server_state']}" for r in out[:6])
+            + (" ..." if len(out) > 6 else ""))
+
+
+# ----------------------------------------------------------------------------- socket helpers
+
+def family_of(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
+def listener(sc, addr=LOOP4, port=PORT, backlog=16, rcvbuf=None):
+    s = sc.track(socket.socket(family_of(addr), socket.SOCK_STREAM))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.bind((addr, port))
+    s.listen(backlog)
+    s.settimeout(5)
+    return s
+
+
+def client(sc, addr=LOOP4, port=PORT, bind_port=None, reuse=False, timeout=5, blocking=True):
+    s = sc.track(socket.socket(family_of(addr), socket.SOCK_STREAM))
+    if reuse:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if bind_port is not None:
+        s.bind((addr, bind_port))
+    if blocking:
+        s.settimeout(timeout)
+        s.connect((addr, port))
+    else:
+        s.setblocking(False)
+        err = s.connect_ex((addr, port))
+        if err not in (0, 115):  # EINPROGRESS
+            raise OSError(err, os.strerror(err))
+    return s
+
+
+def accept(sc, lsock):
+    s, _ = lsock.accept()
+    s.settimeout(5)
+    return sc.track(s)
+
+
+def exchange(c, s, request=b"GET / HTTP/1.0\r\n\r\n", reply=b"HTTP/1.0 200 OK\r\n\r\nhello\n"):
+    c.sendall(request)
+    assert recv_exact(s, len(request)) == request
+    if reply:
+        s.sendall(reply)
+        assert recv_exact(c, len(reply)) == reply
+
+
+def recv_exact(s, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            break
+        buf += chunk
+    return buf
+
+
+def wait_eof(s):
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if s.recv(4096) == b"":
+            return
+    raise RuntimeError("peer FIN not seen within 5 s")
+
+
+def linger0(s):
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def ss_state(local, peer):
+    return parse_ss(run("ss", "-tanH")).get((norm_ep(local), norm_ep(peer)), "CLOSED")
+
+
+def wait_state(local, peer, want, limit=5.0):
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if ss_state(local, peer) == want:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+# ----------------------------------------------------------------------------- scenarios
+
+SCENARIOS = {}
+
+
+def scenario(fn):
+    SCENARIOS[fn.__name__.removeprefix("sc_")] = fn
+    return fn
+
+
+_names = {}
+
+
+def sockname_cached(s):
+    return _names[id(s)]
+
+
+def remember(s):
+    _names[id(s)] = sockname(s)
+    return _names[id(s)]
+
+
+@scenario
+def sc_normal_close_by_client(sc):
+    _normal_close_by_client_v(sc, LOOP4)
+
+
+@scenario
+def sc_normal_close_by_client_ipv6(sc):
+    _normal_close_by_client_v(sc, LOOP6)
+
+
+def _normal_close_by_client_v(sc, addr):
+    sc.description = (f"Client on {addr} connects, sends a request, reads the reply and closes "
+                      "first; the server reads EOF and closes: client TIME_WAIT, server CLOSED.")
+    sc.setup()
+    l = listener(sc, addr)
+    sc.start_capture()
+    c = client(sc, addr)
+    cname = remember(c)
+    s = accept(sc, l)
+    exchange(c, s)
+    c.close()
+    wait_eof(s)
+    s.close()
+    sc.declare(cname, fmt(addr, PORT))
+    sc.snapshot()
+
+
+@scenario
+def sc_normal_close_by_server(sc):
+    sc.description = ("Client connects and sends a request; the server replies and closes "
+                      "first, the client reads EOF and closes: server TIME_WAIT, client CLOSED.")
+    sc.setup()
+    l = listener(sc)
+    sc.start_capture()
+    c = client(sc)
+    cname = remember(c)
+    s = accept(sc, l)
+    exchange(c, s)
+    s.close()
+    wait_eof(c)
+    c.close()
+    sc.declare(cname, fmt(LOOP4, PORT))
+    sc.snapshot()
+
+
+@scenario
+def sc_close_wait_leak(sc):
+    sc.description = ("Client closes after one exchange; the server application never closes "
+                      "(3.5 s), so the server sits in CLOSE_WAIT and the client in FIN_WAIT_2. "
+                      "A second, normal connection on port 8081 at the end only marks the "
+                      "capture's end time (a pcap has no end-of-capture record).")
+    sc.tcpstate_args = ["--close-wait-timeout", "2"]
+    sc.server_ports = {PORT, PORT + 1}
+    sc.setup()
+    l = listener(sc)
+    l2 = listener(sc, port=PORT + 1)
+    sc.start_capture()
+    c = client(sc)
+    cname = remember(c)
+    s = accept(sc, l)
+    exchange(c, s)
+    c.close()
+    wait_eof(s)
+    time.sleep(3.5)
+    # clock connection: closes normally, its last packets are the capture's end
+    c2 = client(sc, port=PORT + 1)
+    c2name = remember(c2)
+    s2 = accept(sc, l2)
+    exchange(c2, s2)
+    c2.close()
+    wait_eof(s2)
+    s2.close()
+    sc.declare(cname, fmt(LOOP4, PORT), anomalies=["close_wait_leak"],
+               comment="server ACKed the FIN ~3.5 s before the capture ends and sent no FIN")
+    sc.declare(c2name, fmt(LOOP4, PORT + 1),
+               comment="end-of-capture marker: an ordinary connection closed by the client")
+    sc.snapshot()
+
+
+def _rst_abort(sc, addr):
+    sc.description = (f"Client on {addr} exchanges one request/reply, then closes with SO_LINGER "
+                      "{1,0}: the kernel sends RST instead of FIN; both endpoints CLOSED.")
+    sc.setup()
+    l = listener(sc, addr)
+    sc.start_capture()
+    c = client(sc, addr)
+    cname = remember(c)
+    s = accept(sc, l)
+    exchange(c, s)
+    linger0(c)
+    c.close()
+    time.sleep(0.1)
+    try:
+        s.recv(10)
+    except OSError:
+        pass
+    s.close()
+    sc.declare(cname, fmt(addr, PORT), anomalies=["rst_instead_of_fin"])
+    sc.snapshot()
+
+
+@scenario
+def sc_rst_abort_linger0(sc):
+    _rst_abort(sc, LOOP4)
+
+
+@scenario
+def sc_rst_abort_linger0_ipv6(sc):
+    _rst_abort(sc, LOOP6)
+
+
+def _refused(sc, addr):
+    sc.description = (f"Client on {addr} connects to port {PORT + 10}, where nothing listens: "
+                      "the kernel answers the SYN with RST|ACK; both endpoints CLOSED.")
+    sc.server_ports = {PORT + 10}
+    sc.setup()
+    sc.start_capture()
+    c = sc.track(socket.socket(family_of(addr), socket.SOCK_STREAM))
+    c.settimeout(5)
+    err = c.connect_ex((addr, PORT + 10))
+    if err != 111:  # ECONNREFUSED
+        raise RuntimeError(f"expected ECONNREFUSED, got {err}")
+    cname = remember(c)
+    sc.declare(cname, fmt(addr, PORT + 10), anomalies=["refused"])
+    sc.snapshot()
+
+
+@scenario
+def sc_refused(sc):
+    _refused(sc, LOOP4)
+
+
+@scenario
+def sc_refused_ipv6(sc):
+    _refused(sc, LOOP6)
+
+
+@scenario
+def sc_syn_dropped(sc):
+    sc.description = ("iptables drops SYNs to port 8080 in INPUT (after tcpdump has seen them); "
+                      "the client retransmits its SYN for ~4.3 s: client SYN_SENT, server has no "
+                      "socket for the connection (CLOSED; a listener exists).")
+    sc.setup()
+    listener(sc)
+    sc.ipt("-A", "INPUT", "-p", "tcp", "--dport", str(PORT), "--syn", "-j", "DROP")
+    sc.start_capture()
+    c = client(sc, blocking=False)
+    cname = remember(c)
+    time.sleep(4.3)
+    sc.declare(cname, fmt(LOOP4, PORT), anomalies=["syn_unanswered"])
+    sc.snapshot(settle=0)
+
+
+@scenario
+def sc_lost_handshake_ack(sc):
+    sc.description = ("The client's final handshake ACK (and its later duplicate ACKs) are "
+                      "dropped in INPUT, no data is sent: the client is ESTABLISHED, the server "
+                      "stays SYN_RECEIVED and retransmits its SYN-ACK (1 s, 3 s).")
+    sc.setup()
+    l = listener(sc)
+    sc.ipt("-A", "INPUT", "-p", "tcp", "--dport", str(PORT), "--tcp-flags", "ALL", "ACK",
+           "-j", "DROP")
+    sc.start_capture()
+    c = client(sc)
+    cname = remember(c)
+    time.sleep(3.6)
+    sc.declare(cname, fmt(LOOP4, PORT), anomalies=["half_open"])
+    sc.snapshot(settle=0)
+    sc.keep = l
+
+
+@scenario
+def sc_lost_handshake_ack_data(sc):
+    sc.description = ("As lost_handshake_ack, but after the server's first SYN-ACK "
+                      "retransmission the client sends a request: its ACK completes the "
+                      "server's handshake; the server reads and replies; both ESTABLISHED.")
+    sc.setup()
+    l = listener(sc)
+    sc.ipt("-A", "INPUT", "-p", "tcp", "--dport", str(PORT), "--tcp-flags", "ALL", "ACK",
+           "-j", "DROP")
+    sc.start_capture()
+    c = client(sc)
+    cname = remember(c)
+    time.sleep(1.4)
+    c.sendall(b"GET / HTTP/1.0\r\n\r\n")
+    s = accept(sc, l)
+    recv_exact(s, 18)
+    s.sendall(b"HTTP/1.0 200 OK\r\n\r\n")
+    recv_exact(c, 19)
+    sc.declare(cname, fmt(LOOP4, PORT), anomalies=[],
+               comment="the handshake ACK was lost (SYN-ACK retransmitted), the data's ACK "
+                       "synchronized the server: transient, both ESTABLISHED at the end")
+    sc.snapshot()
+
+
+@scenario
+def sc_lost_final_close_ack(sc):
+    sc.description = ("Client closes first; after the server reads EOF, pure ACKs to the server "
+                      "are dropped in INPUT, so the ACK of the server's FIN never arrives: "
+                      "server LAST_ACK retransmitting its FIN, client TIME_WAIT.")
+    sc.setup()
+    l = listener(sc)
+    sc.start_capture()
+    c = client(sc)
+    cname = remember(c)
+    s = accept(sc, l)
+    exchange(c, s)
+    time.sleep(0.3)  # let any delayed ACK go out before the drop rule
+    c.close()
+    wait_eof(s)
+    sc.ipt("-A", "INPUT", "-p", "tcp", "--dport", str(PORT), "--tcp-flags", "ALL", "ACK",
+           "-j", "DROP")
+    s.close()
+    time.sleep(3.2)
+    sc.declare(cname, fmt(LOOP4, PORT), anomalies=["last_ack_stuck"])
+    sc.snapshot(settle=0)
+
+
+@scenario
+def sc_peer_vanishes(sc):
+    sc.description = ("After one exchange, every packet to and from the server is dropped "
+                      "(INPUT to it, OUTPUT from it); the client sends 1000 bytes and "
+                      "retransmits them unanswered to the end of the capture (~3.5 s). Both "
+                      "kernels still say ESTABLISHED.")
+    sc.setup()
+    l = listener(sc)
+    sc.start_capture()
+    c = client(sc)
+    cname = remember(c)
+    s = accept(sc, l)
+    exchange(c, s)
+    time.sleep(0.3)
+    sc.ipt("-A", "INPUT", "-p", "tcp", "--dport", str(PORT), "-j", "DROP")
+    sc.ipt("-A", "OUTPUT", "-p", "tcp", "--sport", str(PORT), "-j", "DROP")
+    c.sendall(b"x" * 1000)
+    time.sleep(3.5)
+    sc.declare(cname, fmt(LOOP4, PORT), anomalies=["half_open"],
+               comment="client retransmits unanswered to the end of the capture")
+    sc.snapshot(settle=0)
+
+
+@scenario
+def sc_close_skips_time_wait(sc):
+    sc.description = ("Client closes first (orphaned FIN_WAIT_2); the server then sends data "
+                      "instead of its FIN; the orphaned client answers with RST and never "
+                      "enters TIME_WAIT; the server gets the RST: both CLOSED.")
+    sc.setup()
+    l = listener(sc)
+    sc.start_capture()
+    c = client(sc)
+    cname = remember(c)
+    s = accept(sc, l)
+    exchange(c, s)
+    c.close()
+    wait_eof(s)
+    time.sleep(0.1)
+    s.sendall(b"late data\n")
+    time.sleep(0.1)
+    try:
+        s.recv(10)
+    except OSError:
+        pass
+    s.close()
+    sc.declare(cname, fmt(LOOP4, PORT), anomalies=["missing_time_wait"],
+               comment="the active closer sent RST after its FIN was ACKed")
+    sc.snapshot()
+
+
+@scenario
+def sc_close_skips_time_wait_linger(sc):
+    sc.description = ("Client shuts down its sending side (FIN, ACKed: FIN_WAIT_2), then closes "
+                      "with SO_LINGER {1,0}: RST during the FIN exchange, no TIME_WAIT; both "
+                      "CLOSED.")
+    sc.setup()
+    l = listener(sc)
+    sc.start_capture()
+    c = client(sc)
+    cname = remember(c)
+    s = accept(sc, l)
+    exchange(c, s)
+    c.shutdown(socket.SHUT_WR)
+    wait_eof(s)
+    time.sleep(0.1)
+    linger0(c)
+    c.close()
+    time.sleep(0.1)
+    s.close()
+    sc.declare(cname, fmt(LOOP4, PORT), anomalies=["missing_time_wait"],
+               comment="the active closer sent RST in FIN_WAIT_2")
+    sc.snapshot()
+
+
+@scenario
+def sc_half_open_rst(sc):
+    sc.description = ("After one exchange the server socket is aborted (SO_LINGER {1,0}) while "
+                      "its RST is dropped in OUTPUT (not in the capture): the client still "
+                      "thinks ESTABLISHED, sends a request, and the server host answers with RST "
+                      "because it has no such connection; both CLOSED.")
+    sc.setup()
+    l = listener(sc)
+    sc.start_capture()
+    c = client(sc)
+    cname = remember(c)
+    s = accept(sc, l)
+    exchange(c, s)
+    time.sleep(0.3)
+    rule = ["OUTPUT", "-p", "tcp", "--sport", str(PORT), "--tcp-flags", "RST", "RST",
+            "-j", "DROP"]
+    sc.ipt("-A", *rule)
+    linger0(s)
+    s.close()
+    time.sleep(0.1)
+    sc.ipt("-D", *rule)
+    c.sendall(b"GET /again HTTP/1.0\r\n\r\n")
+    try:
+        c.recv(10)
+    except OSError:
+        pass
+    sc.declare(cname, fmt(LOOP4, PORT), anomalies=["half_open"],
+               comment="the server lost the connection silently; the client's data is "
+                       "answered with a bare RST (no ACK flag) from a host without a socket")
+    sc.snapshot()
+
+
+@scenario
+def sc_half_open_new_syn(sc):
+    sc.description = ("Client port 40020 (SO_REUSEADDR) connects and exchanges; the client "
+                      "socket is aborted with its RST dropped in OUTPUT, so the server stays "
+                      "ESTABLISHED. A new socket on port 40020 connects: its SYN hits the "
+                      "established server socket (challenge ACK), the client answers RST, which "
+                      "kills the stale server socket, and the SYN retransmitted 1 s later opens "
+                      "a new connection; both ESTABLISHED.")
+    sc.setup()
+    l = listener(sc)
+    sc.start_capture()
+    c = client(sc, bind_port=40020, reuse=True)
+    cname = remember(c)
+    s = accept(sc, l)
+    exchange(c, s)
+    time.sleep(0.3)
+    rule = ["OUTPUT", "-p", "tcp", "--sport", "40020", "--tcp-flags", "RST", "RST",
+            "-j", "DROP"]
+    sc.ipt("-A", *rule)
+    linger0(c)
+    c.close()
+    time.sleep(0.1)
+    sc.ipt("-D", *rule)
+    if ss_state(fmt(LOOP4, PORT), cname) != "ESTABLISHED":
+        raise RuntimeError("stale server socket is not ESTABLISHED")
+    c2 = client(sc, bind_port=40020, reuse=True, timeout=5)
+    s2 = accept(sc, l)
+    exchange(c2, s2)
+    sc.declare(cname, fmt(LOOP4, PORT), 0, anomalies=["half_open"],
+               comment="a new SYN arrived on the four-tuple while the server was still "
+                       "ESTABLISHED; the client's RST to the challenge ACK closed it")
+    sc.declare(cname, fmt(LOOP4, PORT), 1, notes=["tuple_reuse"])
+    sc.snapshot()
+
+
+@scenario
+def sc_tuple_reuse(sc):
+    sc.description = ("Client binds port 40000 (SO_REUSEADDR) and connects; the server closes "
+                      "first and sits in TIME_WAIT; 1 s later a new client socket binds 40000 "
+                      "again and connects: the server's TIME_WAIT accepts the SYN (higher "
+                      "sequence number) and the second incarnation stays ESTABLISHED.")
+    sc.setup()
+    l = listener(sc)
+    sc.start_capture()
+    c = client(sc, bind_port=40000, reuse=True)
+    cname = remember(c)
+    s = accept(sc, l)
+    exchange(c, s)
+    s.close()
+    wait_eof(c)
+    c.close()
+    if not wait_state(fmt(LOOP4, PORT), cname, "TIME_WAIT"):
+        raise RuntimeError("server did not reach TIME_WAIT")
+    time.sleep(1.0)
+    c2 = client(sc, bind_port=40000, reuse=True)
+    s2 = accept(sc, l)
+    exchange(c2, s2)
+    # The peer's SYN ended the server's TIME_WAIT (RFC 6191): normal, so no anomaly.
+    sc.declare(cname, fmt(LOOP4, PORT), 0,
+               comment="the server's TIME_WAIT was ended by the new SYN after ~1 s")
+    sc.declare(cname, fmt(LOOP4, PORT), 1, notes=["tuple_reuse"])
+    sc.snapshot()
+
+
+@scenario
+def sc_tuple_reuse_client_tw(sc):
+    sc.description = ("Client binds port 40001 (SO_REUSEADDR), connects and closes first "
+                      "(client TIME_WAIT); 1.2 s later a new socket binds 40001 and connects to "
+                      "the same server: with tcp_tw_reuse=2 (loopback) the kernel reuses the "
+                      "TIME_WAIT four-tuple. Second incarnation stays ESTABLISHED.")
+    sc.setup()
+    sc.sysctl("net.ipv4.tcp_tw_reuse", 2)
+    l = listener(sc)
+    sc.start_capture()
+    c = client(sc, bind_port=40001, reuse=True)
+    cname = remember(c)
+    s = accept(sc, l)
+    exchange(c, s)
+    c.close()
+    wait_eof(s)
+    s.close()
+    if not wait_state(cname, fmt(LOOP4, PORT), "TIME_WAIT"):
+        raise RuntimeError("client did not reach TIME_WAIT")
+    time.sleep(1.2)
+    c2 = client(sc, bind_port=40001, reuse=True)
+    s2 = accept(sc, l)
+    exchange(c2, s2)
+    # The active closer cut its own TIME_WAIT short: the new incarnation carries it.
+    sc.declare(cname, fmt(LOOP4, PORT), 0,
+               comment="the client's TIME_WAIT was reused by connect() after ~1.2 s")
+    sc.declare(cname, fmt(LOOP4, PORT), 1, anomalies=["missing_time_wait"],
+               notes=["tuple_reuse"])
+    sc.snapshot()
+
+
+@scenario
+def sc_simultaneous_close(sc):
+    sc.description = ("Both applications close at once while FINs are dropped in INPUT (the "
+                      "capture sees both FINs cross); 50 ms later the rule is removed and the "
+                      "retransmitted FINs move both sides through CLOSING to TIME_WAIT.")
+    sc.setup()
+    l = listener(sc)
+    sc.start_capture()
+    c = client(sc)
+    cname = remember(c)
+    s = accept(sc, l)
+    exchange(c, s)
+    time.sleep(0.3)
+    sc.ipt("-A", "INPUT", "-p", "tcp", "--tcp-flags", "FIN", "FIN", "-j", "DROP")
+    c.shutdown(socket.SHUT_WR)
+    s.shutdown(socket.SHUT_WR)
+    time.sleep(0.05)
+    sc.ipt("-D", "INPUT", "-p", "tcp", "--tcp-flags", "FIN", "FIN", "-j", "DROP")
+    ok_c = wait_state(cname, fmt(LOOP4, PORT), "TIME_WAIT", 3)
+    ok_s = wait_state(fmt(LOOP4, PORT), cname, "TIME_WAIT", 3)
+    if not (ok_c and ok_s):
+        raise RuntimeError("simultaneous close did not reach TIME_WAIT on both sides")
+    sc.declare(cname, fmt(LOOP4, PORT), notes=["simultaneous_close"])
+    sc.snapshot()
+
+
+@scenario
+def sc_simultaneous_open(sc):
+    sc.description = ("Two sockets bound to 127.0.0.1:40010 and :40011 connect() to each other "
+                      "while SYNs are dropped in INPUT (both SYNs cross in the capture); the rule "
+                      "is removed and the retransmitted SYNs complete a simultaneous open: both "
+                      "ESTABLISHED.")
+    sc.server_ports = {40011}
+    sc.setup()
+    sc.ipt("-A", "INPUT", "-p", "tcp", "--syn", "-j", "DROP")
+    sc.start_capture()
+    a = sc.track(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+    b = sc.track(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+    a.bind((LOOP4, 40010))
+    b.bind((LOOP4, 40011))
+    a.setblocking(False)
+    b.setblocking(False)
+    a.connect_ex((LOOP4, 40011))
+    b.connect_ex((LOOP4, 40010))
+    time.sleep(0.2)
+    sc.ipt("-D", "INPUT", "-p", "tcp", "--syn", "-j", "DROP")
+    ok = (wait_state(fmt(LOOP4, 40010), fmt(LOOP4, 40011), "ESTABLISHED", 4)
+          and wait_state(fmt(LOOP4, 40011), fmt(LOOP4, 40010), "ESTABLISHED", 4))
+    if not ok:
+        raise RuntimeError("simultaneous open did not complete")
+    sc.declare(fmt(LOOP4, 40010), fmt(LOOP4, 40011), notes=["simultaneous_open"],
+               comment="client = the side whose SYN is first in the capture")
+    sc.snapshot()
+
+
+@scenario
+def sc_keepalive(sc):
+    sc.description = ("Client sets SO_KEEPALIVE, TCP_KEEPIDLE=1, TCP_KEEPINTVL=1; after one "
+                      "exchange the connection idles 3.5 s and the server answers the probes; "
+                      "both ESTABLISHED.")
+    sc.setup()
+    l = listener(sc)
+    sc.start_capture()
+    c = client(sc)
+    cname = remember(c)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 1)
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 1)
+    s = accept(sc, l)
+    exchange(c, s)
+    time.sleep(3.5)
+    sc.declare(cname, fmt(LOOP4, PORT), notes=["keepalive"])
+    sc.snapshot(settle=0.1)
+
+
+@scenario
+def sc_zero_window(sc):
+    sc.description = ("The server (SO_RCVBUF 4096 on the listener) never reads; the client "
+                      "(SO_SNDBUF 16384) sends until its buffer is full; the server's window "
+                      "closes to 0 and the client sends persist probes for ~3 s; both "
+                      "ESTABLISHED.")
+    sc.setup()
+    l = listener(sc, rcvbuf=4096)
+    sc.start_capture()
+    c = sc.track(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 16384)
+    c.settimeout(5)
+    c.connect((LOOP4, PORT))
+    cname = remember(c)
+    s = accept(sc, l)
+    c.setblocking(False)
+    sent = 0
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline and sent < 1_000_000:
+        try:
+            sent += c.send(b"z" * 4096)
+        except BlockingIOError:
+            time.sleep(0.05)
+    log(f"zero_window: client queued {sent} bytes")
+    time.sleep(3.0)
+    sc.declare(cname, fmt(LOOP4, PORT), notes=["zero_window"])
+    sc.snapshot(settle=0.1)
+    sc.keep = s
+
+
+@scenario
+def sc_lossy_bulk(sc):
+    total = 400_000
+    sc.description = (f"Client sends {total} bytes to a reading server while iptables drops a "
+                      "random 5% of all TCP packets in INPUT (after tcpdump saw them, so the "
+                      "capture shows originals and retransmissions); once the server has every "
+                      "byte the rule is removed and the client closes normally: client "
+                      "TIME_WAIT, server CLOSED.")
+    sc.setup()
+    l = listener(sc)
+    sc.ipt("-A", "INPUT", "-p", "tcp", "-m", "statistic", "--mode", "random",
+           "--probability", "0.05", "-j", "DROP")
+    sc.start_capture()
+    c = client(sc, timeout=20)
+    cname = remember(c)
+    s = accept(sc, l)
+    s.settimeout(20)
+    got = [0]
+
+    def reader():
+        while got[0] < total:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got[0] += len(chunk)
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    c.sendall(b"b" * total)
+    t.join(timeout=25)
+    if got[0] != total:
+        raise RuntimeError(f"server got {got[0]} of {total} bytes")
+    sc.ipt("-D", "INPUT", "-p", "tcp", "-m", "statistic", "--mode", "random",
+           "--probability", "0.05", "-j", "DROP")
+    time.sleep(0.5)
+    c.close()
+    wait_eof(s)
+    s.close()
+    if not wait_state(cname, fmt(LOOP4, PORT), "TIME_WAIT", 5):
+        raise RuntimeError("client did not reach TIME_WAIT")
+    wait_state(fmt(LOOP4, PORT), cname, "CLOSED", 5)
+    sc.declare(cname, fmt(LOOP4, PORT))
+    sc.snapshot()
+
+
+@scenario
+def sc_midstream(sc):
+    sc.description = ("Connection established and one exchange done before tcpdump starts; the "
+                      "capture shows a second exchange and the client's normal close: client "
+                      "TIME_WAIT, server CLOSED.")
+    sc.setup()
+    l = listener(sc)
+    c = client(sc)
+    cname = remember(c)
+    s = accept(sc, l)
+    exchange(c, s)
+    time.sleep(0.3)
+    sc.start_capture()
+    exchange(c, s, request=b"GET /2 HTTP/1.0\r\n\r\n", reply=b"HTTP/1.0 200 OK\r\n\r\nagain\n")
+    c.close()
+    wait_eof(s)
+    s.close()
+    sc.declare(cname, fmt(LOOP4, PORT), notes=["midstream"])
+    sc.snapshot()
+
+
+@scenario
+def sc_syn_flood(sc):
+    n = 60
+    sc.description = (f"tcp_syncookies=0; a listener with backlog 128; scapy sends {n} SYNs "
+                      "from spoofed sources 127.0.0.2-61; the kernel's RSTs answering the "
+                      "SYN-ACKs are dropped in OUTPUT (not in the capture), so every server "
+                      "endpoint stays SYN_RECEIVED and retransmits its SYN-ACK.")
+    sc.tcpstate_args = ["--syn-flood-threshold", "20"]
+    sc.setup()
+    sc.sysctl("net.ipv4.tcp_syncookies", 0)
+    l = listener(sc, backlog=128)
+    sc.ipt("-A", "OUTPUT", "-p", "tcp", "--tcp-flags", "RST", "RST", "!", "--sport", str(PORT),
+           "-j", "DROP")
+    sc.start_capture()
+    from scapy.all import IP, TCP, conf, L3RawSocket, send  # noqa: E402
+    conf.L3socket = L3RawSocket
+    conf.verb = 0
+    pkts = [IP(src=f"127.0.0.{i + 2}", dst=LOOP4) /
+            TCP(sport=30000 + i, dport=PORT, flags="S", seq=1000 * (i + 1), window=64240)
+            for i in range(n)]
+    send(pkts, inter=0.005)
+    time.sleep(1.3)
+    sc.declare_default(anomalies=["syn_flood"],
+                       unknowable={"client": "spoofed source sent by scapy on a raw socket: "
+                                             "no client socket exists (ss shows none)"})
+    sc.snapshot(settle=0)
+    sc.keep = l
+
+
+@scenario
+def sc_nginx_http(sc):
+    sc.description = ("nginx (single process) on 127.0.0.1:8080; curl fetches / twice over one "
+                      "keep-alive connection, then /missing (404); then / with 'Connection: "
+                      "close' from a Python socket that reads to EOF before closing. curl exits right after "
+                      "each response (client closes first: client TIME_WAIT); nginx closes the "
+                      "last one first (server TIME_WAIT).")
+    sc.setup()
+    d = sc.tmp
+    os.makedirs(os.path.join(d, "html"), exist_ok=True)
+    os.makedirs(os.path.join(d, "logs"), exist_ok=True)
+    with open(os.path.join(d, "html", "index.html"), "w") as f:
+        f.write("<html><body>tcpstate</body></html>\n")
+    conf = f"""
+daemon off;
+master_process off;
+worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/logs/error.log;
+events {{ worker_connections 64; }}
+http {{
+  access_log off;
+  client_body_temp_path {d}/tmp_body;
+  proxy_temp_path {d}/tmp_proxy;
+  fastcgi_temp_path {d}/tmp_fcgi;
+  uwsgi_temp_path {d}/tmp_uwsgi;
+  scgi_temp_path {d}/tmp_scgi;
+  keepalive_timeout 30s;
+  server {{
+    listen 127.0.0.1:{PORT};
+    root {d}/html;
+  }}
+}}
+"""
+    cpath = os.path.join(d, "nginx.conf")
+    with open(cpath, "w") as f:
+        f.write(conf)
+    sc.start_capture()
+    ng = subprocess.Popen(["nginx", "-p", d, "-c", cpath], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
+    sc.procs.append(ng)
+    deadline = time.monotonic() + 5
+    while ss_listening(PORT) is False:
+        if time.monotonic() > deadline or ng.poll() is not None:
+            raise RuntimeError("nginx did not start")
+        time.sleep(0.05)
+    base = f"http://{LOOP4}:{PORT}"
+    curl = ["curl", "-s", "-w", "%{http_code} %{local_port}\n", "--max-time", "5"]
+    out = []
+    out.append(run(*curl, "-o", "/dev/null", "-o", "/dev/null", base + "/", base + "/"))
+    out.append(run(*curl, "-o", "/dev/null", base + "/missing", check=False))
+    # curl races nginx to the first FIN after 'Connection: close'; a plain socket that reads
+    # to EOF before closing makes nginx the active closer every time.
+    c = client(sc)
+    c.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+    reply = b""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        chunk = c.recv(4096)
+        if not chunk:
+            break
+        reply += chunk
+    c.close()
+    out.append(reply.split(b"\r\n", 1)[0].decode())
+    log("nginx_http: " + " | ".join(o.strip().replace("\n", ", ") for o in out))
+    if "404" not in out[1] or "200" not in out[2]:
+        raise RuntimeError("unexpected HTTP status codes")
+    sc.declare_default(comment="HTTP client; ss decides who closed first")
+    sc.snapshot()
+    ng.terminate()
+    ng.wait(timeout=5)
+
+
+def ss_listening(port):
+    return f":{port} " in run("ss", "-tlnH")
+
+
+# ----------------------------------------------------------------------------- main
+
+def main():
+    if len(sys.argv) >= 2 and sys.argv[1] == "list":
+        print("\n".join(SCENARIOS))
+        return 0
+    if len(sys.argv) != 4 or sys.argv[1] != "run" or sys.argv[2] not in SCENARIOS:
+        print(__doc__, file=sys.stderr)
+        print("scenarios: " + " ".join(SCENARIOS), file=sys.stderr)
+        return 2
+    name, outdir = sys.argv[2], sys.argv[3]
+    sc = Scenario(name, outdir)
+    try:
+        SCENARIOS[name](sc)
+        sc.stop_capture()
+        sc.write()
+    finally:
+        sc.teardown()
+        subprocess.run(["rm", "-rf", sc.tmp])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
