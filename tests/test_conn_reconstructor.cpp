@@ -538,3 +538,32 @@ TEST_CASE("conn::Reconstructor a bare RST answering data comes from a host witho
   CHECK_FALSE(row.anomalies.has(Anomaly::rst_instead_of_fin));
   CHECK(row.close == CloseKind::rst);
 }
+
+TEST_CASE("conn::Reconstructor a segment that crossed the RST proves nothing") {
+  Conversation c;
+  auto& client = c.client();
+  auto& server = c.server();
+  c.handshake(); // 1 ms steps: a 2 ms round trip
+  c.send(c.segment(client, server, rst | ack));
+  auto crossing = c.segment(server, client, ack | psh, 31);
+  c.send(crossing); // sent before the RST could have arrived
+  const auto& row = only_row(c.finish());
+  CHECK(row.server().state == TcpState::closed);
+  CHECK_FALSE(row.anomalies.has(Anomaly::half_open));
+}
+
+TEST_CASE("conn::Reconstructor an ACK from SYN_SENT implies a SYN-ACK the capture missed") {
+  Conversation c;
+  auto& client = c.client();
+  auto& server = c.server();
+  c.send(c.segment(client, server, syn));
+  server.next_seq += 1; // the server's SYN-ACK is not in the capture
+  client.ack = server.next_seq;
+  c.send(c.segment(client, server, ack));
+  c.send(c.segment(client, server, ack | psh, 100));
+  const auto& row = only_row(c.finish());
+  CHECK(row.client().state == TcpState::established);
+  CHECK(row.server().state == TcpState::established);
+  CHECK(row.close == CloseKind::open);
+  CHECK_FALSE(row.anomalies.has(Anomaly::syn_unanswered));
+}

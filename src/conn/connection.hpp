@@ -31,6 +31,9 @@ struct Connection {
   bool midstream = false;
   bool handshake_counted = false; // registered with the SYN flood detector
   std::uint64_t last_packet = 0;
+  // Round trip at the capture point, from the handshake (SYN to the ACK of the SYN-ACK);
+  // 0 when the handshake was not seen.
+  TimeNs handshake_rtt = 0;
   // The latest packet that proved an earlier segment never arrived (retransmitted SYN-ACK
   // or FIN after its ACK, or traffic after a RST): evidence for half_open at the end.
   std::uint64_t loss_proof_packet = 0;

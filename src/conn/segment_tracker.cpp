@@ -101,8 +101,9 @@ private:
   void correct_earlier_assumptions(const Novelty& novelty) {
     const bool rst = m_segment.has(flag::rst);
     // Traffic after a RST it was sent: the RST never arrived (RFC 9293 3.10.7.4 would
-    // have deleted the TCB).
-    if (!rst && m_sender.closed_by_received_rst) {
+    // have deleted the TCB). A segment that left before the RST could arrive proves
+    // nothing, so it takes a retransmission or a segment sent two round trips later.
+    if (!rst && m_sender.closed_by_received_rst && sent_after_rst_arrived(novelty)) {
       m_sender.closed_by_received_rst = false;
       m_recorder.set_state(m_connection, m_sender_side, m_sender.state_before_rst,
                            "kept sending after a RST: the RST never arrived", m_cause);
@@ -152,6 +153,15 @@ private:
       m_sender.received_peer_fin = false;
       undo_receipt_of_fin();
     }
+  }
+
+  bool sent_after_rst_arrived(const Novelty& novelty) const {
+    if (novelty.retransmission) {
+      return true;
+    }
+    const TimeNs since_rst = m_cause.time - m_sender.closed_time;
+    const TimeNs round_trip = m_connection.handshake_rtt;
+    return round_trip > 0 ? since_rst > 2 * round_trip : since_rst > k_ns_per_second;
   }
 
   void undo_ack_of_fin() {
@@ -264,15 +274,33 @@ private:
     m_recorder.apply(m_connection, m_sender_side, Stimulus::send_syn_ack, m_cause);
   }
 
-  // A client in SYN_SENT acknowledging the peer's SYN got the SYN-ACK after all.
+  // A client in SYN_SENT acknowledging the peer's SYN got the SYN-ACK after all. With
+  // only one direction in the capture, that ACK is the only trace of the SYN-ACK.
   void acknowledge_peer_syn() {
-    if (m_sender.state != TcpState::syn_sent || !m_receiver.sent_syn ||
-        m_segment.ack != m_receiver.isn + 1) {
+    if (m_sender.state != TcpState::syn_sent) {
+      return;
+    }
+    if (!m_receiver.sent_anything) {
+      infer_uncaptured_syn_ack();
+    }
+    if (!m_receiver.sent_syn || m_segment.ack != m_receiver.isn + 1) {
       return;
     }
     m_sender.deaf_to_syn_ack = false;
     m_sender.syn_acked = true;
     m_recorder.apply(m_connection, m_sender_side, Stimulus::receive_syn_ack, m_cause);
+  }
+
+  // 3.10.7.3: from SYN_SENT a stack sends a plain ACK only after an acceptable SYN-ACK,
+  // so the peer sent one that the capture did not see.
+  void infer_uncaptured_syn_ack() {
+    m_receiver.sent_syn = true;
+    m_receiver.sent_anything = true;
+    m_receiver.isn = m_segment.ack - 1;
+    m_receiver.next_seq = m_segment.ack;
+    m_receiver.first_syn_time = m_cause.time;
+    m_recorder.set_state(m_connection, m_receiver_side, TcpState::syn_received,
+                         "SYN-ACK not in the capture, implied by the peer's ACK", m_cause);
   }
 
   // The sender's ACK field covers the peer's FIN: it has that FIN for certain.
@@ -427,6 +455,10 @@ private:
         m_receiver.held_ack_arrived = true;
       } else {
         m_receiver.syn_acked = true;
+        if (m_receiver_side == Side::server && m_connection.client().sent_syn &&
+            m_connection.handshake_rtt == 0) {
+          m_connection.handshake_rtt = m_cause.time - m_connection.client().first_syn_time;
+        }
         m_recorder.apply(m_connection, m_receiver_side,
                          m_segment.has(flag::syn) ? Stimulus::receive_syn_ack
                                                   : Stimulus::receive_ack_of_syn,
