@@ -1,0 +1,23 @@
+#pragma once
+// Link, IP and TCP decoding of one captured frame, without copying it.
+#include "tcpstate/decode/link_type.hpp"
+#include "tcpstate/decode/skip_reason.hpp"
+#include "tcpstate/decode/tcp_segment.hpp"
+#include "tcpstate/util/byte_view.hpp"
+
+namespace tcpstate::decode {
+
+enum class ChecksumPolicy : std::uint8_t { ignore, verify };
+
+struct DecodeResult {
+  bool ok = false;
+  SkipReason reason = SkipReason::count; // meaningful only when !ok
+  TcpSegment segment;                    // meaningful only when ok
+};
+
+// `frame` is the captured bytes (caplen); the original length on the wire may be larger
+// and is not needed: lengths come from the IP header. Checksums are verified only when
+// asked and only when the whole segment was captured.
+DecodeResult decode_frame(LinkType link, ByteView frame, ChecksumPolicy checksums);
+
+} // namespace tcpstate::decode

@@ -1,0 +1,34 @@
+#pragma once
+// Second decoder stage: the IPv4 or IPv6 header in front of a TCP segment. Both
+// decoders succeed only for an unfragmented TCP payload and report everything else as a
+// skip reason.
+#include "tcpstate/decode/skip_reason.hpp"
+#include "tcpstate/util/byte_view.hpp"
+#include "tcpstate/util/ip_address.hpp"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace tcpstate::decode {
+
+inline constexpr std::uint8_t k_ip_protocol_tcp = 6;
+
+// Addresses point into the captured frame; they are copied out only once the whole frame
+// has decoded.
+struct IpLayer {
+  const std::uint8_t *src = nullptr;
+  const std::uint8_t *dst = nullptr; // IPv6: the final destination if a routing header names it
+  IpFamily family = IpFamily::v4;
+  std::size_t header_length = 0;   // IPv4 header with options, or IPv6 header + extensions
+  std::size_t captured_length = 0; // captured bytes of this datagram, link padding removed
+  std::uint32_t total_length = 0;  // whole datagram as sent
+  // False when the datagram length had to be taken from the capture (TSO/GSO, jumbogram)
+  // or the pseudo-header destination is unknown: the checksum cannot be checked.
+  bool checksum_verifiable = true;
+};
+
+// `packet` starts at the IP header and holds whatever was captured from there on.
+SkipReason decode_ipv4(ByteView packet, IpLayer &out);
+SkipReason decode_ipv6(ByteView packet, IpLayer &out);
+
+} // namespace tcpstate::decode

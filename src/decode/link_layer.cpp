@@ -1,0 +1,146 @@
+#include "link_layer.hpp"
+
+#include "decode_status.hpp"
+
+namespace tcpstate::decode {
+
+namespace {
+
+constexpr std::uint16_t k_ethertype_ipv4 = 0x0800;
+constexpr std::uint16_t k_ethertype_ipv6 = 0x86dd;
+// IEEE 802.1Q customer tag, 802.1ad service tag, and the pre-standard QinQ TPID that
+// some switches still emit.
+constexpr std::uint16_t k_tpid_8021q = 0x8100;
+constexpr std::uint16_t k_tpid_8021ad = 0x88a8;
+constexpr std::uint16_t k_tpid_qinq_legacy = 0x9100;
+
+constexpr std::size_t k_ethernet_header = 14;
+constexpr std::size_t k_ethernet_type_offset = 12;
+constexpr std::size_t k_vlan_tag = 4; // TCI, then the EtherType of what follows
+constexpr std::size_t k_sll_header = 16;
+constexpr std::size_t k_sll_protocol_offset = 14;
+constexpr std::size_t k_sll2_header = 20;
+constexpr std::size_t k_sll2_protocol_offset = 0;
+constexpr std::size_t k_af_header = 4;
+
+// Address-family numbers differ per OS and the loopback header carries the writer's.
+// IPv6: 10 Linux, 23 Windows (Npcap loopback), 24 OpenBSD/NetBSD, 28 FreeBSD, 30 macOS.
+constexpr std::uint32_t k_af_inet = 2;
+constexpr std::uint32_t k_af_inet6_linux = 10;
+constexpr std::uint32_t k_af_inet6_windows = 23;
+constexpr std::uint32_t k_af_inet6_bsd = 24;
+constexpr std::uint32_t k_af_inet6_freebsd = 28;
+constexpr std::uint32_t k_af_inet6_darwin = 30;
+
+bool is_vlan_tpid(std::uint16_t type) {
+  return type == k_tpid_8021q || type == k_tpid_8021ad || type == k_tpid_qinq_legacy;
+}
+
+// `type` is the EtherType already read from the link header and `offset` where the bytes
+// after that header begin. Any number of VLAN tags may follow (QinQ stacks two, some
+// carriers more); each is bounded by the captured length, so the loop ends.
+SkipReason resolve_ethertype(ByteView frame, std::uint16_t type, std::size_t offset,
+                             LinkLayer &out) {
+  while (is_vlan_tpid(type)) {
+    if (frame.size() - offset < k_vlan_tag) {
+      return SkipReason::truncated_link;
+    }
+    type = read_be16(frame.data() + offset + 2);
+    offset += k_vlan_tag;
+  }
+  if (type == k_ethertype_ipv4) {
+    out.network = NetworkLayer::ipv4;
+  } else if (type == k_ethertype_ipv6) {
+    out.network = NetworkLayer::ipv6;
+  } else {
+    return SkipReason::non_ip;
+  }
+  out.header_length = offset;
+  return k_decoded;
+}
+
+SkipReason decode_ethernet(ByteView frame, LinkLayer &out) {
+  if (frame.size() < k_ethernet_header) {
+    return SkipReason::truncated_link;
+  }
+  return resolve_ethertype(frame, read_be16(frame.data() + k_ethernet_type_offset),
+                           k_ethernet_header, out);
+}
+
+// Linux cooked captures keep the EtherType in the protocol field; libpcap inserts a VLAN
+// tag after the header when the kernel had stripped it.
+SkipReason decode_cooked(ByteView frame, std::size_t header_length, std::size_t protocol_offset,
+                         LinkLayer &out) {
+  if (frame.size() < header_length) {
+    return SkipReason::truncated_link;
+  }
+  return resolve_ethertype(frame, read_be16(frame.data() + protocol_offset), header_length, out);
+}
+
+SkipReason classify_family(std::uint32_t family, LinkLayer &out) {
+  switch (family) {
+  case k_af_inet:
+    out.network = NetworkLayer::ipv4;
+    break;
+  case k_af_inet6_linux:
+  case k_af_inet6_windows:
+  case k_af_inet6_bsd:
+  case k_af_inet6_freebsd:
+  case k_af_inet6_darwin:
+    out.network = NetworkLayer::ipv6;
+    break;
+  default:
+    return SkipReason::non_ip;
+  }
+  out.header_length = k_af_header;
+  return k_decoded;
+}
+
+// The NULL header is in the byte order of the host that wrote the file, which the file
+// does not reliably tell us. Families are small numbers, so at most one byte order gives
+// a known value.
+SkipReason decode_null(ByteView frame, LinkLayer &out) {
+  if (frame.size() < k_af_header) {
+    return SkipReason::truncated_link;
+  }
+  if (classify_family(read_le32(frame.data()), out) == k_decoded) {
+    return k_decoded;
+  }
+  return classify_family(read_be32(frame.data()), out);
+}
+
+SkipReason decode_loop(ByteView frame, LinkLayer &out) {
+  if (frame.size() < k_af_header) {
+    return SkipReason::truncated_link;
+  }
+  return classify_family(read_be32(frame.data()), out);
+}
+
+} // namespace
+
+SkipReason decode_link_layer(LinkType link, ByteView frame, LinkLayer &out) {
+  switch (link) {
+  case LinkType::ethernet:
+    return decode_ethernet(frame, out);
+  case LinkType::raw:
+    out = LinkLayer{0, NetworkLayer::ip_any};
+    return k_decoded;
+  case LinkType::ipv4:
+    out = LinkLayer{0, NetworkLayer::ipv4};
+    return k_decoded;
+  case LinkType::ipv6:
+    out = LinkLayer{0, NetworkLayer::ipv6};
+    return k_decoded;
+  case LinkType::linux_sll:
+    return decode_cooked(frame, k_sll_header, k_sll_protocol_offset, out);
+  case LinkType::linux_sll2:
+    return decode_cooked(frame, k_sll2_header, k_sll2_protocol_offset, out);
+  case LinkType::null:
+    return decode_null(frame, out);
+  case LinkType::loop:
+    return decode_loop(frame, out);
+  }
+  return SkipReason::unsupported_link;
+}
+
+} // namespace tcpstate::decode

@@ -1,0 +1,210 @@
+#include "packet_builder.hpp"
+
+#include "tcpstate/decode/decoder.hpp"
+#include "tcpstate/decode/link_type.hpp"
+#include "tcpstate/decode/skip_reason.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <string>
+
+using namespace tcpstate;
+using namespace tcpstate::decode;
+using tcpstate::test::Bytes;
+using tcpstate::test::PacketBuilder;
+
+namespace {
+
+DecodeResult decode_bytes(LinkType link, const Bytes &bytes) {
+  return decode_frame(link, bytes, ChecksumPolicy::verify);
+}
+
+void check_decodes(const tcpstate::test::Frame &frame, const std::string &src,
+                   const std::string &dst) {
+  const DecodeResult result = frame.decode();
+  REQUIRE(result.ok);
+  CHECK(result.segment.src.to_string() == src);
+  CHECK(result.segment.dst.to_string() == dst);
+  CHECK(result.segment.src_port == 40000);
+  CHECK(result.segment.dst_port == 80);
+}
+
+} // namespace
+
+TEST_CASE("decode::link type normalization") {
+  CHECK(normalize_link_type(12) == LinkType::raw);
+  CHECK(normalize_link_type(14) == LinkType::raw);
+  CHECK(normalize_link_type(1) == LinkType::ethernet);
+  CHECK(normalize_link_type(276) == LinkType::linux_sll2);
+  CHECK(normalize_link_type(105) == static_cast<LinkType>(105));
+
+  for (const std::uint32_t value : {0U, 1U, 101U, 108U, 113U, 228U, 229U, 276U, 12U, 14U}) {
+    CHECK(is_supported(normalize_link_type(value)));
+  }
+  for (const std::uint32_t value : {6U, 9U, 105U, 127U, 192U, 0xffffffffU}) {
+    CHECK_FALSE(is_supported(normalize_link_type(value)));
+  }
+}
+
+TEST_CASE("decode::skip reason names") {
+  CHECK(skip_reason_name(SkipReason::unsupported_link) == "unsupported_link");
+  CHECK(skip_reason_name(SkipReason::truncated_link) == "truncated_link");
+  CHECK(skip_reason_name(SkipReason::non_ip) == "non_ip");
+  CHECK(skip_reason_name(SkipReason::truncated_ip) == "truncated_ip");
+  CHECK(skip_reason_name(SkipReason::bad_ip_header) == "bad_ip_header");
+  CHECK(skip_reason_name(SkipReason::ip_fragment) == "ip_fragment");
+  CHECK(skip_reason_name(SkipReason::bad_ipv6_extension) == "bad_ipv6_extension");
+  CHECK(skip_reason_name(SkipReason::non_tcp) == "non_tcp");
+  CHECK(skip_reason_name(SkipReason::truncated_tcp) == "truncated_tcp");
+  CHECK(skip_reason_name(SkipReason::bad_tcp_header) == "bad_tcp_header");
+  CHECK(skip_reason_name(SkipReason::bad_checksum) == "bad_checksum");
+  CHECK(skip_reason_name(SkipReason::count) == "unknown");
+}
+
+TEST_CASE("decode::unsupported link type") {
+  const Bytes frame = PacketBuilder{}.build().bytes;
+  const DecodeResult result = decode_bytes(static_cast<LinkType>(105), frame);
+  CHECK_FALSE(result.ok);
+  CHECK(result.reason == SkipReason::unsupported_link);
+}
+
+TEST_CASE("decode::every supported link type, IPv4 and IPv6") {
+  for (const LinkType link : {LinkType::ethernet, LinkType::raw, LinkType::linux_sll,
+                              LinkType::linux_sll2, LinkType::null, LinkType::loop}) {
+    CAPTURE(static_cast<int>(link));
+    check_decodes(PacketBuilder{}.link(link).build(), "10.0.0.1", "10.0.0.2");
+    check_decodes(
+        PacketBuilder{}.link(link).src("2001:db8::1", 40000).dst("2001:db8::2", 80).build(),
+        "2001:db8::1", "2001:db8::2");
+  }
+  check_decodes(PacketBuilder{}.link(LinkType::ipv4).build(), "10.0.0.1", "10.0.0.2");
+  check_decodes(PacketBuilder{}.link(LinkType::ipv6).src("::1", 40000).dst("::2", 80).build(),
+                "::1", "::2");
+  check_decodes(PacketBuilder{}.link(normalize_link_type(12)).build(), "10.0.0.1", "10.0.0.2");
+}
+
+TEST_CASE("decode::link type and IP version disagree") {
+  const auto v6 = PacketBuilder{}.src("::1", 40000).dst("::2", 80);
+  CHECK(PacketBuilder{v6}.link(LinkType::ipv4).build().decode().reason ==
+        SkipReason::bad_ip_header);
+  CHECK(PacketBuilder{}.link(LinkType::ipv6).build().decode().reason == SkipReason::bad_ip_header);
+  CHECK(PacketBuilder{v6}.ethertype(0x0800).build().decode().reason == SkipReason::bad_ip_header);
+
+  Bytes bogus_version = PacketBuilder{}.link(LinkType::raw).build().bytes;
+  bogus_version[0] = 0x55;
+  CHECK(decode_bytes(LinkType::raw, bogus_version).reason == SkipReason::bad_ip_header);
+  CHECK(decode_bytes(LinkType::raw, {}).reason == SkipReason::truncated_ip);
+}
+
+TEST_CASE("decode::ethernet VLAN tags") {
+  SUBCASE("802.1Q") {
+    const auto frame = PacketBuilder{}.vlan(100).build();
+    CHECK(frame.ip_offset == 18);
+    check_decodes(frame, "10.0.0.1", "10.0.0.2");
+  }
+  SUBCASE("802.1ad QinQ") {
+    const auto frame = PacketBuilder{}.vlan(10, 0x88a8).vlan(20).build();
+    CHECK(frame.ip_offset == 22);
+    check_decodes(frame, "10.0.0.1", "10.0.0.2");
+  }
+  SUBCASE("legacy 0x9100 QinQ over IPv6") {
+    check_decodes(PacketBuilder{}
+                      .vlan(10, 0x9100)
+                      .vlan(20)
+                      .src("2001:db8::1", 40000)
+                      .dst("2001:db8::2", 80)
+                      .build(),
+                  "2001:db8::1", "2001:db8::2");
+  }
+  SUBCASE("a deep stack of tags") {
+    PacketBuilder builder;
+    for (std::uint16_t id = 1; id <= 8; ++id) {
+      builder.vlan(id, id % 2 == 0 ? 0x8100 : 0x88a8);
+    }
+    check_decodes(builder.build(), "10.0.0.1", "10.0.0.2");
+  }
+  SUBCASE("tag with a non-IP payload") {
+    CHECK(PacketBuilder{}.vlan(5).ethertype(0x0806).build().decode().reason == SkipReason::non_ip);
+  }
+}
+
+TEST_CASE("decode::non-IP link payloads") {
+  CHECK(PacketBuilder{}.ethertype(0x0806).build().decode().reason == SkipReason::non_ip);
+  CHECK(PacketBuilder{}.ethertype(0x88cc).build().decode().reason == SkipReason::non_ip);
+  // An 802.3 length field where the EtherType would be.
+  CHECK(PacketBuilder{}.ethertype(0x0040).build().decode().reason == SkipReason::non_ip);
+  CHECK(PacketBuilder{}.link(LinkType::linux_sll).ethertype(0x0806).build().decode().reason ==
+        SkipReason::non_ip);
+  CHECK(PacketBuilder{}.link(LinkType::linux_sll2).ethertype(0x0004).build().decode().reason ==
+        SkipReason::non_ip);
+}
+
+TEST_CASE("decode::linux cooked captures") {
+  const auto sll = PacketBuilder{}.link(LinkType::linux_sll).build();
+  CHECK(sll.ip_offset == 16);
+  check_decodes(sll, "10.0.0.1", "10.0.0.2");
+  const auto sll2 = PacketBuilder{}.link(LinkType::linux_sll2).build();
+  CHECK(sll2.ip_offset == 20);
+  check_decodes(sll2, "10.0.0.1", "10.0.0.2");
+  check_decodes(PacketBuilder{}.link(LinkType::linux_sll).vlan(7).build(), "10.0.0.1", "10.0.0.2");
+  check_decodes(PacketBuilder{}.link(LinkType::linux_sll2).vlan(7).build(), "10.0.0.1", "10.0.0.2");
+}
+
+TEST_CASE("decode::null and loop address families") {
+  const auto v6 = PacketBuilder{}.src("fe80::1", 40000).dst("fe80::2", 80);
+  SUBCASE("BSD null accepts both byte orders") {
+    for (const bool big_endian : {false, true}) {
+      CAPTURE(big_endian);
+      check_decodes(PacketBuilder{}.link(LinkType::null).address_family(2, big_endian).build(),
+                    "10.0.0.1", "10.0.0.2");
+      for (const std::uint32_t family : {10U, 23U, 24U, 28U, 30U}) {
+        CAPTURE(family);
+        check_decodes(
+            PacketBuilder{v6}.link(LinkType::null).address_family(family, big_endian).build(),
+            "fe80::1", "fe80::2");
+      }
+    }
+  }
+  SUBCASE("loop is big-endian") {
+    check_decodes(PacketBuilder{}.link(LinkType::loop).build(), "10.0.0.1", "10.0.0.2");
+    check_decodes(PacketBuilder{v6}.link(LinkType::loop).address_family(24, true).build(),
+                  "fe80::1", "fe80::2");
+    CHECK(PacketBuilder{}.link(LinkType::loop).address_family(2, false).build().decode().reason ==
+          SkipReason::non_ip);
+  }
+  SUBCASE("unknown families") {
+    for (const std::uint32_t family : {0U, 1U, 7U, 17U, 0x01000000U, 0x02000002U}) {
+      CAPTURE(family);
+      CHECK(PacketBuilder{}
+                .link(LinkType::null)
+                .address_family(family, false)
+                .build()
+                .decode()
+                .reason == SkipReason::non_ip);
+    }
+  }
+}
+
+TEST_CASE("decode::truncated link headers") {
+  struct Case {
+    LinkType link;
+    std::size_t header;
+  };
+  for (const Case c :
+       {Case{LinkType::ethernet, 14}, Case{LinkType::linux_sll, 16}, Case{LinkType::linux_sll2, 20},
+        Case{LinkType::null, 4}, Case{LinkType::loop, 4}}) {
+    const auto frame = PacketBuilder{}.link(c.link).build();
+    for (std::size_t length = 0; length < c.header; ++length) {
+      CAPTURE(length);
+      CHECK(decode_frame(c.link, frame.prefix(length), ChecksumPolicy::verify).reason ==
+            SkipReason::truncated_link);
+    }
+  }
+  const auto tagged = PacketBuilder{}.vlan(1, 0x88a8).vlan(2).build();
+  for (std::size_t length = 0; length < tagged.ip_offset; ++length) {
+    CAPTURE(length);
+    CHECK(decode_frame(LinkType::ethernet, tagged.prefix(length), ChecksumPolicy::verify).reason ==
+          SkipReason::truncated_link);
+  }
+}
