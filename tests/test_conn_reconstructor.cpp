@@ -567,3 +567,40 @@ TEST_CASE("conn::Reconstructor an ACK from SYN_SENT implies a SYN-ACK the captur
   CHECK(row.close == CloseKind::open);
   CHECK_FALSE(row.anomalies.has(Anomaly::syn_unanswered));
 }
+
+TEST_CASE("conn::Reconstructor a full table evicts the longest-idle connection") {
+  tcpstate::conn::AnalysisConfig config;
+  config.max_connections = 2;
+  Conversation c(config);
+  auto& server = c.server();
+  auto& client = c.client();
+  client.port = 41000;
+  c.handshake();
+  client.port = 41001;
+  c.handshake();
+  client.port = 41000; // the first one becomes the most recently seen
+  c.send(c.segment(client, server, ack | psh, 5));
+  client.port = 41002;
+  c.handshake();
+  CHECK(c.reconstructor().open_connections() == 2);
+  auto& rows = c.finish();
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0].report.close == CloseKind::evicted);
+  CHECK(rows[0].report.client().port == 41001);
+  CHECK(rows[0].report.client().state == TcpState::established);
+  CHECK(rows[1].report.close == CloseKind::open);
+}
+
+TEST_CASE("conn::ConnectionTable survives heavy churn") {
+  tcpstate::conn::AnalysisConfig config;
+  config.max_connections = 100;
+  Conversation c(config);
+  for (int i = 0; i < 5000; ++i) {
+    c.client().port = static_cast<std::uint16_t>(1024 + (i * 7919) % 60000);
+    c.client().next_seq += 100000;
+    c.send(c.segment(c.client(), c.server(), syn));
+  }
+  CHECK(c.reconstructor().open_connections() <= 100);
+  const auto& rows = c.finish();
+  CHECK(rows.size() == 5000);
+}

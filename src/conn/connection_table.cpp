@@ -44,6 +44,7 @@ ConnectionTable::Slot ConnectionTable::insert(Connection&& connection, std::uint
   }
   m_buckets[i] = {hash32, slot};
   ++m_size;
+  link_at_back(slot);
   return slot;
 }
 
@@ -67,8 +68,44 @@ void ConnectionTable::erase(Slot slot) {
   }
   m_buckets[hole] = Bucket{};
   --m_size;
+  unlink(slot);
   m_records[slot] = Connection{};
   m_free_slots.push_back(slot);
+}
+
+void ConnectionTable::touch(Slot slot) {
+  if (m_idle_tail != slot) {
+    unlink(slot);
+    link_at_back(slot);
+  }
+}
+
+void ConnectionTable::unlink(Slot slot) {
+  Connection& record = m_records[slot];
+  if (record.idle_prev != k_no_slot) {
+    m_records[record.idle_prev].idle_next = record.idle_next;
+  } else {
+    m_idle_head = record.idle_next;
+  }
+  if (record.idle_next != k_no_slot) {
+    m_records[record.idle_next].idle_prev = record.idle_prev;
+  } else {
+    m_idle_tail = record.idle_prev;
+  }
+  record.idle_prev = k_no_slot;
+  record.idle_next = k_no_slot;
+}
+
+void ConnectionTable::link_at_back(Slot slot) {
+  Connection& record = m_records[slot];
+  record.idle_prev = m_idle_tail;
+  record.idle_next = k_no_slot;
+  if (m_idle_tail != k_no_slot) {
+    m_records[m_idle_tail].idle_next = slot;
+  } else {
+    m_idle_head = slot;
+  }
+  m_idle_tail = slot;
 }
 
 void ConnectionTable::grow() {

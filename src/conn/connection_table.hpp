@@ -22,6 +22,11 @@ public:
   Slot insert(Connection&& connection, std::uint64_t hash);
   void erase(Slot slot);
 
+  // Marks the connection as just seen: it moves to the back of the idle order.
+  void touch(Slot slot);
+  // The connection seen least recently, or k_no_slot when the table is empty.
+  Slot longest_idle() const { return m_idle_head; }
+
   Connection& at(Slot slot) { return m_records[slot]; }
   const Connection& at(Slot slot) const { return m_records[slot]; }
   std::size_t size() const { return m_size; }
@@ -42,6 +47,8 @@ private:
   };
 
   void grow();
+  void unlink(Slot slot);
+  void link_at_back(Slot slot);
   std::size_t home(std::uint32_t hash) const { return hash & m_mask; }
 
   std::vector<Bucket> m_buckets;
@@ -49,6 +56,8 @@ private:
   std::size_t m_size = 0;
   std::vector<Connection> m_records;
   std::vector<Slot> m_free_slots;
+  Slot m_idle_head = k_no_slot;
+  Slot m_idle_tail = k_no_slot;
 };
 
 } // namespace tcpstate::conn

@@ -80,7 +80,10 @@ public:
       }
     }
     if (slot == ConnectionTable::k_no_slot) {
+      make_room(time);
       slot = m_table.insert(create(keyed, segment, cause, reuse), hash);
+    } else {
+      m_table.touch(slot);
     }
     Connection& connection = m_table.at(slot);
     track_segment(connection, connection.side_of(keyed.direction), segment, cause, m_recorder);
@@ -205,6 +208,20 @@ private:
       connection.handshake_counted = true;
     }
     return connection;
+  }
+
+  // The table is full: the connection that has been quiet longest is written out as it
+  // stands, marked evicted, rather than dropped without a trace.
+  void make_room(TimeNs now) {
+    while (m_table.size() >= m_config.max_connections) {
+      const ConnectionTable::Slot victim = m_table.longest_idle();
+      if (victim == ConnectionTable::k_no_slot) {
+        return;
+      }
+      m_table.at(victim).evicted = true;
+      run_timers(m_table.at(victim), now, m_config, m_recorder);
+      write_out(victim, now);
+    }
   }
 
   void after_segment(Connection& connection, ConnectionTable::Slot slot) {

@@ -129,6 +129,9 @@ void judge_close(Connection& connection, TimeNs now, const AnalysisConfig& confi
 CloseKind close_kind(const Connection& connection) {
   const Endpoint& client = connection.client();
   const Endpoint& server = connection.server();
+  if (connection.evicted) {
+    return CloseKind::evicted;
+  }
   if (connection.refused) {
     return CloseKind::refused;
   }

@@ -1,0 +1,33 @@
+#pragma once
+// Everything the command line can say, typed. Only the CLI layer sees argv and CLI11.
+#include "tcpstate/conn/analysis_config.hpp"
+#include "tcpstate/sink/sink_factory.hpp"
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace tcpstate::cli {
+
+struct Options {
+  std::vector<std::string> inputs; // "-" is standard input
+  std::string filter;              // BPF expression; empty: every packet
+  sink::SinkOptions output;
+  bool verify_checksums = false;
+  bool fail_on_anomaly = false;
+  conn::AnalysisConfig analysis;
+};
+
+// Thrown after --help or --version has been printed: the program should end with `code`.
+struct ExitRequest {
+  int code;
+};
+
+// Parses argv. Returns the options, or throws Fatal(usage) with a one-line message naming
+// the option at fault. Prints --help / --version to `out` and then throws ExitRequest{0}.
+Options parse_command_line(int argc, char **argv, std::ostream &out);
+
+// The same, printing --help / --version to standard output.
+Options parse_command_line(int argc, char **argv);
+
+} // namespace tcpstate::cli

@@ -1,0 +1,318 @@
+// argv -> Options. CLI11 checks the shape of the command line (which options, how many
+// values); the values themselves are converted here afterwards, so every message about a
+// bad value names the option and the value in one style.
+#include "tcpstate/cli/options.hpp"
+#include "tcpstate/util/fatal.hpp"
+#include "tcpstate/util/time.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <array>
+#include <charconv>
+#include <cstdint>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#ifndef TCPSTATE_VERSION
+#define TCPSTATE_VERSION "unknown"
+#endif
+
+namespace tcpstate::cli {
+namespace {
+
+constexpr std::string_view k_program = "tcpstate";
+
+constexpr std::string_view k_description =
+    "Reports the RFC 9293 state of both endpoints of every TCP connection in pcap\n"
+    "or pcapng captures, with anomaly verdicts: half-open connections, CLOSE_WAIT\n"
+    "leaks, RST instead of FIN, missing TIME_WAIT, unanswered SYNs, SYN floods.\n";
+
+constexpr std::string_view k_footer =
+    "FILTER is a tcpdump (BPF) expression, quoted or as separate words.\n"
+    "\n"
+    "EXAMPLES:\n"
+    "  tcpstate -r capture.pcap\n"
+    "  tcpstate -r a.pcap -r b.pcap 'port 443'     # files merged by time\n"
+    "  tcpstate -r capture.pcap --anomalies-only tcp port 80\n"
+    "  tcpdump -i eth0 -w - | tcpstate -r - --events\n"
+    "  tcpstate -r cap.pcap --format csv | duckdb -c \"FROM read_csv('/dev/stdin')\"\n"
+    "  tcpstate -r capture.pcap --summary --fail-on-anomaly   # for CI and scripts\n"
+    "\n"
+    "EXIT STATUS: 0 ok, 1 anomaly found (--fail-on-anomaly), 2 usage error,\n"
+    "3 an input could not be read in full (what was read is still reported).";
+
+// Longer than any TCP timer anyone means (about 31 years), and far from overflowing
+// TimeNs when converted to nanoseconds.
+constexpr double k_max_seconds = 1e9;
+
+struct FormatName {
+  std::string_view name;
+  sink::Format format;
+};
+constexpr std::array<FormatName, 3> k_formats{{
+    {"table", sink::Format::table},
+    {"csv", sink::Format::csv},
+    {"jsonl", sink::Format::jsonl},
+}};
+
+[[noreturn]] void usage_error(std::string_view option, std::string_view text,
+                              std::string_view expected) {
+  std::string message{option};
+  message += ": '";
+  message += text;
+  message += "' is not ";
+  message += expected;
+  throw Fatal(ExitCode::usage, message);
+}
+
+// The default shown in --help comes from AnalysisConfig, so the two cannot disagree.
+std::string seconds_text(TimeNs ns) {
+  std::array<char, 32> buffer{};
+  const auto result =
+      std::to_chars(buffer.data(), buffer.data() + buffer.size(), ns_to_seconds(ns));
+  return std::string(buffer.data(), result.ptr);
+}
+
+TimeNs parse_seconds(std::string_view option, const std::string &text) {
+  constexpr std::string_view k_expected = "a positive number of seconds";
+  double seconds = 0;
+  const char *const end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, seconds);
+  // !(x > 0) also rejects NaN; a value below the nanosecond resolution would become 0.
+  if (ec != std::errc{} || ptr != end || !(seconds > 0) || seconds > k_max_seconds ||
+      seconds_to_ns(seconds) <= 0) {
+    usage_error(option, text, k_expected);
+  }
+  return seconds_to_ns(seconds);
+}
+
+std::uint32_t parse_count(std::string_view option, const std::string &text) {
+  std::uint32_t value = 0;
+  const char *const end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc{} || ptr != end || value < 1) {
+    usage_error(option, text, "a whole number of at least 1");
+  }
+  return value;
+}
+
+sink::Format parse_format(const std::string &text) {
+  for (const auto &entry : k_formats) {
+    if (entry.name == text) {
+      return entry.format;
+    }
+  }
+  usage_error("--format", text, "one of table, csv, jsonl");
+}
+
+std::string join_words(const std::vector<std::string> &words) {
+  std::string joined;
+  for (const auto &word : words) {
+    if (!joined.empty()) {
+      joined += ' ';
+    }
+    joined += word;
+  }
+  return joined;
+}
+
+// The command line as typed, before conversion. Numeric options stay unset when not
+// given, so their defaults are AnalysisConfig's and not a second copy here.
+struct Words {
+  std::vector<std::string> inputs;
+  std::vector<std::string> filter;
+  std::string format = "table";
+  bool no_header = false;
+  bool summary = false;
+  bool events = false;
+  bool anomalies_only = false;
+  bool verify_checksums = false;
+  bool fail_on_anomaly = false;
+  std::optional<std::string> msl;
+  std::optional<std::string> close_wait_timeout;
+  std::optional<std::string> handshake_timeout;
+  std::optional<std::string> synack_timeout;
+  std::optional<std::string> syn_flood_threshold;
+  std::optional<std::string> syn_flood_window;
+  std::optional<std::string> fin_wait_2_timeout;
+  std::optional<std::string> idle_timeout;
+  std::optional<std::string> max_connections;
+};
+
+// CLI11's default help lists every option's exclusions and a generic usage line; this keeps
+// the help to what a tcpdump user scans for: the option, its value's name, what it does.
+class HelpFormatter final : public CLI::Formatter {
+public:
+  HelpFormatter() { column_width(32); }
+  std::string make_usage(const CLI::App * /*app*/, std::string name) const override {
+    return "Usage: " + name + " -r FILE [-r FILE ...] [OPTIONS] [FILTER ...]\n";
+  }
+  std::string make_option_opts(const CLI::Option *option) const override {
+    if (option->get_type_size() == 0 || option->get_type_name().empty()) {
+      return {};
+    }
+    return " " + option->get_type_name();
+  }
+};
+
+constexpr const char *k_analysis_group = "Analysis (in seconds; fractions allowed)";
+
+void add_seconds_option(CLI::App &app, const std::string &name, std::optional<std::string> &value,
+                        const std::string &description, TimeNs default_ns) {
+  app.add_option(name, value, description + " (default " + seconds_text(default_ns) + ")")
+      ->type_name("SECONDS")
+      ->group(k_analysis_group);
+}
+
+void describe(CLI::App &app, Words &words) {
+  const conn::AnalysisConfig defaults;
+  // A repeated option replaces the earlier value, as in most Unix tools, so a shell alias
+  // such as `tcpstate --format csv` can still be overridden.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+
+  app.add_option("-r,--read", words.inputs,
+                 "Capture to read, pcap or pcapng; '-' is stdin.\n"
+                 "Repeat to merge several captures by time")
+      ->required()
+      ->type_name("FILE")
+      // One value per -r, so that `-r f.pcap tcp port 80` leaves the filter words alone.
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->group("Input");
+  app.add_option("FILTER", words.filter, "Only packets matching this tcpdump expression")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->type_name("");
+  app.add_flag("--verify-checksums", words.verify_checksums,
+               "Skip segments with a bad IP or TCP checksum (off\n"
+               "by default: checksum offload makes packets the\n"
+               "capturing host sent look bad)")
+      ->group("Input");
+
+  app.add_option("--format", words.format, "table (default), csv or jsonl")
+      ->type_name("FORMAT")
+      ->group("Output");
+  app.add_flag("--no-header", words.no_header, "Omit the CSV header line")->group("Output");
+  auto *const summary =
+      app.add_flag("--summary", words.summary, "Show only the totals")->group("Output");
+  auto *const events =
+      app.add_flag("--events", words.events, "Show each state change, anomaly and note")
+          ->group("Output");
+  auto *const anomalies = app.add_flag("--anomalies-only", words.anomalies_only,
+                                       "Show only connections with an anomaly")
+                              ->group("Output");
+  summary->excludes(events)->excludes(anomalies);
+  events->excludes(anomalies);
+  app.add_flag("--fail-on-anomaly", words.fail_on_anomaly,
+               "Exit 1 if any connection has an anomaly")
+      ->group("Output");
+
+  add_seconds_option(app, "--msl", words.msl, "TIME_WAIT lasts 2*MSL", defaults.msl);
+  add_seconds_option(app, "--close-wait-timeout", words.close_wait_timeout,
+                     "Longer in CLOSE_WAIT is a leak", defaults.close_wait_timeout);
+  add_seconds_option(app, "--handshake-timeout", words.handshake_timeout,
+                     "Client gives up on its SYN", defaults.handshake_timeout);
+  add_seconds_option(app, "--synack-timeout", words.synack_timeout,
+                     "Server gives up on its SYN-ACK", defaults.synack_timeout);
+  app.add_option("--syn-flood-threshold", words.syn_flood_threshold,
+                 "More unfinished handshakes to one server within\n"
+                 "the window is a SYN flood (default " +
+                     std::to_string(defaults.syn_flood_threshold) + ")")
+      ->type_name("N")
+      ->group(k_analysis_group);
+  add_seconds_option(app, "--syn-flood-window", words.syn_flood_window,
+                     "Window of --syn-flood-threshold", defaults.syn_flood_window);
+  add_seconds_option(app, "--fin-wait-2-timeout", words.fin_wait_2_timeout,
+                     "An orphaned FIN_WAIT_2 dies after", defaults.fin_wait_2_timeout);
+  app.add_option("--idle-timeout", words.idle_timeout,
+                 "Write out a connection idle this long, as it\n"
+                 "stands (default: keep until the capture ends)")
+      ->type_name("SECONDS")
+      ->group(k_analysis_group);
+  app.add_option("--max-connections", words.max_connections,
+                 "Follow at most N connections at once; beyond,\n"
+                 "the longest idle is written out as evicted\n"
+                 "(default " +
+                     std::to_string(defaults.max_connections) + ")")
+      ->type_name("N")
+      ->group(k_analysis_group);
+
+  app.set_version_flag("--version", std::string{k_program} + " " + TCPSTATE_VERSION,
+                       "Print the version and exit");
+  app.footer(std::string{k_footer});
+  app.formatter(std::make_shared<HelpFormatter>());
+}
+
+Options convert(const Words &words) {
+  if (words.no_header && words.format != "csv") {
+    throw Fatal(ExitCode::usage, "--no-header: only --format csv has a header line to omit");
+  }
+
+  Options options;
+  options.inputs = words.inputs;
+  options.filter = join_words(words.filter);
+  options.output.format = parse_format(words.format);
+  options.output.csv_header = !words.no_header;
+  if (words.summary) {
+    options.output.view = sink::View::summary;
+  } else if (words.events) {
+    options.output.view = sink::View::events;
+  } else if (words.anomalies_only) {
+    options.output.view = sink::View::anomalies_only;
+  }
+  options.verify_checksums = words.verify_checksums;
+  options.fail_on_anomaly = words.fail_on_anomaly;
+
+  conn::AnalysisConfig &analysis = options.analysis;
+  const auto seconds = [](std::string_view option, const std::optional<std::string> &text,
+                          TimeNs &target) {
+    if (text) {
+      target = parse_seconds(option, *text);
+    }
+  };
+  seconds("--msl", words.msl, analysis.msl);
+  seconds("--close-wait-timeout", words.close_wait_timeout, analysis.close_wait_timeout);
+  seconds("--handshake-timeout", words.handshake_timeout, analysis.handshake_timeout);
+  seconds("--synack-timeout", words.synack_timeout, analysis.synack_timeout);
+  seconds("--syn-flood-window", words.syn_flood_window, analysis.syn_flood_window);
+  seconds("--fin-wait-2-timeout", words.fin_wait_2_timeout, analysis.fin_wait_2_timeout);
+  seconds("--idle-timeout", words.idle_timeout, analysis.idle_timeout);
+  if (words.max_connections) {
+    analysis.max_connections = parse_count("--max-connections", *words.max_connections);
+  }
+  if (words.syn_flood_threshold) {
+    analysis.syn_flood_threshold = parse_count("--syn-flood-threshold", *words.syn_flood_threshold);
+  }
+  return options;
+}
+
+} // namespace
+
+Options parse_command_line(int argc, char **argv, std::ostream &out) {
+  CLI::App app{std::string{k_description}, std::string{k_program}};
+  Words words;
+  describe(app, words);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForVersion &version) {
+    out << version.what() << '\n';
+    throw ExitRequest{0};
+  } catch (const CLI::Success &) {
+    // --help: CLI11 only reports it; printing is ours, to the stream we were given.
+    out << app.help();
+    throw ExitRequest{0};
+  } catch (const CLI::ParseError &error) {
+    throw Fatal(ExitCode::usage, error.what());
+  }
+  return convert(words);
+}
+
+Options parse_command_line(int argc, char **argv) {
+  return parse_command_line(argc, argv, std::cout);
+}
+
+} // namespace tcpstate::cli

@@ -1,0 +1,248 @@
+#include "tcpstate/cli/options.hpp"
+#include "tcpstate/util/fatal.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+using tcpstate::ExitCode;
+using tcpstate::Fatal;
+using tcpstate::k_ns_per_second;
+using tcpstate::cli::ExitRequest;
+using tcpstate::cli::Options;
+using tcpstate::cli::parse_command_line;
+namespace sink = tcpstate::sink;
+
+// argv as the shell would pass it, program name first.
+Options parse(std::vector<std::string> words, std::ostream &out) {
+  words.insert(words.begin(), "tcpstate");
+  std::vector<char *> argv;
+  for (auto &word : words) {
+    argv.push_back(word.data());
+  }
+  argv.push_back(nullptr);
+  return parse_command_line(static_cast<int>(words.size()), argv.data(), out);
+}
+
+Options parse(std::vector<std::string> words) {
+  std::ostringstream out;
+  Options options = parse(std::move(words), out);
+  CHECK(out.str().empty());
+  return options;
+}
+
+// The message of the usage error `words` must cause.
+std::string usage_error(std::vector<std::string> words) {
+  try {
+    parse(std::move(words));
+  } catch (const Fatal &failure) {
+    CHECK(failure.code() == ExitCode::usage);
+    return failure.what();
+  }
+  FAIL("expected a usage error");
+  return {};
+}
+
+// What --help or --version printed; they must end the program with status 0.
+std::string printed_and_exit(std::vector<std::string> words) {
+  std::ostringstream out;
+  try {
+    parse(std::move(words), out);
+  } catch (const ExitRequest &request) {
+    CHECK(request.code == 0);
+    return out.str();
+  }
+  FAIL("expected an exit request");
+  return {};
+}
+
+} // namespace
+
+TEST_CASE("cli options: one input and nothing else gives the documented defaults") {
+  const Options options = parse({"-r", "capture.pcap"});
+  CHECK(options.inputs == std::vector<std::string>{"capture.pcap"});
+  CHECK(options.filter.empty());
+  CHECK(options.output.format == sink::Format::table);
+  CHECK(options.output.view == sink::View::connections);
+  CHECK(options.output.csv_header);
+  CHECK_FALSE(options.verify_checksums);
+  CHECK_FALSE(options.fail_on_anomaly);
+  CHECK(options.analysis.msl == 30 * k_ns_per_second);
+  CHECK(options.analysis.close_wait_timeout == 60 * k_ns_per_second);
+  CHECK(options.analysis.handshake_timeout == 127 * k_ns_per_second);
+  CHECK(options.analysis.synack_timeout == 63 * k_ns_per_second);
+  CHECK(options.analysis.syn_flood_threshold == 100);
+  CHECK(options.analysis.syn_flood_window == 10 * k_ns_per_second);
+}
+
+TEST_CASE("cli options: -r is repeatable, keeps order, and accepts every spelling") {
+  CHECK(parse({"-r", "a.pcap", "--read", "b.pcapng", "-rc.pcap", "--read=d.pcap"}).inputs ==
+        std::vector<std::string>{"a.pcap", "b.pcapng", "c.pcap", "d.pcap"});
+  CHECK(parse({"-r", "-"}).inputs == std::vector<std::string>{"-"});
+}
+
+TEST_CASE("cli options: without -r is a usage error") {
+  CHECK(usage_error({}) == "--read is required");
+  CHECK(usage_error({"port", "80"}) == "--read is required");
+  CHECK(usage_error({"-r"}).find("--read") != std::string::npos);
+}
+
+TEST_CASE("cli options: the filter is every remaining word, joined with spaces") {
+  CHECK(parse({"-r", "f.pcap", "tcp", "port", "80"}).filter == "tcp port 80");
+  CHECK(parse({"-r", "f.pcap", "port 80"}).filter == "port 80");
+  CHECK(parse({"-r", "f.pcap", "tcp[13] & 2 != 0"}).filter == "tcp[13] & 2 != 0");
+  SUBCASE("words before, between and after options") {
+    const Options options = parse({"host", "10.0.0.1", "-r", "a.pcap", "and", "-r", "b.pcap",
+                                   "--format", "csv", "port", "443"});
+    CHECK(options.filter == "host 10.0.0.1 and port 443");
+    CHECK(options.inputs == std::vector<std::string>{"a.pcap", "b.pcap"});
+  }
+  SUBCASE("-r takes exactly one file, even from stdin") {
+    const Options options = parse({"-r", "-", "not", "port", "22"});
+    CHECK(options.inputs == std::vector<std::string>{"-"});
+    CHECK(options.filter == "not port 22");
+  }
+}
+
+TEST_CASE("cli options: --format") {
+  CHECK(parse({"-r", "f", "--format", "table"}).output.format == sink::Format::table);
+  CHECK(parse({"-r", "f", "--format", "csv"}).output.format == sink::Format::csv);
+  CHECK(parse({"-r", "f", "--format=jsonl"}).output.format == sink::Format::jsonl);
+  CHECK(usage_error({"-r", "f", "--format", "xml"}) ==
+        "--format: 'xml' is not one of table, csv, jsonl");
+  CHECK(usage_error({"-r", "f", "--format", "CSV"}) ==
+        "--format: 'CSV' is not one of table, csv, jsonl");
+  CHECK(usage_error({"-r", "f", "--format"}).find("--format") != std::string::npos);
+}
+
+TEST_CASE("cli options: a repeated option keeps its last value") {
+  const Options options =
+      parse({"-r", "f", "--format", "table", "--format", "csv", "--msl", "1", "--msl", "2"});
+  CHECK(options.output.format == sink::Format::csv);
+  CHECK(options.analysis.msl == 2 * k_ns_per_second);
+}
+
+TEST_CASE("cli options: --no-header only with CSV") {
+  CHECK_FALSE(parse({"-r", "f", "--format", "csv", "--no-header"}).output.csv_header);
+  CHECK_FALSE(parse({"-r", "f", "--no-header", "--format", "csv", "--events"}).output.csv_header);
+  CHECK(usage_error({"-r", "f", "--no-header"}) ==
+        "--no-header: only --format csv has a header line to omit");
+  CHECK(usage_error({"-r", "f", "--format", "jsonl", "--no-header"}).find("--no-header") == 0);
+}
+
+TEST_CASE("cli options: views") {
+  CHECK(parse({"-r", "f", "--summary"}).output.view == sink::View::summary);
+  CHECK(parse({"-r", "f", "--events"}).output.view == sink::View::events);
+  CHECK(parse({"-r", "f", "--anomalies-only"}).output.view == sink::View::anomalies_only);
+  CHECK(parse({"-r", "f", "--summary", "--summary"}).output.view == sink::View::summary);
+}
+
+TEST_CASE("cli options: views exclude each other") {
+  const std::vector<std::vector<std::string>> pairs{{"--summary", "--events"},
+                                                    {"--events", "--summary"},
+                                                    {"--summary", "--anomalies-only"},
+                                                    {"--anomalies-only", "--events"}};
+  for (const auto &pair : pairs) {
+    CAPTURE(pair[0]);
+    CAPTURE(pair[1]);
+    const std::string message = usage_error({"-r", "f", pair[0], pair[1]});
+    CHECK(message.find("excludes") != std::string::npos);
+    CHECK(message.find(pair[0]) != std::string::npos);
+    CHECK(message.find(pair[1]) != std::string::npos);
+  }
+}
+
+TEST_CASE("cli options: boolean switches") {
+  const Options options = parse({"-r", "f", "--verify-checksums", "--fail-on-anomaly"});
+  CHECK(options.verify_checksums);
+  CHECK(options.fail_on_anomaly);
+}
+
+TEST_CASE("cli options: each timer takes seconds, fractions allowed") {
+  const Options options =
+      parse({"-r", "f", "--msl", "0.5", "--close-wait-timeout", "90", "--handshake-timeout", "1e1",
+             "--synack-timeout", "3.25", "--syn-flood-window", "0.001"});
+  CHECK(options.analysis.msl == 500'000'000);
+  CHECK(options.analysis.close_wait_timeout == 90 * k_ns_per_second);
+  CHECK(options.analysis.handshake_timeout == 10 * k_ns_per_second);
+  CHECK(options.analysis.synack_timeout == 3'250'000'000);
+  CHECK(options.analysis.syn_flood_window == 1'000'000);
+}
+
+TEST_CASE("cli options: a timer must be a positive, finite number of seconds") {
+  const std::vector<std::string> timers{"--msl", "--close-wait-timeout", "--handshake-timeout",
+                                        "--synack-timeout", "--syn-flood-window"};
+  const std::vector<std::string> bad{"0",   "-1",    "abc", "1s",   "",   "nan",
+                                     "inf", "1e-10", "2e9", "0x10", " 1", "1,5"};
+  for (const auto &timer : timers) {
+    for (const auto &value : bad) {
+      CAPTURE(timer);
+      CAPTURE(value);
+      CHECK(usage_error({"-r", "f", timer, value}) ==
+            timer + ": '" + value + "' is not a positive number of seconds");
+    }
+  }
+}
+
+TEST_CASE("cli options: --syn-flood-threshold is a whole number of at least 1") {
+  CHECK(parse({"-r", "f", "--syn-flood-threshold", "1"}).analysis.syn_flood_threshold == 1);
+  CHECK(parse({"-r", "f", "--syn-flood-threshold", "4294967295"}).analysis.syn_flood_threshold ==
+        4294967295U);
+  for (const std::string value : {"0", "-1", "1.5", "many", "4294967296", ""}) {
+    CAPTURE(value);
+    CHECK(usage_error({"-r", "f", "--syn-flood-threshold", value}) ==
+          "--syn-flood-threshold: '" + value + "' is not a whole number of at least 1");
+  }
+}
+
+TEST_CASE("cli options: an unknown option is a usage error naming it") {
+  CHECK(usage_error({"-r", "f", "--bogus"}).find("--bogus") != std::string::npos);
+  CHECK(usage_error({"-r", "f", "-w", "out.pcap"}).find("-w") != std::string::npos);
+}
+
+TEST_CASE("cli options: --help prints usage, options and examples, even without -r") {
+  for (const std::string flag : {"--help", "-h"}) {
+    CAPTURE(flag);
+    const std::string help = printed_and_exit({flag});
+    CHECK(help.find("Usage: tcpstate -r FILE") != std::string::npos);
+    CHECK(help.find("--syn-flood-threshold N") != std::string::npos);
+    CHECK(help.find("(default 127)") != std::string::npos);
+    CHECK(help.find("EXAMPLES:") != std::string::npos);
+    CHECK(help.find("tcpstate -r -") != std::string::npos);
+  }
+  CHECK_FALSE(printed_and_exit({"-r", "f", "--format", "csv", "--help"}).empty());
+}
+
+TEST_CASE("cli options: --help fits an 80-column terminal") {
+  std::istringstream help(printed_and_exit({"--help"}));
+  for (std::string line; std::getline(help, line);) {
+    CAPTURE(line);
+    CHECK(line.size() <= 80);
+  }
+}
+
+TEST_CASE("cli options: --version prints the name and version") {
+  const std::string version = printed_and_exit({"--version"});
+  CHECK(version.rfind("tcpstate ", 0) == 0);
+  CHECK(version.back() == '\n');
+  CHECK(version.size() > std::string("tcpstate \n").size());
+  CHECK(version == printed_and_exit({"-r", "f", "--version"}));
+}
+
+TEST_CASE("cli::parse_command_line bounds the connection table and idle time") {
+  std::vector<std::string> words{"tcpstate", "-r", "a.pcap", "--max-connections", "1000",
+                                 "--idle-timeout", "300", "--fin-wait-2-timeout", "30"};
+  std::vector<char*> argv;
+  for (auto& word : words) {
+    argv.push_back(word.data());
+  }
+  const auto options =
+      tcpstate::cli::parse_command_line(static_cast<int>(argv.size()), argv.data());
+  CHECK(options.analysis.max_connections == 1000);
+  CHECK(options.analysis.idle_timeout == 300 * tcpstate::k_ns_per_second);
+  CHECK(options.analysis.fin_wait_2_timeout == 30 * tcpstate::k_ns_per_second);
+}
