@@ -1,0 +1,27 @@
+#pragma once
+// Where packets come from: a capture file, several merged by time, or (later) a live
+// interface. A source that hits damaged input stops there and records one error line;
+// packets read before the damage have already been handed out.
+#include "tcpstate/source/raw_packet.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tcpstate::source {
+
+class PacketSource {
+public:
+  virtual ~PacketSource() = default;
+
+  // Fills `packet` and returns true, or returns false at the end of the input (clean or
+  // not: see errors()).
+  virtual bool next(RawPacket& packet) = 0;
+
+  // One line per input that could not be read in full, naming the file, the byte offset
+  // and the reason, e.g. "cap.pcap: offset 4096: packet record truncated (need 1514 bytes,
+  // 200 left)".
+  virtual const std::vector<std::string>& errors() const = 0;
+};
+
+} // namespace tcpstate::source
