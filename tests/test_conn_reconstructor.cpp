@@ -604,3 +604,42 @@ TEST_CASE("conn::ConnectionTable survives heavy churn") {
   const auto& rows = c.finish();
   CHECK(rows.size() == 5000);
 }
+
+TEST_CASE("conn::Reconstructor a SYN on an open four-tuple: challenge ACK, RST, retry") {
+  Conversation c;
+  auto& client = c.client();
+  auto& server = c.server();
+  c.handshake();
+  c.send(c.segment(client, server, ack | psh, 10));
+  c.send(c.segment(server, client, ack));
+  const std::uint32_t old_client_next = client.next_seq;
+  client.next_seq += 777777; // the client rebooted and forgot the connection
+  auto new_syn = c.segment(client, server, syn);
+  c.send(new_syn);
+  server.ack = old_client_next;
+  c.send(c.segment(server, client, ack)); // RFC 5961 4.2 challenge ACK, old sequence space
+  auto reset = c.segment(client, server, rst);
+  reset.seq = old_client_next; // 3.10.7.1: <SEQ=SEG.ACK><CTL=RST>
+  c.send(reset);
+  c.advance(1);
+  c.send(new_syn);
+  server.ack = new_syn.seq + 1;
+  server.next_seq += 5555;
+  c.send(c.segment(server, client, syn | ack));
+  client.ack = server.next_seq;
+  c.send(c.segment(client, server, ack));
+  auto& rows = c.finish();
+  REQUIRE(rows.size() == 2);
+  const auto& old = rows[0].report;
+  CHECK(old.anomalies.has(Anomaly::half_open));
+  CHECK(old.close == CloseKind::rst);
+  CHECK(old.closed_by == ClosedBy::client);
+  CHECK(old.client().state == TcpState::closed);
+  CHECK(old.server().state == TcpState::closed);
+  const auto& fresh = rows[1].report;
+  CHECK(fresh.notes.has(Note::tuple_reuse));
+  CHECK(fresh.close == CloseKind::open);
+  CHECK(fresh.client().state == TcpState::established);
+  CHECK(fresh.server().state == TcpState::established);
+  CHECK(fresh.client().retransmits == 1);
+}

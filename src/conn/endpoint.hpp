@@ -55,6 +55,8 @@ struct Endpoint {
   TimeNs fin_wait_2_since = 0;     // valid in FIN_WAIT_2
   TimeNs closed_time = 0;          // when it last entered CLOSED
   TimeNs last_control_time = 0;    // last SYN, SYN-ACK or FIN transmission
+  std::uint64_t last_control_packet = 0;
+  std::uint64_t first_syn_packet = 0;
   TimeNs control_backoff = 0;      // gap between the last two such transmissions
 
   std::uint64_t packets = 0;

@@ -7,7 +7,9 @@
 #include "verdicts.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <queue>
+#include <unordered_map>
 #include <vector>
 
 namespace tcpstate::conn {
@@ -71,17 +73,36 @@ public:
     ConnectionTable::Slot slot = m_table.find(keyed.key, hash);
     Reuse reuse;
     const bool bare_syn = segment.has(flag::syn) && !segment.has(flag::ack);
+    std::optional<PendingSyn> replay;
     if (slot != ConnectionTable::k_no_slot && bare_syn) {
       Connection& existing = m_table.at(slot);
       run_timers(existing, time, m_config, m_recorder);
       if (starts_new_incarnation(existing, keyed.direction, segment)) {
+        if (still_open(existing)) {
+          hold_new_syn(existing, slot, keyed.direction, segment, cause);
+          return;
+        }
+        replay = take_pending_syn(existing.conn_id, segment);
         reuse = supersede(slot, keyed.direction, cause);
         slot = ConnectionTable::k_no_slot;
       }
+    } else if (slot != ConnectionTable::k_no_slot && accepts_pending_syn(m_table.at(slot), segment)) {
+      // The peer took the new SYN after all: the old incarnation is over.
+      replay = take_pending_syn(m_table.at(slot).conn_id, std::nullopt);
+      reuse = supersede(slot, replay->direction, replay->cause);
+      slot = ConnectionTable::k_no_slot;
     }
     if (slot == ConnectionTable::k_no_slot) {
       make_room(time);
-      slot = m_table.insert(create(keyed, segment, cause, reuse), hash);
+      if (replay) {
+        // The incarnation began with the SYN that was held while the old one was open.
+        slot = m_table.insert(create(key_of(replay->segment), replay->segment, replay->cause, reuse),
+                              hash);
+        Connection& connection = m_table.at(slot);
+        track_segment(connection, Side::client, replay->segment, replay->cause, m_recorder);
+      } else {
+        slot = m_table.insert(create(keyed, segment, cause, reuse), hash);
+      }
     } else {
       m_table.touch(slot);
     }
@@ -92,17 +113,22 @@ public:
 
   void finish(TimeNs capture_end) {
     run_due_checks(capture_end);
-    std::vector<ConnectionTable::Slot> slots;
-    slots.reserve(m_table.size());
-    m_table.for_each_slot([&](ConnectionTable::Slot slot) { slots.push_back(slot); });
-    // Written out in the order the connections began, so a run is reproducible.
-    std::sort(slots.begin(), slots.end(), [&](auto a, auto b) {
-      return m_table.at(a).conn_id < m_table.at(b).conn_id;
-    });
-    for (const ConnectionTable::Slot slot : slots) {
-      Connection& connection = m_table.at(slot);
-      run_timers(connection, capture_end, m_config, m_recorder);
-      write_out(slot, capture_end);
+    // Writing out a connection with a held SYN starts its successor, hence the rounds.
+    while (m_table.size() > 0) {
+      std::vector<std::pair<std::uint64_t, ConnectionTable::Slot>> open;
+      open.reserve(m_table.size());
+      m_table.for_each_slot(
+          [&](ConnectionTable::Slot slot) { open.emplace_back(m_table.at(slot).conn_id, slot); });
+      // Written out in the order the connections began, so a run is reproducible.
+      std::sort(open.begin(), open.end());
+      for (const auto& [conn_id, slot] : open) {
+        Connection& connection = m_table.at(slot);
+        if (connection.conn_id != conn_id) {
+          continue; // the slot was reused by a successor within this round
+        }
+        run_timers(connection, capture_end, m_config, m_recorder);
+        write_out(slot, capture_end);
+      }
     }
     m_timers = {};
   }
@@ -110,6 +136,59 @@ public:
   std::size_t open_connections() const { return m_table.size(); }
 
 private:
+  // A SYN for a new incarnation that arrived while the old one was still open on the other
+  // side. Linux answers it with a challenge ACK (RFC 5961 4.2); the SYN's sender then
+  // resets the old connection and retries. Until then the old record takes the packets.
+  struct PendingSyn {
+    decode::TcpSegment segment;
+    Cause cause;
+    Direction direction;
+  };
+
+  static bool still_open(const Connection& connection) {
+    return holds_connection_open(connection.client().state) ||
+           holds_connection_open(connection.server().state);
+  }
+
+  void hold_new_syn(Connection& old, ConnectionTable::Slot slot, Direction direction,
+                    const decode::TcpSegment& segment, Cause cause) {
+    const Side sender = old.side_of(direction);
+    m_recorder.raise(old, Anomaly::half_open, sender, cause,
+                     std::string(side_name(sender)) +
+                         " sent a new SYN on a four-tuple whose connection was still open");
+    m_pending_syns.try_emplace(old.conn_id, PendingSyn{segment, cause, direction});
+    // A stack that sends a SYN on this four-tuple no longer has the old connection.
+    m_recorder.set_state(old, sender, TcpState::closed,
+                         "sent a new SYN: it no longer has this connection", cause);
+    old.last_seen = cause.time;
+    old.last_packet = cause.packet_number;
+    m_table.touch(slot);
+  }
+
+  bool accepts_pending_syn(const Connection& connection,
+                           const decode::TcpSegment& segment) const {
+    if (m_pending_syns.empty() || !segment.has(flag::syn) || !segment.has(flag::ack)) {
+      return false;
+    }
+    const auto found = m_pending_syns.find(connection.conn_id);
+    return found != m_pending_syns.end() && segment.ack == found->second.segment.seq + 1;
+  }
+
+  // The held SYN, if the incarnation now starting began with it.
+  std::optional<PendingSyn> take_pending_syn(std::uint64_t conn_id,
+                                             std::optional<decode::TcpSegment> current) {
+    const auto found = m_pending_syns.find(conn_id);
+    if (found == m_pending_syns.end()) {
+      return std::nullopt;
+    }
+    PendingSyn pending = found->second;
+    m_pending_syns.erase(found);
+    if (current && current->seq != pending.segment.seq) {
+      return std::nullopt;
+    }
+    return pending;
+  }
+
   struct Reuse {
     bool reused = false;
     bool cut_own_time_wait = false;
@@ -142,13 +221,6 @@ private:
     // Linux lets a SYN reopen a four-tuple in TIME_WAIT (RFC 6191); when the SYN comes
     // from the side holding TIME_WAIT, that side cut its own TIME_WAIT short.
     reuse.cut_own_time_wait = old.endpoint(syn_sender).state == TcpState::time_wait;
-    const bool still_open = holds_connection_open(old.client().state) ||
-                            holds_connection_open(old.server().state);
-    if (still_open) {
-      m_recorder.raise(old, Anomaly::half_open, syn_sender, cause,
-                       std::string(side_name(syn_sender)) +
-                           " sent a new SYN on a four-tuple whose connection was still open");
-    }
     for (const Side side : {Side::client, Side::server}) {
       old.endpoint(side).closed_by_received_rst = false;
       m_recorder.set_state(old, side, TcpState::closed, "superseded by a new SYN", cause);
@@ -289,7 +361,24 @@ private:
     Connection& connection = m_table.at(slot);
     judge_at_end(connection, now, m_config, m_floods, m_recorder);
     m_reports.on_report(make_report(connection));
+    std::optional<PendingSyn> pending;
+    if (!m_pending_syns.empty()) {
+      pending = take_pending_syn(connection.conn_id, std::nullopt);
+    }
+    const ConnectionKey key = connection.key;
+    const bool evicted = connection.evicted;
     m_table.erase(slot);
+    if (pending && !evicted) {
+      // The held SYN outlived the old incarnation: it starts the next one.
+      Reuse reuse;
+      reuse.reused = true;
+      const ConnectionTable::Slot fresh =
+          m_table.insert(create(key_of(pending->segment), pending->segment, pending->cause, reuse),
+                         hash_key(key));
+      Connection& next = m_table.at(fresh);
+      track_segment(next, Side::client, pending->segment, pending->cause, m_recorder);
+      after_segment(next, fresh);
+    }
   }
 
   AnalysisConfig m_config;
@@ -299,6 +388,7 @@ private:
   ConnectionTable m_table;
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> m_timers;
   std::uint64_t m_last_conn_id = 0;
+  std::unordered_map<std::uint64_t, PendingSyn> m_pending_syns;
 };
 
 Reconstructor::Reconstructor(const AnalysisConfig& config, ReportReceiver& reports,

@@ -225,6 +225,7 @@ private:
       m_sender.control_backoff = m_cause.time - m_sender.last_control_time;
     }
     m_sender.last_control_time = m_cause.time;
+    m_sender.last_control_packet = m_cause.packet_number;
   }
 
   void apply_to_sender() {
@@ -235,6 +236,7 @@ private:
         m_sender.sent_syn = true;
         m_sender.isn = m_segment.seq;
         m_sender.first_syn_time = m_cause.time;
+        m_sender.first_syn_packet = m_cause.packet_number;
       }
       if (m_sender.syn_transmissions < 255) {
         m_sender.syn_transmissions++;
@@ -343,6 +345,12 @@ private:
 
   void send_rst() {
     const TcpState before = m_sender.state;
+    if (before == TcpState::syn_sent) {
+      // 3.10.7.3: the answer to an unacceptable ACK (one for an older incarnation, say);
+      // the open goes on and nothing is closed.
+      m_sender.sent_rst = true;
+      return;
+    }
     const bool had_connection = before != TcpState::closed || m_sender.closed_by_received_rst;
     if (!m_connection.has_rst) {
       m_connection.has_rst = true;

@@ -56,7 +56,7 @@ void judge_handshake(Connection& connection, TimeNs now, const AnalysisConfig& c
   const bool unanswered = client.sent_syn && !server.sent_anything && !connection.midstream;
   if (unanswered && (client.syn_transmissions > 1 || now - client.first_syn_time >= k_initial_rto)) {
     recorder.raise(connection, Anomaly::syn_unanswered, Side::client,
-                   {client.first_syn_time, connection.last_packet},
+                   {client.last_control_time, client.last_control_packet},
                    std::to_string(client.syn_transmissions) + " SYN(s) over " +
                        seconds_text(connection.last_seen - client.first_syn_time) +
                        ", no reply");
@@ -65,10 +65,10 @@ void judge_handshake(Connection& connection, TimeNs now, const AnalysisConfig& c
   if (client.sent_syn && !completed && !connection.midstream &&
       floods.flooded_at(server_of(connection), client.first_syn_time)) {
     recorder.raise(connection, Anomaly::syn_flood, Side::server,
-                   {client.first_syn_time, connection.last_packet},
-                   "handshake began while the server had more than " +
+                   {client.first_syn_time, client.first_syn_packet},
+                   "handshake began during a SYN flood on the server: more than " +
                        std::to_string(config.syn_flood_threshold) +
-                       " incomplete handshakes in the flood window");
+                       " incomplete handshakes within " + seconds_text(config.syn_flood_window));
   }
 }
 
@@ -118,7 +118,7 @@ void judge_close(Connection& connection, TimeNs now, const AnalysisConfig& confi
     }
     if (endpoint.state == TcpState::last_ack && endpoint.fin_transmissions > 1) {
       recorder.raise(connection, Anomaly::last_ack_stuck, side,
-                     {endpoint.last_control_time, connection.last_packet},
+                     {endpoint.last_control_time, endpoint.last_control_packet},
                      std::string(side_name(side)) + " sent its FIN " +
                          std::to_string(endpoint.fin_transmissions) +
                          " times and never got the final ACK");
