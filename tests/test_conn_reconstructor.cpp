@@ -643,3 +643,61 @@ TEST_CASE("conn::Reconstructor a SYN on an open four-tuple: challenge ACK, RST, 
   CHECK(fresh.server().state == TcpState::established);
   CHECK(fresh.client().retransmits == 1);
 }
+
+TEST_CASE("conn::Reconstructor streaming: a finished connection is written out at once") {
+  tcpstate::conn::AnalysisConfig config;
+  config.write_out_when_finished = true;
+  Conversation c(config);
+  auto& client = c.client();
+  auto& server = c.server();
+  c.handshake();
+  c.send(c.segment(client, server, fin | ack));
+  c.send(c.segment(server, client, fin | ack));
+  CHECK(c.reconstructor().open_connections() == 1);
+  c.send(c.segment(client, server, ack));
+  CHECK(c.reconstructor().open_connections() == 0);
+  // The client reuses its own TIME_WAIT four-tuple: reported on the new incarnation.
+  c.advance(2);
+  client.next_seq += 100000;
+  c.send(c.segment(client, server, syn));
+  auto& rows = c.finish();
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].report.client().state == TcpState::time_wait);
+  CHECK(rows[0].report.server().state == TcpState::closed);
+  CHECK(rows[1].report.notes.has(Note::tuple_reuse));
+  CHECK(rows[1].report.anomalies.has(Anomaly::missing_time_wait));
+}
+
+TEST_CASE("conn::Reconstructor streaming: a late RST ending TIME_WAIT becomes an event") {
+  tcpstate::conn::AnalysisConfig config;
+  config.write_out_when_finished = true;
+  Conversation c(config, true);
+  auto& client = c.client();
+  auto& server = c.server();
+  c.handshake();
+  c.send(c.segment(client, server, fin | ack));
+  c.send(c.segment(server, client, fin | ack));
+  c.send(c.segment(client, server, ack));
+  c.send(c.segment(server, client, rst));
+  CHECK(c.reconstructor().open_connections() == 0);
+  c.finish();
+  const auto& last = c.events().back();
+  CHECK(last.from == TcpState::time_wait);
+  CHECK(last.to == TcpState::closed);
+  CHECK(last.side == tcpstate::conn::Side::client);
+}
+
+TEST_CASE("conn::Reconstructor count_states and advance_to") {
+  Conversation c;
+  c.handshake();
+  c.client().port = 40001;
+  c.send(c.segment(c.client(), c.server(), syn));
+  auto counts = c.reconstructor().count_states();
+  using tcpstate::conn::Side;
+  CHECK(counts[static_cast<int>(Side::client)][static_cast<int>(TcpState::established)] == 1);
+  CHECK(counts[static_cast<int>(Side::client)][static_cast<int>(TcpState::syn_sent)] == 1);
+  CHECK(counts[static_cast<int>(Side::server)][static_cast<int>(TcpState::closed)] == 1);
+  c.reconstructor().advance_to(c.now() + 200 * tcpstate::k_ns_per_second);
+  counts = c.reconstructor().count_states();
+  CHECK(counts[static_cast<int>(Side::client)][static_cast<int>(TcpState::syn_sent)] == 0);
+}

@@ -61,6 +61,8 @@ struct TimerEntry {
 
 class Reconstructor::Impl {
 public:
+  using StateCounts = Reconstructor::StateCounts;
+
   Impl(const AnalysisConfig& config, ReportReceiver& reports, EventObserver* events)
       : m_config(config), m_reports(reports), m_recorder(events),
         m_floods(config.syn_flood_threshold, config.syn_flood_window) {}
@@ -91,6 +93,10 @@ public:
       replay = take_pending_syn(m_table.at(slot).conn_id, std::nullopt);
       reuse = supersede(slot, replay->direction, replay->cause);
       slot = ConnectionTable::k_no_slot;
+    }
+    if (slot == ConnectionTable::k_no_slot && !m_finished.empty() &&
+        absorb_late_segment(keyed, segment, cause, reuse)) {
+      return;
     }
     if (slot == ConnectionTable::k_no_slot) {
       make_room(time);
@@ -134,6 +140,20 @@ public:
   }
 
   std::size_t open_connections() const { return m_table.size(); }
+
+  void advance_to(TimeNs now) { run_due_checks(now); }
+
+  StateCounts count_states() const {
+    StateCounts counts{};
+    m_table.for_each_slot([&](ConnectionTable::Slot slot) {
+      const Connection& connection = m_table.at(slot);
+      for (const Side side : {Side::client, Side::server}) {
+        counts[static_cast<std::size_t>(side)]
+              [static_cast<std::size_t>(connection.endpoint(side).state)]++;
+      }
+    });
+    return counts;
+  }
 
 private:
   // A SYN for a new incarnation that arrived while the old one was still open on the other
@@ -302,7 +322,95 @@ private:
       connection.handshake_counted = false;
       m_floods.handshake_completed(server_of(connection), connection.client().first_syn_time);
     }
+    if (m_config.write_out_when_finished && is_finished(connection) &&
+        m_pending_syns.count(connection.conn_id) == 0) {
+      remember_finished(connection);
+      write_out(slot, connection.last_seen);
+      return;
+    }
     schedule(connection, slot);
+  }
+
+  // Nothing more can happen to it but TIME_WAIT running out.
+  static bool is_finished(const Connection& connection) {
+    const TcpState client = connection.client().state;
+    const TcpState server = connection.server().state;
+    const auto done = [](TcpState state) {
+      return state == TcpState::closed || state == TcpState::time_wait;
+    };
+    return done(client) && done(server);
+  }
+
+  // What a written-out connection leaves behind for 2*MSL: enough to report a reuse of its
+  // four-tuple, or a RST that ends a TIME_WAIT, on the next incarnation or as an event.
+  struct Finished {
+    std::uint64_t conn_id;
+    Direction client_direction;
+    bool has_time_wait;
+    Side time_wait_side;
+    TimeNs until;
+  };
+
+  void remember_finished(const Connection& connection) {
+    Finished finished{connection.conn_id, connection.client_direction, false, Side::client,
+                      connection.last_seen + 2 * m_config.msl};
+    for (const Side side : {Side::client, Side::server}) {
+      const Endpoint& endpoint = connection.endpoint(side);
+      if (endpoint.state == TcpState::time_wait) {
+        finished.has_time_wait = true;
+        finished.time_wait_side = side;
+        finished.until = endpoint.time_wait_since + 2 * m_config.msl;
+      }
+    }
+    m_finished[connection.key] = finished;
+    m_finished_expiry.push({finished.until, connection.key});
+  }
+
+  void forget_expired_finished(TimeNs now) {
+    while (!m_finished_expiry.empty() && m_finished_expiry.front().first <= now) {
+      const auto& [until, key] = m_finished_expiry.front();
+      const auto found = m_finished.find(key);
+      if (found != m_finished.end() && found->second.until <= now) {
+        m_finished.erase(found);
+      }
+      m_finished_expiry.pop();
+    }
+  }
+
+  // A segment for a four-tuple whose connection was written out within 2*MSL. Returns true
+  // when the segment was dealt with here (a late segment of the finished connection).
+  bool absorb_late_segment(const KeyedSegment& keyed, const decode::TcpSegment& segment,
+                           Cause cause, Reuse& reuse) {
+    const auto found = m_finished.find(keyed.key);
+    if (found == m_finished.end()) {
+      return false;
+    }
+    const Finished finished = found->second;
+    const Side sender = keyed.direction == finished.client_direction ? Side::client : Side::server;
+    if (segment.has(flag::syn) && !segment.has(flag::ack)) {
+      m_finished.erase(found);
+      reuse.reused = true;
+      reuse.previous_conn_id = finished.conn_id;
+      reuse.cut_own_time_wait = finished.has_time_wait && finished.time_wait_side == sender &&
+                                cause.time < finished.until;
+      return false;
+    }
+    if (segment.has(flag::rst) && finished.has_time_wait && m_recorder.wants_events()) {
+      Connection ghost;
+      ghost.key = keyed.key;
+      ghost.conn_id = finished.conn_id;
+      ghost.client_direction = finished.client_direction;
+      ghost.endpoint(finished.time_wait_side).state = TcpState::time_wait;
+      if (sender == finished.time_wait_side) {
+        m_recorder.raise(ghost, Anomaly::missing_time_wait, sender, cause,
+                         std::string(side_name(sender)) +
+                             " sent RST from TIME_WAIT after its row was written");
+      } else {
+        m_recorder.set_state(ghost, finished.time_wait_side, TcpState::closed,
+                             "RST ended TIME_WAIT after the row was written", cause);
+      }
+    }
+    return true;
   }
 
   // When this connection next needs a look without a packet: a timer, the end of its
@@ -334,6 +442,9 @@ private:
   }
 
   void run_due_checks(TimeNs now) {
+    if (!m_finished_expiry.empty()) {
+      forget_expired_finished(now);
+    }
     while (!m_timers.empty() && m_timers.top().due <= now) {
       const TimerEntry entry = m_timers.top();
       m_timers.pop();
@@ -349,7 +460,8 @@ private:
                             now >= connection.last_seen + 2 * m_config.msl;
       const bool idle = m_config.idle_timeout > 0 &&
                         now >= connection.last_seen + m_config.idle_timeout;
-      if (lingered || idle) {
+      const bool finished = m_config.write_out_when_finished && is_finished(connection);
+      if (lingered || idle || finished) {
         write_out(entry.slot, now);
       } else {
         schedule(connection, entry.slot);
@@ -389,6 +501,13 @@ private:
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> m_timers;
   std::uint64_t m_last_conn_id = 0;
   std::unordered_map<std::uint64_t, PendingSyn> m_pending_syns;
+  struct KeyHash {
+    std::size_t operator()(const ConnectionKey& key) const {
+      return static_cast<std::size_t>(hash_key(key));
+    }
+  };
+  std::unordered_map<ConnectionKey, Finished, KeyHash> m_finished;
+  std::queue<std::pair<TimeNs, ConnectionKey>> m_finished_expiry;
 };
 
 Reconstructor::Reconstructor(const AnalysisConfig& config, ReportReceiver& reports,
@@ -402,7 +521,11 @@ void Reconstructor::on_segment(const decode::TcpSegment& segment, TimeNs time,
   m_impl->on_segment(segment, time, packet_number);
 }
 
+void Reconstructor::advance_to(TimeNs now) { m_impl->advance_to(now); }
+
 void Reconstructor::finish(TimeNs capture_end) { m_impl->finish(capture_end); }
+
+Reconstructor::StateCounts Reconstructor::count_states() const { return m_impl->count_states(); }
 
 std::size_t Reconstructor::open_connections() const { return m_impl->open_connections(); }
 

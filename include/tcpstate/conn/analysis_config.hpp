@@ -33,6 +33,12 @@ struct AnalysisConfig {
   // Connections with no packet for this long are written out and forgotten, with their
   // states as last seen (bounds memory on captures that never show the close).
   TimeNs idle_timeout = 0; // 0: keep until the end of the capture
+  // Write a connection out the moment it is finished (closed by RST, refused, or its FIN
+  // exchange complete with the active closer reported in TIME_WAIT) instead of 2*MSL after
+  // its last packet. Live capture wants rows promptly; a file analysis wants the states at
+  // the end of the capture. A compact record of the four-tuple stays for 2*MSL, so a reuse
+  // or a RST in that time is still reported.
+  bool write_out_when_finished = false;
 };
 
 } // namespace tcpstate::conn

@@ -8,6 +8,7 @@
 #include "tcpstate/conn/event.hpp"
 #include "tcpstate/decode/tcp_segment.hpp"
 
+#include <array>
 #include <cstdint>
 #include <memory>
 
@@ -30,11 +31,20 @@ public:
   // Segments must come in capture order; `packet_number` is 1-based over the capture.
   void on_segment(const decode::TcpSegment& segment, TimeNs time, std::uint64_t packet_number);
 
+  // Time has moved on to `now` without a packet (a live capture's read timeout): timers
+  // fire and connections due are written out.
+  void advance_to(TimeNs now);
+
   // The capture ended at `capture_end` (the last packet's time): every connection still
   // held is reported with its states as of that moment.
   void finish(TimeNs capture_end);
 
   std::size_t open_connections() const;
+
+  using StateCounts = std::array<std::array<std::uint64_t, k_tcp_state_count>, 2>;
+  // Endpoints per state among the connections held now, indexed [Side][TcpState]: the
+  // `ss -s` view of the capture so far.
+  StateCounts count_states() const;
 
 private:
   class Impl;

@@ -1,0 +1,461 @@
+// Zeek-compatible conn_state and history, computed beside tcpstate's own analysis.
+//
+// The rules, as Zeek documents them (base/protocols/conn/main.zeek) and as its TCP
+// analyzer applies them, restated here in our words:
+//
+// Orientation. The first packet's sender is the originator, except when that packet is
+// not a bare SYN (no SYN, or SYN+ACK) and its source port is a "likely server port"
+// (Zeek's likely_server_ports, filled by the protocol scripts: 21, 22, 25, 80, 443, ...):
+// then the roles are swapped, unless the destination port is a likely server port too, in
+// which case they are swapped only for a non-SYN packet whose source port is the lower.
+// Later, a bare SYN from the responder answering an originator that sent only a SYN-ACK,
+// with the sequence number that SYN-ACK acknowledged, swaps the roles as well (the SYN and
+// SYN-ACK were captured in reverse order). Every swap appends '^' to the history.
+//
+// History letters: upper case when the originator sent the packet, lower case for the
+// responder (the case is decided when the letter is added, so letters before a late swap
+// keep theirs). A packet with more than one of SYN, FIN, RST gives 'I' (FIN+RST) or 'Q'
+// (SYN with FIN or RST), once per direction. A packet with exactly one of them gives 'S'
+// (SYN), 'H' (SYN+ACK), 'F' or 'R': the first one always, and again each time its
+// sequence number (for FIN: the end of its data) differs from the previous packet of that
+// kind from that direction, so plain retransmissions do not repeat the letter. A packet
+// with none of them gives 'D' when it carries payload, else 'A' when it has ACK, once per
+// direction. 'T' (payload that does not advance the sender's highest sequence number) and
+// 'W' (a zero window, unless it comes with or after the sender's RST or after the peer
+// closed) are logarithmic: added at the 1st, 10th, 100th, ... occurrence. 'C' (bad
+// checksum) and 'G' (content gap) are not produced: see below.
+//
+// Endpoint states (Zeek's, not RFC 9293's): INACTIVE until the endpoint sends; a SYN
+// makes the originator SYN_SENT (SYN_ACK_SENT with ACK); the responder's SYN or SYN+ACK
+// makes it ESTABLISHED, and the originator too when it was SYN_SENT. A packet without SYN
+// from an inactive endpoint makes it PARTIAL, except a pure ACK answering an established
+// peer (ESTABLISHED) and a responder's empty segment while the originator is in SYN_SENT
+// (stays INACTIVE). FIN makes an endpoint CLOSED from any state but RESET (and a FIN after
+// the peer's FIN-then-RST turns the peer back to CLOSED); RST makes it RESET, except from
+// CLOSED when the peer is CLOSED too.
+//
+// conn_state at the end, from the two states (o = originator, r = responder; "inactive"
+// means INACTIVE or PARTIAL):
+//   r RESET: REJ if o is SYN_SENT/SYN_ACK_SENT or (o RESET and both sent no bytes),
+//            RSTRH if o inactive, else RSTR;
+//   o RESET: RSTO if r is active, else RSTOS0 when the history matches ^?S[^HAFGIQ]*R,
+//            else OTH;
+//   both CLOSED: SF;  o CLOSED: SH if r inactive else S2;  r CLOSED: SHR if o inactive
+//   else S3;  o SYN_SENT and r INACTIVE: S0;  both ESTABLISHED: S1;  anything else: OTH.
+//
+// Byte counts (orig_bytes, resp_bytes) come from sequence numbers as in Zeek: from the
+// first sequence number to the higher of the highest sent and the highest acknowledged,
+// without the SYN and FIN.
+//
+// Not modelled: 'C' (tcpstate drops bad-checksum segments before analysis with
+// --verify-checksums and otherwise analyses them, whereas Zeek records them and then drops
+// them), 'G'/missed_bytes (Zeek's reassembler gaps), and Zeek's timers, which end a
+// connection after 5 s unanswered or after its close and log later packets of the same
+// four-tuple as a new connection: tcpstate keeps one incarnation as one row.
+#include "zeek_conn.hpp"
+
+#include "tcpstate/util/sequence.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace tcpstate::conn {
+namespace {
+
+namespace flag = decode::tcp_flag;
+
+static_assert(sizeof(ZeekConn) <= 96, "ZeekConn lives in every open connection: keep it small");
+
+// Bits of ZeekConn::m_seen, per direction (the responder's are shifted by 8).
+constexpr std::uint16_t k_seen_syn = 0x01;
+constexpr std::uint16_t k_seen_fin = 0x02;
+constexpr std::uint16_t k_seen_rst = 0x04;
+constexpr std::uint16_t k_seen_fin_rst = 0x08;
+constexpr std::uint16_t k_seen_data = 0x10;
+constexpr std::uint16_t k_seen_ack = 0x20;
+constexpr std::uint16_t k_seen_multi = 0x40;
+
+// Zeek ignores SYN and RST sequence numbers this far from what it expects.
+constexpr std::int32_t k_too_large_seq_delta = 1048576;
+
+// TCP ports the default Zeek scripts add to likely_server_ports (sorted).
+constexpr std::array<std::uint16_t, 49> k_likely_server_ports{
+    21,   22,   25,   53,   80,   81,   88,   110,  135,  139,  143,  389,  443,
+    445,  502,  563,  585,  587,  614,  631,  636,  989,  990,  992,  993,  995,
+    1080, 1434, 1883, 2811, 3128, 3268, 3306, 3389, 5222, 5223, 5269, 5432, 6379,
+    6666, 6667, 6668, 6669, 8000, 8080, 8888, 20000, 27017, 27018};
+
+bool inactive(ZeekState state) {
+  return state == ZeekState::inactive || state == ZeekState::partial;
+}
+
+std::uint32_t segment_length(const decode::TcpSegment& segment) {
+  std::uint32_t length = segment.payload_length;
+  if (segment.has(flag::syn)) {
+    ++length;
+  }
+  if (segment.has(flag::fin)) {
+    ++length;
+  }
+  if (segment.has(flag::rst)) {
+    length -= segment.payload_length; // a RST's data is not part of the stream
+  }
+  return length;
+}
+
+bool is_power_of_ten(std::uint32_t value) {
+  for (std::uint32_t p = 1; p <= value; p *= 10) {
+    if (p == value) {
+      return true;
+    }
+    if (p > 0xffffffffU / 10) {
+      break;
+    }
+  }
+  return false;
+}
+
+} // namespace
+
+bool zeek_likely_server_port(std::uint16_t port) {
+  return std::binary_search(k_likely_server_ports.begin(), k_likely_server_ports.end(), port);
+}
+
+void ZeekConn::add_letter(Side sender, char upper) {
+  if (m_history_length >= k_history_capacity) {
+    return; // a pathological history is cut; Zeek's has no limit
+  }
+  const char letter = is_orig(sender) || upper == '^'
+                          ? upper
+                          : static_cast<char>(std::tolower(static_cast<unsigned char>(upper)));
+  m_history[m_history_length++] = letter;
+}
+
+bool ZeekConn::seen_before(Side sender, std::uint16_t bit, char upper) {
+  const std::uint16_t mask = is_orig(sender) ? bit : static_cast<std::uint16_t>(bit << 8);
+  if ((m_seen & mask) != 0) {
+    return true;
+  }
+  m_seen |= mask;
+  add_letter(sender, upper);
+  return false;
+}
+
+void ZeekConn::scaled_letter(Side sender, char upper, std::uint16_t& counter) {
+  if (counter == 0xffff) {
+    return;
+  }
+  ++counter;
+  if (is_power_of_ten(counter)) {
+    add_letter(sender, upper);
+  }
+}
+
+void ZeekConn::flip() {
+  m_orig = other(m_orig);
+  m_flipped = !m_flipped;
+  add_letter(m_orig, '^');
+}
+
+void ZeekConn::set_state(Side side, ZeekState state) {
+  ZeekEndpoint& endpoint = m_endpoints[static_cast<std::size_t>(side)];
+  if (endpoint.state != state) {
+    endpoint.prev_state = endpoint.state;
+    endpoint.state = state;
+  }
+}
+
+void ZeekConn::observe(Side sender, const decode::TcpSegment& segment) {
+  const bool syn = segment.has(flag::syn);
+  const bool ack = segment.has(flag::ack);
+  const bool fin = segment.has(flag::fin);
+  const bool rst = segment.has(flag::rst);
+  if (!m_started) {
+    m_started = true;
+    m_orig = sender;
+    if ((!syn || ack) && zeek_likely_server_port(segment.src_port)) {
+      const bool swap = zeek_likely_server_port(segment.dst_port)
+                            ? !syn && segment.src_port < segment.dst_port
+                            : true;
+      if (swap) {
+        flip();
+      }
+    }
+  }
+  ZeekEndpoint& self = m_endpoints[static_cast<std::size_t>(sender)];
+  ZeekEndpoint& peer = m_endpoints[static_cast<std::size_t>(other(sender))];
+  const std::uint32_t end = segment.seq + segment_length(segment);
+
+  // Where Zeek's relative sequence numbers start, and where they restart.
+  const auto restart = [&] {
+    self.start_seq = segment.seq;
+    self.ack_seq = segment.seq;
+    self.last_seq = end;
+  };
+  switch (self.state) {
+  case ZeekState::inactive:
+    if (syn) {
+      restart();
+    } else {
+      // No SYN: numbered as if one came just before, and not taken as a repeat.
+      self.start_seq = segment.seq - 1;
+      self.ack_seq = segment.seq - 1;
+      self.last_seq = segment.seq;
+    }
+    break;
+  case ZeekState::syn_sent:
+  case ZeekState::syn_ack_sent:
+    if (syn && segment.seq != self.start_seq) {
+      restart();
+    }
+    break;
+  case ZeekState::established:
+  case ZeekState::partial:
+    if (syn) {
+      restart();
+    }
+    break;
+  case ZeekState::reset:
+    if (syn && self.prev_state == ZeekState::inactive) {
+      restart();
+    }
+    break;
+  case ZeekState::closed:
+    break;
+  }
+
+  update_history(sender, segment, segment.seq - self.start_seq);
+
+  if (segment.window == 0 && !rst && peer.state != ZeekState::closed &&
+      self.state != ZeekState::reset) {
+    scaled_letter(sender, 'W', self.zero_windows);
+  }
+  if (fin) {
+    self.sent_fin = true;
+  }
+  if (ack) {
+    if (peer.state == ZeekState::inactive) {
+      peer.start_seq = segment.ack - 1;
+      peer.ack_seq = segment.ack - 1;
+      peer.last_seq = segment.ack - 1;
+    } else if (!rst && seq_distance(peer.start_seq, segment.ack) >= 0) {
+      const std::int32_t advance = seq_distance(peer.ack_seq, segment.ack);
+      const bool broken_zero = segment.ack == 0 && advance > k_too_large_seq_delta;
+      if (advance > 0 && !broken_zero) {
+        peer.ack_seq = segment.ack;
+      }
+    }
+  }
+  update_last_seq(sender, end, segment);
+  update_state(sender, segment);
+}
+
+void ZeekConn::update_history(Side sender, const decode::TcpSegment& segment,
+                              std::uint32_t rel_seq) {
+  ZeekEndpoint& self = m_endpoints[static_cast<std::size_t>(sender)];
+  const bool syn = segment.has(flag::syn);
+  const bool fin = segment.has(flag::fin);
+  const bool rst = segment.has(flag::rst);
+  const int controls = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0);
+  if (controls > 1) {
+    if (fin && rst) {
+      seen_before(sender, k_seen_fin_rst, 'I');
+    } else {
+      seen_before(sender, k_seen_multi, 'Q');
+    }
+    return;
+  }
+  if (syn) {
+    const char letter = segment.has(flag::ack) ? 'H' : 'S';
+    if (seen_before(sender, k_seen_syn, letter) && rel_seq != self.last_syn) {
+      add_letter(sender, letter);
+    }
+    self.last_syn = rel_seq;
+  } else if (fin) {
+    const std::uint32_t fin_end = rel_seq + segment.payload_length;
+    if (seen_before(sender, k_seen_fin, 'F') && fin_end != self.last_fin) {
+      add_letter(sender, 'F');
+    }
+    self.last_fin = fin_end;
+  } else if (rst) {
+    if (seen_before(sender, k_seen_rst, 'R') && rel_seq != self.last_rst) {
+      add_letter(sender, 'R');
+    }
+    self.last_rst = rel_seq;
+  } else if (segment.payload_length > 0) {
+    seen_before(sender, k_seen_data, 'D');
+  } else if (segment.has(flag::ack)) {
+    seen_before(sender, k_seen_ack, 'A');
+  }
+}
+
+void ZeekConn::update_last_seq(Side sender, std::uint32_t end, const decode::TcpSegment& segment) {
+  ZeekEndpoint& self = m_endpoints[static_cast<std::size_t>(sender)];
+  const std::int32_t delta = seq_distance(self.last_seq, end);
+  const bool jump = delta > k_too_large_seq_delta || delta < -k_too_large_seq_delta;
+  if ((segment.has(flag::syn) || segment.has(flag::rst)) && jump) {
+    return; // not trusted
+  }
+  if (segment.has(flag::fin) && self.last_seq == self.start_seq + 1) {
+    self.last_seq = end; // only the SYN seen so far: the FIN says how far the stream went
+  } else if (self.state == ZeekState::reset) {
+    return; // nothing after a RST is trusted
+  } else if (delta > 0) {
+    self.last_seq = end;
+  } else if (segment.payload_length > 0) {
+    scaled_letter(sender, 'T', self.retransmits);
+  }
+}
+
+void ZeekConn::update_state(Side sender, const decode::TcpSegment& segment) {
+  ZeekEndpoint& self = m_endpoints[static_cast<std::size_t>(sender)];
+  const Side peer_side = other(sender);
+  ZeekEndpoint& peer = m_endpoints[static_cast<std::size_t>(peer_side)];
+  const bool syn = segment.has(flag::syn);
+  const bool ack = segment.has(flag::ack);
+  const bool fin = segment.has(flag::fin);
+  const bool rst = segment.has(flag::rst);
+  switch (self.state) {
+  case ZeekState::inactive: {
+    if (syn) {
+      if (is_orig(sender)) {
+        set_state(sender, ack ? ZeekState::syn_ack_sent : ZeekState::syn_sent);
+      } else {
+        if (!ack && peer.state == ZeekState::syn_ack_sent && segment.seq == self.start_seq) {
+          // The SYN came after the SYN-ACK that answered it: swap the roles.
+          flip();
+          set_state(peer_side, ZeekState::established);
+        }
+        if (peer.state == ZeekState::syn_sent) {
+          set_state(peer_side, ZeekState::established);
+        }
+        set_state(sender, ZeekState::established);
+      }
+    }
+    if (fin) {
+      set_state(sender, ZeekState::closed);
+    }
+    if (rst) {
+      set_state(sender, ZeekState::reset);
+    }
+    if (self.state == ZeekState::inactive) {
+      const ZeekState orig_state = m_endpoints[static_cast<std::size_t>(m_orig)].state;
+      if (!is_orig(sender) && segment.payload_length == 0 &&
+          orig_state == ZeekState::syn_sent) {
+        // An ACK of the SYN before the SYN-ACK: not a partial connection.
+      } else if (ack && peer.state == ZeekState::established) {
+        set_state(sender, ZeekState::established);
+      } else {
+        set_state(sender, ZeekState::partial);
+      }
+    }
+    break;
+  }
+  case ZeekState::syn_sent:
+  case ZeekState::syn_ack_sent:
+    if (fin) {
+      set_state(sender, ZeekState::closed);
+    }
+    if (rst) {
+      set_state(sender, ZeekState::reset);
+    }
+    break;
+  case ZeekState::established:
+  case ZeekState::partial:
+    if (syn && self.state == ZeekState::partial && peer.state == ZeekState::inactive && !ack) {
+      set_state(sender, ZeekState::syn_sent);
+    }
+    if (fin && !rst) {
+      set_state(sender, ZeekState::closed);
+      if (peer.state == ZeekState::reset && peer.prev_state == ZeekState::closed) {
+        set_state(peer_side, ZeekState::closed); // FIN then RST: a normal close after all
+      }
+    }
+    if (rst) {
+      set_state(sender, ZeekState::reset);
+    }
+    break;
+  case ZeekState::closed:
+    if (rst && peer.state != ZeekState::closed) {
+      set_state(sender, ZeekState::reset);
+    }
+    break;
+  case ZeekState::reset:
+    break;
+  }
+}
+
+std::uint64_t ZeekConn::bytes(Side side) const {
+  const ZeekEndpoint& self = m_endpoints[static_cast<std::size_t>(side)];
+  const ZeekEndpoint& peer = m_endpoints[static_cast<std::size_t>(other(side))];
+  const bool nothing_acked = self.ack_seq == self.start_seq || self.ack_seq == self.start_seq + 1;
+  if (self.prev_state == ZeekState::syn_sent && self.state == ZeekState::reset &&
+      peer.state == ZeekState::inactive && !nothing_acked) {
+    return 0; // a half-open connection found and aborted: the numbers mean nothing
+  }
+  const std::uint32_t top = seq_max(self.last_seq, self.ack_seq);
+  std::uint32_t size = top - self.start_seq;
+  if (size != 0) {
+    --size; // the SYN (or the place of one)
+  }
+  if (self.sent_fin && size != 0) {
+    --size;
+  }
+  return size;
+}
+
+bool ZeekConn::rstos0_history() const {
+  const std::string_view text = history();
+  std::size_t i = 0;
+  if (i < text.size() && text[i] == '^') {
+    ++i;
+  }
+  if (i >= text.size() || text[i] != 'S') {
+    return false;
+  }
+  for (++i; i < text.size(); ++i) {
+    if (text[i] == 'R') {
+      return true;
+    }
+    if (std::string_view("HAFGIQ").find(text[i]) != std::string_view::npos) {
+      return false;
+    }
+  }
+  return false;
+}
+
+std::string_view ZeekConn::conn_state() const {
+  const ZeekState o = m_endpoints[static_cast<std::size_t>(m_orig)].state;
+  const ZeekState r = m_endpoints[static_cast<std::size_t>(other(m_orig))].state;
+  if (r == ZeekState::reset) {
+    if (o == ZeekState::syn_sent || o == ZeekState::syn_ack_sent ||
+        (o == ZeekState::reset && bytes(m_orig) == 0 && bytes(other(m_orig)) == 0)) {
+      return "REJ";
+    }
+    return inactive(o) ? "RSTRH" : "RSTR";
+  }
+  if (o == ZeekState::reset) {
+    if (inactive(r)) {
+      return rstos0_history() ? "RSTOS0" : "OTH";
+    }
+    return "RSTO";
+  }
+  if (o == ZeekState::closed && r == ZeekState::closed) {
+    return "SF";
+  }
+  if (o == ZeekState::closed) {
+    return inactive(r) ? "SH" : "S2";
+  }
+  if (r == ZeekState::closed) {
+    return inactive(o) ? "SHR" : "S3";
+  }
+  if (o == ZeekState::syn_sent && r == ZeekState::inactive) {
+    return "S0";
+  }
+  if (o == ZeekState::established && r == ZeekState::established) {
+    return "S1";
+  }
+  return "OTH";
+}
+
+} // namespace tcpstate::conn

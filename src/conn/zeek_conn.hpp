@@ -1,0 +1,77 @@
+#pragma once
+// Zeek's view of one connection: the conn_state and history columns of Zeek's conn.log,
+// kept next to tcpstate's own per-endpoint states for users who read both. The rules are
+// described at the top of zeek_conn.cpp. The record lives in every open connection, so it
+// is kept small (sizeof is checked in zeek_conn.cpp).
+#include "tcpstate/conn/tcp_state.hpp"
+#include "tcpstate/decode/tcp_segment.hpp"
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace tcpstate::conn {
+
+// Zeek's endpoint states (TCP_ENDPOINT_*).
+enum class ZeekState : std::uint8_t { inactive, syn_sent, syn_ack_sent, partial, established,
+                                      closed, reset };
+
+struct ZeekEndpoint {
+  std::uint32_t start_seq = 0; // Zeek's base for relative sequence numbers (ISN or guess)
+  std::uint32_t last_seq = 0;  // one past the highest sequence number sent
+  std::uint32_t ack_seq = 0;   // highest acknowledgment the peer sent for this side
+  std::uint32_t last_syn = 0;  // relative sequence number of the last SYN (repeat rule)
+  std::uint32_t last_fin = 0;  // ... of the last FIN's end
+  std::uint32_t last_rst = 0;  // ... of the last RST
+  std::uint16_t retransmits = 0;  // saturating: letters at 1, 10, 100, 1000, 10000
+  std::uint16_t zero_windows = 0; // saturating, likewise
+  ZeekState state = ZeekState::inactive;
+  ZeekState prev_state = ZeekState::inactive;
+  bool sent_fin = false;
+};
+
+class ZeekConn {
+public:
+  static constexpr std::size_t k_history_capacity = 22;
+
+  // Every captured segment of the connection, in capture order. `sender` is tcpstate's
+  // side (fixed for the connection's life), not Zeek's orientation.
+  void observe(Side sender, const decode::TcpSegment& segment);
+
+  std::string_view history() const { return {m_history.data(), m_history_length}; }
+  std::string_view conn_state() const;
+  // Which of tcpstate's sides Zeek calls the originator (id.orig_h).
+  Side originator() const { return m_orig; }
+  // Zeek's payload byte counts, from sequence numbers (orig_bytes, resp_bytes).
+  std::uint64_t bytes(Side side) const;
+  bool flipped() const { return m_flipped; }
+
+  const ZeekEndpoint& endpoint(Side side) const {
+    return m_endpoints[static_cast<std::size_t>(side)];
+  }
+
+private:
+  bool is_orig(Side side) const { return side == m_orig; }
+  void add_letter(Side sender, char upper);
+  bool seen_before(Side sender, std::uint16_t bit, char upper); // Zeek's CheckHistory
+  void scaled_letter(Side sender, char upper, std::uint16_t& counter);
+  void flip();
+  void update_history(Side sender, const decode::TcpSegment& segment, std::uint32_t rel_seq);
+  void update_last_seq(Side sender, std::uint32_t end, const decode::TcpSegment& segment);
+  void update_state(Side sender, const decode::TcpSegment& segment);
+  void set_state(Side side, ZeekState state);
+  bool rstos0_history() const;
+
+  std::array<ZeekEndpoint, 2> m_endpoints; // indexed by tcpstate's Side
+  std::uint16_t m_seen = 0; // CheckHistory bits: originator's in the low byte
+  std::array<char, k_history_capacity> m_history{};
+  std::uint8_t m_history_length = 0;
+  Side m_orig = Side::client;
+  bool m_started = false;
+  bool m_flipped = false;
+};
+
+// Zeek's likely_server_ports (TCP) as the default scripts define them.
+bool zeek_likely_server_port(std::uint16_t port);
+
+} // namespace tcpstate::conn
