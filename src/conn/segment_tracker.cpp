@@ -510,8 +510,11 @@ private:
   }
 
   void remember_sent() {
+    // A RST's sequence number may be borrowed from the peer's ACK field (3.10.7.1,
+    // 3.10.7.3), so it says nothing about what the sender has sent.
     const std::uint32_t end = m_segment.seq + m_segment.sequence_length();
-    if (!m_sender.sent_anything || seq_after(end, m_sender.next_seq)) {
+    const bool moves_send_edge = !m_segment.has(flag::rst) || !m_sender.sent_anything;
+    if (moves_send_edge && (!m_sender.sent_anything || seq_after(end, m_sender.next_seq))) {
       m_sender.next_seq = end;
     }
     m_sender.sent_anything = true;
@@ -540,6 +543,7 @@ private:
 
 void track_segment(Connection& connection, Side sender, const decode::TcpSegment& segment,
                    Cause cause, Recorder& recorder) {
+  connection.zeek.observe(sender, segment);
   connection.last_seen = cause.time;
   connection.last_packet = cause.packet_number;
   SegmentTracker(connection, sender, segment, cause, recorder).run();
