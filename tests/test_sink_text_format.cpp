@@ -127,3 +127,15 @@ TEST_CASE("TimeFormatter matches format_iso8601") {
   formatter.append(out, 1'714'557'600 * k_ns_per_second + 123'456'789);
   CHECK(out == "2024-05-01T10:00:00.123456Z");
 }
+
+TEST_CASE("IPv4 addresses are written as inet_ntop writes them") {
+  for (const char* text : {"0.0.0.0", "1.2.3.4", "10.0.0.255", "99.100.101.199", "255.255.255.255",
+                           "127.0.0.1", "192.168.9.10"}) {
+    IpAddress address;
+    REQUIRE(IpAddress::parse(text, address));
+    std::string out;
+    append_address(out, address);
+    CHECK(out == text);
+    CHECK(out == address.to_string());
+  }
+}

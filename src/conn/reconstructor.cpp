@@ -328,7 +328,13 @@ private:
       write_out(slot, connection.last_seen);
       return;
     }
-    schedule(connection, slot);
+    // Only a state change (or a closed connection's moving linger) can bring a check
+    // forward; established traffic skips the timer arithmetic.
+    if (connection.scheduled_check == 0 || all_closed(connection) ||
+        connection.client().state != TcpState::established ||
+        connection.server().state != TcpState::established) {
+      schedule(connection, slot);
+    }
   }
 
   // Nothing more can happen to it but TIME_WAIT running out.

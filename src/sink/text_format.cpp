@@ -103,6 +103,24 @@ void append_duration(std::string &out, TimeNs duration) {
 }
 
 void append_address(std::string &out, const IpAddress &address) {
+  // Dotted quads by hand: inet_ntop goes through sprintf and cost a seventh of the whole
+  // run on CSV output. IPv6 keeps inet_ntop for its RFC 5952 zero compression.
+  if (address.family == IpFamily::v4) {
+    for (std::size_t i = 0; i < 4; ++i) {
+      if (i > 0) {
+        out.push_back('.');
+      }
+      const unsigned octet = address.bytes[i];
+      if (octet >= 100) {
+        out.push_back(static_cast<char>('0' + octet / 100));
+      }
+      if (octet >= 10) {
+        out.push_back(static_cast<char>('0' + octet / 10 % 10));
+      }
+      out.push_back(static_cast<char>('0' + octet % 10));
+    }
+    return;
+  }
   char text[INET6_ADDRSTRLEN];
   const int family = address.family == IpFamily::v4 ? AF_INET : AF_INET6;
   if (inet_ntop(family, address.bytes.data(), text, sizeof text) != nullptr) {
