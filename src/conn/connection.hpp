@@ -3,6 +3,7 @@
 // live in the connection table from the first packet until they are written out.
 #include "connection_key.hpp"
 #include "endpoint.hpp"
+#include "zeek_conn.hpp"
 #include "tcpstate/anomaly/anomaly.hpp"
 #include "tcpstate/conn/connection_report.hpp"
 
@@ -39,6 +40,7 @@ struct Connection {
   std::uint64_t loss_proof_packet = 0;
   TimeNs loss_proof_time = 0;
   std::vector<Evidence> evidence;
+  ZeekConn zeek; // Zeek's conn_state and history (zeek_conn.cpp)
 
   // Scheduling: the time at which a pending timer check is queued (0: none).
   TimeNs scheduled_check = 0;

@@ -203,6 +203,13 @@ ConnectionReport make_report(const Connection& connection) {
   report.anomalies = connection.anomalies;
   report.notes = connection.notes;
   report.evidence = connection.evidence;
+  const std::string_view zeek_state = connection.zeek.conn_state();
+  const std::string_view zeek_history = connection.zeek.history();
+  zeek_state.copy(report.zeek_conn_state.data(), report.zeek_conn_state.size() - 1);
+  zeek_history.copy(report.zeek_history.data(), report.zeek_history.size() - 1);
+  report.zeek_orig = connection.zeek.originator();
+  report.zeek_orig_bytes = connection.zeek.bytes(report.zeek_orig);
+  report.zeek_resp_bytes = connection.zeek.bytes(other(report.zeek_orig));
   return report;
 }
 

@@ -157,6 +157,22 @@ void ZeekConn::flip() {
   add_letter(m_orig, '^');
 }
 
+void ZeekConn::flip_history() {
+  m_orig = other(m_orig);
+  m_flipped = !m_flipped;
+  for (std::size_t i = 0; i < m_history_length; ++i) {
+    const auto c = static_cast<unsigned char>(m_history[i]);
+    m_history[i] = static_cast<char>(std::isupper(c) ? std::tolower(c) : std::toupper(c));
+  }
+  m_seen = static_cast<std::uint16_t>((m_seen >> 8) | (m_seen << 8));
+  if (m_history_length < k_history_capacity) {
+    std::copy_backward(m_history.begin(), m_history.begin() + m_history_length,
+                       m_history.begin() + m_history_length + 1);
+    m_history[0] = '^';
+    ++m_history_length;
+  }
+}
+
 void ZeekConn::set_state(Side side, ZeekState state) {
   ZeekEndpoint& endpoint = m_endpoints[static_cast<std::size_t>(side)];
   if (endpoint.state != state) {
@@ -181,6 +197,13 @@ void ZeekConn::observe(Side sender, const decode::TcpSegment& segment) {
         flip();
       }
     }
+  }
+  // A connection that began with an unflipped SYN-ACK and goes on with an ACK or data is
+  // no stealth scan: the SYN-ACK's sender is the responder after all.
+  if (!syn && !rst && (ack || segment.payload_length > 0) &&
+      m_endpoints[static_cast<std::size_t>(m_orig)].state == ZeekState::syn_ack_sent &&
+      m_endpoints[static_cast<std::size_t>(other(m_orig))].state == ZeekState::inactive) {
+    flip_history();
   }
   ZeekEndpoint& self = m_endpoints[static_cast<std::size_t>(sender)];
   ZeekEndpoint& peer = m_endpoints[static_cast<std::size_t>(other(sender))];

@@ -56,6 +56,7 @@ private:
   bool seen_before(Side sender, std::uint16_t bit, char upper); // Zeek's CheckHistory
   void scaled_letter(Side sender, char upper, std::uint16_t& counter);
   void flip();
+  void flip_history(); // a late swap that re-cases the letters so far
   void update_history(Side sender, const decode::TcpSegment& segment, std::uint32_t rel_seq);
   void update_last_seq(Side sender, std::uint32_t end, const decode::TcpSegment& segment);
   void update_state(Side sender, const decode::TcpSegment& segment);

@@ -82,6 +82,8 @@ void JsonlSink::on_connection(const conn::ConnectionReport &report) {
   append_anomaly_names_json(row, report.anomalies);
   row += R"(,"notes":)";
   append_note_names_json(row, report.notes);
+  append_name_member(row, R"(,"zeek_conn_state":)", report.zeek_state_text());
+  append_name_member(row, R"(,"zeek_history":)", report.zeek_history_text());
   row += R"(,"evidence":[)";
   bool first = true;
   for (const conn::Evidence &evidence : report.evidence) {

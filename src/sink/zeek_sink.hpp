@@ -1,0 +1,34 @@
+#pragma once
+// A conn.log as Zeek writes it (its ASCII writer's tab-separated form), one row per
+// connection, for tools that read Zeek logs. The conn_state and history columns are
+// tcpstate's rendering of Zeek's rules (src/conn/zeek_conn.cpp); orig/resp follow Zeek's
+// orientation, which may differ from tcpstate's client/server. #open and #close carry
+// capture times, not the wall clock, so a run is reproducible.
+#include "tcpstate/sink/sink.hpp"
+#include "tcpstate/sink/sink_factory.hpp"
+
+#include <iosfwd>
+#include <string>
+
+namespace tcpstate::sink {
+
+class ZeekSink final : public Sink {
+public:
+  ZeekSink(std::ostream &out, View view);
+  void on_connection(const conn::ConnectionReport &report) override;
+  void on_finish(const Summary &summary) override;
+
+private:
+  void append_header(TimeNs open_time);
+  void write_row();
+
+  std::ostream &m_out;
+  View m_view;
+  bool m_header_due = true;
+  std::string m_row;
+};
+
+// Zeek-style connection uid: "C" and 17 base62 characters, derived from conn_id alone.
+std::string zeek_uid(std::uint64_t conn_id);
+
+} // namespace tcpstate::sink

@@ -1,0 +1,264 @@
+#!/usr/bin/env python3
+"""Compare tcpstate's Zeek columns with the conn.log Zeek itself wrote.
+
+    check_zeek_compat.py TCPSTATE DATA_DIR
+
+DATA_DIR holds index.json (one entry per Zeek test: the capture, Zeek's conn.log, whether
+Zeek ran with -C) and the files it names (see its README.md). For every entry tcpstate
+runs on the capture with --format csv; every TCP row of Zeek's log is matched to a
+tcpstate row by four-tuple, in either orientation (Zeek's originator need not be
+tcpstate's client), several rows on one four-tuple in the order they began; then
+conn_state and history are compared.
+
+Zeek without -C drops segments with a bad checksum, so those entries run with
+--verify-checksums; entries Zeek ran with -C (ignore_checksums) run without it.
+
+Prints each mismatch and "rows matched N/M" (M: Zeek's TCP rows). Exits 1 when a
+mismatch is not one of the EXCEPTIONS below, or when an exception no longer occurs (so
+the list cannot go stale), 2 on a usage or input error.
+"""
+import csv
+import io
+import ipaddress
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+# Deliberate, explained differences. Each names the Zeek test, the four-tuple (either
+# orientation; ports as numbers) and what Zeek logged; `tcpstate` is what tcpstate gives
+# for that row (None: tcpstate has no row for it).
+TUNNEL = ("tcpstate does not decode tunnels or PPPoE: it reads the link types of "
+          "Ethernet/VLAN/QinQ, SLL, SLL2, raw IP and NULL/LOOP only, so a TCP connection "
+          "inside GRE, GTP, Teredo or PPPoE is not in its output at all")
+ATTEMPT_SPLIT = ("Zeek gives up on a connection attempt still unanswered 5 s after its SYN "
+                 "(tcp_attempt_delay) and logs the later packets of the same four-tuple as a "
+                 "new, partial connection; tcpstate keeps one incarnation as one row, which "
+                 "Zeek would have written as SH with both parts' letters")
+CLOSE_SPLIT = ("Zeek removes a connection a few seconds after a RST (tcp_reset_delay) and "
+               "logs a later segment on the same four-tuple as a new connection; tcpstate "
+               "treats a segment without SYN as part of the incarnation it belongs to")
+
+BARE_MODE = ("the Zeek test ran in bare mode (zeek -b, only base/protocols/conn loaded), "
+             "where likely_server_ports is empty, so a capture starting with a SYN-ACK from "
+             "port 80 is not flipped; a default Zeek (every protocol script loaded) flips it, "
+             "and tcpstate follows the default: '^h'")
+FILTERED = ("the Zeek test installs a packet filter while it runs (dynamic filter, NetControl "
+            "drop rule), so Zeek saw only the first packets of these connections or none; "
+            "tcpstate reads the whole capture")
+GRIDFTP = ("Zeek's GridFTP script stops analysing a data channel once it recognises it "
+           "(GridFTP::skip_data), so Zeek never saw its close; tcpstate sees every packet")
+EXCEPTIONS = [
+    # Rows tcpstate cannot see: TCP inside tunnels and PPPoE.
+    *[
+        {"test": test, "reason": TUNNEL, "tcpstate": None}
+        for test in (
+            "core.pppoe-over-qinq",
+            "core.skip_analyzer",
+            "core.tunnels.gre-over-udp",
+            "core.tunnels.gre",
+            "core.tunnels.gtp.different_dl_and_ul",
+            "core.tunnels.teredo_bubble_with_payload",
+        )
+    ],
+    *[
+        {"test": test, "tuple": (("173.192.163.128", 80), ("141.142.220.235", 6705)),
+         "zeek": ("OTH", "H"), "tcpstate": ("OTH", "^h"), "reason": BARE_MODE}
+        for test in (
+            "scripts.base.frameworks.logging.field-extension-complex",
+            "scripts.base.frameworks.logging.field-extension-optional",
+            "scripts.base.frameworks.logging.field-extension",
+            "scripts.base.frameworks.logging.field-name-map",
+            "scripts.base.frameworks.logging.scope_sep",
+            "scripts.base.frameworks.logging.scope_sep_and_field_name_map",
+        )
+    ],
+    # Every row of these two tests: Zeek's view was cut short by the test's own filter.
+    {"test": "core.pcap.dynamic-filter", "any": True, "reason": FILTERED},
+    {"test": "scripts.base.frameworks.netcontrol.packetfilter", "any": True, "reason": FILTERED},
+    {"test": "scripts.base.protocols.ftp.gridftp",
+     "tuple": (("192.168.57.103", 35391), ("192.168.57.101", 55968)),
+     "zeek": ("S1", "ShADad"), "tcpstate": ("SF", "ShADadfF"), "reason": GRIDFTP},
+    # Zeek's two rows for one tcpstate row: the client's RST, then >5 s later more data
+    # from it answered by the server's RST.
+    {"test": "scripts.base.protocols.modbus.modbus_and_non_modbus_on_port_502",
+     "tuple": (("198.74.56.135", 60293), ("192.168.10.111", 502)),
+     "zeek": ("RSTO", "ShR"), "tcpstate": ("REJ", "ShRDr"), "reason": CLOSE_SPLIT},
+    {"test": "scripts.base.protocols.modbus.modbus_and_non_modbus_on_port_502",
+     "tuple": (("198.74.56.135", 60293), ("192.168.10.111", 502)),
+     "zeek": ("RSTRH", "Dr"), "reason": CLOSE_SPLIT},
+    # Half-duplex (client side only) SSH: five connections whose SYN stayed unanswered
+    # for over 5 s in Zeek's eyes (the server's packets are not in the capture).
+    *[
+        {"test": "scripts.base.protocols.ssh.half-duplex-client", "tuple": (client, server),
+         "zeek": zeek, "tcpstate": ours, "reason": ATTEMPT_SPLIT}
+        for client, server in (
+            (("192.168.1.79", 51880), ("131.159.21.1", 22)),
+            (("192.168.2.1", 57189), ("192.168.2.158", 22)),
+            (("192.168.2.1", 56594), ("192.168.2.158", 22)),
+            (("192.168.2.1", 56875), ("192.168.2.158", 22)),
+            (("192.168.1.32", 41164), ("128.2.10.238", 22)),
+        )
+        for zeek, ours in ((("S0", "SAD"), ("SH", "SADF")), (None, None))
+    ],
+]
+
+
+# Some of Zeek's logging tests rename the four-tuple columns.
+FIELD_NAMES = [
+    ("id.orig_h", "id_orig_h", "src", "src_ip"),
+    ("id.orig_p", "id_orig_p", "src_port"),
+    ("id.resp_h", "id_resp_h", "dst", "dst_ip"),
+    ("id.resp_p", "id_resp_p", "dst_port"),
+]
+
+
+def fail(message):
+    print(f"check_zeek_compat: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def endpoint(address, port):
+    return (ipaddress.ip_address(address), int(port))
+
+
+def four_tuple(a, b):
+    return frozenset((a, b)) if a != b else frozenset((a,))
+
+
+def read_zeek_log(path):
+    fields = None
+    rows = []
+    for line in path.read_text().splitlines():
+        if line.startswith("#fields"):
+            fields = line.split("\t")[1:]
+            continue
+        if line.startswith("#") or not line.strip():
+            continue
+        if fields is None:
+            fail(f"{path}: no #fields line")
+        values = dict(zip(fields, line.split("\t")))
+        for standard, *renamed in FIELD_NAMES:
+            for name in renamed:
+                if name in values:
+                    values.setdefault(standard, values[name])
+        if values.get("proto") != "tcp":
+            continue
+        rows.append({
+            "orig": endpoint(values["id.orig_h"], values["id.orig_p"]),
+            "resp": endpoint(values["id.resp_h"], values["id.resp_p"]),
+            "conn_state": values.get("conn_state", "-"),
+            "history": values.get("history", "-"),
+        })
+    return rows
+
+
+def run_tcpstate(binary, trace, verify):
+    command = [binary, "-r", str(trace), "--format", "csv"]
+    if verify:
+        command.append("--verify-checksums")
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode not in (0, 3):
+        fail(f"{' '.join(command)}: exit {result.returncode}: {result.stderr.strip()}")
+    rows = []
+    for row in csv.DictReader(io.StringIO(result.stdout)):
+        rows.append({
+            "conn_id": int(row["conn_id"]),
+            "client": endpoint(row["client_addr"], row["client_port"]),
+            "server": endpoint(row["server_addr"], row["server_port"]),
+            "conn_state": row["zeek_conn_state"],
+            "history": row["zeek_history"] or "-",
+        })
+    rows.sort(key=lambda r: r["conn_id"])
+    return rows
+
+
+def describe(a, b):
+    def text(e):
+        address, port = e
+        return f"[{address}]:{port}" if address.version == 6 else f"{address}:{port}"
+    return f"{text(a)} - {text(b)}"
+
+
+def exception_for(test, zeek_row, ours):
+    for entry in EXCEPTIONS:
+        if entry["test"] != test:
+            continue
+        if "tuple" in entry:
+            a, b = entry["tuple"]
+            if four_tuple(endpoint(*a), endpoint(*b)) != four_tuple(zeek_row["orig"], zeek_row["resp"]):
+                continue
+        if entry.get("any"):
+            return entry
+        if entry.get("zeek") is not None and entry["zeek"] != (
+                zeek_row["conn_state"], zeek_row["history"]):
+            continue
+        expected = entry.get("tcpstate")
+        actual = None if ours is None else (ours["conn_state"], ours["history"])
+        if expected is None and actual is not None:
+            continue
+        if expected is not None and expected != actual:
+            continue
+        return entry
+    return None
+
+
+def main():
+    if len(sys.argv) != 3:
+        fail("usage: check_zeek_compat.py TCPSTATE DATA_DIR")
+    binary, data = sys.argv[1], Path(sys.argv[2])
+    try:
+        index = json.loads((data / "index.json").read_text())
+    except (OSError, ValueError) as error:
+        fail(f"{data / 'index.json'}: {error}")
+
+    matched = total = 0
+    unexpected = []
+    used = set()
+    for entry in index:
+        test = entry["test"]
+        zeek_rows = read_zeek_log(data / entry["baseline"])
+        ours = run_tcpstate(binary, data / entry["trace"], not entry["ignore_checksums"])
+        by_tuple = {}
+        for row in ours:
+            by_tuple.setdefault(four_tuple(row["client"], row["server"]), []).append(row)
+        for zeek_row in zeek_rows:
+            total += 1
+            key = four_tuple(zeek_row["orig"], zeek_row["resp"])
+            candidates = by_tuple.get(key, [])
+            mine = candidates.pop(0) if candidates else None
+            if mine is not None and (mine["conn_state"], mine["history"]) == (
+                    zeek_row["conn_state"], zeek_row["history"]):
+                matched += 1
+                continue
+            exception = exception_for(test, zeek_row, mine)
+            got = "no row" if mine is None else f"{mine['conn_state']} {mine['history']}"
+            line = (f"{test}: {describe(zeek_row['orig'], zeek_row['resp'])}: zeek "
+                    f"{zeek_row['conn_state']} {zeek_row['history']}, tcpstate {got}")
+            if exception is None:
+                unexpected.append(line)
+                print(f"MISMATCH {line}")
+            else:
+                used.add(id(exception))
+                print(f"excepted {line}")
+        for rows in by_tuple.values():
+            for row in rows:
+                line = (f"{test}: {describe(row['client'], row['server'])}: tcpstate "
+                        f"{row['conn_state']} {row['history']} has no Zeek row")
+                exception = exception_for(test, {"orig": row["client"], "resp": row["server"],
+                                                 "conn_state": None, "history": None}, row)
+                if exception is None:
+                    unexpected.append(line)
+                    print(f"MISMATCH {line}")
+                else:
+                    used.add(id(exception))
+                    print(f"excepted {line}")
+    stale = [e for e in EXCEPTIONS if id(e) not in used]
+    for entry in stale:
+        print(f"STALE exception no longer needed: {entry['test']} {entry.get('tuple', '')}")
+    print(f"rows matched {matched}/{total}")
+    return 1 if unexpected or stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
