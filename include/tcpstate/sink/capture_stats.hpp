@@ -20,6 +20,12 @@ struct CaptureStats {
   TimeNs first_packet = 0;
   TimeNs last_packet = 0;             // "the end of the capture": states are as of this time
   std::vector<std::string> input_errors; // one line each, as printed on stderr
+  // Live capture (-i) only: libpcap's counters (pcap_stats) when the capture ended.
+  // Packets dropped before tcpstate saw them make the states of their connections
+  // unreliable, so the summary shows these whenever `live` is set.
+  bool live = false;
+  std::uint64_t kernel_dropped = 0;    // no room in the kernel's capture buffer (ps_drop)
+  std::uint64_t interface_dropped = 0; // dropped by the interface or its driver (ps_ifdrop)
 };
 
 } // namespace tcpstate::sink

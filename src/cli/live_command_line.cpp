@@ -1,0 +1,147 @@
+#include "live_command_line.hpp"
+
+#include "tcpstate/util/fatal.hpp"
+
+#include <charconv>
+#include <cstdint>
+#include <string_view>
+#include <system_error>
+
+namespace tcpstate::cli {
+namespace {
+
+constexpr const char *k_live_group = "Live capture (tcpstate -i IFACE)";
+
+// A kernel buffer of 2 GiB is already far beyond need; the limit keeps bytes in an int.
+constexpr std::int64_t k_max_buffer_kib = 2'097'151;
+constexpr double k_max_seconds = 1e9; // as the analysis options
+
+[[noreturn]] void usage_error(std::string_view option, std::string_view text,
+                              std::string_view expected) {
+  std::string message{option};
+  message += ": '";
+  message += text;
+  message += "' is not ";
+  message += expected;
+  throw Fatal(ExitCode::usage, message);
+}
+
+std::int64_t parse_whole(std::string_view option, const std::string &text, std::int64_t low,
+                         std::int64_t high, std::string_view expected) {
+  std::int64_t value = 0;
+  const char *const end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc{} || ptr != end || value < low || value > high) {
+    usage_error(option, text, expected);
+  }
+  return value;
+}
+
+TimeNs parse_seconds(std::string_view option, const std::string &text) {
+  double seconds = 0;
+  const char *const end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, seconds);
+  if (ec != std::errc{} || ptr != end || !(seconds > 0) || seconds > k_max_seconds ||
+      seconds_to_ns(seconds) <= 0) {
+    usage_error(option, text, "a positive number of seconds");
+  }
+  return seconds_to_ns(seconds);
+}
+
+} // namespace
+
+void describe_live(CLI::App &app, LiveWords &words, CLI::Option *read) {
+  CLI::Option *const interface =
+      app.add_option("-i,--interface", words.interface,
+                     "Capture live on IFACE ('any': all of them; a\n"
+                     "number: that line of -D) until SIGINT/SIGTERM")
+          ->type_name("IFACE")
+          ->allow_extra_args(false)
+          ->group(k_live_group);
+  interface->excludes(read);
+  app.add_flag("-D,--list-interfaces", words.list_interfaces,
+               "List the interfaces -i can capture on, and exit")
+      ->group(k_live_group);
+  const auto live_only = [&](CLI::Option *option) {
+    option->needs(interface)->allow_extra_args(false)->group(k_live_group);
+  };
+  live_only(app.add_option("-s,--snaplen", words.snaplen,
+                           "Bytes kept of each packet (default 200: the\n"
+                           "headers; 0: whole packets)")
+                ->type_name("BYTES"));
+  live_only(app.add_option("-B,--buffer-size", words.buffer_size,
+                           "Kernel capture buffer in KiB (default 2048)")
+                ->type_name("KIB"));
+  live_only(app.add_flag("-p,--no-promiscuous-mode", words.no_promiscuous,
+                         "Do not put the interface in promiscuous mode"));
+  live_only(app.add_option("-c,--count", words.count, "Stop after N packets")->type_name("N"));
+  live_only(app.add_option("--duration", words.duration, "Stop after SECONDS")
+                ->type_name("SECONDS"));
+  live_only(app.add_option("-w,--write", words.write_file,
+                           "Also save the packets to FILE (pcap, -s bytes\n"
+                           "of each), as tcpdump -w")
+                ->type_name("FILE"));
+  live_only(app.add_option("-Z,--relinquish-privileges", words.user,
+                           "Switch to USER once the capture is open")
+                ->type_name("USER"));
+  // Also for files (-r), in capture time: the sampling is src/cli/analysis_extras.cpp.
+  app.add_option("--interval", words.interval,
+                 "Every SECONDS (of capture time with -r), the\n"
+                 "count of endpoints per state, to stderr\n"
+                 "(stdout with --summary)")
+      ->type_name("SECONDS")
+      ->allow_extra_args(false)
+      ->group(k_live_group);
+}
+
+void convert_live(const LiveWords &words, Options &options) {
+  LiveOptions &live = options.live;
+  live.list_interfaces = words.list_interfaces;
+  if (live.list_interfaces) {
+    return; // -D lists and exits; nothing else matters
+  }
+  if (words.interface) {
+    if (words.interface->empty()) {
+      throw Fatal(ExitCode::usage, "--interface: the interface name is empty");
+    }
+    live.interface = *words.interface;
+  } else if (options.inputs.empty()) {
+    throw Fatal(ExitCode::usage, "--read or --interface is required");
+  }
+  live.promiscuous = !words.no_promiscuous;
+  if (words.snaplen) {
+    live.snaplen = static_cast<int>(parse_whole("--snaplen", *words.snaplen, 0,
+                                                source::k_max_snaplen,
+                                                "a number of bytes from 0 to 262144"));
+  }
+  if (words.buffer_size) {
+    live.buffer_size_kib = static_cast<int>(
+        parse_whole("--buffer-size", *words.buffer_size, 1, k_max_buffer_kib,
+                    "a size in KiB from 1 to 2097151"));
+  }
+  if (words.count) {
+    live.count = static_cast<std::uint64_t>(
+        parse_whole("--count", *words.count, 1, INT64_MAX, "a whole number of at least 1"));
+  }
+  if (words.duration) {
+    live.duration = parse_seconds("--duration", *words.duration);
+  }
+  if (words.interval) {
+    live.interval = parse_seconds("--interval", *words.interval);
+  }
+  if (words.write_file) {
+    if (words.write_file->empty() || *words.write_file == "-") {
+      throw Fatal(ExitCode::usage,
+                  "--write: give a file name; standard output carries the report");
+    }
+    live.write_file = *words.write_file;
+  }
+  if (words.user) {
+    if (words.user->empty()) {
+      throw Fatal(ExitCode::usage, "--relinquish-privileges: the user name is empty");
+    }
+    live.user = *words.user;
+  }
+}
+
+} // namespace tcpstate::cli

@@ -1,0 +1,380 @@
+#include "tcpstate/cli/run_live.hpp"
+
+#include "tcpstate/conn/reconstructor.hpp"
+#include "tcpstate/decode/decoder.hpp"
+#include "tcpstate/sink/capture_stats.hpp"
+#include "tcpstate/sink/sink_factory.hpp"
+#include "tcpstate/sink/snapshot.hpp"
+#include "tcpstate/sink/summary.hpp"
+#include "tcpstate/source/live_capture.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <ctime>
+#include <grp.h>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <poll.h>
+#include <pwd.h>
+#include <string>
+#include <sys/types.h>
+#include <unistd.h>
+
+namespace tcpstate::cli {
+namespace {
+
+constexpr TimeNs k_ms = 1'000'000;
+// How often rows are pushed to stdout and timers run when nothing else happens. The
+// capture's read timeout is the same, so a quiet interface costs ten wake-ups a second.
+constexpr int k_read_timeout_ms = 100;
+constexpr TimeNs k_housekeeping_interval = k_read_timeout_ms * k_ms;
+// The -w file and the drop counters are looked at once a second.
+constexpr TimeNs k_slow_interval = k_ns_per_second;
+// The kernel stamps a packet an instant before it reaches the capture ring, so a packet
+// can carry a time slightly before the wall clock read after an empty poll. Timers run
+// this far behind the wall clock, so such a packet is never "from the past".
+constexpr TimeNs k_clock_margin = 20 * k_ms;
+
+constexpr TimeNs k_never = std::numeric_limits<TimeNs>::max();
+
+TimeNs wall_clock() {
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  return static_cast<TimeNs>(now.tv_sec) * k_ns_per_second + static_cast<TimeNs>(now.tv_nsec);
+}
+
+// ---- stopping from a signal handler ----
+
+std::atomic<source::LiveCapture *> g_capture{nullptr};
+static_assert(std::atomic<source::LiveCapture *>::is_always_lock_free);
+
+extern "C" void stop_capture(int /*signal*/) {
+  source::LiveCapture *const capture = g_capture.load();
+  if (capture != nullptr) {
+    capture->stop();
+  }
+}
+
+// SIGINT and SIGTERM stop the capture for as long as this lives. SA_RESETHAND: a second
+// Ctrl-C kills at once, should the final write ever hang.
+class StopSignals {
+public:
+  explicit StopSignals(source::LiveCapture &capture) {
+    g_capture.store(&capture);
+    struct sigaction action {};
+    action.sa_handler = stop_capture;
+    sigemptyset(&action.sa_mask);
+    // No SA_RESTART: a blocked poll returns at once.
+    action.sa_flags = static_cast<int>(SA_RESETHAND);
+    sigaction(SIGINT, &action, &m_old_int);
+    sigaction(SIGTERM, &action, &m_old_term);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &m_old_int, nullptr);
+    sigaction(SIGTERM, &m_old_term, nullptr);
+    g_capture.store(nullptr);
+  }
+  StopSignals(const StopSignals &) = delete;
+  StopSignals &operator=(const StopSignals &) = delete;
+
+private:
+  struct sigaction m_old_int {};
+  struct sigaction m_old_term {};
+};
+
+// ---- -Z ----
+
+struct Account {
+  std::string name;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+// Looked up before the capture is opened, so a typo costs nothing.
+Account look_up_user(const std::string &name) {
+  errno = 0;
+  const passwd *const entry = getpwnam(name.c_str());
+  if (entry == nullptr) {
+    throw Fatal(ExitCode::usage, "--relinquish-privileges: no such user '" + name + "'");
+  }
+  return Account{name, entry->pw_uid, entry->pw_gid};
+}
+
+[[noreturn]] void cannot_switch(const Account &account, int error) {
+  throw Fatal(ExitCode::input_error,
+              "cannot switch to user '" + account.name + "': " + std::strerror(error));
+}
+
+// As tcpdump -Z: the user's groups, then its group, then the user; checked, because
+// carrying on as root when asked not to would be worse than stopping.
+void drop_privileges(const Account &account) {
+  if (geteuid() == account.uid && getuid() == account.uid) {
+    return; // already that user
+  }
+  if (initgroups(account.name.c_str(), account.gid) != 0) {
+    cannot_switch(account, errno);
+  }
+  if (setgid(account.gid) != 0) {
+    cannot_switch(account, errno);
+  }
+  if (setuid(account.uid) != 0) {
+    cannot_switch(account, errno);
+  }
+  if (account.uid != 0 && setuid(0) == 0) {
+    cannot_switch(account, EPERM);
+  }
+}
+
+// ---- output ----
+
+// Every written-out connection is counted in the summary before the sink sees it.
+class ReportFanOut final : public conn::ReportReceiver {
+public:
+  ReportFanOut(sink::Summary &summary, sink::Sink &sink) : m_summary(summary), m_sink(sink) {}
+  void on_report(const conn::ConnectionReport &report) override {
+    m_summary.add(report);
+    m_sink.on_connection(report);
+  }
+
+private:
+  sink::Summary &m_summary;
+  sink::Sink &m_sink;
+};
+
+// True once the reader of a pipe on `fd` has gone away (POLLERR on the write end), so a
+// capture with nothing to write still ends when its `| head` has had enough.
+bool reader_gone(int fd) {
+  if (fd < 0) {
+    return false;
+  }
+  pollfd entry{fd, 0, 0};
+  return poll(&entry, 1, 0) > 0 && (entry.revents & (POLLERR | POLLHUP)) != 0;
+}
+
+void copy_drop_stats(source::LiveCapture &capture, sink::CaptureStats &stats) {
+  if (const auto drops = capture.drop_stats()) {
+    stats.kernel_dropped = drops->kernel_dropped;
+    stats.interface_dropped = drops->interface_dropped;
+  }
+}
+
+std::uint64_t dropped(const sink::CaptureStats &stats) {
+  return stats.kernel_dropped + stats.interface_dropped;
+}
+
+void warn_about_drops(std::ostream &err, const sink::CaptureStats &stats) {
+  err << "tcpstate: warning: " << dropped(stats) << " packets dropped (kernel "
+      << stats.kernel_dropped << ", interface " << stats.interface_dropped
+      << "): states may be wrong; try a larger --buffer-size or a narrower filter\n";
+}
+
+struct Counters {
+  std::uint64_t packets = 0;
+  std::uint64_t segments = 0;
+  std::uint64_t out_of_order = 0;
+  TimeNs first_packet = 0;
+  TimeNs last_packet = std::numeric_limits<TimeNs>::min();
+};
+
+void copy_counters(const Counters &counters, sink::CaptureStats &stats) {
+  stats.packets_read = counters.packets;
+  stats.tcp_segments = counters.segments;
+  stats.timestamps_out_of_order = counters.out_of_order;
+  if (counters.packets > 0) {
+    stats.first_packet = counters.first_packet;
+    stats.last_packet = counters.last_packet;
+  }
+}
+
+} // namespace
+
+ExitCode list_interfaces(std::ostream &out) {
+  for (const std::string &line : source::list_interfaces()) {
+    out << line << '\n';
+  }
+  out.flush();
+  return ExitCode::success;
+}
+
+ExitCode run_live(const Options &options, std::ostream &out, std::ostream &err, int out_fd) {
+  const LiveOptions &live = options.live;
+  conn::AnalysisConfig config = options.analysis;
+  config.write_out_when_finished = true;
+  if (config.idle_timeout == 0) {
+    config.idle_timeout = k_live_idle_timeout;
+  }
+
+  std::optional<Account> account;
+  if (!live.user.empty()) {
+    account = look_up_user(live.user);
+  }
+
+  source::LiveCaptureOptions capture_options;
+  capture_options.interface = live.interface;
+  capture_options.snaplen = live.snaplen;
+  capture_options.buffer_size_kib = live.buffer_size_kib;
+  capture_options.promiscuous = live.promiscuous;
+  capture_options.filter = options.filter;
+  capture_options.read_timeout_ms = k_read_timeout_ms;
+  source::LiveCapture capture(capture_options);
+  if (account) {
+    drop_privileges(*account);
+  }
+  // After -Z, as tcpdump does: the file belongs to the user it is written as.
+  if (!live.write_file.empty()) {
+    capture.save_to(live.write_file);
+  }
+
+  // With --summary the snapshots are stdout's rows, ahead of the summary; in CSV they share
+  // its long format and header, written here once and at once.
+  const bool snapshots_to_out = live.interval > 0 && options.output.view == sink::View::summary;
+  sink::SinkOptions sink_options = options.output;
+  if (snapshots_to_out && sink_options.format == sink::Format::csv && sink_options.csv_header) {
+    sink_options.csv_header = false;
+    out << "section,key,metric,value\n";
+  }
+  const std::unique_ptr<sink::Sink> sink = sink::make_sink(sink_options, out);
+  sink::Summary summary;
+  sink::CaptureStats &stats = summary.capture;
+  stats.live = true;
+  ReportFanOut reports(summary, *sink);
+  conn::EventObserver *const events =
+      options.output.view == sink::View::events ? sink.get() : nullptr;
+  conn::Reconstructor reconstructor(config, reports, events);
+  const auto checksums =
+      options.verify_checksums ? decode::ChecksumPolicy::verify : decode::ChecksumPolicy::ignore;
+
+  const StopSignals signals(capture);
+  err << "tcpstate: listening on " << capture.interface() << ", link-type "
+      << capture.link_description() << ", snapshot length " << capture.snaplen() << " bytes"
+      << std::endl;
+  out.flush();
+
+  const TimeNs start = wall_clock();
+  const TimeNs deadline = live.duration > 0 ? start + live.duration : k_never;
+  TimeNs next_snapshot = live.interval > 0 ? start + live.interval : k_never;
+  TimeNs next_housekeeping = start + k_housekeeping_interval;
+  TimeNs next_slow = start + k_slow_interval;
+  // The analysis clock: packet times, and the wall clock (less the margin) when idle. It
+  // never runs backwards, so neither do the timers.
+  TimeNs clock = std::numeric_limits<TimeNs>::min();
+  std::uint64_t drops_warned = 0;
+  Counters counters;
+  bool output_alive = true;
+  bool failed = false;
+  source::RawPacket packet;
+
+  for (;;) {
+    const source::LiveCapture::Read result = capture.read(packet);
+    TimeNs now = 0;
+    if (result == source::LiveCapture::Read::packet) {
+      ++counters.packets;
+      if (counters.packets == 1) {
+        counters.first_packet = packet.time;
+      }
+      if (packet.time < counters.last_packet) {
+        ++counters.out_of_order;
+      } else {
+        counters.last_packet = packet.time;
+      }
+      clock = std::max(clock, packet.time);
+      now = clock;
+      const decode::DecodeResult decoded = decode::decode_frame(packet.link, packet.data, checksums);
+      if (decoded.ok) {
+        ++counters.segments;
+        reconstructor.on_segment(decoded.segment, clock, counters.packets);
+      } else {
+        ++stats.skipped[static_cast<std::size_t>(decoded.reason)];
+      }
+    } else if (result == source::LiveCapture::Read::timeout) {
+      now = wall_clock();
+      clock = std::max(clock, now - k_clock_margin);
+    } else {
+      failed = result == source::LiveCapture::Read::failed;
+      break;
+    }
+
+    if (now >= next_housekeeping || result == source::LiveCapture::Read::timeout) {
+      reconstructor.advance_to(clock);
+      out.flush();
+      if (!out || reader_gone(out_fd)) {
+        output_alive = false;
+        break;
+      }
+      next_housekeeping = now + k_housekeeping_interval;
+    }
+    if (now >= next_slow) {
+      capture.flush_saved();
+      copy_drop_stats(capture, stats);
+      if (dropped(stats) > drops_warned) {
+        drops_warned = dropped(stats);
+        warn_about_drops(err, stats);
+      }
+      next_slow = now + k_slow_interval;
+    }
+    if (now >= next_snapshot) {
+      copy_counters(counters, stats);
+      copy_drop_stats(capture, stats);
+      sink::Snapshot snapshot;
+      snapshot.time = now;
+      snapshot.open_connections = reconstructor.open_connections();
+      snapshot.states = reconstructor.count_states();
+      if (snapshots_to_out) {
+        std::string rows;
+        sink::append_snapshot(rows, options.output.format, snapshot, summary);
+        out.write(rows.data(), static_cast<std::streamsize>(rows.size()));
+        out.flush();
+      } else {
+        err << "tcpstate: " << sink::snapshot_line(snapshot, summary) << '\n';
+      }
+      next_snapshot += live.interval;
+      if (next_snapshot <= now) {
+        next_snapshot = now + live.interval;
+      }
+    }
+    if ((live.count > 0 && counters.packets >= live.count) || now >= deadline) {
+      break;
+    }
+  }
+
+  capture.flush_saved();
+  copy_counters(counters, stats);
+  copy_drop_stats(capture, stats);
+  for (const std::string &line : capture.errors()) {
+    err << "tcpstate: " << line << '\n';
+    stats.input_errors.push_back(line);
+  }
+  if (!output_alive) {
+    // `| head` has what it wanted: end quietly, as in file mode.
+    return failed ? ExitCode::input_error : ExitCode::success;
+  }
+
+  reconstructor.finish(std::max(clock, wall_clock()));
+  sink->on_finish(summary);
+  out.flush();
+
+  if (const auto drops = capture.drop_stats()) {
+    err << "tcpstate: " << counters.packets << " packets captured, " << drops->received
+        << " received by filter, " << drops->kernel_dropped << " dropped by kernel, "
+        << drops->interface_dropped << " dropped by interface\n";
+  } else {
+    err << "tcpstate: " << counters.packets << " packets captured\n";
+  }
+  if (dropped(stats) > 0) {
+    warn_about_drops(err, stats);
+  }
+
+  if (failed) {
+    return ExitCode::input_error;
+  }
+  if (options.fail_on_anomaly && summary.connections_with_anomalies > 0) {
+    return ExitCode::anomaly_found;
+  }
+  return ExitCode::success;
+}
+
+} // namespace tcpstate::cli
