@@ -5,12 +5,14 @@
 //      reader has what it wanted, and that is not an error
 //   1  --fail-on-anomaly and some connection has an anomaly
 //   2  usage error: bad option or value, a filter that does not compile
-//   3  an input could not be read in full, standard output could not be written (a full
-//      disk), memory ran out, or an unexpected internal error; what could be read has
-//      been reported
+//   3  an input could not be read in full, the interface could not be captured on (no
+//      such interface, no permission) or its capture broke, -w or -Z failed, standard
+//      output could not be written (a full disk), memory ran out, or an unexpected
+//      internal error; what could be read has been reported
 #include "tcpstate/cli/fd_output_buffer.hpp"
 #include "tcpstate/cli/options.hpp"
 #include "tcpstate/cli/run_analysis.hpp"
+#include "tcpstate/cli/run_live.hpp"
 #include "tcpstate/util/fatal.hpp"
 
 #include <cerrno>
@@ -36,6 +38,12 @@ int code_of(ExitCode code) {
 int run(int argc, char **argv) {
   try {
     const tcpstate::cli::Options options = tcpstate::cli::parse_command_line(argc, argv);
+    if (options.live.list_interfaces) {
+      return code_of(tcpstate::cli::list_interfaces(std::cout));
+    }
+    if (!options.live.interface.empty()) {
+      return code_of(tcpstate::cli::run_live(options, std::cout, std::cerr, STDOUT_FILENO));
+    }
     return code_of(tcpstate::cli::run_analysis(options, std::cout, std::cerr));
   } catch (const tcpstate::cli::ExitRequest &request) {
     return request.code;

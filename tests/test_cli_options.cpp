@@ -85,9 +85,9 @@ TEST_CASE("cli options: -r is repeatable, keeps order, and accepts every spellin
   CHECK(parse({"-r", "-"}).inputs == std::vector<std::string>{"-"});
 }
 
-TEST_CASE("cli options: without -r is a usage error") {
-  CHECK(usage_error({}) == "--read is required");
-  CHECK(usage_error({"port", "80"}) == "--read is required");
+TEST_CASE("cli options: without -r or -i is a usage error") {
+  CHECK(usage_error({}) == "--read or --interface is required");
+  CHECK(usage_error({"port", "80"}) == "--read or --interface is required");
   CHECK(usage_error({"-r"}).find("--read") != std::string::npos);
 }
 
@@ -113,10 +113,17 @@ TEST_CASE("cli options: --format") {
   CHECK(parse({"-r", "f", "--format", "csv"}).output.format == sink::Format::csv);
   CHECK(parse({"-r", "f", "--format=jsonl"}).output.format == sink::Format::jsonl);
   CHECK(usage_error({"-r", "f", "--format", "xml"}) ==
-        "--format: 'xml' is not one of table, csv, jsonl");
+        "--format: 'xml' is not one of table, csv, jsonl, zeek");
   CHECK(usage_error({"-r", "f", "--format", "CSV"}) ==
-        "--format: 'CSV' is not one of table, csv, jsonl");
+        "--format: 'CSV' is not one of table, csv, jsonl, zeek");
   CHECK(usage_error({"-r", "f", "--format"}).find("--format") != std::string::npos);
+  CHECK(parse({"-r", "f", "--format", "zeek"}).output.format == sink::Format::zeek);
+  CHECK(parse({"-r", "f", "--format", "zeek", "--anomalies-only"}).output.view ==
+        sink::View::anomalies_only);
+  CHECK(usage_error({"-r", "f", "--format", "zeek", "--summary"}).find("--summary") !=
+        std::string::npos);
+  CHECK(usage_error({"-r", "f", "--format", "zeek", "--events"}).find("--events") !=
+        std::string::npos);
 }
 
 TEST_CASE("cli options: a repeated option keeps its last value") {
@@ -245,4 +252,52 @@ TEST_CASE("cli::parse_command_line bounds the connection table and idle time") {
   CHECK(options.analysis.max_connections == 1000);
   CHECK(options.analysis.idle_timeout == 300 * tcpstate::k_ns_per_second);
   CHECK(options.analysis.fin_wait_2_timeout == 30 * tcpstate::k_ns_per_second);
+}
+
+TEST_CASE("cli options: live capture") {
+  SUBCASE("-i alone gives the live defaults; the filter words stay the filter") {
+    const Options options = parse({"-i", "eth0", "tcp", "port", "443"});
+    CHECK(options.inputs.empty());
+    CHECK(options.live.interface == "eth0");
+    CHECK(options.filter == "tcp port 443");
+    CHECK(options.live.snaplen == 200);
+    CHECK(options.live.buffer_size_kib == 0);
+    CHECK(options.live.promiscuous);
+    CHECK(options.live.count == 0);
+    CHECK(options.live.duration == 0);
+    CHECK(options.live.interval == 0);
+    CHECK(options.live.write_file.empty());
+    CHECK(options.live.user.empty());
+  }
+  SUBCASE("every live option") {
+    const Options options =
+        parse({"--interface=any", "-s", "0", "-B", "4096", "-p", "-c", "10", "--duration",
+               "2.5", "-w", "out.pcap", "-Z", "nobody", "--interval", "10"});
+    CHECK(options.live.interface == "any");
+    CHECK(options.live.snaplen == 0);
+    CHECK(options.live.buffer_size_kib == 4096);
+    CHECK_FALSE(options.live.promiscuous);
+    CHECK(options.live.count == 10);
+    CHECK(options.live.duration == tcpstate::seconds_to_ns(2.5));
+    CHECK(options.live.write_file == "out.pcap");
+    CHECK(options.live.user == "nobody");
+    CHECK(options.live.interval == 10 * k_ns_per_second);
+  }
+  SUBCASE("-D needs nothing else") {
+    CHECK(parse({"-D"}).live.list_interfaces);
+  }
+  SUBCASE("bad values and combinations are usage errors naming the option") {
+    CHECK(usage_error({"-i", "lo", "-r", "f.pcap"}).find("--interface") != std::string::npos);
+    CHECK(usage_error({"-r", "f.pcap", "-c", "5"}).find("--count") != std::string::npos);
+    CHECK(usage_error({"-r", "f.pcap", "-w", "out.pcap"}).find("--write") != std::string::npos);
+    CHECK(usage_error({"-i", "lo", "-c", "0"}) ==
+          "--count: '0' is not a whole number of at least 1");
+    CHECK(usage_error({"-i", "lo", "-s", "262145"}) ==
+          "--snaplen: '262145' is not a number of bytes from 0 to 262144");
+    CHECK(usage_error({"-i", "lo", "-B", "0"}) ==
+          "--buffer-size: '0' is not a size in KiB from 1 to 2097151");
+    CHECK(usage_error({"-i", "lo", "--duration", "0"}) ==
+          "--duration: '0' is not a positive number of seconds");
+    CHECK(usage_error({"-i", "lo", "-w", "-"}).find("standard output") != std::string::npos);
+  }
 }

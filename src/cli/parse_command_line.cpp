@@ -1,6 +1,8 @@
 // argv -> Options. CLI11 checks the shape of the command line (which options, how many
 // values); the values themselves are converted here afterwards, so every message about a
 // bad value names the option and the value in one style.
+#include "live_command_line.hpp"
+#include "picture_command_line.hpp"
 #include "tcpstate/cli/options.hpp"
 #include "tcpstate/util/fatal.hpp"
 #include "tcpstate/util/time.hpp"
@@ -42,9 +44,12 @@ constexpr std::string_view k_footer =
     "  tcpdump -i eth0 -w - | tcpstate -r - --events\n"
     "  tcpstate -r cap.pcap --format csv | duckdb -c \"FROM read_csv('/dev/stdin')\"\n"
     "  tcpstate -r capture.pcap --summary --fail-on-anomaly   # for CI and scripts\n"
+    "  tcpstate -i eth0 --format csv port 443 | other-tool     # live, streaming\n"
+    "  tcpstate -i any --summary --interval 10 --format jsonl  # live ss -s view\n"
     "\n"
     "EXIT STATUS: 0 ok, 1 anomaly found (--fail-on-anomaly), 2 usage error,\n"
-    "3 an input could not be read in full (what was read is still reported).";
+    "3 an input could not be read in full (what was read is still reported), or\n"
+    "the interface could not be captured on.";
 
 // Longer than any TCP timer anyone means (about 31 years), and far from overflowing
 // TimeNs when converted to nanoseconds.
@@ -54,10 +59,11 @@ struct FormatName {
   std::string_view name;
   sink::Format format;
 };
-constexpr std::array<FormatName, 3> k_formats{{
+constexpr std::array<FormatName, 4> k_formats{{
     {"table", sink::Format::table},
     {"csv", sink::Format::csv},
     {"jsonl", sink::Format::jsonl},
+    {"zeek", sink::Format::zeek},
 }};
 
 [[noreturn]] void usage_error(std::string_view option, std::string_view text,
@@ -107,7 +113,7 @@ sink::Format parse_format(const std::string &text) {
       return entry.format;
     }
   }
-  usage_error("--format", text, "one of table, csv, jsonl");
+  usage_error("--format", text, "one of table, csv, jsonl, zeek");
 }
 
 std::string join_words(const std::vector<std::string> &words) {
@@ -142,6 +148,8 @@ struct Words {
   std::optional<std::string> fin_wait_2_timeout;
   std::optional<std::string> idle_timeout;
   std::optional<std::string> max_connections;
+  LiveWords live;
+  PictureWords pictures;
 };
 
 // CLI11's default help lists every option's exclusions and a generic usage line; this keeps
@@ -150,7 +158,9 @@ class HelpFormatter final : public CLI::Formatter {
 public:
   HelpFormatter() { column_width(32); }
   std::string make_usage(const CLI::App * /*app*/, std::string name) const override {
-    return "Usage: " + name + " -r FILE [-r FILE ...] [OPTIONS] [FILTER ...]\n";
+    return "Usage: " + name + " -r FILE [-r FILE ...] [OPTIONS] [FILTER ...]\n" +
+           "       " + name + " -i IFACE [OPTIONS] [FILTER ...]\n" + //
+           "       " + name + " -D\n";
   }
   std::string make_option_opts(const CLI::Option *option) const override {
     if (option->get_type_size() == 0 || option->get_type_name().empty()) {
@@ -175,10 +185,9 @@ void describe(CLI::App &app, Words &words) {
   // such as `tcpstate --format csv` can still be overridden.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 
-  app.add_option("-r,--read", words.inputs,
+  auto *const read = app.add_option("-r,--read", words.inputs,
                  "Capture to read, pcap or pcapng; '-' is stdin.\n"
                  "Repeat to merge several captures by time")
-      ->required()
       ->type_name("FILE")
       // One value per -r, so that `-r f.pcap tcp port 80` leaves the filter words alone.
       ->allow_extra_args(false)
@@ -192,8 +201,12 @@ void describe(CLI::App &app, Words &words) {
                "by default: checksum offload makes packets the\n"
                "capturing host sent look bad)")
       ->group("Input");
+  describe_live(app, words.live, read);
+  describe_pictures(app, words.pictures);
 
-  app.add_option("--format", words.format, "table (default), csv or jsonl")
+  app.add_option("--format", words.format,
+                 "table (default), csv, jsonl, or zeek (a Zeek\n"
+                 "conn.log)")
       ->type_name("FORMAT")
       ->group("Output");
   app.add_flag("--no-header", words.no_header, "Omit the CSV header line")->group("Output");
@@ -230,7 +243,8 @@ void describe(CLI::App &app, Words &words) {
                      "An orphaned FIN_WAIT_2 dies after", defaults.fin_wait_2_timeout);
   app.add_option("--idle-timeout", words.idle_timeout,
                  "Write out a connection idle this long, as it\n"
-                 "stands (default: keep until the capture ends)")
+                 "stands (default: keep until the capture ends;\n"
+                 "300 with -i)")
       ->type_name("SECONDS")
       ->group(k_analysis_group);
   app.add_option("--max-connections", words.max_connections,
@@ -255,6 +269,7 @@ Options convert(const Words &words) {
   Options options;
   options.inputs = words.inputs;
   options.filter = join_words(words.filter);
+  convert_live(words.live, options);
   options.output.format = parse_format(words.format);
   options.output.csv_header = !words.no_header;
   if (words.summary) {
@@ -263,6 +278,12 @@ Options convert(const Words &words) {
     options.output.view = sink::View::events;
   } else if (words.anomalies_only) {
     options.output.view = sink::View::anomalies_only;
+  }
+  if (options.output.format == sink::Format::zeek &&
+      (words.summary || words.events)) {
+    throw Fatal(ExitCode::usage, std::string("--format zeek: a Zeek conn.log has one row per "
+                                             "connection; it cannot show ") +
+                                     (words.summary ? "--summary" : "--events"));
   }
   options.verify_checksums = words.verify_checksums;
   options.fail_on_anomaly = words.fail_on_anomaly;
@@ -287,6 +308,7 @@ Options convert(const Words &words) {
   if (words.syn_flood_threshold) {
     analysis.syn_flood_threshold = parse_count("--syn-flood-threshold", *words.syn_flood_threshold);
   }
+  convert_pictures(words.pictures, options);
   return options;
 }
 

@@ -1,5 +1,8 @@
 #include "tcpstate/cli/run_analysis.hpp"
 
+#include "analysis_extras.hpp"
+#include "follow.hpp"
+
 #include "tcpstate/conn/reconstructor.hpp"
 #include "tcpstate/decode/decoder.hpp"
 #include "tcpstate/sink/capture_stats.hpp"
@@ -11,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -35,16 +39,25 @@ constexpr std::uint64_t k_output_check_mask = (std::uint64_t{1} << 16) - 1;
 // totals cover every row, whatever the view shows.
 class ReportFanOut final : public conn::ReportReceiver {
 public:
-  ReportFanOut(sink::Summary &summary, sink::Sink &sink) : m_summary(summary), m_sink(sink) {}
+  ReportFanOut(sink::Summary &summary, sink::Sink &sink, conn::ReportReceiver *extras)
+      : m_summary(summary), m_sink(sink), m_extras(extras) {}
   void on_report(const conn::ConnectionReport &report) override {
     m_summary.add(report);
     m_sink.on_connection(report);
+    if (m_extras != nullptr) {
+      m_extras->on_report(report);
+    }
   }
 
 private:
   sink::Summary &m_summary;
   sink::Sink &m_sink;
+  conn::ReportReceiver *m_extras; // --interval / --report (analysis_extras.hpp); may be null
 };
+
+// Called before each packet is analysed with the capture clock and the packets and TCP
+// segments read before it (--interval, --report).
+using ClockHook = std::function<void(TimeNs clock, std::uint64_t packets, std::uint64_t segments)>;
 
 void report_input_error(std::ostream &err, sink::CaptureStats &stats, std::string line) {
   err << "tcpstate: " << line << '\n';
@@ -88,7 +101,7 @@ TimeNs saturating_add(TimeNs time, TimeNs delta) {
 // counting what happened to each. Returns false when the output went away first.
 bool read_packets(source::PacketSource &input, source::BpfFilter *filter,
                   decode::ChecksumPolicy checksums, conn::Reconstructor &reconstructor,
-                  sink::CaptureStats &stats, std::ostream &out) {
+                  sink::CaptureStats &stats, std::ostream &out, const ClockHook &on_clock) {
   source::RawPacket packet;
   std::uint64_t packet_number = 0;
   TimeNs clock = std::numeric_limits<TimeNs>::min();
@@ -106,6 +119,9 @@ bool read_packets(source::PacketSource &input, source::BpfFilter *filter,
       ++out_of_order;
     } else {
       clock = packet.time;
+    }
+    if (on_clock) [[unlikely]] {
+      on_clock(clock, packet_number - 1, segments);
     }
     if (clock >= next_flush || (packet_number & k_output_check_mask) == 0) [[unlikely]] {
       if (packet_number == 1) {
@@ -144,19 +160,24 @@ bool read_packets(source::PacketSource &input, source::BpfFilter *filter,
 } // namespace
 
 ExitCode run_analysis(const Options &options, std::ostream &out, std::ostream &err) {
+  if (options.pictures.follow.enabled) {
+    return run_follow(options, out, err);
+  }
   // Compiled first: a typo in the filter is a usage error, reported before any output.
   std::optional<source::BpfFilter> filter;
   if (!options.filter.empty()) {
     filter.emplace(options.filter);
   }
 
-  const std::unique_ptr<sink::Sink> sink = sink::make_sink(options.output, out);
+  const std::unique_ptr<AnalysisExtras> extras = AnalysisExtras::make(options, out, err);
+  const std::unique_ptr<sink::Sink> sink =
+      sink::make_sink(extras ? extras->sink_options(options.output) : options.output, out);
   sink::Summary summary;
   sink::CaptureStats &stats = summary.capture;
 
   std::unique_ptr<source::PacketSource> input = combine(open_inputs(options.inputs, err, stats));
 
-  ReportFanOut reports(summary, *sink);
+  ReportFanOut reports(summary, *sink, extras.get());
   // Without the events view no event is even built.
   conn::EventObserver *const events =
       options.output.view == sink::View::events ? sink.get() : nullptr;
@@ -165,8 +186,17 @@ ExitCode run_analysis(const Options &options, std::ostream &out, std::ostream &e
   if (input) {
     const auto checksums =
         options.verify_checksums ? decode::ChecksumPolicy::verify : decode::ChecksumPolicy::ignore;
-    const bool output_alive =
-        read_packets(*input, filter ? &*filter : nullptr, checksums, reconstructor, stats, out);
+    ClockHook on_clock;
+    if (extras) {
+      on_clock = [&](TimeNs clock, std::uint64_t packets, std::uint64_t segments) {
+        extras->on_clock(clock, packets, segments, reconstructor, summary);
+      };
+    }
+    const bool output_alive = read_packets(*input, filter ? &*filter : nullptr, checksums,
+                                           reconstructor, stats, out, on_clock);
+    if (extras) {
+      extras->on_capture_end(reconstructor, summary);
+    }
     for (const auto &line : input->errors()) {
       report_input_error(err, stats, line);
     }
@@ -178,6 +208,9 @@ ExitCode run_analysis(const Options &options, std::ostream &out, std::ostream &e
   reconstructor.finish(stats.last_packet);
   sink->on_finish(summary);
   out.flush();
+  if (extras && !extras->on_finish(summary)) {
+    return ExitCode::input_error;
+  }
 
   if (!stats.input_errors.empty()) {
     return ExitCode::input_error;

@@ -3,6 +3,7 @@
 #include "csv_sink.hpp"
 #include "jsonl_sink.hpp"
 #include "table_sink.hpp"
+#include "zeek_sink.hpp"
 
 namespace tcpstate::sink {
 
@@ -12,6 +13,8 @@ std::unique_ptr<Sink> make_sink(const SinkOptions &options, std::ostream &out) {
     return std::make_unique<CsvSink>(out, options.view, options.csv_header);
   case Format::jsonl:
     return std::make_unique<JsonlSink>(out, options.view);
+  case Format::zeek:
+    return std::make_unique<ZeekSink>(out, options.view);
   case Format::table:
     break;
   }

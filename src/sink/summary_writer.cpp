@@ -102,6 +102,10 @@ void append_capture_table(std::string &out, const Summary &summary) {
     }
   }
   append_count_line(out, 2, "out-of-order timestamps", capture.timestamps_out_of_order);
+  if (capture.live) {
+    append_count_line(out, 2, "dropped by kernel", capture.kernel_dropped);
+    append_count_line(out, 2, "dropped by interface", capture.interface_dropped);
+  }
   append_count_line(out, 2, "input errors", capture.input_errors.size());
   for (const std::string &error : capture.input_errors) {
     out += "    ";
@@ -308,6 +312,10 @@ void append_summary_csv(std::string &out, const Summary &summary, bool header) {
   append_csv_row(out, "capture", "", "tcp_segments", capture.tcp_segments);
   append_csv_row(out, "capture", "", "timestamps_out_of_order", capture.timestamps_out_of_order);
   append_csv_row(out, "capture", "", "input_errors", capture.input_errors.size());
+  if (capture.live) {
+    append_csv_row(out, "capture", "", "kernel_dropped", capture.kernel_dropped);
+    append_csv_row(out, "capture", "", "interface_dropped", capture.interface_dropped);
+  }
   // Times stay empty (not the epoch) when nothing was read.
   TimeFormatter times;
   append_csv_row_start(out, "capture", "first_packet");
@@ -369,6 +377,12 @@ void append_summary_json(std::string &out, const Summary &summary) {
   append_uint(out, capture.tcp_segments);
   out += R"(,"timestamps_out_of_order":)";
   append_uint(out, capture.timestamps_out_of_order);
+  if (capture.live) {
+    out += R"(,"kernel_dropped":)";
+    append_uint(out, capture.kernel_dropped);
+    out += R"(,"interface_dropped":)";
+    append_uint(out, capture.interface_dropped);
+  }
   out += R"(,"input_errors":[)";
   for (std::size_t i = 0; i < capture.input_errors.size(); ++i) {
     if (i != 0) {

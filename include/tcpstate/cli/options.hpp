@@ -1,5 +1,7 @@
 #pragma once
 // Everything the command line can say, typed. Only the CLI layer sees argv and CLI11.
+#include "tcpstate/cli/live_options.hpp"
+#include "tcpstate/cli/picture_options.hpp"
 #include "tcpstate/conn/analysis_config.hpp"
 #include "tcpstate/sink/sink_factory.hpp"
 
@@ -10,12 +12,14 @@
 namespace tcpstate::cli {
 
 struct Options {
-  std::vector<std::string> inputs; // "-" is standard input
+  std::vector<std::string> inputs; // "-" is standard input; empty with -i or -D
   std::string filter;              // BPF expression; empty: every packet
   sink::SinkOptions output;
   bool verify_checksums = false;
   bool fail_on_anomaly = false;
   conn::AnalysisConfig analysis;
+  LiveOptions live; // -i, -D and the options that only apply to them
+  PictureOptions pictures; // --follow, --report, --color
 };
 
 // Thrown after --help or --version has been printed: the program should end with `code`.

@@ -7,7 +7,8 @@
 
 namespace tcpstate::sink {
 
-enum class Format { table, csv, jsonl };
+// zeek: a Zeek conn.log (connection rows only: not with the summary or events views).
+enum class Format { table, csv, jsonl, zeek };
 enum class View { connections, summary, events, anomalies_only };
 
 struct SinkOptions {

@@ -1,0 +1,72 @@
+#include "follow.hpp"
+
+#include "capture_pass.hpp"
+#include "ladder_collector.hpp"
+
+#include "tcpstate/conn/reconstructor.hpp"
+
+#include <cstdlib>
+#include <limits>
+#include <ostream>
+#include <string>
+#include <unistd.h>
+
+namespace tcpstate::cli {
+namespace {
+
+// One connection is drawn in full up to here; beyond, the header says how many were left
+// out. 40 bytes a packet: 40 MB at most.
+constexpr std::size_t k_follow_packet_cap = 1'000'000;
+
+} // namespace
+
+bool use_color(ColorMode mode) {
+  switch (mode) {
+  case ColorMode::always:
+    return true;
+  case ColorMode::never:
+    return false;
+  case ColorMode::automatic:
+    break;
+  }
+  const char *const no_color = std::getenv("NO_COLOR");
+  if (no_color != nullptr && *no_color != '\0') {
+    return false;
+  }
+  return isatty(STDOUT_FILENO) == 1;
+}
+
+ExitCode run_follow(const Options &options, std::ostream &out, std::ostream &err) {
+  const FollowTarget &target = options.pictures.follow;
+  std::unique_ptr<LadderCollector> collector;
+  if (target.by_tuple) {
+    collector = std::make_unique<LadderCollector>(
+        Tuple::of({target.address_a, target.port_a}, {target.address_b, target.port_b}),
+        k_follow_packet_cap);
+  } else {
+    collector = std::make_unique<LadderCollector>(std::vector<std::uint64_t>{target.conn_id},
+                                                  k_follow_packet_cap,
+                                                  std::numeric_limits<std::size_t>::max());
+  }
+  conn::Reconstructor reconstructor(options.analysis, *collector, collector.get());
+  const PassResult pass = replay_inputs(options, reconstructor, *collector);
+  for (const auto &line : pass.input_errors) {
+    err << "tcpstate: " << line << '\n';
+  }
+  reconstructor.finish(pass.last_clock);
+
+  const std::vector<sink::Ladder> ladders = collector->take();
+  if (ladders.empty()) {
+    err << "tcpstate: --follow " << target.text << ": no such connection in the capture ("
+        << collector->connections_seen() << " connection"
+        << (collector->connections_seen() == 1 ? "" : "s") << ")\n";
+    return pass.input_errors.empty() ? ExitCode::usage : ExitCode::input_error;
+  }
+  std::string text;
+  sink::append_ladder_text(text, ladders.front(), use_color(options.pictures.color));
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  out.flush();
+  return pass.input_errors.empty() ? ExitCode::success : ExitCode::input_error;
+}
+
+} // namespace tcpstate::cli
