@@ -9,8 +9,12 @@ namespace {
 // now: retransmission timers double each time (RFC 6298 5.5); the extra half allows for
 // jitter.
 TimeNs held_ack_due(const Endpoint& endpoint) {
-  const TimeNs backoff =
-      endpoint.control_backoff > 0 ? endpoint.control_backoff : k_ns_per_second;
+  // No stack backs off for longer than a few minutes (Linux caps its RTO at 120 s); the
+  // cap also keeps a capture with a broken clock from overflowing the arithmetic.
+  constexpr TimeNs k_longest_backoff = 600 * k_ns_per_second;
+  const TimeNs backoff = endpoint.control_backoff > 0
+                             ? std::min(endpoint.control_backoff, k_longest_backoff)
+                             : k_ns_per_second;
   return endpoint.last_control_time + backoff * 5 / 2;
 }
 

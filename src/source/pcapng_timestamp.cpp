@@ -33,7 +33,10 @@ PcapngTimestamp PcapngTimestamp::from_tsresol(std::uint8_t tsresol) {
 }
 
 void PcapngTimestamp::set_offset_seconds(std::int64_t seconds) {
-  m_offset_ns = static_cast<std::uint64_t>(seconds) * k_ns_per_second_u;
+  constexpr std::int64_t k_max_seconds = k_max_time_ns / k_ns_per_second;
+  m_offset_ns = seconds > k_max_seconds    ? k_max_time_ns
+                : seconds < -k_max_seconds ? -k_max_time_ns
+                                           : seconds * k_ns_per_second;
 }
 
 std::uint64_t PcapngTimestamp::binary_to_ns(std::uint64_t units) const {
@@ -54,7 +57,13 @@ std::uint64_t PcapngTimestamp::binary_to_ns(std::uint64_t units) const {
     fraction = exponent - 32 < 64 ? units >> (exponent - 32) : 0;
     fraction_bits = 32;
   }
-  return whole * k_ns_per_second_u + ((fraction * k_ns_per_second_u) >> fraction_bits);
+  // Saturates: to_ns() clamps anything this large anyway.
+  std::uint64_t whole_ns = 0;
+  if (__builtin_mul_overflow(whole, k_ns_per_second_u, &whole_ns)) {
+    return ~std::uint64_t{0};
+  }
+  const std::uint64_t fraction_ns = (fraction * k_ns_per_second_u) >> fraction_bits;
+  return whole_ns > ~std::uint64_t{0} - fraction_ns ? ~std::uint64_t{0} : whole_ns + fraction_ns;
 }
 
 } // namespace tcpstate::source

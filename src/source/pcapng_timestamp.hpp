@@ -18,11 +18,19 @@ public:
 
   void set_offset_seconds(std::int64_t seconds);
 
+  // Timestamps are saturated to +-k_max_time_ns: a damaged file can hold any 64-bit count
+  // and any offset, and the analysis must be able to subtract two capture times, or add a
+  // timeout to one, without overflowing (2^62 ns is 146 years either side of 1970, past
+  // the year 2106 where classic pcap's 32-bit seconds end).
+  static constexpr TimeNs k_max_time_ns = (TimeNs{1} << 62) - 1;
+
   TimeNs to_ns(std::uint64_t units) const {
     std::uint64_t ns = 0;
     switch (m_scale) {
     case Scale::multiply:
-      ns = units * m_factor;
+      if (__builtin_mul_overflow(units, m_factor, &ns)) {
+        ns = ~std::uint64_t{0}; // saturated below, before the offset applies
+      }
       break;
     case Scale::divide:
       ns = units / m_factor;
@@ -31,8 +39,12 @@ public:
       ns = binary_to_ns(units);
       break;
     }
-    // Unsigned arithmetic: absurd values in a damaged file wrap instead of being undefined.
-    return static_cast<TimeNs>(ns + m_offset_ns);
+    if (ns > static_cast<std::uint64_t>(k_max_time_ns)) {
+      ns = static_cast<std::uint64_t>(k_max_time_ns);
+    }
+    // Both terms lie within +-(2^62 - 1): their sum cannot overflow.
+    const TimeNs time = static_cast<TimeNs>(ns) + m_offset_ns;
+    return time > k_max_time_ns ? k_max_time_ns : time < -k_max_time_ns ? -k_max_time_ns : time;
   }
 
 private:
@@ -43,7 +55,7 @@ private:
   Scale m_scale = Scale::multiply;
   std::uint64_t m_factor = 1000; // units to ns (multiply) or ns to units (divide)
   unsigned m_binary_exponent = 0;
-  std::uint64_t m_offset_ns = 0;
+  TimeNs m_offset_ns = 0; // if_tsoffset, within +-k_max_time_ns
 };
 
 } // namespace tcpstate::source

@@ -1,0 +1,52 @@
+// libFuzzer target: one captured frame through the link, IP and TCP decoders.
+// The first byte chooses the link type (every supported one, plus one that is not); the
+// rest is the frame. Both checksum policies run, and a decoded segment must agree with the
+// frame it came from.
+#include "tcpstate/decode/decoder.hpp"
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+
+namespace {
+
+using tcpstate::decode::LinkType;
+
+constexpr std::array k_links{
+    LinkType::null,      LinkType::ethernet, LinkType::raw,        LinkType::loop,
+    LinkType::linux_sll, LinkType::ipv4,     LinkType::ipv6,       LinkType::linux_sll2,
+    static_cast<LinkType>(147), // LINKTYPE_USER0: unsupported, must be skipped
+};
+
+void check(bool condition) {
+  if (!condition) {
+    std::abort();
+  }
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
+  if (size == 0) {
+    return 0;
+  }
+  const LinkType link = k_links[data[0] % k_links.size()];
+  const tcpstate::ByteView frame{data + 1, size - 1};
+  using tcpstate::decode::ChecksumPolicy;
+  const auto ignored = tcpstate::decode::decode_frame(link, frame, ChecksumPolicy::ignore);
+  const auto verified = tcpstate::decode::decode_frame(link, frame, ChecksumPolicy::verify);
+  // Verifying can only turn a segment away, never accept one that ignoring turned away.
+  check(!verified.ok || ignored.ok);
+  if (!ignored.ok) {
+    check(ignored.reason < tcpstate::decode::SkipReason::count);
+    check(verified.reason == ignored.reason);
+    return 0;
+  }
+  if (!verified.ok) {
+    check(verified.reason == tcpstate::decode::SkipReason::bad_checksum);
+  }
+  check(ignored.segment.payload_length <= ignored.segment.ip_length);
+  check(ignored.segment.ip_length <= 0xffff + 40 || ignored.segment.ip_length <= frame.size());
+  return 0;
+}
