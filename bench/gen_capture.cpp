@@ -82,45 +82,74 @@ struct Rng {
   i64 range(i64 lo, i64 hi) { return lo + static_cast<i64>(below(static_cast<u64>(hi - lo + 1))); }
   double exponential(double mean) { return -mean * std::log(1.0 - uniform()); }
   i64 log_uniform(i64 lo, i64 hi) {
-    return static_cast<i64>(std::exp(std::log(double(lo)) + uniform() * (std::log(double(hi)) - std::log(double(lo)))));
+    return static_cast<i64>(
+        std::exp(std::log(double(lo)) + uniform() * (std::log(double(hi)) - std::log(double(lo)))));
   }
   bool chance(double p) { return uniform() < p; }
 };
 
 // ---------------------------------------------------------------------------------------
 // States, named as tcpstate prints them.
-enum St : u8 { CLOSED, LISTEN, SYN_SENT, SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2,
-               CLOSE_WAIT, CLOSING, LAST_ACK, TIME_WAIT };
+enum St : u8 {
+  CLOSED,
+  LISTEN,
+  SYN_SENT,
+  SYN_RECEIVED,
+  ESTABLISHED,
+  FIN_WAIT_1,
+  FIN_WAIT_2,
+  CLOSE_WAIT,
+  CLOSING,
+  LAST_ACK,
+  TIME_WAIT
+};
 const char* state_name(u8 s) {
-  static const char* names[] = {"CLOSED", "LISTEN", "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED",
-                                "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK",
-                                "TIME_WAIT"};
+  static const char* names[] = {"CLOSED",      "LISTEN",     "SYN_SENT",   "SYN_RECEIVED",
+                                "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT",
+                                "CLOSING",     "LAST_ACK",   "TIME_WAIT"};
   return names[s];
 }
-bool synchronized(u8 s) { return s != CLOSED && s != LISTEN && s != SYN_SENT && s != SYN_RECEIVED; }
+bool synchronized(u8 s) {
+  return s != CLOSED && s != LISTEN && s != SYN_SENT && s != SYN_RECEIVED;
+}
 
 // Anomaly bits in tcpstate's order (include/tcpstate/anomaly/anomaly.hpp).
-enum Anom : u16 { A_HALF_OPEN = 1, A_RST_INSTEAD_OF_FIN = 2, A_MISSING_TIME_WAIT = 4,
-                  A_CLOSE_WAIT_LEAK = 8, A_LAST_ACK_STUCK = 16, A_REFUSED = 32,
-                  A_SYN_UNANSWERED = 64, A_SYN_FLOOD = 128 };
-const char* k_anomaly_names[] = {"half_open", "rst_instead_of_fin", "missing_time_wait",
-                                 "close_wait_leak", "last_ack_stuck", "refused",
-                                 "syn_unanswered", "syn_flood"};
-enum NoteBit : u16 { N_TUPLE_REUSE = 8 }; // bit 3: midstream, simultaneous_open, _close, tuple_reuse
+enum Anom : u16 {
+  A_HALF_OPEN = 1,
+  A_RST_INSTEAD_OF_FIN = 2,
+  A_MISSING_TIME_WAIT = 4,
+  A_CLOSE_WAIT_LEAK = 8,
+  A_LAST_ACK_STUCK = 16,
+  A_REFUSED = 32,
+  A_SYN_UNANSWERED = 64,
+  A_SYN_FLOOD = 128
+};
+const char* k_anomaly_names[] = {"half_open",       "rst_instead_of_fin", "missing_time_wait",
+                                 "close_wait_leak", "last_ack_stuck",     "refused",
+                                 "syn_unanswered",  "syn_flood"};
+enum NoteBit : u16 {
+  N_TUPLE_REUSE = 8
+}; // bit 3: midstream, simultaneous_open, _close, tuple_reuse
 
 namespace F {
 constexpr u8 fin = 0x01, syn = 0x02, rst = 0x04, psh = 0x08, ack = 0x10;
 }
 
-bool seq_before(u32 a, u32 b) { return static_cast<std::int32_t>(a - b) < 0; }
-bool seq_after_eq(u32 a, u32 b) { return !seq_before(a, b); }
+bool seq_before(u32 a, u32 b) {
+  return static_cast<std::int32_t>(a - b) < 0;
+}
+bool seq_after_eq(u32 a, u32 b) {
+  return !seq_before(a, b);
+}
 
 // ---------------------------------------------------------------------------------------
 // SYN flood detector replica (src/anomaly/syn_flood_detector.cpp), per server id.
 struct FloodReplica {
   static constexpr int k_buckets = 16;
   static constexpr i64 k_width = k_flood_window_ns / k_buckets;
-  struct Interval { i64 begin, end; };
+  struct Interval {
+    i64 begin, end;
+  };
   struct Window {
     i64 newest = 0;
     u32 counts[k_buckets] = {};
@@ -130,7 +159,8 @@ struct FloodReplica {
   std::vector<Window> servers;
 
   void advance(Window& w, i64 bucket) {
-    if (bucket <= w.newest) return;
+    if (bucket <= w.newest)
+      return;
     const i64 steps = bucket - w.newest;
     if (steps >= k_buckets) {
       std::fill(std::begin(w.counts), std::end(w.counts), 0U);
@@ -151,7 +181,8 @@ struct FloodReplica {
     advance(w, bucket);
     w.counts[static_cast<std::size_t>(bucket) % k_buckets]++;
     w.in_window++;
-    if (w.in_window <= k_flood_threshold) return;
+    if (w.in_window <= k_flood_threshold)
+      return;
     const Interval now{t - k_flood_window_ns, t};
     if (!w.floods.empty() && w.floods.back().end >= now.begin) {
       w.floods.back().end = now.end;
@@ -176,7 +207,8 @@ struct FloodReplica {
   bool flooded_at(u32 server, i64 time_us) const {
     const i64 t = time_us * 1000;
     for (const Interval& f : servers[server].floods)
-      if (f.begin <= t && t <= f.end) return true;
+      if (f.begin <= t && t <= f.end)
+        return true;
     return false;
   }
 };
@@ -194,24 +226,31 @@ struct SideModel {
   i64 first_syn = 0, first_fin = 0, tw_since = 0, fw2_since = 0, acked_fin_time = 0;
 };
 
-enum Kind : u8 { K_FIN_CLIENT, K_FIN_SERVER, K_RST_CLIENT, K_RST_SERVER, K_REFUSED,
-                 K_UNANSWERED, K_FLOOD };
+enum Kind : u8 {
+  K_FIN_CLIENT,
+  K_FIN_SERVER,
+  K_RST_CLIENT,
+  K_RST_SERVER,
+  K_REFUSED,
+  K_UNANSWERED,
+  K_FLOOD
+};
 const char* kind_name(u8 k) {
   static const char* n[] = {"fin_client", "fin_server", "rst_client", "rst_server",
-                            "refused", "unanswered", "flood"};
+                            "refused",    "unanswered", "flood"};
   return n[k];
 }
 
 struct Conn {
-  u32 client_id = 0;   // address index
+  u32 client_id = 0; // address index
   u16 client_port = 0;
-  u16 server_id = 0;   // index into servers
+  u16 server_id = 0; // index into servers
   bool v6 = false;
   u8 kind = 0;
   bool has_rst = false, refused = false, fin_first_client = true, rst_by_client = true;
   bool superseded = false, counted = false;
   u16 anomalies = 0, notes = 0;
-  i64 judge_time = -1;        // superseded: when; else capture end
+  i64 judge_time = -1; // superseded: when; else capture end
   i64 first_time = -1, last_time = -1;
   u64 first_packet = 0;       // 1-based packet number of its first packet (0: none written)
   std::int64_t previous = -1; // the incarnation this one reopens
@@ -264,14 +303,16 @@ public:
     m_flood.servers.resize(m_servers.size());
     m_conns_target = o.connections != 0 ? o.connections
                                         : static_cast<u64>(static_cast<double>(o.packets) / 18.5);
-    if (m_conns_target == 0) m_conns_target = 1;
+    if (m_conns_target == 0)
+      m_conns_target = 1;
     const double m = static_cast<double>(o.packets) / static_cast<double>(m_conns_target);
     const double f_normal = 1.0 - o.p_refused - o.p_unanswered;
     const double other = o.p_refused * 2 + o.p_unanswered * 3;
     // normal packets ~ 7.9 + 1.9 * segments (handshake, requests, close, ACKs)
     m_mean_segments = std::max(1.0, ((m - other) / f_normal - 7.9) / 1.97);
     m_arrival_mean = o.lifetime / static_cast<double>(o.concurrency) * k_s; // µs
-    for (std::size_t i = 0; i < sizeof m_payload; ++i) m_payload[i] = static_cast<u8>(m_rng.next());
+    for (std::size_t i = 0; i < sizeof m_payload; ++i)
+      m_payload[i] = static_cast<u8>(m_rng.next());
     m_psum[0] = 0;
     for (std::size_t len = 1; len < 2048; ++len) {
       const u32 b = m_payload[len - 1];
@@ -319,8 +360,16 @@ private:
       put32(out + 12, s.index + 1);
     }
   }
-  static void put16(u8* p, u32 v) { p[0] = u8(v >> 8); p[1] = u8(v); }
-  static void put32(u8* p, u32 v) { p[0] = u8(v >> 24); p[1] = u8(v >> 16); p[2] = u8(v >> 8); p[3] = u8(v); }
+  static void put16(u8* p, u32 v) {
+    p[0] = u8(v >> 8);
+    p[1] = u8(v);
+  }
+  static void put32(u8* p, u32 v) {
+    p[0] = u8(v >> 24);
+    p[1] = u8(v >> 16);
+    p[2] = u8(v >> 8);
+    p[3] = u8(v);
+  }
 
   std::string addr_text(const u8* a, bool v6) const;
 
@@ -335,7 +384,8 @@ private:
     while (left > 0) {
       const ssize_t n = ::write(m_fd, p, left);
       if (n < 0) {
-        if (errno == EINTR) continue;
+        if (errno == EINTR)
+          continue;
         std::perror("write");
         std::exit(1);
       }
@@ -384,9 +434,9 @@ std::string Generator::addr_text(const u8* a, bool v6) const {
     return text;
   }
   // RFC 5952 is done by the checker (it normalises addresses); print the full form.
-  std::snprintf(text, sizeof text, "%x:%x:%x:%x:%x:%x:%x:%x", (a[0] << 8) | a[1], (a[2] << 8) | a[3],
-                (a[4] << 8) | a[5], (a[6] << 8) | a[7], (a[8] << 8) | a[9], (a[10] << 8) | a[11],
-                (a[12] << 8) | a[13], (a[14] << 8) | a[15]);
+  std::snprintf(text, sizeof text, "%x:%x:%x:%x:%x:%x:%x:%x", (a[0] << 8) | a[1],
+                (a[2] << 8) | a[3], (a[4] << 8) | a[5], (a[6] << 8) | a[7], (a[8] << 8) | a[9],
+                (a[10] << 8) | a[11], (a[12] << 8) | a[13], (a[14] << 8) | a[15]);
   return text;
 }
 
@@ -411,10 +461,15 @@ u32 Generator::new_connection(i64 start, int forced_kind, std::int64_t reuse_of)
   } else {
     const double r = m_rng.uniform();
     const double p_normal = 1.0 - m_o.p_refused - m_o.p_unanswered - m_o.p_rst;
-    if (r < m_o.p_refused) c.kind = K_REFUSED;
-    else if (r < m_o.p_refused + m_o.p_unanswered) c.kind = K_UNANSWERED;
-    else if (r < m_o.p_refused + m_o.p_unanswered + m_o.p_rst) c.kind = m_rng.chance(0.5) ? K_RST_CLIENT : K_RST_SERVER;
-    else c.kind = m_rng.uniform() * p_normal < m_o.p_client_close * p_normal ? K_FIN_CLIENT : K_FIN_SERVER;
+    if (r < m_o.p_refused)
+      c.kind = K_REFUSED;
+    else if (r < m_o.p_refused + m_o.p_unanswered)
+      c.kind = K_UNANSWERED;
+    else if (r < m_o.p_refused + m_o.p_unanswered + m_o.p_rst)
+      c.kind = m_rng.chance(0.5) ? K_RST_CLIENT : K_RST_SERVER;
+    else
+      c.kind =
+          m_rng.uniform() * p_normal < m_o.p_client_close * p_normal ? K_FIN_CLIENT : K_FIN_SERVER;
   }
   c.fin_first_client = c.kind == K_FIN_CLIENT;
   c.rst_by_client = c.kind == K_RST_CLIENT;
@@ -472,7 +527,8 @@ void Generator::build_script(u32 ci, i64 start, Active& a) {
   const i64 lifetime = static_cast<i64>(r.exponential(m_o.lifetime * k_s));
   const i64 close_at = start + lifetime;
   int rounds = 1;
-  if (r.chance(0.3)) rounds += 1 + static_cast<int>(r.below(3));
+  if (r.chance(0.3))
+    rounds += 1 + static_cast<int>(r.below(3));
   const bool ack_every = r.chance(0.95);
   const i64 gap = r.range(12, 120); // serialisation of one segment
   bool retx_pending = r.chance(m_o.p_retx);
@@ -480,7 +536,8 @@ void Generator::build_script(u32 ci, i64 start, Active& a) {
   for (int round = 0; round < rounds; ++round) {
     // Think time: rounds spread over the first 80% of the lifetime.
     if (round > 0) {
-      const i64 think = static_cast<i64>(r.uniform() * 0.8 * double(std::max<i64>(0, close_at - t)) / rounds);
+      const i64 think =
+          static_cast<i64>(r.uniform() * 0.8 * double(std::max<i64>(0, close_at - t)) / rounds);
       t += think + 1;
     } else {
       t += 1;
@@ -499,7 +556,8 @@ void Generator::build_script(u32 ci, i64 start, Active& a) {
     const std::size_t first_step = st.size();
     for (int i = 0; i < n; ++i) {
       const u32 len = i == n - 1 ? last_len : mss;
-      push(ts, 1, static_cast<u8>(i == n - 1 ? F::psh | F::ack : F::ack), sn, cn, static_cast<u16>(len));
+      push(ts, 1, static_cast<u8>(i == n - 1 ? F::psh | F::ack : F::ack), sn, cn,
+           static_cast<u16>(len));
       if (i == lost) {
         hole_seq = sn;
         lost_len = len;
@@ -509,7 +567,8 @@ void Generator::build_script(u32 ci, i64 start, Active& a) {
       // The client's ACK (or dup ACK past a hole).
       const bool after_hole = lost >= 0 && i >= lost;
       if (after_hole) {
-        if (i > lost) push(ts + rtt, 0, F::ack, cn, hole_seq, 0);
+        if (i > lost)
+          push(ts + rtt, 0, F::ack, cn, hole_seq, 0);
       } else if (ack_every || i % 2 == 1 || i == n - 1) {
         push(ts + rtt, 0, F::ack, cn, sn, 0);
       }
@@ -527,7 +586,8 @@ void Generator::build_script(u32 ci, i64 start, Active& a) {
                      [](const Step& x, const Step& y) { return x.t < y.t; });
     // Keep times strictly increasing within the connection.
     for (std::size_t i = first_step; i < st.size(); ++i)
-      if (st[i].t <= st[i - 1].t) st[i].t = st[i - 1].t + 1;
+      if (st[i].t <= st[i - 1].t)
+        st[i].t = st[i - 1].t + 1;
     t = std::max(end, st.back().t);
   }
   t = std::max(t + 1, close_at);
@@ -578,19 +638,26 @@ u8 on_receive_fin(SideModel& s, i64 t) {
 }
 
 void set_state(SideModel& s, u8 to, i64 t) {
-  if (to == ESTABLISHED) s.reached_est = true;
-  if (to == TIME_WAIT && s.state != TIME_WAIT) s.tw_since = t;
-  if (to == FIN_WAIT_2 && s.state != FIN_WAIT_2) s.fw2_since = t;
+  if (to == ESTABLISHED)
+    s.reached_est = true;
+  if (to == TIME_WAIT && s.state != TIME_WAIT)
+    s.tw_since = t;
+  if (to == FIN_WAIT_2 && s.state != FIN_WAIT_2)
+    s.fw2_since = t;
   s.state = to;
 }
 
 // tcpstate's timers, as of time `now` (src/conn/timers.cpp).
 void run_timers(SideModel (&side)[2], i64 now) {
   for (SideModel& s : side) {
-    if (s.state == TIME_WAIT && now >= s.tw_since + k_time_wait) s.state = CLOSED;
-    else if (s.state == SYN_SENT && now >= s.first_syn + k_handshake_timeout) s.state = CLOSED;
-    else if (s.state == SYN_RECEIVED && now >= s.first_syn + k_synack_timeout) s.state = CLOSED;
-    else if (s.state == FIN_WAIT_2 && now >= s.fw2_since + k_fin_wait_2_timeout) s.state = CLOSED;
+    if (s.state == TIME_WAIT && now >= s.tw_since + k_time_wait)
+      s.state = CLOSED;
+    else if (s.state == SYN_SENT && now >= s.first_syn + k_handshake_timeout)
+      s.state = CLOSED;
+    else if (s.state == SYN_RECEIVED && now >= s.first_syn + k_synack_timeout)
+      s.state = CLOSED;
+    else if (s.state == FIN_WAIT_2 && now >= s.fw2_since + k_fin_wait_2_timeout)
+      s.state = CLOSED;
   }
 }
 
@@ -613,8 +680,10 @@ void Generator::model(u32 ci, const Step& step) {
       Conn& old = m_conns[static_cast<std::size_t>(c.previous)];
       run_timers(old.side, t);
       c.notes |= N_TUPLE_REUSE;
-      if (old.side[0].state == TIME_WAIT) c.anomalies |= A_MISSING_TIME_WAIT;
-      if (holds_open(old.side[0].state) || holds_open(old.side[1].state)) old.anomalies |= A_HALF_OPEN;
+      if (old.side[0].state == TIME_WAIT)
+        c.anomalies |= A_MISSING_TIME_WAIT;
+      if (holds_open(old.side[0].state) || holds_open(old.side[1].state))
+        old.anomalies |= A_HALF_OPEN;
       old.superseded = true;
       old.judge_time = t;
       old.side[0].state = CLOSED;
@@ -627,7 +696,8 @@ void Generator::model(u32 ci, const Step& step) {
   const bool syn = step.flags & F::syn, ack = step.flags & F::ack, fin = step.flags & F::fin,
              rst = step.flags & F::rst;
   s.packets++;
-  if (step.retx) s.retransmits++;
+  if (step.retx)
+    s.retransmits++;
   if (syn) {
     const bool first = !s.sent_syn;
     if (first) {
@@ -637,7 +707,8 @@ void Generator::model(u32 ci, const Step& step) {
     }
     s.syn_tx++;
     if (!ack) {
-      if (s.state == CLOSED) set_state(s, SYN_SENT, t);
+      if (s.state == CLOSED)
+        set_state(s, SYN_SENT, t);
       if (first) {
         m_flood.started(c.server_id, t);
         c.counted = true;
@@ -661,10 +732,13 @@ void Generator::model(u32 ci, const Step& step) {
       s.sent_fin = true;
       s.fin_seq = step.seq + step.payload;
       s.first_fin = t;
-      if (!rcv.sent_fin) c.fin_first_client = step.from == 0;
+      if (!rcv.sent_fin)
+        c.fin_first_client = step.from == 0;
     }
-    if (s.state == ESTABLISHED || s.state == SYN_RECEIVED) set_state(s, FIN_WAIT_1, t);
-    else if (s.state == CLOSE_WAIT) set_state(s, LAST_ACK, t);
+    if (s.state == ESTABLISHED || s.state == SYN_RECEIVED)
+      set_state(s, FIN_WAIT_1, t);
+    else if (s.state == CLOSE_WAIT)
+      set_state(s, LAST_ACK, t);
   }
   if (rst) {
     if (!c.has_rst) {
@@ -674,7 +748,8 @@ void Generator::model(u32 ci, const Step& step) {
     const u8 before = s.state;
     s.sent_rst = true;
     set_state(s, CLOSED, t);
-    if (synchronized(before) && ack && !s.sent_fin) c.anomalies |= A_RST_INSTEAD_OF_FIN;
+    if (synchronized(before) && ack && !s.sent_fin)
+      c.anomalies |= A_RST_INSTEAD_OF_FIN;
     if (rcv.state == SYN_SENT) {
       if (ack && step.ack == rcv.isn + 1) {
         if (!rcv.reached_est) {
@@ -689,15 +764,19 @@ void Generator::model(u32 ci, const Step& step) {
   } else {
     if (ack) {
       if (rcv.sent_syn && !rcv.syn_acked && seq_after_eq(step.ack, rcv.isn + 1) &&
-          (rcv.state == SYN_SENT || rcv.state == SYN_RECEIVED) && !(rcv.state == SYN_SENT && !syn)) {
+          (rcv.state == SYN_SENT || rcv.state == SYN_RECEIVED) &&
+          !(rcv.state == SYN_SENT && !syn)) {
         rcv.syn_acked = true;
         set_state(rcv, ESTABLISHED, t);
       }
       if (rcv.sent_fin && !rcv.fin_acked && seq_after_eq(step.ack, rcv.fin_seq + 1)) {
         rcv.fin_acked = true;
-        if (rcv.state == FIN_WAIT_1) set_state(rcv, FIN_WAIT_2, t);
-        else if (rcv.state == CLOSING) set_state(rcv, TIME_WAIT, t);
-        else if (rcv.state == LAST_ACK) set_state(rcv, CLOSED, t);
+        if (rcv.state == FIN_WAIT_1)
+          set_state(rcv, FIN_WAIT_2, t);
+        else if (rcv.state == CLOSING)
+          set_state(rcv, TIME_WAIT, t);
+        else if (rcv.state == LAST_ACK)
+          set_state(rcv, CLOSED, t);
       }
     }
     if (fin) {
@@ -725,7 +804,8 @@ void Generator::write_frame(const Conn& c, const Step& s) {
   const u32 ip_hdr = v6 ? 40 : 20;
   const u32 frame = 14 + ip_hdr + tcp_len;
   const u32 caplen = std::max<u32>(frame, 60); // Ethernet pads short frames
-  if (m_fill + 16 + caplen > m_buf.size()) flush();
+  if (m_fill + 16 + caplen > m_buf.size())
+    flush();
   u8* rec = m_buf.data() + m_fill;
   const i64 t = s.t;
   auto le32 = [](u8* p, u32 v) { std::memcpy(p, &v, 4); }; // pcap header: host order (LE here)
@@ -764,10 +844,13 @@ void Generator::write_frame(const Conn& c, const Step& s) {
     std::memcpy(ip + 12, src, 4);
     std::memcpy(ip + 16, dst, 4);
     u32 h = 0;
-    for (int i = 0; i < 20; i += 2) h += (u32(ip[i]) << 8) | ip[i + 1];
-    while (h >> 16) h = (h & 0xffff) + (h >> 16);
+    for (int i = 0; i < 20; i += 2)
+      h += (u32(ip[i]) << 8) | ip[i + 1];
+    while (h >> 16)
+      h = (h & 0xffff) + (h >> 16);
     put16(ip + 10, ~h & 0xffff);
-    for (int i = 12; i < 20; i += 2) sum += (u32(ip[i]) << 8) | ip[i + 1];
+    for (int i = 12; i < 20; i += 2)
+      sum += (u32(ip[i]) << 8) | ip[i + 1];
   } else {
     put32(ip, 0x60000000U);
     put16(ip + 4, tcp_len);
@@ -775,11 +858,13 @@ void Generator::write_frame(const Conn& c, const Step& s) {
     ip[7] = s.from == 0 ? 58 : 64;
     std::memcpy(ip + 8, src, 16);
     std::memcpy(ip + 24, dst, 16);
-    for (int i = 8; i < 40; i += 2) sum += (u32(ip[i]) << 8) | ip[i + 1];
+    for (int i = 8; i < 40; i += 2)
+      sum += (u32(ip[i]) << 8) | ip[i + 1];
   }
   sum += 6 + tcp_len;
   u8* tcp = ip + ip_hdr;
-  const u16 client_port = flood ? static_cast<u16>(1024 + (c.client_id * 40503U) % 64512U) : c.client_port;
+  const u16 client_port =
+      flood ? static_cast<u16>(1024 + (c.client_id * 40503U) % 64512U) : c.client_port;
   const u16 server_port = m_servers[c.server_id].port;
   put16(tcp, s.from == 0 ? client_port : server_port);
   put16(tcp + 2, s.from == 0 ? server_port : client_port);
@@ -787,29 +872,51 @@ void Generator::write_frame(const Conn& c, const Step& s) {
   put32(tcp + 8, s.ack);
   tcp[12] = static_cast<u8>(((20 + opt_len) / 4) << 4);
   tcp[13] = s.flags;
-  const u16 window = (s.flags & F::rst) ? 0 : syn ? 64240 : static_cast<u16>(501 + (c.client_port % 1500) + s.from * 7);
+  const u16 window = (s.flags & F::rst) ? 0
+                     : syn              ? 64240
+                           : static_cast<u16>(501 + (c.client_port % 1500) + s.from * 7);
   put16(tcp + 14, window);
   put16(tcp + 16, 0);
   put16(tcp + 18, 0);
   u8* o = tcp + 20;
   const u32 tsval = static_cast<u32>(t / k_ms) + (s.from == 0 ? 0x1000000U : 0x2000000U);
-  const u32 tsecr = s.ack == 0 ? 0 : static_cast<u32>(t / k_ms) + (s.from == 0 ? 0x2000000U : 0x1000000U) - 1;
+  const u32 tsecr =
+      s.ack == 0 ? 0 : static_cast<u32>(t / k_ms) + (s.from == 0 ? 0x2000000U : 0x1000000U) - 1;
   if (opt_len == 4) {
-    o[0] = 2; o[1] = 4; put16(o + 2, 1460);
+    o[0] = 2;
+    o[1] = 4;
+    put16(o + 2, 1460);
   } else if (opt_len == 20) {
-    o[0] = 2; o[1] = 4; put16(o + 2, v6 ? 1440 : 1460);
-    o[4] = 4; o[5] = 2;
-    o[6] = 8; o[7] = 10; put32(o + 8, tsval); put32(o + 12, tsecr);
-    o[16] = 1; o[17] = 3; o[18] = 3; o[19] = 7;
+    o[0] = 2;
+    o[1] = 4;
+    put16(o + 2, v6 ? 1440 : 1460);
+    o[4] = 4;
+    o[5] = 2;
+    o[6] = 8;
+    o[7] = 10;
+    put32(o + 8, tsval);
+    put32(o + 12, tsecr);
+    o[16] = 1;
+    o[17] = 3;
+    o[18] = 3;
+    o[19] = 7;
   } else if (opt_len == 12) {
-    o[0] = 1; o[1] = 1; o[2] = 8; o[3] = 10; put32(o + 4, tsval); put32(o + 8, tsecr);
+    o[0] = 1;
+    o[1] = 1;
+    o[2] = 8;
+    o[3] = 10;
+    put32(o + 4, tsval);
+    put32(o + 8, tsecr);
   }
   std::memcpy(tcp + 20 + opt_len, m_payload, s.payload);
-  for (u32 i = 0; i < 20 + opt_len; i += 2) sum += (u32(tcp[i]) << 8) | tcp[i + 1];
+  for (u32 i = 0; i < 20 + opt_len; i += 2)
+    sum += (u32(tcp[i]) << 8) | tcp[i + 1];
   sum += m_psum[s.payload];
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  while (sum >> 16)
+    sum = (sum & 0xffff) + (sum >> 16);
   put16(tcp + 16, ~sum & 0xffff);
-  if (caplen > frame) std::memset(f + frame, 0, caplen - frame);
+  if (caplen > frame)
+    std::memset(f + frame, 0, caplen - frame);
   m_fill += 16 + caplen;
   m_bytes += 16 + caplen;
 }
@@ -823,13 +930,15 @@ void Generator::emit(u32 ci, const Step& step) {
 
 void Generator::finalize_outcome(Conn& c, i64 end) {
   const i64 j = c.superseded ? c.judge_time : end;
-  if (!c.superseded) run_timers(c.side, j);
+  if (!c.superseded)
+    run_timers(c.side, j);
   const SideModel& cl = c.side[0];
   const SideModel& sv = c.side[1];
   if (cl.sent_syn && !sv.sent_anything && (cl.syn_tx > 1 || j - cl.first_syn >= k_s))
     c.anomalies |= A_SYN_UNANSWERED;
   const bool completed = cl.reached_est && sv.reached_est;
-  if (cl.sent_syn && !completed && m_flood.flooded_at(c.server_id, cl.first_syn)) c.anomalies |= A_SYN_FLOOD;
+  if (cl.sent_syn && !completed && m_flood.flooded_at(c.server_id, cl.first_syn))
+    c.anomalies |= A_SYN_FLOOD;
   for (int side = 0; side < 2; ++side) {
     if (holds_open(c.side[side].state) && lacks_connection(c.side[1 - side])) {
       c.anomalies |= A_HALF_OPEN;
@@ -839,7 +948,8 @@ void Generator::finalize_outcome(Conn& c, i64 end) {
   for (const SideModel& s : c.side) {
     if (s.acked_peer_fin) {
       const i64 until = s.sent_fin ? s.first_fin : j;
-      if (until - s.acked_fin_time > k_close_wait_timeout) c.anomalies |= A_CLOSE_WAIT_LEAK;
+      if (until - s.acked_fin_time > k_close_wait_timeout)
+        c.anomalies |= A_CLOSE_WAIT_LEAK;
     }
   }
 }
@@ -852,11 +962,13 @@ void Generator::write_expected(i64 end) {
   }
   std::fputs("client_addr,client_port,server_addr,server_port,client_state,server_state,close,"
              "closed_by,client_packets,server_packets,client_retransmits,server_retransmits,"
-             "anomalies,notes,first_packet,kind\n", out);
+             "anomalies,notes,first_packet,kind\n",
+             out);
   std::vector<std::pair<u64, u32>> order;
   order.reserve(m_conns.size());
   for (u32 i = 0; i < m_conns.size(); ++i)
-    if (m_conns[i].first_packet != 0) order.emplace_back(m_conns[i].first_packet, i);
+    if (m_conns[i].first_packet != 0)
+      order.emplace_back(m_conns[i].first_packet, i);
   std::sort(order.begin(), order.end());
   std::string line;
   for (const auto& [first, index] : order) {
@@ -883,12 +995,15 @@ void Generator::write_expected(i64 end) {
     u8 ca[16], sa[16];
     client_addr(c, ca);
     server_addr(c, sa);
-    if (c.kind == K_FLOOD) put32(ca, (10U << 24) | ((c.client_id * 2654435761U) & 0xffffffU));
-    const u16 cport = c.kind == K_FLOOD ? static_cast<u16>(1024 + (c.client_id * 40503U) % 64512U) : c.client_port;
+    if (c.kind == K_FLOOD)
+      put32(ca, (10U << 24) | ((c.client_id * 2654435761U) & 0xffffffU));
+    const u16 cport = c.kind == K_FLOOD ? static_cast<u16>(1024 + (c.client_id * 40503U) % 64512U)
+                                        : c.client_port;
     std::string anomalies;
     for (int b = 0; b < 8; ++b)
       if (c.anomalies & (1U << b)) {
-        if (!anomalies.empty()) anomalies += ';';
+        if (!anomalies.empty())
+          anomalies += ';';
         anomalies += k_anomaly_names[b];
       }
     line.clear();
@@ -928,7 +1043,8 @@ int Generator::run() {
   }
   constexpr i64 k_never = INT64_MAX;
   i64 next_arrival = k_base_time;
-  i64 next_flood = m_o.syn_flood > 0 ? k_base_time + static_cast<i64>(m_o.flood_start * k_s) : k_never;
+  i64 next_flood =
+      m_o.syn_flood > 0 ? k_base_time + static_cast<i64>(m_o.flood_start * k_s) : k_never;
   const double flood_gap = 1e6 / m_o.flood_rate;
   u64 flood_sent = 0;
   u64 background_conns = 0;
@@ -958,9 +1074,10 @@ int Generator::run() {
       const Step s{next_flood, static_cast<u32>(m_rng.next()), 0, 0, 0, F::syn, false};
       emit(static_cast<u32>(m_conns.size() - 1), s);
       ++flood_sent;
-      next_flood = flood_sent < m_o.syn_flood
-                       ? next_flood + std::max<i64>(1, static_cast<i64>(m_rng.exponential(flood_gap)))
-                       : k_never;
+      next_flood =
+          flood_sent < m_o.syn_flood
+              ? next_flood + std::max<i64>(1, static_cast<i64>(m_rng.exponential(flood_gap)))
+              : k_never;
       continue;
     }
     const Entry e = m_heap.top();
@@ -984,17 +1101,23 @@ int Generator::run() {
   std::vector<std::pair<i64, int>> open_ev, held_ev;
   u64 with_packets = 0, flood_conns = 0;
   for (const Conn& c : m_conns) {
-    if (c.first_packet == 0) continue;
+    if (c.first_packet == 0)
+      continue;
     ++with_packets;
-    if (c.kind == K_FLOOD) ++flood_conns;
+    if (c.kind == K_FLOOD)
+      ++flood_conns;
     open_ev.emplace_back(c.first_time, 1);
-    open_ev.emplace_back(c.kind == K_FLOOD ? c.first_time + k_handshake_timeout : c.last_time + 1, -1);
+    open_ev.emplace_back(c.kind == K_FLOOD ? c.first_time + k_handshake_timeout : c.last_time + 1,
+                         -1);
     i64 release;
-    if (c.superseded) release = c.judge_time;
-    else if (c.side[0].state != CLOSED || c.side[1].state != CLOSED) release = end + 1;
+    if (c.superseded)
+      release = c.judge_time;
+    else if (c.side[0].state != CLOSED || c.side[1].state != CLOSED)
+      release = end + 1;
     else {
       i64 closed_at = c.last_time;
-      if (c.side[0].sent_syn && !c.side[1].sent_anything) closed_at = c.side[0].first_syn + k_handshake_timeout;
+      if (c.side[0].sent_syn && !c.side[1].sent_anything)
+        closed_at = c.side[0].first_syn + k_handshake_timeout;
       release = std::max(c.last_time + 2 * 30 * k_s, closed_at);
     }
     held_ev.emplace_back(c.first_time, 1);
@@ -1003,7 +1126,8 @@ int Generator::run() {
   auto peak = [](std::vector<std::pair<i64, int>>& ev) {
     std::sort(ev.begin(), ev.end());
     long cur = 0, best = 0;
-    for (const auto& e : ev) best = std::max(best, cur += e.second);
+    for (const auto& e : ev)
+      best = std::max(best, cur += e.second);
     return best;
   };
   const long max_open = peak(open_ev);
@@ -1014,12 +1138,14 @@ int Generator::run() {
   const char* fmt = "packets=%llu\nbytes=%llu\nmean_frame=%.1f\nconnections=%llu\nflood_syns=%llu\n"
                     "duration_s=%.3f\nmax_open=%ld\nmax_held=%ld\n";
   for (std::FILE* f : {stats, stderr}) {
-    if (f == nullptr) continue;
+    if (f == nullptr)
+      continue;
     std::fprintf(f, fmt, (unsigned long long)m_emitted, (unsigned long long)m_bytes,
                  double(m_bytes - 24) / double(m_emitted) - 16, (unsigned long long)with_packets,
                  (unsigned long long)flood_conns, duration, max_open, max_held);
   }
-  if (stats) std::fclose(stats);
+  if (stats)
+    std::fclose(stats);
   (void)background_conns;
   return 0;
 }
@@ -1027,15 +1153,16 @@ int Generator::run() {
 } // namespace
 
 static int usage(const char* prog) {
-  std::fprintf(stderr,
-               "usage: %s [--packets N] [--connections N] [--concurrency N] [--lifetime S]\n"
-               "          [--seed N] [--ipv6 FRACTION] [--servers N] [--clients N]\n"
-               "          [--syn-flood N] [--flood-rate PER_S] [--flood-start S]\n"
-               "          [--p-refused P] [--p-unanswered P] [--p-rst P] [--p-retx P] [--p-reuse P]\n"
-               "          --out FILE.pcap [--expected FILE.csv]\n"
-               "Writes FILE.pcap (classic pcap, Ethernet), the expected per-connection outcome as\n"
-               "CSV (default: FILE.expected.csv) and FILE.pcap.stats.\n",
-               prog);
+  std::fprintf(
+      stderr,
+      "usage: %s [--packets N] [--connections N] [--concurrency N] [--lifetime S]\n"
+      "          [--seed N] [--ipv6 FRACTION] [--servers N] [--clients N]\n"
+      "          [--syn-flood N] [--flood-rate PER_S] [--flood-start S]\n"
+      "          [--p-refused P] [--p-unanswered P] [--p-rst P] [--p-retx P] [--p-reuse P]\n"
+      "          --out FILE.pcap [--expected FILE.csv]\n"
+      "Writes FILE.pcap (classic pcap, Ethernet), the expected per-connection outcome as\n"
+      "CSV (default: FILE.expected.csv) and FILE.pcap.stats.\n",
+      prog);
   return 2;
 }
 
@@ -1052,29 +1179,49 @@ int main(int argc, char** argv) {
     };
     auto count = [&]() { return static_cast<u64>(std::strtod(value().c_str(), nullptr)); };
     auto real = [&]() { return std::strtod(value().c_str(), nullptr); };
-    if (a == "--packets") o.packets = count();
-    else if (a == "--connections") o.connections = count();
-    else if (a == "--concurrency") o.concurrency = std::max<u64>(1, count());
-    else if (a == "--lifetime") o.lifetime = real();
-    else if (a == "--seed") o.seed = count();
-    else if (a == "--ipv6") o.ipv6 = real();
-    else if (a == "--servers") o.servers = static_cast<u32>(std::max<u64>(1, count()));
-    else if (a == "--clients") o.clients = static_cast<u32>(std::min<u64>(1 << 20, std::max<u64>(1, count())));
-    else if (a == "--syn-flood") o.syn_flood = std::min<u64>(count(), 16'000'000);
-    else if (a == "--flood-rate") o.flood_rate = real();
-    else if (a == "--flood-start") o.flood_start = real();
-    else if (a == "--p-refused") o.p_refused = real();
-    else if (a == "--p-unanswered") o.p_unanswered = real();
-    else if (a == "--p-rst") o.p_rst = real();
-    else if (a == "--p-retx") o.p_retx = real();
-    else if (a == "--p-reuse") o.p_reuse = real();
-    else if (a == "--out") o.out = value();
-    else if (a == "--expected") o.expected = value();
-    else return usage(argv[0]);
+    if (a == "--packets")
+      o.packets = count();
+    else if (a == "--connections")
+      o.connections = count();
+    else if (a == "--concurrency")
+      o.concurrency = std::max<u64>(1, count());
+    else if (a == "--lifetime")
+      o.lifetime = real();
+    else if (a == "--seed")
+      o.seed = count();
+    else if (a == "--ipv6")
+      o.ipv6 = real();
+    else if (a == "--servers")
+      o.servers = static_cast<u32>(std::max<u64>(1, count()));
+    else if (a == "--clients")
+      o.clients = static_cast<u32>(std::min<u64>(1 << 20, std::max<u64>(1, count())));
+    else if (a == "--syn-flood")
+      o.syn_flood = std::min<u64>(count(), 16'000'000);
+    else if (a == "--flood-rate")
+      o.flood_rate = real();
+    else if (a == "--flood-start")
+      o.flood_start = real();
+    else if (a == "--p-refused")
+      o.p_refused = real();
+    else if (a == "--p-unanswered")
+      o.p_unanswered = real();
+    else if (a == "--p-rst")
+      o.p_rst = real();
+    else if (a == "--p-retx")
+      o.p_retx = real();
+    else if (a == "--p-reuse")
+      o.p_reuse = real();
+    else if (a == "--out")
+      o.out = value();
+    else if (a == "--expected")
+      o.expected = value();
+    else
+      return usage(argv[0]);
   }
   if (o.expected.empty()) {
     std::string base = o.out;
-    if (base.size() > 5 && base.compare(base.size() - 5, 5, ".pcap") == 0) base.resize(base.size() - 5);
+    if (base.size() > 5 && base.compare(base.size() - 5, 5, ".pcap") == 0)
+      base.resize(base.size() - 5);
     o.expected = base + ".expected.csv";
   }
   Generator generator(o);

@@ -15,8 +15,10 @@ int main(int argc, char** argv) {
   bool big_buffer = false;
   const char* path = nullptr;
   for (int i = 1; i < argc; ++i) {
-    if (std::string(argv[i]) == "--setvbuf") big_buffer = true;
-    else path = argv[i];
+    if (std::string(argv[i]) == "--setvbuf")
+      big_buffer = true;
+    else
+      path = argv[i];
   }
   if (path == nullptr) {
     std::fprintf(stderr, "usage: libpcap_loop [--setvbuf] FILE.pcap\n");
@@ -42,11 +44,13 @@ int main(int argc, char** argv) {
     ++packets;
     bytes += header->caplen;
   }
-  if (rc == PCAP_ERROR) std::fprintf(stderr, "%s\n", pcap_geterr(p));
+  if (rc == PCAP_ERROR)
+    std::fprintf(stderr, "%s\n", pcap_geterr(p));
   pcap_close(p);
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("packets=%llu caplen_bytes=%llu seconds=%.3f packets_per_s=%.0f\n",
-              static_cast<unsigned long long>(packets), static_cast<unsigned long long>(bytes), secs,
-              double(packets) / secs);
+              static_cast<unsigned long long>(packets), static_cast<unsigned long long>(bytes),
+              secs, double(packets) / secs);
   return 0;
 }

@@ -31,7 +31,8 @@ std::size_t walk(const unsigned char* p, std::size_t size, bool swap, Totals& t)
   std::size_t off = 0;
   while (size - off >= 16) {
     const std::uint32_t caplen = load32(p + off + 8, swap);
-    if (size - off - 16 < caplen) break;
+    if (size - off - 16 < caplen)
+      break;
     t.caplen += caplen;
     t.wirelen += load32(p + off + 12, swap);
     ++t.packets;
@@ -60,8 +61,10 @@ int main(int argc, char** argv) {
   bool use_read = false;
   const char* path = nullptr;
   for (int i = 1; i < argc; ++i) {
-    if (std::string(argv[i]) == "--read") use_read = true;
-    else path = argv[i];
+    if (std::string(argv[i]) == "--read")
+      use_read = true;
+    else
+      path = argv[i];
   }
   if (path == nullptr) {
     std::fprintf(stderr, "usage: record_walker [--read] FILE.pcap\n");
@@ -79,7 +82,8 @@ int main(int argc, char** argv) {
   bool swap = false;
   if (!use_read) {
     const std::size_t size = static_cast<std::size_t>(st.st_size);
-    auto* base = static_cast<const unsigned char*>(::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0));
+    auto* base =
+        static_cast<const unsigned char*>(::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0));
     if (base == MAP_FAILED) {
       std::perror("mmap");
       return 1;
@@ -95,13 +99,16 @@ int main(int argc, char** argv) {
     std::size_t have = 0;
     bool header = false;
     for (;;) {
-      if (have == buf.size()) buf.resize(buf.size() * 2); // a record larger than the buffer
+      if (have == buf.size())
+        buf.resize(buf.size() * 2); // a record larger than the buffer
       const ssize_t n = ::read(fd, buf.data() + have, buf.size() - have);
-      if (n <= 0) break;
+      if (n <= 0)
+        break;
       have += static_cast<std::size_t>(n);
       std::size_t off = 0;
       if (!header) {
-        if (have < 24) continue;
+        if (have < 24)
+          continue;
         if (!header_swap(buf.data(), swap)) {
           std::fprintf(stderr, "not a classic pcap file\n");
           return 1;
@@ -114,7 +121,8 @@ int main(int argc, char** argv) {
       have -= off;
     }
   }
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("packets=%llu caplen_bytes=%llu wire_bytes=%llu seconds=%.3f packets_per_s=%.0f\n",
               static_cast<unsigned long long>(t.packets), static_cast<unsigned long long>(t.caplen),
               static_cast<unsigned long long>(t.wirelen), secs, double(t.packets) / secs);

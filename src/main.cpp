@@ -35,7 +35,7 @@ int code_of(ExitCode code) {
   return static_cast<int>(code);
 }
 
-int run(int argc, char **argv) {
+int run(int argc, char** argv) {
   try {
     const tcpstate::cli::Options options = tcpstate::cli::parse_command_line(argc, argv);
     if (options.live.list_interfaces) {
@@ -45,18 +45,18 @@ int run(int argc, char **argv) {
       return code_of(tcpstate::cli::run_live(options, std::cout, std::cerr, STDOUT_FILENO));
     }
     return code_of(tcpstate::cli::run_analysis(options, std::cout, std::cerr));
-  } catch (const tcpstate::cli::ExitRequest &request) {
+  } catch (const tcpstate::cli::ExitRequest& request) {
     return request.code;
-  } catch (const tcpstate::Fatal &failure) {
+  } catch (const tcpstate::Fatal& failure) {
     std::cerr << "tcpstate: " << failure.what() << '\n';
     if (failure.code() == ExitCode::usage) {
       std::cerr << "Run 'tcpstate --help' for usage.\n";
     }
     return code_of(failure.code());
-  } catch (const std::bad_alloc &) {
+  } catch (const std::bad_alloc&) {
     std::cerr << "tcpstate: out of memory\n";
     return code_of(ExitCode::input_error);
-  } catch (const std::exception &error) {
+  } catch (const std::exception& error) {
     std::cerr << "tcpstate: internal error: " << error.what() << '\n';
     return code_of(ExitCode::input_error);
   }
@@ -64,7 +64,7 @@ int run(int argc, char **argv) {
 
 // A reader that went away is the normal end of `| head`; any other write error means the
 // report is lost and must not look like success.
-int check_stdout(const tcpstate::cli::FdOutputBuffer &buffer, int code) {
+int check_stdout(const tcpstate::cli::FdOutputBuffer& buffer, int code) {
   switch (buffer.error()) {
   case 0:
     return code;
@@ -79,7 +79,7 @@ int check_stdout(const tcpstate::cli::FdOutputBuffer &buffer, int code) {
 
 } // namespace
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   // A closed pipe must show up as a write error we can handle quietly, not as a signal
   // that kills the process mid-row.
   std::signal(SIGPIPE, SIG_IGN);
@@ -88,7 +88,7 @@ int main(int argc, char **argv) {
   // All standard output, --help included, goes through one large buffer that remembers
   // why a write failed.
   tcpstate::cli::FdOutputBuffer stdout_buffer(STDOUT_FILENO, k_stdout_buffer_size);
-  std::streambuf *const original_stdout = std::cout.rdbuf(&stdout_buffer);
+  std::streambuf* const original_stdout = std::cout.rdbuf(&stdout_buffer);
 
   const int code = run(argc, argv);
 

@@ -47,7 +47,7 @@ public:
   }
 
   std::size_t size() const { return m_bytes.size(); }
-  const Bytes &bytes() const { return m_bytes; }
+  const Bytes& bytes() const { return m_bytes; }
 
 private:
   void put(std::uint64_t value, std::size_t width) {
@@ -87,7 +87,7 @@ public:
 
   // `fraction` is in micro- or nanoseconds as the file's precision says; `caplen`
   // overrides the captured length written in the header (to make damaged files).
-  PcapBuilder &packet(std::uint32_t seconds, std::uint32_t fraction,
+  PcapBuilder& packet(std::uint32_t seconds, std::uint32_t fraction,
                       std::span<const std::uint8_t> data,
                       std::optional<std::uint32_t> wire_length = {},
                       std::optional<std::uint32_t> caplen = {}) {
@@ -101,8 +101,8 @@ public:
     return *this;
   }
 
-  const Bytes &bytes() const { return m_out.bytes(); }
-  const std::vector<RecordSpan> &records() const { return m_records; }
+  const Bytes& bytes() const { return m_out.bytes(); }
+  const std::vector<RecordSpan>& records() const { return m_records; }
   static constexpr std::size_t k_header_size = 24;
 
 private:
@@ -119,7 +119,7 @@ public:
   // Starts with a section header in `order`.
   explicit PcapngBuilder(ByteOrder order = ByteOrder::little) { section(order); }
 
-  PcapngBuilder &section(ByteOrder order, std::uint16_t major_version = 1) {
+  PcapngBuilder& section(ByteOrder order, std::uint16_t major_version = 1) {
     m_out.order(order);
     ByteWriter body(order);
     body.u32(0x1a2b3c4d);
@@ -129,7 +129,7 @@ public:
     return block(0x0a0d0d0a, body.bytes(), false);
   }
 
-  PcapngBuilder &interface(std::uint16_t link_type, std::uint32_t snaplen = 0,
+  PcapngBuilder& interface(std::uint16_t link_type, std::uint32_t snaplen = 0,
                            std::optional<std::uint8_t> tsresol = {},
                            std::optional<std::int64_t> tsoffset_seconds = {}) {
     ByteWriter body(m_order_of_section);
@@ -153,7 +153,7 @@ public:
     return block(1, body.bytes(), false);
   }
 
-  PcapngBuilder &enhanced_packet(std::uint32_t interface_id, std::uint64_t timestamp,
+  PcapngBuilder& enhanced_packet(std::uint32_t interface_id, std::uint64_t timestamp,
                                  std::span<const std::uint8_t> data,
                                  std::optional<std::uint32_t> wire_length = {}) {
     ByteWriter body(m_order_of_section);
@@ -167,7 +167,7 @@ public:
     return block(6, body.bytes(), true);
   }
 
-  PcapngBuilder &simple_packet(std::span<const std::uint8_t> data,
+  PcapngBuilder& simple_packet(std::span<const std::uint8_t> data,
                                std::optional<std::uint32_t> wire_length = {}) {
     ByteWriter body(m_order_of_section);
     body.u32(wire_length.value_or(static_cast<std::uint32_t>(data.size())));
@@ -176,7 +176,7 @@ public:
     return block(3, body.bytes(), true);
   }
 
-  PcapngBuilder &obsolete_packet(std::uint16_t interface_id, std::uint64_t timestamp,
+  PcapngBuilder& obsolete_packet(std::uint16_t interface_id, std::uint64_t timestamp,
                                  std::span<const std::uint8_t> data) {
     ByteWriter body(m_order_of_section);
     body.u16(interface_id);
@@ -191,7 +191,7 @@ public:
   }
 
   // Any block: `body` is written as is (pad it to 4 bytes for a valid block).
-  PcapngBuilder &block(std::uint32_t type, std::span<const std::uint8_t> body,
+  PcapngBuilder& block(std::uint32_t type, std::span<const std::uint8_t> body,
                        bool is_packet = false) {
     const std::size_t start = m_out.size();
     const auto length = static_cast<std::uint32_t>(12 + body.size());
@@ -206,8 +206,8 @@ public:
     return *this;
   }
 
-  const Bytes &bytes() const { return m_out.bytes(); }
-  const std::vector<RecordSpan> &blocks() const { return m_blocks; }
+  const Bytes& bytes() const { return m_out.bytes(); }
+  const std::vector<RecordSpan>& blocks() const { return m_blocks; }
 
 private:
   static ByteOrder order_of(std::span<const std::uint8_t> section_body) {

@@ -15,7 +15,7 @@ struct CopiedPacket {
   std::vector<std::uint8_t> data;
 };
 
-inline std::vector<CopiedPacket> drain(source::PacketSource &source) {
+inline std::vector<CopiedPacket> drain(source::PacketSource& source) {
   std::vector<CopiedPacket> packets;
   source::RawPacket packet;
   while (source.next(packet)) {

@@ -25,15 +25,15 @@ namespace tcpstate::test {
 using Bytes = std::vector<std::uint8_t>;
 
 namespace packet_detail {
-inline void put_be16(Bytes &out, std::uint32_t value) {
+inline void put_be16(Bytes& out, std::uint32_t value) {
   out.push_back(static_cast<std::uint8_t>(value >> 8));
   out.push_back(static_cast<std::uint8_t>(value));
 }
-inline void put_be32(Bytes &out, std::uint32_t value) {
+inline void put_be32(Bytes& out, std::uint32_t value) {
   put_be16(out, value >> 16);
   put_be16(out, value & 0xffffU);
 }
-inline void put_le32(Bytes &out, std::uint32_t value) {
+inline void put_le32(Bytes& out, std::uint32_t value) {
   for (int shift = 0; shift < 32; shift += 8) {
     out.push_back(static_cast<std::uint8_t>(value >> shift));
   }
@@ -41,12 +41,12 @@ inline void put_le32(Bytes &out, std::uint32_t value) {
 } // namespace packet_detail
 
 // Overwrites a 16-bit big-endian field, e.g. to corrupt a length in a built frame.
-inline void set_be16(Bytes &out, std::size_t offset, std::uint32_t value) {
+inline void set_be16(Bytes& out, std::size_t offset, std::uint32_t value) {
   out.at(offset) = static_cast<std::uint8_t>(value >> 8);
   out.at(offset + 1) = static_cast<std::uint8_t>(value);
 }
 
-inline IpAddress parse_address(const std::string &text) {
+inline IpAddress parse_address(const std::string& text) {
   IpAddress parsed;
   if (!IpAddress::parse(text, parsed)) {
     throw std::invalid_argument("packet_builder: bad address " + text);
@@ -56,7 +56,7 @@ inline IpAddress parse_address(const std::string &text) {
 
 // RFC 1071 ones' complement sum, one 16-bit word at a time: deliberately the plain
 // textbook form, independent of the decoder's implementation it checks.
-inline std::uint16_t internet_checksum(const Bytes &data) {
+inline std::uint16_t internet_checksum(const Bytes& data) {
   std::uint32_t sum = 0;
   for (std::size_t i = 0; i + 1 < data.size(); i += 2) {
     sum += static_cast<std::uint32_t>((data[i] << 8) | data[i + 1]);
@@ -72,8 +72,8 @@ inline std::uint16_t internet_checksum(const Bytes &data) {
 
 // The value for the checksum field of `segment` (header and payload) sent from `src` to
 // the final destination `dst`. The checksum field's current contents are ignored.
-inline std::uint16_t tcp_checksum(const IpAddress &src, const IpAddress &dst,
-                                  const Bytes &segment) {
+inline std::uint16_t tcp_checksum(const IpAddress& src, const IpAddress& dst,
+                                  const Bytes& segment) {
   const std::size_t address_size = src.family == IpFamily::v4 ? 4 : 16;
   Bytes data(src.bytes.begin(), src.bytes.begin() + static_cast<std::ptrdiff_t>(address_size));
   data.insert(data.end(), dst.bytes.begin(),
@@ -124,87 +124,87 @@ struct Frame {
 class PacketBuilder {
 public:
   // Addresses in text; both ends must be of the same family.
-  PacketBuilder &src(const std::string &text, std::uint16_t port) {
+  PacketBuilder& src(const std::string& text, std::uint16_t port) {
     m_src = parse_address(text);
     m_src_port = port;
     return *this;
   }
-  PacketBuilder &dst(const std::string &text, std::uint16_t port) {
+  PacketBuilder& dst(const std::string& text, std::uint16_t port) {
     m_dst = parse_address(text);
     m_dst_port = port;
     return *this;
   }
-  PacketBuilder &seq(std::uint32_t value) {
+  PacketBuilder& seq(std::uint32_t value) {
     m_seq = value;
     return *this;
   }
-  PacketBuilder &ack(std::uint32_t value) {
+  PacketBuilder& ack(std::uint32_t value) {
     m_ack = value;
     return *this;
   }
-  PacketBuilder &flags(std::uint8_t value) {
+  PacketBuilder& flags(std::uint8_t value) {
     m_flags = value;
     return *this;
   }
-  PacketBuilder &window(std::uint16_t value) {
+  PacketBuilder& window(std::uint16_t value) {
     m_window = value;
     return *this;
   }
   // `length` bytes of a fixed pattern.
-  PacketBuilder &payload(std::uint32_t length) {
+  PacketBuilder& payload(std::uint32_t length) {
     m_payload.resize(length);
     for (std::size_t i = 0; i < m_payload.size(); ++i) {
       m_payload[i] = static_cast<std::uint8_t>(i * 7 + 1);
     }
     return *this;
   }
-  PacketBuilder &payload_bytes(Bytes bytes) {
+  PacketBuilder& payload_bytes(Bytes bytes) {
     m_payload = std::move(bytes);
     return *this;
   }
 
   // TCP options, in call order; build() pads them with EOL to a 4-byte boundary.
-  PacketBuilder &mss(std::uint16_t value) {
+  PacketBuilder& mss(std::uint16_t value) {
     m_options.insert(m_options.end(), {2, 4});
     packet_detail::put_be16(m_options, value);
     return *this;
   }
-  PacketBuilder &window_scale(std::uint8_t shift) {
+  PacketBuilder& window_scale(std::uint8_t shift) {
     m_options.insert(m_options.end(), {3, 3, shift});
     return *this;
   }
-  PacketBuilder &sack_permitted() {
+  PacketBuilder& sack_permitted() {
     m_options.insert(m_options.end(), {4, 2});
     return *this;
   }
-  PacketBuilder &sack(const std::vector<std::pair<std::uint32_t, std::uint32_t>> &blocks) {
+  PacketBuilder& sack(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& blocks) {
     m_options.push_back(5);
     m_options.push_back(static_cast<std::uint8_t>(2 + 8 * blocks.size()));
-    for (const auto &[left, right] : blocks) {
+    for (const auto& [left, right] : blocks) {
       packet_detail::put_be32(m_options, left);
       packet_detail::put_be32(m_options, right);
     }
     return *this;
   }
-  PacketBuilder &timestamps(std::uint32_t value, std::uint32_t echo) {
+  PacketBuilder& timestamps(std::uint32_t value, std::uint32_t echo) {
     m_options.insert(m_options.end(), {8, 10});
     packet_detail::put_be32(m_options, value);
     packet_detail::put_be32(m_options, echo);
     return *this;
   }
-  PacketBuilder &nop() {
+  PacketBuilder& nop() {
     m_options.push_back(1);
     return *this;
   }
   // RFC 7413 kind 34; an empty cookie is a cookie request.
-  PacketBuilder &fast_open(const Bytes &cookie = {}) {
+  PacketBuilder& fast_open(const Bytes& cookie = {}) {
     m_options.push_back(34);
     m_options.push_back(static_cast<std::uint8_t>(2 + cookie.size()));
     m_options.insert(m_options.end(), cookie.begin(), cookie.end());
     return *this;
   }
   // The pre-assignment form: experimental kind 254 with ExID 0xF989.
-  PacketBuilder &fast_open_experimental(const Bytes &cookie = {}) {
+  PacketBuilder& fast_open_experimental(const Bytes& cookie = {}) {
     m_options.push_back(254);
     m_options.push_back(static_cast<std::uint8_t>(4 + cookie.size()));
     packet_detail::put_be16(m_options, 0xf989);
@@ -212,38 +212,38 @@ public:
     return *this;
   }
   // Appended verbatim, for malformed options.
-  PacketBuilder &raw_options(const Bytes &bytes) {
+  PacketBuilder& raw_options(const Bytes& bytes) {
     m_options.insert(m_options.end(), bytes.begin(), bytes.end());
     return *this;
   }
   // Overrides the data offset field (in 32-bit words) without changing the bytes.
-  PacketBuilder &data_offset(std::uint8_t words) {
+  PacketBuilder& data_offset(std::uint8_t words) {
     m_data_offset = words;
     return *this;
   }
-  PacketBuilder &bad_checksum() {
+  PacketBuilder& bad_checksum() {
     m_bad_checksum = true;
     return *this;
   }
 
   // Link layer. The default is Ethernet.
-  PacketBuilder &link(decode::LinkType type) {
+  PacketBuilder& link(decode::LinkType type) {
     m_link = type;
     return *this;
   }
   // Appends a VLAN tag (outermost first) to Ethernet, SLL or SLL2 frames.
-  PacketBuilder &vlan(std::uint16_t id, std::uint16_t tpid = 0x8100) {
+  PacketBuilder& vlan(std::uint16_t id, std::uint16_t tpid = 0x8100) {
     m_vlans.emplace_back(tpid, id);
     return *this;
   }
   // EtherType or cooked protocol after any tags; defaults to the IP version's.
-  PacketBuilder &ethertype(std::uint16_t type) {
+  PacketBuilder& ethertype(std::uint16_t type) {
     m_ethertype = type;
     return *this;
   }
   // NULL/LOOP address family; defaults to 2 or 30 (macOS AF_INET6), little-endian for
   // NULL and big-endian for LOOP.
-  PacketBuilder &address_family(std::uint32_t family, bool big_endian) {
+  PacketBuilder& address_family(std::uint32_t family, bool big_endian) {
     m_family = family;
     m_family_big_endian = big_endian;
     return *this;
@@ -251,33 +251,33 @@ public:
 
   // IP layer.
   // IPv4 protocol, or the IPv6 next header after the last extension header.
-  PacketBuilder &ip_protocol(std::uint8_t protocol) {
+  PacketBuilder& ip_protocol(std::uint8_t protocol) {
     m_protocol = protocol;
     return *this;
   }
   // IPv4 options, padded with EOL to a 4-byte boundary.
-  PacketBuilder &ipv4_options(const Bytes &bytes) {
+  PacketBuilder& ipv4_options(const Bytes& bytes) {
     m_ipv4_options = bytes;
     return *this;
   }
   // Offset in 8-byte units.
-  PacketBuilder &ipv4_fragment(std::uint16_t offset, bool more_fragments) {
+  PacketBuilder& ipv4_fragment(std::uint16_t offset, bool more_fragments) {
     m_ipv4_fragment = static_cast<std::uint16_t>((more_fragments ? 0x2000 : 0) | offset);
     return *this;
   }
   // Overrides the IPv4 total length or the IPv6 payload length field.
-  PacketBuilder &ip_length_field(std::uint16_t value) {
+  PacketBuilder& ip_length_field(std::uint16_t value) {
     m_ip_length_field = value;
     return *this;
   }
   // A whole extension header; build() writes its first byte (next header).
-  PacketBuilder &ipv6_extension(std::uint8_t type, Bytes header) {
+  PacketBuilder& ipv6_extension(std::uint8_t type, Bytes header) {
     m_extensions.emplace_back(type, std::move(header));
     return *this;
   }
   // Hop-by-hop (0) or destination options (60) of `length` bytes (a multiple of 8),
   // filled with a PadN option.
-  PacketBuilder &ipv6_options_header(std::uint8_t type, std::size_t length = 8) {
+  PacketBuilder& ipv6_options_header(std::uint8_t type, std::size_t length = 8) {
     Bytes header(length, 0);
     header[1] = static_cast<std::uint8_t>(length / 8 - 1);
     header[2] = 1; // PadN
@@ -285,7 +285,7 @@ public:
     return ipv6_extension(type, std::move(header));
   }
   // Offset in 8-byte units.
-  PacketBuilder &ipv6_fragment(std::uint16_t offset, bool more_fragments,
+  PacketBuilder& ipv6_fragment(std::uint16_t offset, bool more_fragments,
                                std::uint32_t id = 0x1234) {
     Bytes header(2, 0);
     packet_detail::put_be16(header,
@@ -294,20 +294,20 @@ public:
     return ipv6_extension(44, std::move(header));
   }
   // RFC 4302 AH with an ICV of `icv_length` bytes.
-  PacketBuilder &ipv6_authentication(std::size_t icv_length = 12) {
+  PacketBuilder& ipv6_authentication(std::size_t icv_length = 12) {
     Bytes header(12 + icv_length, 0);
     header[1] = static_cast<std::uint8_t>(header.size() / 4 - 2);
     return ipv6_extension(51, std::move(header));
   }
   // Routing header of `type` listing `addresses`; with segments left, the checksum uses
   // the final destination: the last address, or the first for segment routing (type 4).
-  PacketBuilder &ipv6_routing(std::uint8_t type, std::uint8_t segments_left,
-                              const std::vector<std::string> &addresses) {
+  PacketBuilder& ipv6_routing(std::uint8_t type, std::uint8_t segments_left,
+                              const std::vector<std::string>& addresses) {
     Bytes header(8, 0);
     header[1] = static_cast<std::uint8_t>(2 * addresses.size());
     header[2] = type;
     header[3] = segments_left;
-    for (const std::string &text : addresses) {
+    for (const std::string& text : addresses) {
       const IpAddress parsed = parse_address(text);
       header.insert(header.end(), parsed.bytes.begin(), parsed.bytes.end());
     }
@@ -340,7 +340,7 @@ private:
     return m_src.family == IpFamily::v4 ? 0x0800 : 0x86dd;
   }
 
-  void put_vlans(Bytes &out) const {
+  void put_vlans(Bytes& out) const {
     for (std::size_t i = 0; i < m_vlans.size(); ++i) {
       packet_detail::put_be16(out, m_vlans[i].second);
       packet_detail::put_be16(out,

@@ -29,10 +29,10 @@ public:
     std::error_code ignored;
     std::filesystem::remove_all(m_path, ignored);
   }
-  ScratchDir(const ScratchDir &) = delete;
-  ScratchDir &operator=(const ScratchDir &) = delete;
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
 
-  const std::filesystem::path &path() const { return m_path; }
+  const std::filesystem::path& path() const { return m_path; }
 
   // The path of `name` inside the directory, whether or not it exists.
   std::string file(std::string_view name) const { return (m_path / name).string(); }
@@ -40,7 +40,7 @@ public:
   // Creates (or replaces) file `name` holding `bytes`; returns its path.
   std::string write(std::string_view name, std::span<const std::uint8_t> bytes) const {
     const std::string path = file(name);
-    std::FILE *out = std::fopen(path.c_str(), "wb");
+    std::FILE* out = std::fopen(path.c_str(), "wb");
     if (out == nullptr) {
       throw std::runtime_error("cannot create " + path);
     }
@@ -53,7 +53,7 @@ public:
   }
 
   std::string write(std::string_view name, std::string_view text) const {
-    return write(name, std::span{reinterpret_cast<const std::uint8_t *>(text.data()), text.size()});
+    return write(name, std::span{reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
   }
 
 private:

@@ -10,7 +10,7 @@
 
 namespace tcpstate::sink::test {
 
-inline IpAddress address(const std::string &text) {
+inline IpAddress address(const std::string& text) {
   IpAddress parsed;
   IpAddress::parse(text, parsed);
   return parsed;
@@ -44,7 +44,7 @@ inline AnomalousReport anomalous_report() {
                             k_base_time + 1'000'000, "server \"lost\" state\tafter RST"});
   built.evidence.push_back(
       {anomaly::Anomaly::count, anomaly::Note::midstream, 1, k_base_time, "no handshake seen"});
-  conn::ConnectionReport &report = built.report;
+  conn::ConnectionReport& report = built.report;
   report.conn_id = 7;
   report.first_seen = k_base_time;
   report.last_seen = k_base_time + 61 * k_ns_per_second + 250'000;
@@ -86,16 +86,16 @@ inline conn::Event anomaly_event() {
   return event;
 }
 
-inline std::string run_sink(const SinkOptions &options,
-                            const std::vector<conn::ConnectionReport> &reports,
-                            const std::vector<conn::Event> &events = {},
-                            const Summary &summary = {}) {
+inline std::string run_sink(const SinkOptions& options,
+                            const std::vector<conn::ConnectionReport>& reports,
+                            const std::vector<conn::Event>& events = {},
+                            const Summary& summary = {}) {
   std::ostringstream out;
   auto sink = make_sink(options, out);
-  for (const conn::Event &event : events) {
+  for (const conn::Event& event : events) {
     sink->on_event(event);
   }
-  for (const conn::ConnectionReport &report : reports) {
+  for (const conn::ConnectionReport& report : reports) {
     sink->on_connection(report);
   }
   sink->on_finish(summary);

@@ -21,8 +21,8 @@ struct Pipe {
       ::close(fds[1]);
     }
   }
-  Pipe(const Pipe &) = delete;
-  Pipe &operator=(const Pipe &) = delete;
+  Pipe(const Pipe&) = delete;
+  Pipe& operator=(const Pipe&) = delete;
   void close_read() {
     if (fds[0] >= 0) {
       ::close(fds[0]);
@@ -43,8 +43,8 @@ struct Pipe {
 struct IgnoreSigpipe {
   IgnoreSigpipe() : previous(std::signal(SIGPIPE, SIG_IGN)) {}
   ~IgnoreSigpipe() { std::signal(SIGPIPE, previous); }
-  IgnoreSigpipe(const IgnoreSigpipe &) = delete;
-  IgnoreSigpipe &operator=(const IgnoreSigpipe &) = delete;
+  IgnoreSigpipe(const IgnoreSigpipe&) = delete;
+  IgnoreSigpipe& operator=(const IgnoreSigpipe&) = delete;
   void (*previous)(int);
 };
 

@@ -18,10 +18,10 @@ using tcpstate::cli::parse_command_line;
 namespace sink = tcpstate::sink;
 
 // argv as the shell would pass it, program name first.
-Options parse(std::vector<std::string> words, std::ostream &out) {
+Options parse(std::vector<std::string> words, std::ostream& out) {
   words.insert(words.begin(), "tcpstate");
-  std::vector<char *> argv;
-  for (auto &word : words) {
+  std::vector<char*> argv;
+  for (auto& word : words) {
     argv.push_back(word.data());
   }
   argv.push_back(nullptr);
@@ -39,7 +39,7 @@ Options parse(std::vector<std::string> words) {
 std::string usage_error(std::vector<std::string> words) {
   try {
     parse(std::move(words));
-  } catch (const Fatal &failure) {
+  } catch (const Fatal& failure) {
     CHECK(failure.code() == ExitCode::usage);
     return failure.what();
   }
@@ -52,7 +52,7 @@ std::string printed_and_exit(std::vector<std::string> words) {
   std::ostringstream out;
   try {
     parse(std::move(words), out);
-  } catch (const ExitRequest &request) {
+  } catch (const ExitRequest& request) {
     CHECK(request.code == 0);
     return out.str();
   }
@@ -153,7 +153,7 @@ TEST_CASE("cli options: views exclude each other") {
                                                     {"--events", "--summary"},
                                                     {"--summary", "--anomalies-only"},
                                                     {"--anomalies-only", "--events"}};
-  for (const auto &pair : pairs) {
+  for (const auto& pair : pairs) {
     CAPTURE(pair[0]);
     CAPTURE(pair[1]);
     const std::string message = usage_error({"-r", "f", pair[0], pair[1]});
@@ -185,8 +185,8 @@ TEST_CASE("cli options: a timer must be a positive, finite number of seconds") {
                                         "--synack-timeout", "--syn-flood-window"};
   const std::vector<std::string> bad{"0",   "-1",    "abc", "1s",   "",   "nan",
                                      "inf", "1e-10", "2e9", "0x10", " 1", "1,5"};
-  for (const auto &timer : timers) {
-    for (const auto &value : bad) {
+  for (const auto& timer : timers) {
+    for (const auto& value : bad) {
       CAPTURE(timer);
       CAPTURE(value);
       CHECK(usage_error({"-r", "f", timer, value}) ==
@@ -241,8 +241,11 @@ TEST_CASE("cli options: --version prints the name and version") {
 }
 
 TEST_CASE("cli::parse_command_line bounds the connection table and idle time") {
-  std::vector<std::string> words{"tcpstate", "-r", "a.pcap", "--max-connections", "1000",
-                                 "--idle-timeout", "300", "--fin-wait-2-timeout", "30"};
+  std::vector<std::string> words{"tcpstate", "-r",
+                                 "a.pcap",   "--max-connections",
+                                 "1000",     "--idle-timeout",
+                                 "300",      "--fin-wait-2-timeout",
+                                 "30"};
   std::vector<char*> argv;
   for (auto& word : words) {
     argv.push_back(word.data());
@@ -271,8 +274,8 @@ TEST_CASE("cli options: live capture") {
   }
   SUBCASE("every live option") {
     const Options options =
-        parse({"--interface=any", "-s", "0", "-B", "4096", "-p", "-c", "10", "--duration",
-               "2.5", "-w", "out.pcap", "-Z", "nobody", "--interval", "10"});
+        parse({"--interface=any", "-s", "0", "-B", "4096", "-p", "-c", "10", "--duration", "2.5",
+               "-w", "out.pcap", "-Z", "nobody", "--interval", "10"});
     CHECK(options.live.interface == "any");
     CHECK(options.live.snaplen == 0);
     CHECK(options.live.buffer_size_kib == 4096);

@@ -31,8 +31,8 @@ namespace flag = tcpstate::decode::tcp_flag;
 
 Options parse(std::vector<std::string> words) {
   words.insert(words.begin(), "tcpstate");
-  std::vector<char *> argv;
-  for (auto &word : words) {
+  std::vector<char*> argv;
+  for (auto& word : words) {
     argv.push_back(word.data());
   }
   argv.push_back(nullptr);
@@ -43,7 +43,7 @@ Options parse(std::vector<std::string> words) {
 std::string usage_error(std::vector<std::string> words) {
   try {
     parse(std::move(words));
-  } catch (const Fatal &failure) {
+  } catch (const Fatal& failure) {
     CHECK(failure.code() == ExitCode::usage);
     return failure.what();
   }
@@ -51,13 +51,13 @@ std::string usage_error(std::vector<std::string> words) {
   return {};
 }
 
-IpAddress address(const std::string &text) {
+IpAddress address(const std::string& text) {
   IpAddress parsed;
   REQUIRE(IpAddress::parse(text, parsed));
   return parsed;
 }
 
-std::string testdata(const std::string &name) {
+std::string testdata(const std::string& name) {
   return std::string(TCPSTATE_TESTDATA_DIR) + "/" + name;
 }
 
@@ -81,7 +81,7 @@ TEST_CASE("--follow takes a conn_id or a four-tuple in either notation") {
   CHECK(target.address_b == address("2001:db8::1"));
   CHECK(target.port_b == 8080);
 
-  for (const char *bad : {"0", "", "abc", "10.0.0.1-80", "::1:80-::1:81", "10.0.0.1:80-",
+  for (const char* bad : {"0", "", "abc", "10.0.0.1-80", "::1:80-::1:81", "10.0.0.1:80-",
                           "10.0.0.1:99999-10.0.0.2:1", "[::1]-[::1]:1", "10.0.0.1:80-x:1", "-1"}) {
     CAPTURE(bad);
     CHECK_FALSE(parse_follow_target(bad, target));
@@ -214,7 +214,7 @@ TEST_CASE("--report writes one self-contained file; --follow draws through run_a
   try {
     tcpstate::cli::run_analysis(unwritable, out, err);
     FAIL("expected a failure");
-  } catch (const Fatal &failure) {
+  } catch (const Fatal& failure) {
     CHECK(failure.code() == ExitCode::input_error);
   }
 

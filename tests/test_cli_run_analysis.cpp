@@ -37,8 +37,8 @@ PacketBuilder server_from(std::uint16_t port) {
 }
 
 // Handshake, a request, and a FIN close by the client, to port 80.
-void add_clean_connection(PcapBuilder &pcap) {
-  const auto add = [&pcap](std::uint32_t usec, const PacketBuilder &packet) {
+void add_clean_connection(PcapBuilder& pcap) {
+  const auto add = [&pcap](std::uint32_t usec, const PacketBuilder& packet) {
     pcap.packet(k_start, usec, packet.build().bytes);
   };
   add(0, client_to(80).seq(1000).flags(flag::syn));
@@ -52,7 +52,7 @@ void add_clean_connection(PcapBuilder &pcap) {
 }
 
 // A SYN to port 81 answered by RST: the connection is refused, an anomaly.
-void add_refused_connection(PcapBuilder &pcap) {
+void add_refused_connection(PcapBuilder& pcap) {
   pcap.packet(k_start + 1, 0, client_to(81).seq(7000).flags(flag::syn).build().bytes);
   pcap.packet(k_start + 1, 50,
               server_from(81).seq(0).ack(7001).flags(flag::rst | flag::ack).build().bytes);
@@ -84,14 +84,14 @@ struct Run {
   std::string err;
 };
 
-Run run(const Options &options) {
+Run run(const Options& options) {
   std::ostringstream out;
   std::ostringstream err;
   const ExitCode code = run_analysis(options, out, err);
   return {code, out.str(), err.str()};
 }
 
-bool contains(const std::string &text, const std::string &part) {
+bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
@@ -140,7 +140,7 @@ TEST_CASE("cli run: a filter that does not compile is a usage error before any o
   try {
     run_analysis(options, out, err);
     FAIL("expected a usage error");
-  } catch (const Fatal &failure) {
+  } catch (const Fatal& failure) {
     CHECK(failure.code() == ExitCode::usage);
   }
   CHECK(out.str().empty());

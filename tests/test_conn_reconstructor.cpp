@@ -6,8 +6,8 @@
 
 #include <algorithm>
 
-using tcpstate::conn::CloseKind;
 using tcpstate::conn::ClosedBy;
+using tcpstate::conn::CloseKind;
 using tcpstate::conn::TcpState;
 using tcpstate::test::Conversation;
 namespace anomaly = tcpstate::anomaly;
@@ -21,7 +21,8 @@ constexpr auto fin = Conversation::fin;
 constexpr auto rst = Conversation::rst;
 constexpr auto psh = Conversation::psh;
 
-const tcpstate::conn::ConnectionReport& only_row(std::vector<tcpstate::test::RecordingReceiver::Row>& rows) {
+const tcpstate::conn::ConnectionReport&
+only_row(std::vector<tcpstate::test::RecordingReceiver::Row>& rows) {
   REQUIRE(rows.size() == 1);
   return rows.front().report;
 }

@@ -15,7 +15,7 @@ using tcpstate::test::PacketBuilder;
 TEST_CASE("decode::checksum verify good and bad") {
   const auto v4 = PacketBuilder{};
   const auto v6 = PacketBuilder{}.src("2001:db8::1", 1).dst("2001:db8::2", 2);
-  for (const PacketBuilder &base : {v4, v6}) {
+  for (const PacketBuilder& base : {v4, v6}) {
     // Odd and even lengths exercise the padding byte and every tail of the word loop.
     for (std::uint32_t payload = 0; payload < 12; ++payload) {
       CAPTURE(payload);

@@ -15,7 +15,7 @@ using tcpstate::test::set_be16;
 
 namespace {
 
-SkipReason reason_of(const Bytes &bytes) {
+SkipReason reason_of(const Bytes& bytes) {
   return decode_frame(LinkType::ethernet, bytes, ChecksumPolicy::ignore).reason;
 }
 
@@ -33,7 +33,7 @@ TEST_CASE("decode::ipv4 segment fields") {
                          .build();
   const DecodeResult result = frame.decode();
   REQUIRE(result.ok);
-  const TcpSegment &s = result.segment;
+  const TcpSegment& s = result.segment;
   CHECK(s.src.to_string() == "192.0.2.7");
   CHECK(s.dst.to_string() == "198.51.100.9");
   CHECK(s.src.family == IpFamily::v4);

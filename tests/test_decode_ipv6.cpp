@@ -23,7 +23,7 @@ TEST_CASE("decode::ipv6 segment fields") {
   const auto frame = v6().seq(7).ack(9).flags(tcp_flag::fin | tcp_flag::ack).payload(33).build();
   const DecodeResult result = frame.decode();
   REQUIRE(result.ok);
-  const TcpSegment &s = result.segment;
+  const TcpSegment& s = result.segment;
   CHECK(s.src.family == IpFamily::v6);
   CHECK(s.src.to_string() == "2001:db8::a");
   CHECK(s.dst.to_string() == "2001:db8::b");

@@ -16,12 +16,12 @@ using tcpstate::test::PacketBuilder;
 
 namespace {
 
-DecodeResult decode_bytes(LinkType link, const Bytes &bytes) {
+DecodeResult decode_bytes(LinkType link, const Bytes& bytes) {
   return decode_frame(link, bytes, ChecksumPolicy::verify);
 }
 
-void check_decodes(const tcpstate::test::Frame &frame, const std::string &src,
-                   const std::string &dst) {
+void check_decodes(const tcpstate::test::Frame& frame, const std::string& src,
+                   const std::string& dst) {
   const DecodeResult result = frame.decode();
   REQUIRE(result.ok);
   CHECK(result.segment.src.to_string() == src);

@@ -15,7 +15,7 @@ using tcpstate::test::PacketBuilder;
 
 namespace {
 
-TcpOptions parse(const Bytes &options) {
+TcpOptions parse(const Bytes& options) {
   return parse_tcp_options(options, options.size());
 }
 
@@ -164,7 +164,7 @@ TEST_CASE("decode::tcp options cut by the snaplen are parsed as far as captured"
     const DecodeResult result = decode_frame(LinkType::ethernet, frame.prefix(options + e.captured),
                                              ChecksumPolicy::verify);
     REQUIRE(result.ok);
-    const TcpOptions &o = result.segment.options;
+    const TcpOptions& o = result.segment.options;
     CHECK_FALSE(o.malformed);
     CHECK((o.mss == 1460) == e.mss);
     CHECK((o.window_scale == 8) == e.window_scale);

@@ -23,7 +23,7 @@ struct Layout {
   bool ipv6;
 };
 
-SkipReason expected_reason(const Layout &layout, std::size_t length) {
+SkipReason expected_reason(const Layout& layout, std::size_t length) {
   if (length < layout.link_end) {
     return SkipReason::truncated_link;
   }
@@ -36,7 +36,7 @@ SkipReason expected_reason(const Layout &layout, std::size_t length) {
   return SkipReason::truncated_tcp;
 }
 
-void check_every_prefix(const Frame &frame, bool ipv6) {
+void check_every_prefix(const Frame& frame, bool ipv6) {
   const Layout layout{frame.ip_offset, frame.ip_offset + (ipv6 ? 40U : 20U), frame.tcp_offset,
                       ipv6};
   const DecodeResult whole = frame.decode(ChecksumPolicy::verify);

@@ -12,7 +12,7 @@ using conn::TcpState;
 
 namespace {
 
-std::uint64_t state_count(const Summary &summary, conn::Side side, TcpState state) {
+std::uint64_t state_count(const Summary& summary, conn::Side side, TcpState state) {
   return summary.states[static_cast<std::size_t>(side)][static_cast<std::size_t>(state)];
 }
 
@@ -69,7 +69,7 @@ TEST_CASE("Summary::add counts connections, close kinds, states, verdicts") {
   CHECK(summary.notes == std::array<std::uint64_t, anomaly::k_note_count>{1, 0, 0, 0, 0, 1});
 
   REQUIRE(summary.servers.size() == 2);
-  const ServerRollup &web = summary.servers.at(ServerKey{address("10.0.0.2"), 80});
+  const ServerRollup& web = summary.servers.at(ServerKey{address("10.0.0.2"), 80});
   CHECK(web.connections == 5);
   CHECK(web.anomalous == 4);
   CHECK(web.close_wait_leaks == 0);
@@ -78,7 +78,7 @@ TEST_CASE("Summary::add counts connections, close kinds, states, verdicts") {
   CHECK(web.syn_received == 1);
   CHECK(web.syn_unanswered == 1);
   CHECK(web.syn_flood == 1);
-  const ServerRollup &v6 = summary.servers.at(ServerKey{address("2001:db8::2"), 443});
+  const ServerRollup& v6 = summary.servers.at(ServerKey{address("2001:db8::2"), 443});
   CHECK(v6.connections == 1);
   CHECK(v6.anomalous == 1);
   CHECK(v6.close_wait_leaks == 1);

@@ -13,7 +13,7 @@ using namespace tcpstate::sink::test;
 
 namespace {
 
-std::vector<std::string> lines_of(const std::string &text) {
+std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
   std::size_t start = 0;
   while (start < text.size()) {

@@ -27,7 +27,7 @@ std::string duration(TimeNs ns) {
   return out;
 }
 
-std::string endpoint(const std::string &text, std::uint16_t port) {
+std::string endpoint(const std::string& text, std::uint16_t port) {
   IpAddress address;
   REQUIRE(IpAddress::parse(text, address));
   std::string out;

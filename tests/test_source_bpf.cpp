@@ -25,7 +25,7 @@ std::vector<std::uint8_t> ipv4_tcp(std::uint16_t dst_port) {
   return bytes;
 }
 
-std::vector<std::uint8_t> ethernet(const std::vector<std::uint8_t> &ip) {
+std::vector<std::uint8_t> ethernet(const std::vector<std::uint8_t>& ip) {
   const std::vector<std::uint8_t> header{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00};
   std::vector<std::uint8_t> frame(header.size() + ip.size());
   std::copy(header.begin(), header.end(), frame.begin());
@@ -33,7 +33,7 @@ std::vector<std::uint8_t> ethernet(const std::vector<std::uint8_t> &ip) {
   return frame;
 }
 
-RawPacket packet_of(LinkType link, const std::vector<std::uint8_t> &bytes) {
+RawPacket packet_of(LinkType link, const std::vector<std::uint8_t>& bytes) {
   RawPacket packet;
   packet.link = link;
   packet.data = bytes;
@@ -65,7 +65,7 @@ TEST_CASE("source::BpfFilter rejects a bad expression up front") {
   try {
     BpfFilter filter("tcp port");
     FAIL("compiled");
-  } catch (const Fatal &fatal) {
+  } catch (const Fatal& fatal) {
     CHECK(fatal.code() == ExitCode::usage);
     const std::string message = fatal.what();
     CHECK(message.starts_with("bad filter expression 'tcp port': "));
@@ -80,7 +80,7 @@ TEST_CASE("source::BpfFilter on a link type the expression cannot apply to") {
   try {
     filter.matches(packet_of(LinkType::raw, raw));
     FAIL("matched");
-  } catch (const Fatal &fatal) {
+  } catch (const Fatal& fatal) {
     CHECK(fatal.code() == ExitCode::usage);
     CHECK(std::string{fatal.what()}.starts_with(
         "filter expression 'ether host 02:00:00:00:00:01' cannot be used on link type 101: "));

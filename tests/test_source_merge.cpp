@@ -22,7 +22,7 @@ public:
                  std::vector<std::string> errors = {})
       : m_script(std::move(script)), m_errors(std::move(errors)) {}
 
-  bool next(RawPacket &packet) override {
+  bool next(RawPacket& packet) override {
     m_buffer[0] = 0xee;
     if (m_next == m_script.size()) {
       return false;
@@ -35,7 +35,7 @@ public:
     return true;
   }
 
-  const std::vector<std::string> &errors() const override { return m_errors; }
+  const std::vector<std::string>& errors() const override { return m_errors; }
 
 private:
   std::vector<std::pair<TimeNs, std::uint8_t>> m_script;
@@ -44,7 +44,7 @@ private:
   std::array<std::uint8_t, 1> m_buffer{};
 };
 
-std::vector<std::uint8_t> tags_in_order(PacketSource &source) {
+std::vector<std::uint8_t> tags_in_order(PacketSource& source) {
   std::vector<std::uint8_t> tags;
   RawPacket packet;
   while (source.next(packet)) {
@@ -112,7 +112,7 @@ TEST_CASE("source::merge_by_time of one input is that input") {
   std::vector<std::unique_ptr<PacketSource>> inputs;
   inputs.push_back(
       std::make_unique<ScriptedSource>(std::vector<std::pair<TimeNs, std::uint8_t>>{{1, 1}}));
-  const PacketSource *only = inputs.front().get();
+  const PacketSource* only = inputs.front().get();
   auto merged = merge_by_time(std::move(inputs));
   CHECK(merged.get() == only);
 }

@@ -11,10 +11,10 @@ using namespace tcpstate::test;
 
 namespace {
 
-std::string open_error(const std::string &path) {
+std::string open_error(const std::string& path) {
   try {
     source::open_capture_file(path);
-  } catch (const Fatal &fatal) {
+  } catch (const Fatal& fatal) {
     CHECK(fatal.code() == ExitCode::input_error);
     return fatal.what();
   }

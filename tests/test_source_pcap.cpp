@@ -26,7 +26,7 @@ Bytes filled(std::size_t size, std::uint8_t seed) {
   return bytes;
 }
 
-std::vector<CopiedPacket> read_file(const std::string &path) {
+std::vector<CopiedPacket> read_file(const std::string& path) {
   auto source = source::open_capture_file(path);
   auto packets = drain(*source);
   CHECK(source->errors().empty());
@@ -170,7 +170,7 @@ TEST_CASE("source::open_capture_fd reads a pipe delivered in small pieces") {
   for (std::uint32_t i = 0; i < 200; ++i) {
     builder.packet(i, i, filled(i * 3, static_cast<std::uint8_t>(i)));
   }
-  const Bytes &file = builder.bytes();
+  const Bytes& file = builder.bytes();
   int ends[2];
   REQUIRE(::pipe(ends) == 0);
   std::thread writer([&file, fd = ends[1]] {

@@ -22,7 +22,7 @@ struct ReadResult {
   std::string path;
 };
 
-ReadResult read_bytes(const ScratchDir &dir, const Bytes &bytes) {
+ReadResult read_bytes(const ScratchDir& dir, const Bytes& bytes) {
   ReadResult result;
   result.path = dir.write("test.pcapng", bytes);
   auto source = source::open_capture_file(result.path);
@@ -31,7 +31,7 @@ ReadResult read_bytes(const ScratchDir &dir, const Bytes &bytes) {
   return result;
 }
 
-std::string error_at(const ReadResult &result, std::size_t offset, const std::string &reason) {
+std::string error_at(const ReadResult& result, std::size_t offset, const std::string& reason) {
   return result.path + ": offset " + std::to_string(offset) + ": " + reason;
 }
 

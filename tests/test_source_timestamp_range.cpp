@@ -34,8 +34,7 @@ TEST_CASE("source::PcapngTimestamp saturates absurd timestamps") {
   CHECK(PcapngTimestamp::from_tsresol(0x80 | 1).to_ns(k_all_ones) == k_max);
   // Just inside the bound stays exact.
   CHECK(PcapngTimestamp::from_tsresol(9).to_ns(static_cast<std::uint64_t>(k_max)) == k_max);
-  CHECK(PcapngTimestamp::from_tsresol(9).to_ns(static_cast<std::uint64_t>(k_max) - 5) ==
-        k_max - 5);
+  CHECK(PcapngTimestamp::from_tsresol(9).to_ns(static_cast<std::uint64_t>(k_max) - 5) == k_max - 5);
   // Offsets saturate too, in both directions, and an offset cannot carry a time past them.
   auto early = PcapngTimestamp::from_tsresol(9);
   early.set_offset_seconds(std::numeric_limits<std::int64_t>::min());
@@ -71,7 +70,7 @@ TEST_CASE("source::pcapng timestamps far outside the clock's range stay within +
   CHECK(packets[1].time == k_max);
   CHECK(packets[2].time == -k_max + 5);
   CHECK(packets[3].time == 42);
-  for (const auto &packet : packets) {
+  for (const auto& packet : packets) {
     // Any two can be subtracted without overflow.
     CHECK(packet.time <= k_max);
     CHECK(packet.time >= -k_max);

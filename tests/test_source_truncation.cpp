@@ -18,15 +18,15 @@ namespace {
 // Reads `file` cut after `cut` bytes. Expected: every packet whose record ends by the cut,
 // then nothing but one error line at the start of the record the cut falls in, or (for a
 // cut inside the file header) a Fatal naming the file.
-void check_cut(const ScratchDir &dir, const Bytes &file, std::size_t header_size,
-               const std::vector<RecordSpan> &records, std::size_t cut) {
+void check_cut(const ScratchDir& dir, const Bytes& file, std::size_t header_size,
+               const std::vector<RecordSpan>& records, std::size_t cut) {
   CAPTURE(cut);
   const std::string path = dir.write("cut", std::span{file.data(), cut});
   if (cut < header_size) {
     try {
       source::open_capture_file(path);
       FAIL("a file cut inside its header opened");
-    } catch (const Fatal &fatal) {
+    } catch (const Fatal& fatal) {
       CHECK(fatal.code() == ExitCode::input_error);
       CHECK(std::string{fatal.what()}.starts_with(path + ": "));
     }
@@ -34,7 +34,7 @@ void check_cut(const ScratchDir &dir, const Bytes &file, std::size_t header_size
   }
   std::size_t whole_packets = 0;
   std::optional<std::size_t> damaged_record;
-  for (const RecordSpan &record : records) {
+  for (const RecordSpan& record : records) {
     if (record.offset + record.size <= cut) {
       whole_packets += record.is_packet ? 1 : 0;
     } else if (record.offset < cut) {
@@ -101,7 +101,7 @@ TEST_CASE("source::pcapng every single-byte corruption is read without harm") {
         const auto packets = drain(*source);
         CHECK(packets.size() <= 3);
         CHECK(source->errors().size() <= 1);
-      } catch (const Fatal &fatal) {
+      } catch (const Fatal& fatal) {
         CHECK(fatal.code() == ExitCode::input_error);
       }
     }

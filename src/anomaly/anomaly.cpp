@@ -68,10 +68,18 @@ static_assert(k_anomaly_count <= 16 && k_note_count <= 16, "FlagSet holds 16 fla
 
 } // namespace
 
-const AnomalyInfo& info(Anomaly anomaly) { return k_anomalies.at(static_cast<std::size_t>(anomaly)); }
-const NoteInfo& info(Note note) { return k_notes.at(static_cast<std::size_t>(note)); }
-std::string_view name(Anomaly anomaly) { return info(anomaly).name; }
-std::string_view name(Note note) { return info(note).name; }
+const AnomalyInfo& info(Anomaly anomaly) {
+  return k_anomalies.at(static_cast<std::size_t>(anomaly));
+}
+const NoteInfo& info(Note note) {
+  return k_notes.at(static_cast<std::size_t>(note));
+}
+std::string_view name(Anomaly anomaly) {
+  return info(anomaly).name;
+}
+std::string_view name(Note note) {
+  return info(note).name;
+}
 
 std::string_view severity_name(Severity severity) {
   switch (severity) {

@@ -60,9 +60,8 @@ void SynFloodDetector::handshake_completed(const ServerEndpoint& server, TimeNs 
   }
   ServerWindow& window = found->second;
   const std::int64_t bucket = bucket_of(started);
-  const bool still_in_window =
-      bucket <= window.newest_bucket &&
-      window.newest_bucket - bucket < static_cast<std::int64_t>(k_buckets);
+  const bool still_in_window = bucket <= window.newest_bucket &&
+                               window.newest_bucket - bucket < static_cast<std::int64_t>(k_buckets);
   std::uint32_t& slot = window.counts[static_cast<std::size_t>(bucket) % k_buckets];
   if (still_in_window && slot > 0) {
     slot--;

@@ -48,12 +48,12 @@ constexpr TimeNs k_max_repeated_snapshots = 1000;
 // packet + k * interval, before the packet that crossed it is analysed.
 class IntervalSnapshots {
 public:
-  IntervalSnapshots(TimeNs interval, bool to_out, sink::Format format, std::ostream &out,
-                    std::ostream &err)
+  IntervalSnapshots(TimeNs interval, bool to_out, sink::Format format, std::ostream& out,
+                    std::ostream& err)
       : m_interval(interval), m_to_out(to_out), m_format(format), m_out(out), m_err(err) {}
 
   void on_clock(TimeNs clock, std::uint64_t packets, std::uint64_t segments,
-                const conn::Reconstructor &reconstructor, sink::Summary &summary) {
+                const conn::Reconstructor& reconstructor, sink::Summary& summary) {
     if (!m_next) {
       m_next = clock + m_interval;
     }
@@ -64,7 +64,7 @@ public:
     snapshot.open_connections = reconstructor.open_connections();
     snapshot.states = reconstructor.count_states();
     // The counters so far: run_analysis adds them to the summary only at the end.
-    sink::CaptureStats &capture = summary.capture;
+    sink::CaptureStats& capture = summary.capture;
     const std::uint64_t saved_packets = capture.packets_read;
     const std::uint64_t saved_segments = capture.tcp_segments;
     capture.packets_read += packets;
@@ -93,14 +93,14 @@ private:
   TimeNs m_interval;
   bool m_to_out;
   sink::Format m_format;
-  std::ostream &m_out;
-  std::ostream &m_err;
+  std::ostream& m_out;
+  std::ostream& m_err;
   std::optional<TimeNs> m_next;
 };
 
 class ReportBuilder {
 public:
-  ReportBuilder(const Options &options, std::ostream &err)
+  ReportBuilder(const Options& options, std::ostream& err)
       : m_options(options), m_err(err), m_path(options.pictures.report_path) {
     // Created (and emptied) now: a path that cannot be written fails before any reading.
     m_file.open(m_path, std::ios::binary | std::ios::trunc);
@@ -110,7 +110,7 @@ public:
     }
   }
 
-  void on_clock(TimeNs clock, const conn::Reconstructor &reconstructor) {
+  void on_clock(TimeNs clock, const conn::Reconstructor& reconstructor) {
     if (!m_origin) {
       m_origin = clock;
       m_data.sample_interval = k_first_sample_interval;
@@ -135,19 +135,19 @@ public:
     }
   }
 
-  void on_capture_end(const conn::Reconstructor &reconstructor, const sink::Summary &summary) {
+  void on_capture_end(const conn::Reconstructor& reconstructor, const sink::Summary& summary) {
     if (m_origin) {
       m_data.samples.push_back({summary.capture.last_packet, reconstructor.count_states()});
     }
   }
 
-  void on_report(const conn::ConnectionReport &report) {
+  void on_report(const conn::ConnectionReport& report) {
     if (!report.anomalies.any()) {
       return;
     }
     // Per kind, a heap with the least bad row on top: the worst k_rows_per_kind stay.
     sink::AnomalyRow row = sink::make_anomaly_row(report);
-    auto &rows = m_rows[static_cast<std::size_t>(row.primary)];
+    auto& rows = m_rows[static_cast<std::size_t>(row.primary)];
     rows.push_back(std::move(row));
     std::push_heap(rows.begin(), rows.end(), sink::worse_row);
     if (rows.size() > k_rows_per_kind) {
@@ -156,8 +156,8 @@ public:
     }
   }
 
-  bool on_finish(const sink::Summary &summary) {
-    for (auto &rows : m_rows) {
+  bool on_finish(const sink::Summary& summary) {
+    for (auto& rows : m_rows) {
       std::sort(rows.begin(), rows.end(), sink::worse_row);
       m_data.anomalies.insert(m_data.anomalies.end(), rows.begin(), rows.end());
     }
@@ -196,7 +196,7 @@ private:
     }
     std::vector<std::uint64_t> ids;
     std::array<std::size_t, anomaly::k_anomaly_count> per_kind{};
-    for (const sink::AnomalyRow &row : m_data.anomalies) {
+    for (const sink::AnomalyRow& row : m_data.anomalies) {
       if (per_kind[static_cast<std::size_t>(row.primary)]++ < k_ladders_per_kind) {
         ids.push_back(row.conn_id);
       }
@@ -213,8 +213,8 @@ private:
                          " in all; tcpstate --follow CONN_ID draws any connection in full.";
   }
 
-  const Options &m_options;
-  std::ostream &m_err;
+  const Options& m_options;
+  std::ostream& m_err;
   std::string m_path;
   std::ofstream m_file;
   std::optional<TimeNs> m_origin;
@@ -224,7 +224,7 @@ private:
 
 class Extras final : public AnalysisExtras {
 public:
-  Extras(const Options &options, std::ostream &out, std::ostream &err) {
+  Extras(const Options& options, std::ostream& out, std::ostream& err) {
     const TimeNs interval = options.live.interval;
     if (interval > 0) {
       const bool to_out = options.output.view == sink::View::summary;
@@ -239,7 +239,7 @@ public:
     }
   }
 
-  sink::SinkOptions sink_options(const sink::SinkOptions &given) const override {
+  sink::SinkOptions sink_options(const sink::SinkOptions& given) const override {
     sink::SinkOptions options = given;
     if (m_wrote_header) {
       options.csv_header = false;
@@ -248,7 +248,7 @@ public:
   }
 
   void on_clock(TimeNs clock, std::uint64_t packets, std::uint64_t segments,
-                const conn::Reconstructor &reconstructor, sink::Summary &summary) override {
+                const conn::Reconstructor& reconstructor, sink::Summary& summary) override {
     if (m_snapshots) {
       m_snapshots->on_clock(clock, packets, segments, reconstructor, summary);
     }
@@ -257,20 +257,20 @@ public:
     }
   }
 
-  void on_capture_end(const conn::Reconstructor &reconstructor,
-                      const sink::Summary &summary) override {
+  void on_capture_end(const conn::Reconstructor& reconstructor,
+                      const sink::Summary& summary) override {
     if (m_report) {
       m_report->on_capture_end(reconstructor, summary);
     }
   }
 
-  void on_report(const conn::ConnectionReport &report) override {
+  void on_report(const conn::ConnectionReport& report) override {
     if (m_report) {
       m_report->on_report(report);
     }
   }
 
-  bool on_finish(const sink::Summary &summary) override {
+  bool on_finish(const sink::Summary& summary) override {
     return !m_report || m_report->on_finish(summary);
   }
 
@@ -282,8 +282,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<AnalysisExtras> AnalysisExtras::make(const Options &options, std::ostream &out,
-                                                     std::ostream &err) {
+std::unique_ptr<AnalysisExtras> AnalysisExtras::make(const Options& options, std::ostream& out,
+                                                     std::ostream& err) {
   if (options.live.interval <= 0 && options.pictures.report_path.empty()) {
     return nullptr;
   }

@@ -13,18 +13,18 @@
 
 namespace tcpstate::cli {
 
-PassResult replay_inputs(const Options &options, conn::Reconstructor &reconstructor,
-                         SegmentHook &hook) {
+PassResult replay_inputs(const Options& options, conn::Reconstructor& reconstructor,
+                         SegmentHook& hook) {
   std::optional<source::BpfFilter> filter;
   if (!options.filter.empty()) {
     filter.emplace(options.filter);
   }
   PassResult result;
   std::vector<std::unique_ptr<source::PacketSource>> sources;
-  for (const auto &path : options.inputs) {
+  for (const auto& path : options.inputs) {
     try {
       sources.push_back(source::open_capture_file(path));
-    } catch (const Fatal &failure) {
+    } catch (const Fatal& failure) {
       result.input_errors.emplace_back(failure.what());
     }
   }
@@ -58,7 +58,7 @@ PassResult replay_inputs(const Options &options, conn::Reconstructor &reconstruc
     reconstructor.on_segment(decoded.segment, clock, packet_number);
     hook.after_segment(decoded.segment, clock, packet_number);
   }
-  for (const auto &line : input->errors()) {
+  for (const auto& line : input->errors()) {
     result.input_errors.push_back(line);
   }
   return result;

@@ -18,7 +18,7 @@ class SegmentHook {
 public:
   virtual ~SegmentHook() = default;
   // Called after the reconstructor has seen the segment.
-  virtual void after_segment(const decode::TcpSegment &segment, TimeNs clock,
+  virtual void after_segment(const decode::TcpSegment& segment, TimeNs clock,
                              std::uint64_t packet_number) = 0;
   // False once nothing more is wanted: the pass stops early.
   virtual bool wants_more() const { return true; }
@@ -32,7 +32,7 @@ struct PassResult {
 
 // Reads every input of `options` into `reconstructor` (the caller calls finish()).
 // Throws Fatal(usage) for a filter that does not compile.
-PassResult replay_inputs(const Options &options, conn::Reconstructor &reconstructor,
-                         SegmentHook &hook);
+PassResult replay_inputs(const Options& options, conn::Reconstructor& reconstructor,
+                         SegmentHook& hook);
 
 } // namespace tcpstate::cli

@@ -27,7 +27,7 @@ FdOutputBuffer::int_type FdOutputBuffer::overflow(int_type ch) {
   return traits_type::not_eof(ch);
 }
 
-std::streamsize FdOutputBuffer::xsputn(const char *data, std::streamsize count) {
+std::streamsize FdOutputBuffer::xsputn(const char* data, std::streamsize count) {
   if (m_error != 0 || count <= 0) {
     return 0;
   }
@@ -61,7 +61,7 @@ bool FdOutputBuffer::write_pending() {
   return size == 0 ? m_error == 0 : write_all(m_buffer.get(), size);
 }
 
-bool FdOutputBuffer::write_all(const char *data, std::size_t size) {
+bool FdOutputBuffer::write_all(const char* data, std::size_t size) {
   while (size > 0 && m_error == 0) {
     const ssize_t written = ::write(m_fd, data, size);
     if (written < 0) {

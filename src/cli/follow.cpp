@@ -29,15 +29,15 @@ bool use_color(ColorMode mode) {
   case ColorMode::automatic:
     break;
   }
-  const char *const no_color = std::getenv("NO_COLOR");
+  const char* const no_color = std::getenv("NO_COLOR");
   if (no_color != nullptr && *no_color != '\0') {
     return false;
   }
   return isatty(STDOUT_FILENO) == 1;
 }
 
-ExitCode run_follow(const Options &options, std::ostream &out, std::ostream &err) {
-  const FollowTarget &target = options.pictures.follow;
+ExitCode run_follow(const Options& options, std::ostream& out, std::ostream& err) {
+  const FollowTarget& target = options.pictures.follow;
   std::unique_ptr<LadderCollector> collector;
   if (target.by_tuple) {
     collector = std::make_unique<LadderCollector>(
@@ -50,7 +50,7 @@ ExitCode run_follow(const Options &options, std::ostream &out, std::ostream &err
   }
   conn::Reconstructor reconstructor(options.analysis, *collector, collector.get());
   const PassResult pass = replay_inputs(options, reconstructor, *collector);
-  for (const auto &line : pass.input_errors) {
+  for (const auto& line : pass.input_errors) {
     err << "tcpstate: " << line << '\n';
   }
   reconstructor.finish(pass.last_clock);

@@ -10,7 +10,7 @@ namespace tcpstate::cli {
 // Reads the inputs, finds the connection options.pictures.follow names and draws it.
 // Returns usage when there is no such connection, input_error when an input could not be
 // read in full (the ladder of what was read is still drawn), else success.
-ExitCode run_follow(const Options &options, std::ostream &out, std::ostream &err);
+ExitCode run_follow(const Options& options, std::ostream& out, std::ostream& err);
 
 // --color: auto means colour when standard output is a terminal and NO_COLOR is unset or
 // empty.

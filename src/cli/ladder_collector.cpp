@@ -13,7 +13,7 @@ std::size_t mix(std::size_t hash, std::uint64_t value) {
   return hash;
 }
 
-std::size_t hash_end(std::size_t hash, const TupleEnd &end) {
+std::size_t hash_end(std::size_t hash, const TupleEnd& end) {
   std::uint64_t first = 0;
   std::uint64_t second = 0;
   for (std::size_t i = 0; i < 8; ++i) {
@@ -25,11 +25,11 @@ std::size_t hash_end(std::size_t hash, const TupleEnd &end) {
 
 } // namespace
 
-std::size_t TupleHash::operator()(const Tuple &tuple) const noexcept {
+std::size_t TupleHash::operator()(const Tuple& tuple) const noexcept {
   return hash_end(hash_end(0, tuple.low), tuple.high);
 }
 
-LadderCollector::LadderCollector(const std::vector<std::uint64_t> &conn_ids, std::size_t packet_cap,
+LadderCollector::LadderCollector(const std::vector<std::uint64_t>& conn_ids, std::size_t packet_cap,
                                  std::size_t total_packet_cap)
     : m_packet_cap(packet_cap), m_total_packet_cap(total_packet_cap) {
   m_ladders.resize(conn_ids.size());
@@ -40,11 +40,11 @@ LadderCollector::LadderCollector(const std::vector<std::uint64_t> &conn_ids, std
   }
 }
 
-LadderCollector::LadderCollector(const Tuple &tuple, std::size_t packet_cap)
+LadderCollector::LadderCollector(const Tuple& tuple, std::size_t packet_cap)
     : m_tuple(tuple), m_packet_cap(packet_cap),
       m_total_packet_cap(std::numeric_limits<std::size_t>::max()) {}
 
-std::size_t LadderCollector::ladder_for(const conn::Event &event) {
+std::size_t LadderCollector::ladder_for(const conn::Event& event) {
   const auto found = m_by_id.find(event.conn_id);
   if (found != m_by_id.end()) {
     return found->second;
@@ -60,12 +60,12 @@ std::size_t LadderCollector::ladder_for(const conn::Event &event) {
   return k_none;
 }
 
-void LadderCollector::on_event(const conn::Event &event) {
+void LadderCollector::on_event(const conn::Event& event) {
   const std::size_t index = ladder_for(event);
   if (index == k_none) {
     return;
   }
-  sink::Ladder &ladder = m_ladders[index];
+  sink::Ladder& ladder = m_ladders[index];
   if (!m_started[index]) {
     // A connection's first packet always makes an event (a state change or the midstream
     // note), so its four-tuple is known before the packet is handed to after_segment.
@@ -80,7 +80,7 @@ void LadderCollector::on_event(const conn::Event &event) {
   if (ladder.events.size() >= k_event_cap) {
     return;
   }
-  sink::LadderEvent &copy = ladder.events.emplace_back();
+  sink::LadderEvent& copy = ladder.events.emplace_back();
   copy.kind = event.kind;
   copy.packet_number = event.packet_number;
   copy.time = event.time;
@@ -92,13 +92,13 @@ void LadderCollector::on_event(const conn::Event &event) {
   copy.reason = std::string(event.reason);
 }
 
-void LadderCollector::on_report(const conn::ConnectionReport &report) {
+void LadderCollector::on_report(const conn::ConnectionReport& report) {
   ++m_connections_seen;
   const auto found = m_by_id.find(report.conn_id);
   if (found == m_by_id.end()) {
     return;
   }
-  sink::Ladder &ladder = m_ladders[found->second];
+  sink::Ladder& ladder = m_ladders[found->second];
   if (ladder.reported) {
     return;
   }
@@ -118,7 +118,7 @@ void LadderCollector::on_report(const conn::ConnectionReport &report) {
   }
 }
 
-void LadderCollector::after_segment(const decode::TcpSegment &segment, TimeNs clock,
+void LadderCollector::after_segment(const decode::TcpSegment& segment, TimeNs clock,
                                     std::uint64_t packet_number) {
   if (m_active.empty()) {
     return;
@@ -128,13 +128,13 @@ void LadderCollector::after_segment(const decode::TcpSegment &segment, TimeNs cl
   if (found == m_active.end()) {
     return;
   }
-  sink::Ladder &ladder = m_ladders[found->second];
+  sink::Ladder& ladder = m_ladders[found->second];
   ++ladder.packets_seen;
   if (ladder.packets.size() >= m_packet_cap || m_total_packets >= m_total_packet_cap) {
     return;
   }
   ++m_total_packets;
-  sink::LadderPacket &packet = ladder.packets.emplace_back();
+  sink::LadderPacket& packet = ladder.packets.emplace_back();
   packet.number = packet_number;
   packet.time = clock;
   packet.from_client =

@@ -19,22 +19,22 @@ namespace tcpstate::cli {
 struct TupleEnd {
   IpAddress address;
   std::uint16_t port = 0;
-  friend bool operator==(const TupleEnd &, const TupleEnd &) = default;
-  friend auto operator<=>(const TupleEnd &, const TupleEnd &) = default;
+  friend bool operator==(const TupleEnd&, const TupleEnd&) = default;
+  friend auto operator<=>(const TupleEnd&, const TupleEnd&) = default;
 };
 
 // A four-tuple without direction: the lower end first.
 struct Tuple {
   TupleEnd low;
   TupleEnd high;
-  static Tuple of(const TupleEnd &a, const TupleEnd &b) {
+  static Tuple of(const TupleEnd& a, const TupleEnd& b) {
     return a < b ? Tuple{a, b} : Tuple{b, a};
   }
-  friend bool operator==(const Tuple &, const Tuple &) = default;
+  friend bool operator==(const Tuple&, const Tuple&) = default;
 };
 
 struct TupleHash {
-  std::size_t operator()(const Tuple &tuple) const noexcept;
+  std::size_t operator()(const Tuple& tuple) const noexcept;
 };
 
 class LadderCollector final : public conn::EventObserver,
@@ -42,14 +42,14 @@ class LadderCollector final : public conn::EventObserver,
                               public SegmentHook {
 public:
   // The connections with these ids, in this order.
-  LadderCollector(const std::vector<std::uint64_t> &conn_ids, std::size_t packet_cap,
+  LadderCollector(const std::vector<std::uint64_t>& conn_ids, std::size_t packet_cap,
                   std::size_t total_packet_cap);
   // The first connection on this four-tuple.
-  LadderCollector(const Tuple &tuple, std::size_t packet_cap);
+  LadderCollector(const Tuple& tuple, std::size_t packet_cap);
 
-  void on_event(const conn::Event &event) override;
-  void on_report(const conn::ConnectionReport &report) override;
-  void after_segment(const decode::TcpSegment &segment, TimeNs clock,
+  void on_event(const conn::Event& event) override;
+  void on_report(const conn::ConnectionReport& report) override;
+  void after_segment(const decode::TcpSegment& segment, TimeNs clock,
                      std::uint64_t packet_number) override;
   bool wants_more() const override;
 
@@ -59,7 +59,7 @@ public:
 
 private:
   static constexpr std::size_t k_event_cap = 1000;
-  std::size_t ladder_for(const conn::Event &event);
+  std::size_t ladder_for(const conn::Event& event);
 
   std::optional<Tuple> m_tuple; // tuple mode
   std::unordered_map<std::uint64_t, std::size_t> m_by_id;

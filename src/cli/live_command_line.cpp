@@ -10,7 +10,7 @@
 namespace tcpstate::cli {
 namespace {
 
-constexpr const char *k_live_group = "Live capture (tcpstate -i IFACE)";
+constexpr const char* k_live_group = "Live capture (tcpstate -i IFACE)";
 
 // A kernel buffer of 2 GiB is already far beyond need; the limit keeps bytes in an int.
 constexpr std::int64_t k_max_buffer_kib = 2'097'151;
@@ -26,10 +26,10 @@ constexpr double k_max_seconds = 1e9; // as the analysis options
   throw Fatal(ExitCode::usage, message);
 }
 
-std::int64_t parse_whole(std::string_view option, const std::string &text, std::int64_t low,
+std::int64_t parse_whole(std::string_view option, const std::string& text, std::int64_t low,
                          std::int64_t high, std::string_view expected) {
   std::int64_t value = 0;
-  const char *const end = text.data() + text.size();
+  const char* const end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, value);
   if (ec != std::errc{} || ptr != end || value < low || value > high) {
     usage_error(option, text, expected);
@@ -37,9 +37,9 @@ std::int64_t parse_whole(std::string_view option, const std::string &text, std::
   return value;
 }
 
-TimeNs parse_seconds(std::string_view option, const std::string &text) {
+TimeNs parse_seconds(std::string_view option, const std::string& text) {
   double seconds = 0;
-  const char *const end = text.data() + text.size();
+  const char* const end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, seconds);
   if (ec != std::errc{} || ptr != end || !(seconds > 0) || seconds > k_max_seconds ||
       seconds_to_ns(seconds) <= 0) {
@@ -50,19 +50,18 @@ TimeNs parse_seconds(std::string_view option, const std::string &text) {
 
 } // namespace
 
-void describe_live(CLI::App &app, LiveWords &words, CLI::Option *read) {
-  CLI::Option *const interface =
-      app.add_option("-i,--interface", words.interface,
-                     "Capture live on IFACE ('any': all of them; a\n"
-                     "number: that line of -D) until SIGINT/SIGTERM")
-          ->type_name("IFACE")
-          ->allow_extra_args(false)
-          ->group(k_live_group);
+void describe_live(CLI::App& app, LiveWords& words, CLI::Option* read) {
+  CLI::Option* const interface = app.add_option("-i,--interface", words.interface,
+                                                "Capture live on IFACE ('any': all of them; a\n"
+                                                "number: that line of -D) until SIGINT/SIGTERM")
+                                     ->type_name("IFACE")
+                                     ->allow_extra_args(false)
+                                     ->group(k_live_group);
   interface->excludes(read);
   app.add_flag("-D,--list-interfaces", words.list_interfaces,
                "List the interfaces -i can capture on, and exit")
       ->group(k_live_group);
-  const auto live_only = [&](CLI::Option *option) {
+  const auto live_only = [&](CLI::Option* option) {
     option->needs(interface)->allow_extra_args(false)->group(k_live_group);
   };
   live_only(app.add_option("-s,--snaplen", words.snaplen,
@@ -75,8 +74,8 @@ void describe_live(CLI::App &app, LiveWords &words, CLI::Option *read) {
   live_only(app.add_flag("-p,--no-promiscuous-mode", words.no_promiscuous,
                          "Do not put the interface in promiscuous mode"));
   live_only(app.add_option("-c,--count", words.count, "Stop after N packets")->type_name("N"));
-  live_only(app.add_option("--duration", words.duration, "Stop after SECONDS")
-                ->type_name("SECONDS"));
+  live_only(
+      app.add_option("--duration", words.duration, "Stop after SECONDS")->type_name("SECONDS"));
   live_only(app.add_option("-w,--write", words.write_file,
                            "Also save the packets to FILE (pcap, -s bytes\n"
                            "of each), as tcpdump -w")
@@ -94,8 +93,8 @@ void describe_live(CLI::App &app, LiveWords &words, CLI::Option *read) {
       ->group(k_live_group);
 }
 
-void convert_live(const LiveWords &words, Options &options) {
-  LiveOptions &live = options.live;
+void convert_live(const LiveWords& words, Options& options) {
+  LiveOptions& live = options.live;
   live.list_interfaces = words.list_interfaces;
   if (live.list_interfaces) {
     return; // -D lists and exits; nothing else matters
@@ -110,14 +109,14 @@ void convert_live(const LiveWords &words, Options &options) {
   }
   live.promiscuous = !words.no_promiscuous;
   if (words.snaplen) {
-    live.snaplen = static_cast<int>(parse_whole("--snaplen", *words.snaplen, 0,
-                                                source::k_max_snaplen,
-                                                "a number of bytes from 0 to 262144"));
+    live.snaplen =
+        static_cast<int>(parse_whole("--snaplen", *words.snaplen, 0, source::k_max_snaplen,
+                                     "a number of bytes from 0 to 262144"));
   }
   if (words.buffer_size) {
-    live.buffer_size_kib = static_cast<int>(
-        parse_whole("--buffer-size", *words.buffer_size, 1, k_max_buffer_kib,
-                    "a size in KiB from 1 to 2097151"));
+    live.buffer_size_kib =
+        static_cast<int>(parse_whole("--buffer-size", *words.buffer_size, 1, k_max_buffer_kib,
+                                     "a size in KiB from 1 to 2097151"));
   }
   if (words.count) {
     live.count = static_cast<std::uint64_t>(
@@ -131,8 +130,7 @@ void convert_live(const LiveWords &words, Options &options) {
   }
   if (words.write_file) {
     if (words.write_file->empty() || *words.write_file == "-") {
-      throw Fatal(ExitCode::usage,
-                  "--write: give a file name; standard output carries the report");
+      throw Fatal(ExitCode::usage, "--write: give a file name; standard output carries the report");
     }
     live.write_file = *words.write_file;
   }

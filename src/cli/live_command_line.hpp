@@ -26,10 +26,10 @@ struct LiveWords {
 
 // Adds the options to `app`. `read` is -r: -i excludes it, and the live-only options need
 // -i.
-void describe_live(CLI::App &app, LiveWords &words, CLI::Option *read);
+void describe_live(CLI::App& app, LiveWords& words, CLI::Option* read);
 
 // Fills options.live from `words`; throws Fatal(usage) for a bad value, or when there is
 // neither -r nor -i (nor -D).
-void convert_live(const LiveWords &words, Options &options);
+void convert_live(const LiveWords& words, Options& options);
 
 } // namespace tcpstate::cli

@@ -84,10 +84,10 @@ std::string seconds_text(TimeNs ns) {
   return std::string(buffer.data(), result.ptr);
 }
 
-TimeNs parse_seconds(std::string_view option, const std::string &text) {
+TimeNs parse_seconds(std::string_view option, const std::string& text) {
   constexpr std::string_view k_expected = "a positive number of seconds";
   double seconds = 0;
-  const char *const end = text.data() + text.size();
+  const char* const end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, seconds);
   // !(x > 0) also rejects NaN; a value below the nanosecond resolution would become 0.
   if (ec != std::errc{} || ptr != end || !(seconds > 0) || seconds > k_max_seconds ||
@@ -97,9 +97,9 @@ TimeNs parse_seconds(std::string_view option, const std::string &text) {
   return seconds_to_ns(seconds);
 }
 
-std::uint32_t parse_count(std::string_view option, const std::string &text) {
+std::uint32_t parse_count(std::string_view option, const std::string& text) {
   std::uint32_t value = 0;
-  const char *const end = text.data() + text.size();
+  const char* const end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, value);
   if (ec != std::errc{} || ptr != end || value < 1) {
     usage_error(option, text, "a whole number of at least 1");
@@ -107,8 +107,8 @@ std::uint32_t parse_count(std::string_view option, const std::string &text) {
   return value;
 }
 
-sink::Format parse_format(const std::string &text) {
-  for (const auto &entry : k_formats) {
+sink::Format parse_format(const std::string& text) {
+  for (const auto& entry : k_formats) {
     if (entry.name == text) {
       return entry.format;
     }
@@ -116,9 +116,9 @@ sink::Format parse_format(const std::string &text) {
   usage_error("--format", text, "one of table, csv, jsonl, zeek");
 }
 
-std::string join_words(const std::vector<std::string> &words) {
+std::string join_words(const std::vector<std::string>& words) {
   std::string joined;
-  for (const auto &word : words) {
+  for (const auto& word : words) {
     if (!joined.empty()) {
       joined += ' ';
     }
@@ -157,12 +157,12 @@ struct Words {
 class HelpFormatter final : public CLI::Formatter {
 public:
   HelpFormatter() { column_width(32); }
-  std::string make_usage(const CLI::App * /*app*/, std::string name) const override {
-    return "Usage: " + name + " -r FILE [-r FILE ...] [OPTIONS] [FILTER ...]\n" +
-           "       " + name + " -i IFACE [OPTIONS] [FILTER ...]\n" + //
+  std::string make_usage(const CLI::App* /*app*/, std::string name) const override {
+    return "Usage: " + name + " -r FILE [-r FILE ...] [OPTIONS] [FILTER ...]\n" + "       " + name +
+           " -i IFACE [OPTIONS] [FILTER ...]\n" + //
            "       " + name + " -D\n";
   }
-  std::string make_option_opts(const CLI::Option *option) const override {
+  std::string make_option_opts(const CLI::Option* option) const override {
     if (option->get_type_size() == 0 || option->get_type_name().empty()) {
       return {};
     }
@@ -170,29 +170,30 @@ public:
   }
 };
 
-constexpr const char *k_analysis_group = "Analysis (in seconds; fractions allowed)";
+constexpr const char* k_analysis_group = "Analysis (in seconds; fractions allowed)";
 
-void add_seconds_option(CLI::App &app, const std::string &name, std::optional<std::string> &value,
-                        const std::string &description, TimeNs default_ns) {
+void add_seconds_option(CLI::App& app, const std::string& name, std::optional<std::string>& value,
+                        const std::string& description, TimeNs default_ns) {
   app.add_option(name, value, description + " (default " + seconds_text(default_ns) + ")")
       ->type_name("SECONDS")
       ->group(k_analysis_group);
 }
 
-void describe(CLI::App &app, Words &words) {
+void describe(CLI::App& app, Words& words) {
   const conn::AnalysisConfig defaults;
   // A repeated option replaces the earlier value, as in most Unix tools, so a shell alias
   // such as `tcpstate --format csv` can still be overridden.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 
-  auto *const read = app.add_option("-r,--read", words.inputs,
-                 "Capture to read, pcap or pcapng; '-' is stdin.\n"
-                 "Repeat to merge several captures by time")
-      ->type_name("FILE")
-      // One value per -r, so that `-r f.pcap tcp port 80` leaves the filter words alone.
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-      ->group("Input");
+  auto* const read =
+      app.add_option("-r,--read", words.inputs,
+                     "Capture to read, pcap or pcapng; '-' is stdin.\n"
+                     "Repeat to merge several captures by time")
+          ->type_name("FILE")
+          // One value per -r, so that `-r f.pcap tcp port 80` leaves the filter words alone.
+          ->allow_extra_args(false)
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+          ->group("Input");
   app.add_option("FILTER", words.filter, "Only packets matching this tcpdump expression")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->type_name("");
@@ -210,12 +211,12 @@ void describe(CLI::App &app, Words &words) {
       ->type_name("FORMAT")
       ->group("Output");
   app.add_flag("--no-header", words.no_header, "Omit the CSV header line")->group("Output");
-  auto *const summary =
+  auto* const summary =
       app.add_flag("--summary", words.summary, "Show only the totals")->group("Output");
-  auto *const events =
+  auto* const events =
       app.add_flag("--events", words.events, "Show each state change, anomaly and note")
           ->group("Output");
-  auto *const anomalies = app.add_flag("--anomalies-only", words.anomalies_only,
+  auto* const anomalies = app.add_flag("--anomalies-only", words.anomalies_only,
                                        "Show only connections with an anomaly")
                               ->group("Output");
   summary->excludes(events)->excludes(anomalies);
@@ -261,7 +262,7 @@ void describe(CLI::App &app, Words &words) {
   app.formatter(std::make_shared<HelpFormatter>());
 }
 
-Options convert(const Words &words) {
+Options convert(const Words& words) {
   if (words.no_header && words.format != "csv") {
     throw Fatal(ExitCode::usage, "--no-header: only --format csv has a header line to omit");
   }
@@ -279,8 +280,7 @@ Options convert(const Words &words) {
   } else if (words.anomalies_only) {
     options.output.view = sink::View::anomalies_only;
   }
-  if (options.output.format == sink::Format::zeek &&
-      (words.summary || words.events)) {
+  if (options.output.format == sink::Format::zeek && (words.summary || words.events)) {
     throw Fatal(ExitCode::usage, std::string("--format zeek: a Zeek conn.log has one row per "
                                              "connection; it cannot show ") +
                                      (words.summary ? "--summary" : "--events"));
@@ -288,9 +288,9 @@ Options convert(const Words &words) {
   options.verify_checksums = words.verify_checksums;
   options.fail_on_anomaly = words.fail_on_anomaly;
 
-  conn::AnalysisConfig &analysis = options.analysis;
-  const auto seconds = [](std::string_view option, const std::optional<std::string> &text,
-                          TimeNs &target) {
+  conn::AnalysisConfig& analysis = options.analysis;
+  const auto seconds = [](std::string_view option, const std::optional<std::string>& text,
+                          TimeNs& target) {
     if (text) {
       target = parse_seconds(option, *text);
     }
@@ -314,26 +314,26 @@ Options convert(const Words &words) {
 
 } // namespace
 
-Options parse_command_line(int argc, char **argv, std::ostream &out) {
+Options parse_command_line(int argc, char** argv, std::ostream& out) {
   CLI::App app{std::string{k_description}, std::string{k_program}};
   Words words;
   describe(app, words);
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForVersion &version) {
+  } catch (const CLI::CallForVersion& version) {
     out << version.what() << '\n';
     throw ExitRequest{0};
-  } catch (const CLI::Success &) {
+  } catch (const CLI::Success&) {
     // --help: CLI11 only reports it; printing is ours, to the stream we were given.
     out << app.help();
     throw ExitRequest{0};
-  } catch (const CLI::ParseError &error) {
+  } catch (const CLI::ParseError& error) {
     throw Fatal(ExitCode::usage, error.what());
   }
   return convert(words);
 }
 
-Options parse_command_line(int argc, char **argv) {
+Options parse_command_line(int argc, char** argv) {
   return parse_command_line(argc, argv, std::cout);
 }
 

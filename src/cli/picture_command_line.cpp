@@ -9,14 +9,14 @@
 namespace tcpstate::cli {
 namespace {
 
-constexpr const char *k_picture_group = "Pictures";
+constexpr const char* k_picture_group = "Pictures";
 
-[[noreturn]] void usage(const std::string &message) {
+[[noreturn]] void usage(const std::string& message) {
   throw Fatal(ExitCode::usage, message);
 }
 
 // "10.0.0.1:80" or "[2001:db8::1]:443".
-bool parse_end(std::string_view text, IpAddress &address, std::uint16_t &port) {
+bool parse_end(std::string_view text, IpAddress& address, std::uint16_t& port) {
   std::string_view host;
   std::string_view port_text;
   if (!text.empty() && text.front() == '[') {
@@ -35,7 +35,7 @@ bool parse_end(std::string_view text, IpAddress &address, std::uint16_t &port) {
     port_text = text.substr(colon + 1);
   }
   unsigned value = 0;
-  const char *const end = port_text.data() + port_text.size();
+  const char* const end = port_text.data() + port_text.size();
   const auto [ptr, ec] = std::from_chars(port_text.data(), end, value);
   if (port_text.empty() || ec != std::errc{} || ptr != end || value > 65535) {
     return false;
@@ -46,11 +46,11 @@ bool parse_end(std::string_view text, IpAddress &address, std::uint16_t &port) {
 
 } // namespace
 
-bool parse_follow_target(const std::string &text, FollowTarget &target) {
+bool parse_follow_target(const std::string& text, FollowTarget& target) {
   target = FollowTarget{};
   target.text = text;
   std::uint64_t id = 0;
-  const char *const end = text.data() + text.size();
+  const char* const end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, id);
   if (!text.empty() && ec == std::errc{} && ptr == end) {
     if (id == 0) {
@@ -77,7 +77,7 @@ bool parse_follow_target(const std::string &text, FollowTarget &target) {
   return true;
 }
 
-void describe_pictures(CLI::App &app, PictureWords &words) {
+void describe_pictures(CLI::App& app, PictureWords& words) {
   app.add_option("--follow", words.follow,
                  "Draw one connection as a ladder diagram: its\n"
                  "conn_id, or ADDR:PORT-ADDR:PORT (IPv6 in [ ])")
@@ -98,8 +98,8 @@ void describe_pictures(CLI::App &app, PictureWords &words) {
       ->group(k_picture_group);
 }
 
-void convert_pictures(const PictureWords &words, Options &options) {
-  PictureOptions &pictures = options.pictures;
+void convert_pictures(const PictureWords& words, Options& options) {
+  PictureOptions& pictures = options.pictures;
   if (words.color == "auto") {
     pictures.color = ColorMode::automatic;
   } else if (words.color == "always") {

@@ -16,10 +16,10 @@ struct PictureWords {
   std::string color = "auto";
 };
 
-void describe_pictures(CLI::App &app, PictureWords &words);
+void describe_pictures(CLI::App& app, PictureWords& words);
 
 // Fills options.pictures; call last, once the rest of `options` is converted: it checks
 // the combinations. Throws Fatal(usage).
-void convert_pictures(const PictureWords &words, Options &options);
+void convert_pictures(const PictureWords& words, Options& options);
 
 } // namespace tcpstate::cli

@@ -39,9 +39,9 @@ constexpr std::uint64_t k_output_check_mask = (std::uint64_t{1} << 16) - 1;
 // totals cover every row, whatever the view shows.
 class ReportFanOut final : public conn::ReportReceiver {
 public:
-  ReportFanOut(sink::Summary &summary, sink::Sink &sink, conn::ReportReceiver *extras)
+  ReportFanOut(sink::Summary& summary, sink::Sink& sink, conn::ReportReceiver* extras)
       : m_summary(summary), m_sink(sink), m_extras(extras) {}
-  void on_report(const conn::ConnectionReport &report) override {
+  void on_report(const conn::ConnectionReport& report) override {
     m_summary.add(report);
     m_sink.on_connection(report);
     if (m_extras != nullptr) {
@@ -50,29 +50,29 @@ public:
   }
 
 private:
-  sink::Summary &m_summary;
-  sink::Sink &m_sink;
-  conn::ReportReceiver *m_extras; // --interval / --report (analysis_extras.hpp); may be null
+  sink::Summary& m_summary;
+  sink::Sink& m_sink;
+  conn::ReportReceiver* m_extras; // --interval / --report (analysis_extras.hpp); may be null
 };
 
 // Called before each packet is analysed with the capture clock and the packets and TCP
 // segments read before it (--interval, --report).
 using ClockHook = std::function<void(TimeNs clock, std::uint64_t packets, std::uint64_t segments)>;
 
-void report_input_error(std::ostream &err, sink::CaptureStats &stats, std::string line) {
+void report_input_error(std::ostream& err, sink::CaptureStats& stats, std::string line) {
   err << "tcpstate: " << line << '\n';
   stats.input_errors.push_back(std::move(line));
 }
 
 // An input that cannot be opened is reported and skipped: the others still make a report.
 std::vector<std::unique_ptr<source::PacketSource>>
-open_inputs(const std::vector<std::string> &paths, std::ostream &err, sink::CaptureStats &stats) {
+open_inputs(const std::vector<std::string>& paths, std::ostream& err, sink::CaptureStats& stats) {
   std::vector<std::unique_ptr<source::PacketSource>> sources;
   sources.reserve(paths.size());
-  for (const auto &path : paths) {
+  for (const auto& path : paths) {
     try {
       sources.push_back(source::open_capture_file(path));
-    } catch (const Fatal &failure) {
+    } catch (const Fatal& failure) {
       report_input_error(err, stats, failure.what());
     }
   }
@@ -99,9 +99,9 @@ TimeNs saturating_add(TimeNs time, TimeNs delta) {
 
 // Feeds every packet of `input` through filter and decoder into the reconstructor,
 // counting what happened to each. Returns false when the output went away first.
-bool read_packets(source::PacketSource &input, source::BpfFilter *filter,
-                  decode::ChecksumPolicy checksums, conn::Reconstructor &reconstructor,
-                  sink::CaptureStats &stats, std::ostream &out, const ClockHook &on_clock) {
+bool read_packets(source::PacketSource& input, source::BpfFilter* filter,
+                  decode::ChecksumPolicy checksums, conn::Reconstructor& reconstructor,
+                  sink::CaptureStats& stats, std::ostream& out, const ClockHook& on_clock) {
   source::RawPacket packet;
   std::uint64_t packet_number = 0;
   TimeNs clock = std::numeric_limits<TimeNs>::min();
@@ -159,7 +159,7 @@ bool read_packets(source::PacketSource &input, source::BpfFilter *filter,
 
 } // namespace
 
-ExitCode run_analysis(const Options &options, std::ostream &out, std::ostream &err) {
+ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& err) {
   if (options.pictures.follow.enabled) {
     return run_follow(options, out, err);
   }
@@ -173,13 +173,13 @@ ExitCode run_analysis(const Options &options, std::ostream &out, std::ostream &e
   const std::unique_ptr<sink::Sink> sink =
       sink::make_sink(extras ? extras->sink_options(options.output) : options.output, out);
   sink::Summary summary;
-  sink::CaptureStats &stats = summary.capture;
+  sink::CaptureStats& stats = summary.capture;
 
   std::unique_ptr<source::PacketSource> input = combine(open_inputs(options.inputs, err, stats));
 
   ReportFanOut reports(summary, *sink, extras.get());
   // Without the events view no event is even built.
-  conn::EventObserver *const events =
+  conn::EventObserver* const events =
       options.output.view == sink::View::events ? sink.get() : nullptr;
   conn::Reconstructor reconstructor(options.analysis, reports, events);
 
@@ -197,7 +197,7 @@ ExitCode run_analysis(const Options &options, std::ostream &out, std::ostream &e
     if (extras) {
       extras->on_capture_end(reconstructor, summary);
     }
-    for (const auto &line : input->errors()) {
+    for (const auto& line : input->errors()) {
       report_input_error(err, stats, line);
     }
     if (!output_alive) {

@@ -49,11 +49,11 @@ TimeNs wall_clock() {
 
 // ---- stopping from a signal handler ----
 
-std::atomic<source::LiveCapture *> g_capture{nullptr};
-static_assert(std::atomic<source::LiveCapture *>::is_always_lock_free);
+std::atomic<source::LiveCapture*> g_capture{nullptr};
+static_assert(std::atomic<source::LiveCapture*>::is_always_lock_free);
 
 extern "C" void stop_capture(int /*signal*/) {
-  source::LiveCapture *const capture = g_capture.load();
+  source::LiveCapture* const capture = g_capture.load();
   if (capture != nullptr) {
     capture->stop();
   }
@@ -63,7 +63,7 @@ extern "C" void stop_capture(int /*signal*/) {
 // Ctrl-C kills at once, should the final write ever hang.
 class StopSignals {
 public:
-  explicit StopSignals(source::LiveCapture &capture) {
+  explicit StopSignals(source::LiveCapture& capture) {
     g_capture.store(&capture);
     struct sigaction action {};
     action.sa_handler = stop_capture;
@@ -78,8 +78,8 @@ public:
     sigaction(SIGTERM, &m_old_term, nullptr);
     g_capture.store(nullptr);
   }
-  StopSignals(const StopSignals &) = delete;
-  StopSignals &operator=(const StopSignals &) = delete;
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
 
 private:
   struct sigaction m_old_int {};
@@ -95,23 +95,23 @@ struct Account {
 };
 
 // Looked up before the capture is opened, so a typo costs nothing.
-Account look_up_user(const std::string &name) {
+Account look_up_user(const std::string& name) {
   errno = 0;
-  const passwd *const entry = getpwnam(name.c_str());
+  const passwd* const entry = getpwnam(name.c_str());
   if (entry == nullptr) {
     throw Fatal(ExitCode::usage, "--relinquish-privileges: no such user '" + name + "'");
   }
   return Account{name, entry->pw_uid, entry->pw_gid};
 }
 
-[[noreturn]] void cannot_switch(const Account &account, int error) {
+[[noreturn]] void cannot_switch(const Account& account, int error) {
   throw Fatal(ExitCode::input_error,
               "cannot switch to user '" + account.name + "': " + std::strerror(error));
 }
 
 // As tcpdump -Z: the user's groups, then its group, then the user; checked, because
 // carrying on as root when asked not to would be worse than stopping.
-void drop_privileges(const Account &account) {
+void drop_privileges(const Account& account) {
   if (geteuid() == account.uid && getuid() == account.uid) {
     return; // already that user
   }
@@ -134,15 +134,15 @@ void drop_privileges(const Account &account) {
 // Every written-out connection is counted in the summary before the sink sees it.
 class ReportFanOut final : public conn::ReportReceiver {
 public:
-  ReportFanOut(sink::Summary &summary, sink::Sink &sink) : m_summary(summary), m_sink(sink) {}
-  void on_report(const conn::ConnectionReport &report) override {
+  ReportFanOut(sink::Summary& summary, sink::Sink& sink) : m_summary(summary), m_sink(sink) {}
+  void on_report(const conn::ConnectionReport& report) override {
     m_summary.add(report);
     m_sink.on_connection(report);
   }
 
 private:
-  sink::Summary &m_summary;
-  sink::Sink &m_sink;
+  sink::Summary& m_summary;
+  sink::Sink& m_sink;
 };
 
 // True once the reader of a pipe on `fd` has gone away (POLLERR on the write end), so a
@@ -155,18 +155,18 @@ bool reader_gone(int fd) {
   return poll(&entry, 1, 0) > 0 && (entry.revents & (POLLERR | POLLHUP)) != 0;
 }
 
-void copy_drop_stats(source::LiveCapture &capture, sink::CaptureStats &stats) {
+void copy_drop_stats(source::LiveCapture& capture, sink::CaptureStats& stats) {
   if (const auto drops = capture.drop_stats()) {
     stats.kernel_dropped = drops->kernel_dropped;
     stats.interface_dropped = drops->interface_dropped;
   }
 }
 
-std::uint64_t dropped(const sink::CaptureStats &stats) {
+std::uint64_t dropped(const sink::CaptureStats& stats) {
   return stats.kernel_dropped + stats.interface_dropped;
 }
 
-void warn_about_drops(std::ostream &err, const sink::CaptureStats &stats) {
+void warn_about_drops(std::ostream& err, const sink::CaptureStats& stats) {
   err << "tcpstate: warning: " << dropped(stats) << " packets dropped (kernel "
       << stats.kernel_dropped << ", interface " << stats.interface_dropped
       << "): states may be wrong; try a larger --buffer-size or a narrower filter\n";
@@ -180,7 +180,7 @@ struct Counters {
   TimeNs last_packet = std::numeric_limits<TimeNs>::min();
 };
 
-void copy_counters(const Counters &counters, sink::CaptureStats &stats) {
+void copy_counters(const Counters& counters, sink::CaptureStats& stats) {
   stats.packets_read = counters.packets;
   stats.tcp_segments = counters.segments;
   stats.timestamps_out_of_order = counters.out_of_order;
@@ -192,16 +192,16 @@ void copy_counters(const Counters &counters, sink::CaptureStats &stats) {
 
 } // namespace
 
-ExitCode list_interfaces(std::ostream &out) {
-  for (const std::string &line : source::list_interfaces()) {
+ExitCode list_interfaces(std::ostream& out) {
+  for (const std::string& line : source::list_interfaces()) {
     out << line << '\n';
   }
   out.flush();
   return ExitCode::success;
 }
 
-ExitCode run_live(const Options &options, std::ostream &out, std::ostream &err, int out_fd) {
-  const LiveOptions &live = options.live;
+ExitCode run_live(const Options& options, std::ostream& out, std::ostream& err, int out_fd) {
+  const LiveOptions& live = options.live;
   conn::AnalysisConfig config = options.analysis;
   config.write_out_when_finished = true;
   if (config.idle_timeout == 0) {
@@ -239,10 +239,10 @@ ExitCode run_live(const Options &options, std::ostream &out, std::ostream &err, 
   }
   const std::unique_ptr<sink::Sink> sink = sink::make_sink(sink_options, out);
   sink::Summary summary;
-  sink::CaptureStats &stats = summary.capture;
+  sink::CaptureStats& stats = summary.capture;
   stats.live = true;
   ReportFanOut reports(summary, *sink);
-  conn::EventObserver *const events =
+  conn::EventObserver* const events =
       options.output.view == sink::View::events ? sink.get() : nullptr;
   conn::Reconstructor reconstructor(config, reports, events);
   const auto checksums =
@@ -283,7 +283,8 @@ ExitCode run_live(const Options &options, std::ostream &out, std::ostream &err, 
       }
       clock = std::max(clock, packet.time);
       now = clock;
-      const decode::DecodeResult decoded = decode::decode_frame(packet.link, packet.data, checksums);
+      const decode::DecodeResult decoded =
+          decode::decode_frame(packet.link, packet.data, checksums);
       if (decoded.ok) {
         ++counters.segments;
         reconstructor.on_segment(decoded.segment, clock, counters.packets);
@@ -344,7 +345,7 @@ ExitCode run_live(const Options &options, std::ostream &out, std::ostream &err, 
   capture.flush_saved();
   copy_counters(counters, stats);
   copy_drop_stats(capture, stats);
-  for (const std::string &line : capture.errors()) {
+  for (const std::string& line : capture.errors()) {
     err << "tcpstate: " << line << '\n';
     stats.input_errors.push_back(line);
   }

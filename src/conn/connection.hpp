@@ -3,9 +3,9 @@
 // live in the connection table from the first packet until they are written out.
 #include "connection_key.hpp"
 #include "endpoint.hpp"
-#include "zeek_conn.hpp"
 #include "tcpstate/anomaly/anomaly.hpp"
 #include "tcpstate/conn/connection_report.hpp"
+#include "zeek_conn.hpp"
 
 #include <array>
 #include <cstdint>
@@ -28,7 +28,7 @@ struct Connection {
   Side first_fin_side = Side::client; // the active closer, when any FIN was sent
   Side rst_sender = Side::client;     // the first RST's sender, when has_rst
   bool rst_from_both = false;
-  bool refused = false;     // the client's SYN was answered by an acceptable RST
+  bool refused = false; // the client's SYN was answered by an acceptable RST
   bool midstream = false;
   bool handshake_counted = false; // registered with the SYN flood detector
   std::uint64_t last_packet = 0;

@@ -6,8 +6,8 @@
 namespace tcpstate::conn {
 
 KeyedSegment key_of(const decode::TcpSegment& segment) {
-  const bool source_first = std::tie(segment.src, segment.src_port) <
-                            std::tie(segment.dst, segment.dst_port);
+  const bool source_first =
+      std::tie(segment.src, segment.src_port) < std::tie(segment.dst, segment.dst_port);
   KeyedSegment keyed;
   if (source_first) {
     keyed.key = {segment.src, segment.dst, segment.src_port, segment.dst_port};

@@ -26,18 +26,18 @@ struct Endpoint {
   bool sent_fin = false;
   bool sent_rst = false;
   bool sent_anything = false;
-  bool sent_ack = false; // highest_ack is meaningful
-  bool syn_acked = false;          // the peer's ACK of our SYN arrived
-  bool fin_acked = false;          // the peer's ACK of our FIN arrived
-  bool received_peer_fin = false;  // assumed or proved
-  bool acked_peer_fin = false;     // proved: we sent an ACK covering the peer's FIN
+  bool sent_ack = false;          // highest_ack is meaningful
+  bool syn_acked = false;         // the peer's ACK of our SYN arrived
+  bool fin_acked = false;         // the peer's ACK of our FIN arrived
+  bool received_peer_fin = false; // assumed or proved
+  bool acked_peer_fin = false;    // proved: we sent an ACK covering the peer's FIN
   bool reached_established = false;
   bool saw_zero_window = false;
   // A client that never answered a SYN-ACK is not hearing them: later copies do not
   // establish it until it speaks.
   bool deaf_to_syn_ack = false;
   HeldAck held_ack = HeldAck::none;
-  bool held_ack_arrived = false; // an ACK of that kind came while held
+  bool held_ack_arrived = false;      // an ACK of that kind came while held
   std::uint8_t syn_transmissions = 0; // saturating
   std::uint8_t fin_transmissions = 0; // saturating
 
@@ -49,15 +49,15 @@ struct Endpoint {
 
   TimeNs first_syn_time = 0;
   TimeNs first_fin_time = 0;
-  TimeNs acked_peer_fin_time = 0;  // when it first acknowledged the peer's FIN
+  TimeNs acked_peer_fin_time = 0; // when it first acknowledged the peer's FIN
   std::uint64_t acked_peer_fin_packet = 0;
-  TimeNs time_wait_since = 0;      // valid in TIME_WAIT
-  TimeNs fin_wait_2_since = 0;     // valid in FIN_WAIT_2
-  TimeNs closed_time = 0;          // when it last entered CLOSED
-  TimeNs last_control_time = 0;    // last SYN, SYN-ACK or FIN transmission
+  TimeNs time_wait_since = 0;   // valid in TIME_WAIT
+  TimeNs fin_wait_2_since = 0;  // valid in FIN_WAIT_2
+  TimeNs closed_time = 0;       // when it last entered CLOSED
+  TimeNs last_control_time = 0; // last SYN, SYN-ACK or FIN transmission
   std::uint64_t last_control_packet = 0;
   std::uint64_t first_syn_packet = 0;
-  TimeNs control_backoff = 0;      // gap between the last two such transmissions
+  TimeNs control_backoff = 0; // gap between the last two such transmissions
 
   std::uint64_t packets = 0;
   std::uint64_t payload_bytes = 0;

@@ -25,7 +25,9 @@ Direction flipped(Direction direction) {
 
 // Linux's default ephemeral range is 32768-60999, IANA's 49152-65535; 32768 and up covers
 // both.
-bool looks_ephemeral(std::uint16_t port) { return port >= 32768; }
+bool looks_ephemeral(std::uint16_t port) {
+  return port >= 32768;
+}
 
 // With no SYN seen, the client is guessed: a well-known port is a service, an ephemeral
 // port is a client, and otherwise the lower port is taken for the service.
@@ -88,7 +90,8 @@ public:
         reuse = supersede(slot, keyed.direction, cause);
         slot = ConnectionTable::k_no_slot;
       }
-    } else if (slot != ConnectionTable::k_no_slot && accepts_pending_syn(m_table.at(slot), segment)) {
+    } else if (slot != ConnectionTable::k_no_slot &&
+               accepts_pending_syn(m_table.at(slot), segment)) {
       // The peer took the new SYN after all: the old incarnation is over.
       replay = take_pending_syn(m_table.at(slot).conn_id, std::nullopt);
       reuse = supersede(slot, replay->direction, replay->cause);
@@ -102,8 +105,8 @@ public:
       make_room(time);
       if (replay) {
         // The incarnation began with the SYN that was held while the old one was open.
-        slot = m_table.insert(create(key_of(replay->segment), replay->segment, replay->cause, reuse),
-                              hash);
+        slot = m_table.insert(
+            create(key_of(replay->segment), replay->segment, replay->cause, reuse), hash);
         Connection& connection = m_table.at(slot);
         track_segment(connection, Side::client, replay->segment, replay->cause, m_recorder);
       } else {
@@ -185,8 +188,7 @@ private:
     m_table.touch(slot);
   }
 
-  bool accepts_pending_syn(const Connection& connection,
-                           const decode::TcpSegment& segment) const {
+  bool accepts_pending_syn(const Connection& connection, const decode::TcpSegment& segment) const {
     if (m_pending_syns.empty() || !segment.has(flag::syn) || !segment.has(flag::ack)) {
       return false;
     }
@@ -221,8 +223,7 @@ private:
                                      const decode::TcpSegment& segment) {
     const Side sender = connection.side_of(direction);
     const Endpoint& endpoint = connection.endpoint(sender);
-    if (endpoint.sent_syn && segment.seq == endpoint.isn &&
-        endpoint.state != TcpState::closed) {
+    if (endpoint.sent_syn && segment.seq == endpoint.isn && endpoint.state != TcpState::closed) {
       return false;
     }
     const bool crossing_syn = sender == Side::server && !endpoint.sent_anything &&
@@ -462,10 +463,10 @@ private:
         connection.scheduled_check = 0;
       }
       run_timers(connection, now, m_config, m_recorder);
-      const bool lingered = all_closed(connection) &&
-                            now >= connection.last_seen + 2 * m_config.msl;
-      const bool idle = m_config.idle_timeout > 0 &&
-                        now >= connection.last_seen + m_config.idle_timeout;
+      const bool lingered =
+          all_closed(connection) && now >= connection.last_seen + 2 * m_config.msl;
+      const bool idle =
+          m_config.idle_timeout > 0 && now >= connection.last_seen + m_config.idle_timeout;
       const bool finished = m_config.write_out_when_finished && is_finished(connection);
       if (lingered || idle || finished) {
         write_out(entry.slot, now);
@@ -490,9 +491,8 @@ private:
       // The held SYN outlived the old incarnation: it starts the next one.
       Reuse reuse;
       reuse.reused = true;
-      const ConnectionTable::Slot fresh =
-          m_table.insert(create(key_of(pending->segment), pending->segment, pending->cause, reuse),
-                         hash_key(key));
+      const ConnectionTable::Slot fresh = m_table.insert(
+          create(key_of(pending->segment), pending->segment, pending->cause, reuse), hash_key(key));
       Connection& next = m_table.at(fresh);
       track_segment(next, Side::client, pending->segment, pending->cause, m_recorder);
       after_segment(next, fresh);
@@ -527,12 +527,20 @@ void Reconstructor::on_segment(const decode::TcpSegment& segment, TimeNs time,
   m_impl->on_segment(segment, time, packet_number);
 }
 
-void Reconstructor::advance_to(TimeNs now) { m_impl->advance_to(now); }
+void Reconstructor::advance_to(TimeNs now) {
+  m_impl->advance_to(now);
+}
 
-void Reconstructor::finish(TimeNs capture_end) { m_impl->finish(capture_end); }
+void Reconstructor::finish(TimeNs capture_end) {
+  m_impl->finish(capture_end);
+}
 
-Reconstructor::StateCounts Reconstructor::count_states() const { return m_impl->count_states(); }
+Reconstructor::StateCounts Reconstructor::count_states() const {
+  return m_impl->count_states();
+}
 
-std::size_t Reconstructor::open_connections() const { return m_impl->open_connections(); }
+std::size_t Reconstructor::open_connections() const {
+  return m_impl->open_connections();
+}
 
 } // namespace tcpstate::conn

@@ -31,8 +31,7 @@ public:
 
   void raise(Connection& connection, anomaly::Anomaly anomaly, Side side, Cause cause,
              std::string detail);
-  void note(Connection& connection, anomaly::Note note, Side side, Cause cause,
-            std::string detail);
+  void note(Connection& connection, anomaly::Note note, Side side, Cause cause, std::string detail);
 
 private:
   void emit(const Connection& connection, Event& event);

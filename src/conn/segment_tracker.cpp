@@ -34,8 +34,8 @@ Novelty classify(const Endpoint& sender, const Endpoint& receiver, const TcpSegm
     novelty.retransmission = true;
     return novelty;
   }
-  const bool probe_shape = !fin && segment.payload_length <= 1 &&
-                           segment.seq + 1 == sender.next_seq;
+  const bool probe_shape =
+      !fin && segment.payload_length <= 1 && segment.seq + 1 == sender.next_seq;
   if (probe_shape) {
     (receiver.last_window == 0 ? novelty.window_probe : novelty.keepalive) = true;
     return novelty;
@@ -124,16 +124,14 @@ private:
     }
     // A retransmitted SYN-ACK to a client that has said nothing since its SYN: a client
     // that got the SYN-ACK answers it at once (3.10.7.3), so it never arrived.
-    const bool silent_client = m_receiver.state == TcpState::established &&
-                               m_receiver.sent_syn && !m_receiver.sent_ack &&
-                               m_receiver.next_seq == m_receiver.isn + 1;
+    const bool silent_client = m_receiver.state == TcpState::established && m_receiver.sent_syn &&
+                               !m_receiver.sent_ack && m_receiver.next_seq == m_receiver.isn + 1;
     if (m_segment.has(flag::syn) && m_segment.has(flag::ack) && novelty.retransmission &&
         silent_client) {
       m_receiver.syn_acked = false;
       m_receiver.deaf_to_syn_ack = true;
       m_recorder.set_state(m_connection, m_receiver_side, TcpState::syn_sent,
-                           "SYN-ACK retransmitted and never answered: it did not arrive",
-                           m_cause);
+                           "SYN-ACK retransmitted and never answered: it did not arrive", m_cause);
       mark_loss_proof();
     }
     // A retransmitted FIN: the ACK of the FIN never arrived (3.6).
@@ -371,8 +369,9 @@ private:
       // 3.10.7.1: a RST from an endpoint with no such connection, to a peer that still
       // has one.
       m_recorder.raise(m_connection, Anomaly::half_open, m_sender_side, m_cause,
-                       who + " answered with RST: it no longer had the connection, its peer "
-                             "was still " +
+                       who +
+                           " answered with RST: it no longer had the connection, its peer "
+                           "was still " +
                            std::string(state_name(m_receiver.state)));
       return;
     }
@@ -383,12 +382,12 @@ private:
     // RST without ACK whose sequence number is that ACK. Stacks aborting a connection they
     // do have (close with SO_LINGER 0, or with unread data) send RST with ACK instead.
     const bool no_connection_reply = !m_segment.has(flag::ack) && !m_sender.sent_fin &&
-                                     m_receiver.sent_ack &&
-                                     m_segment.seq == m_receiver.highest_ack;
+                                     m_receiver.sent_ack && m_segment.seq == m_receiver.highest_ack;
     if (no_connection_reply && peer_synchronized) {
       m_recorder.raise(m_connection, Anomaly::half_open, m_sender_side, m_cause,
-                       who + " answered with a bare RST, as a host with no such connection "
-                             "does: it had lost the connection while its peer was " +
+                       who +
+                           " answered with a bare RST, as a host with no such connection "
+                           "does: it had lost the connection while its peer was " +
                            std::string(state_name(m_receiver.state)));
       return;
     }

@@ -11,12 +11,12 @@ namespace tcpstate::conn {
 // What an endpoint did or had happen to it. "received" stimuli are the segments the
 // endpoint took in; "sent" ones are the segments it put on the wire.
 enum class Stimulus : std::uint8_t {
-  send_syn,          // active OPEN: SYN without ACK
-  send_syn_ack,      // answer to a received SYN (passive open, or simultaneous open)
-  send_fin,          // CLOSE
-  send_rst,          // ABORT
-  receive_syn,       // SYN without ACK
-  receive_syn_ack,   // SYN with an ACK of our SYN
+  send_syn,        // active OPEN: SYN without ACK
+  send_syn_ack,    // answer to a received SYN (passive open, or simultaneous open)
+  send_fin,        // CLOSE
+  send_rst,        // ABORT
+  receive_syn,     // SYN without ACK
+  receive_syn_ack, // SYN with an ACK of our SYN
   receive_ack_of_syn,
   receive_ack_of_fin,
   receive_fin,

@@ -66,8 +66,7 @@ void fire(Connection& connection, Side side, TimeNs due, Recorder& recorder) {
     recorder.set_state(connection, side, TcpState::closed, "gave up waiting for the ACK", cause);
     break;
   case TcpState::fin_wait_2:
-    recorder.set_state(connection, side, TcpState::closed, "orphaned FIN_WAIT_2 timed out",
-                       cause);
+    recorder.set_state(connection, side, TcpState::closed, "orphaned FIN_WAIT_2 timed out", cause);
     break;
   default:
     break;

@@ -54,12 +54,12 @@ void judge_handshake(Connection& connection, TimeNs now, const AnalysisConfig& c
   const Endpoint& client = connection.client();
   const Endpoint& server = connection.server();
   const bool unanswered = client.sent_syn && !server.sent_anything && !connection.midstream;
-  if (unanswered && (client.syn_transmissions > 1 || now - client.first_syn_time >= k_initial_rto)) {
+  if (unanswered &&
+      (client.syn_transmissions > 1 || now - client.first_syn_time >= k_initial_rto)) {
     recorder.raise(connection, Anomaly::syn_unanswered, Side::client,
                    {client.last_control_time, client.last_control_packet},
                    std::to_string(client.syn_transmissions) + " SYN(s) over " +
-                       seconds_text(connection.last_seen - client.first_syn_time) +
-                       ", no reply");
+                       seconds_text(connection.last_seen - client.first_syn_time) + ", no reply");
   }
   const bool completed = client.reached_established && server.reached_established;
   if (client.sent_syn && !completed && !connection.midstream &&
@@ -104,9 +104,9 @@ void judge_close(Connection& connection, TimeNs now, const AnalysisConfig& confi
   for (const Side side : {Side::client, Side::server}) {
     const Endpoint& endpoint = connection.endpoint(side);
     if (endpoint.acked_peer_fin) {
-      const TimeNs until = endpoint.sent_fin                        ? endpoint.first_fin_time
+      const TimeNs until = endpoint.sent_fin                    ? endpoint.first_fin_time
                            : endpoint.state == TcpState::closed ? endpoint.closed_time
-                                                                    : now;
+                                                                : now;
       const TimeNs lasted = until - endpoint.acked_peer_fin_time;
       if (lasted > config.close_wait_timeout) {
         recorder.raise(connection, Anomaly::close_wait_leak, side,
@@ -157,8 +157,7 @@ ClosedBy closed_by(const Connection& connection, CloseKind close) {
   case CloseKind::rst:
     return connection.rst_from_both ? ClosedBy::both : as_closed_by(connection.rst_sender);
   case CloseKind::fin:
-    return connection.simultaneous_close ? ClosedBy::both
-                                         : as_closed_by(connection.first_fin_side);
+    return connection.simultaneous_close ? ClosedBy::both : as_closed_by(connection.first_fin_side);
   default:
     return ClosedBy::none;
   }

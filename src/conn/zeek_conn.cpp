@@ -80,9 +80,9 @@ constexpr std::int32_t k_too_large_seq_delta = 1048576;
 
 // TCP ports the default Zeek scripts add to likely_server_ports (sorted).
 constexpr std::array<std::uint16_t, 49> k_likely_server_ports{
-    21,   22,   25,   53,   80,   81,   88,   110,  135,  139,  143,  389,  443,
-    445,  502,  563,  585,  587,  614,  631,  636,  989,  990,  992,  993,  995,
-    1080, 1434, 1883, 2811, 3128, 3268, 3306, 3389, 5222, 5223, 5269, 5432, 6379,
+    21,   22,   25,   53,   80,   81,   88,   110,   135,   139,  143,  389,  443,
+    445,  502,  563,  585,  587,  614,  631,  636,   989,   990,  992,  993,  995,
+    1080, 1434, 1883, 2811, 3128, 3268, 3306, 3389,  5222,  5223, 5269, 5432, 6379,
     6666, 6667, 6668, 6669, 8000, 8080, 8888, 20000, 27017, 27018};
 
 bool inactive(ZeekState state) {
@@ -363,8 +363,7 @@ void ZeekConn::update_state(Side sender, const decode::TcpSegment& segment) {
     }
     if (self.state == ZeekState::inactive) {
       const ZeekState orig_state = m_endpoints[static_cast<std::size_t>(m_orig)].state;
-      if (!is_orig(sender) && segment.payload_length == 0 &&
-          orig_state == ZeekState::syn_sent) {
+      if (!is_orig(sender) && segment.payload_length == 0 && orig_state == ZeekState::syn_sent) {
         // An ACK of the SYN before the SYN-ACK: not a partial connection.
       } else if (ack && peer.state == ZeekState::established) {
         set_state(sender, ZeekState::established);

@@ -13,16 +13,23 @@
 namespace tcpstate::conn {
 
 // Zeek's endpoint states (TCP_ENDPOINT_*).
-enum class ZeekState : std::uint8_t { inactive, syn_sent, syn_ack_sent, partial, established,
-                                      closed, reset };
+enum class ZeekState : std::uint8_t {
+  inactive,
+  syn_sent,
+  syn_ack_sent,
+  partial,
+  established,
+  closed,
+  reset
+};
 
 struct ZeekEndpoint {
-  std::uint32_t start_seq = 0; // Zeek's base for relative sequence numbers (ISN or guess)
-  std::uint32_t last_seq = 0;  // one past the highest sequence number sent
-  std::uint32_t ack_seq = 0;   // highest acknowledgment the peer sent for this side
-  std::uint32_t last_syn = 0;  // relative sequence number of the last SYN (repeat rule)
-  std::uint32_t last_fin = 0;  // ... of the last FIN's end
-  std::uint32_t last_rst = 0;  // ... of the last RST
+  std::uint32_t start_seq = 0;    // Zeek's base for relative sequence numbers (ISN or guess)
+  std::uint32_t last_seq = 0;     // one past the highest sequence number sent
+  std::uint32_t ack_seq = 0;      // highest acknowledgment the peer sent for this side
+  std::uint32_t last_syn = 0;     // relative sequence number of the last SYN (repeat rule)
+  std::uint32_t last_fin = 0;     // ... of the last FIN's end
+  std::uint32_t last_rst = 0;     // ... of the last RST
   std::uint16_t retransmits = 0;  // saturating: letters at 1, 10, 100, 1000, 10000
   std::uint16_t zero_windows = 0; // saturating, likewise
   ZeekState state = ZeekState::inactive;
@@ -64,7 +71,7 @@ private:
   bool rstos0_history() const;
 
   std::array<ZeekEndpoint, 2> m_endpoints; // indexed by tcpstate's Side
-  std::uint16_t m_seen = 0; // CheckHistory bits: originator's in the low byte
+  std::uint16_t m_seen = 0;                // CheckHistory bits: originator's in the low byte
   std::array<char, k_history_capacity> m_history{};
   std::uint8_t m_history_length = 0;
   Side m_orig = Side::client;

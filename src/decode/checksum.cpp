@@ -12,7 +12,7 @@ namespace {
 // RFC 1071 section 2: the ones' complement sum of 16-bit words can be accumulated in
 // wider words with the carries folded back at the end, so 32-bit big-endian words into a
 // 64-bit accumulator give the same result with half the additions.
-std::uint64_t add_bytes(std::uint64_t sum, const std::uint8_t *p, std::size_t length) {
+std::uint64_t add_bytes(std::uint64_t sum, const std::uint8_t* p, std::size_t length) {
   while (length >= 4) {
     sum += read_be32(p);
     p += 4;
@@ -41,7 +41,7 @@ std::uint16_t fold(std::uint64_t sum) {
 // Pseudo-headers: RFC 9293 section 3.1 (IPv4) and RFC 8200 section 8.1 (IPv6). The
 // length is added as a plain number; its position within the words does not change the
 // ones' complement sum.
-bool tcp_checksum_valid(IpFamily family, const std::uint8_t *src, const std::uint8_t *dst,
+bool tcp_checksum_valid(IpFamily family, const std::uint8_t* src, const std::uint8_t* dst,
                         ByteView segment) {
   const std::size_t address_size = family == IpFamily::v4 ? 4 : 16;
   std::uint64_t sum = k_ip_protocol_tcp;

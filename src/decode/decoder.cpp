@@ -10,7 +10,7 @@ namespace tcpstate::decode {
 
 namespace {
 
-SkipReason decode_ip(NetworkLayer network, ByteView packet, IpLayer &out) {
+SkipReason decode_ip(NetworkLayer network, ByteView packet, IpLayer& out) {
   switch (network) {
   case NetworkLayer::ipv4:
     return decode_ipv4(packet, out);
@@ -38,7 +38,7 @@ SkipReason decode_ip(NetworkLayer network, ByteView packet, IpLayer &out) {
 // it is constructed in place: at ten million frames a second, copying a finished segment
 // shows up in profiles.
 SkipReason decode_segment(LinkType link, ByteView frame, ChecksumPolicy checksums,
-                          TcpSegment &out) {
+                          TcpSegment& out) {
   LinkLayer link_layer;
   if (const SkipReason reason = decode_link_layer(link, frame, link_layer); reason != k_decoded) {
     return reason;

@@ -16,8 +16,8 @@ inline constexpr std::uint8_t k_ip_protocol_tcp = 6;
 // Addresses point into the captured frame; they are copied out only once the whole frame
 // has decoded.
 struct IpLayer {
-  const std::uint8_t *src = nullptr;
-  const std::uint8_t *dst = nullptr; // IPv6: the final destination if a routing header names it
+  const std::uint8_t* src = nullptr;
+  const std::uint8_t* dst = nullptr; // IPv6: the final destination if a routing header names it
   IpFamily family = IpFamily::v4;
   std::size_t header_length = 0;   // IPv4 header with options, or IPv6 header + extensions
   std::size_t captured_length = 0; // captured bytes of this datagram, link padding removed
@@ -28,7 +28,7 @@ struct IpLayer {
 };
 
 // `packet` starts at the IP header and holds whatever was captured from there on.
-SkipReason decode_ipv4(ByteView packet, IpLayer &out);
-SkipReason decode_ipv6(ByteView packet, IpLayer &out);
+SkipReason decode_ipv4(ByteView packet, IpLayer& out);
+SkipReason decode_ipv6(ByteView packet, IpLayer& out);
 
 } // namespace tcpstate::decode

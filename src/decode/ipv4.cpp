@@ -12,11 +12,11 @@ constexpr std::uint16_t k_fragment_offset_mask = 0x1fff;
 } // namespace
 
 // RFC 791 section 3.1.
-SkipReason decode_ipv4(ByteView packet, IpLayer &out) {
+SkipReason decode_ipv4(ByteView packet, IpLayer& out) {
   if (packet.size() < k_ipv4_min_header) {
     return SkipReason::truncated_ip;
   }
-  const std::uint8_t *p = packet.data();
+  const std::uint8_t* p = packet.data();
   if ((p[0] >> 4) != 4) {
     return SkipReason::bad_ip_header;
   }

@@ -51,7 +51,7 @@ bool is_extension_header(std::uint8_t type) {
 }
 
 // Bytes the extension header at `h` occupies; h[1] must be readable.
-std::size_t extension_length(std::uint8_t type, const std::uint8_t *h) {
+std::size_t extension_length(std::uint8_t type, const std::uint8_t* h) {
   if (type == next_header::fragment) {
     return k_fragment_header;
   }
@@ -64,7 +64,7 @@ std::size_t extension_length(std::uint8_t type, const std::uint8_t *h) {
 // RFC 8200 section 8.1: the upper-layer checksum covers the final destination, which a
 // routing header with segments left carries instead of the Destination Address field.
 // Using it also gives both directions of the connection the same pair of addresses.
-void apply_routing_header(const std::uint8_t *h, std::size_t length, IpLayer &out) {
+void apply_routing_header(const std::uint8_t* h, std::size_t length, IpLayer& out) {
   const std::uint8_t routing_type = h[2];
   const std::uint8_t segments_left = h[3];
   if (segments_left == 0) {
@@ -94,11 +94,11 @@ void apply_routing_header(const std::uint8_t *h, std::size_t length, IpLayer &ou
 } // namespace
 
 // RFC 8200 sections 3 and 4.
-SkipReason decode_ipv6(ByteView packet, IpLayer &out) {
+SkipReason decode_ipv6(ByteView packet, IpLayer& out) {
   if (packet.size() < k_ipv6_header) {
     return SkipReason::truncated_ip;
   }
-  const std::uint8_t *p = packet.data();
+  const std::uint8_t* p = packet.data();
   if ((p[0] >> 4) != 6) {
     return SkipReason::bad_ip_header;
   }
@@ -125,7 +125,7 @@ SkipReason decode_ipv6(ByteView packet, IpLayer &out) {
     if (walked == k_max_extension_headers || end - offset < 2) {
       return SkipReason::bad_ipv6_extension;
     }
-    const std::uint8_t *h = p + offset;
+    const std::uint8_t* h = p + offset;
     const std::size_t length = extension_length(next, h);
     if (end - offset < length) {
       return SkipReason::bad_ipv6_extension;

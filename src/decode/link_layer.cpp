@@ -40,7 +40,7 @@ bool is_vlan_tpid(std::uint16_t type) {
 // after that header begin. Any number of VLAN tags may follow (QinQ stacks two, some
 // carriers more); each is bounded by the captured length, so the loop ends.
 SkipReason resolve_ethertype(ByteView frame, std::uint16_t type, std::size_t offset,
-                             LinkLayer &out) {
+                             LinkLayer& out) {
   while (is_vlan_tpid(type)) {
     if (frame.size() - offset < k_vlan_tag) {
       return SkipReason::truncated_link;
@@ -59,7 +59,7 @@ SkipReason resolve_ethertype(ByteView frame, std::uint16_t type, std::size_t off
   return k_decoded;
 }
 
-SkipReason decode_ethernet(ByteView frame, LinkLayer &out) {
+SkipReason decode_ethernet(ByteView frame, LinkLayer& out) {
   if (frame.size() < k_ethernet_header) {
     return SkipReason::truncated_link;
   }
@@ -70,14 +70,14 @@ SkipReason decode_ethernet(ByteView frame, LinkLayer &out) {
 // Linux cooked captures keep the EtherType in the protocol field; libpcap inserts a VLAN
 // tag after the header when the kernel had stripped it.
 SkipReason decode_cooked(ByteView frame, std::size_t header_length, std::size_t protocol_offset,
-                         LinkLayer &out) {
+                         LinkLayer& out) {
   if (frame.size() < header_length) {
     return SkipReason::truncated_link;
   }
   return resolve_ethertype(frame, read_be16(frame.data() + protocol_offset), header_length, out);
 }
 
-SkipReason classify_family(std::uint32_t family, LinkLayer &out) {
+SkipReason classify_family(std::uint32_t family, LinkLayer& out) {
   switch (family) {
   case k_af_inet:
     out.network = NetworkLayer::ipv4;
@@ -99,7 +99,7 @@ SkipReason classify_family(std::uint32_t family, LinkLayer &out) {
 // The NULL header is in the byte order of the host that wrote the file, which the file
 // does not reliably tell us. Families are small numbers, so at most one byte order gives
 // a known value.
-SkipReason decode_null(ByteView frame, LinkLayer &out) {
+SkipReason decode_null(ByteView frame, LinkLayer& out) {
   if (frame.size() < k_af_header) {
     return SkipReason::truncated_link;
   }
@@ -109,7 +109,7 @@ SkipReason decode_null(ByteView frame, LinkLayer &out) {
   return classify_family(read_be32(frame.data()), out);
 }
 
-SkipReason decode_loop(ByteView frame, LinkLayer &out) {
+SkipReason decode_loop(ByteView frame, LinkLayer& out) {
   if (frame.size() < k_af_header) {
     return SkipReason::truncated_link;
   }
@@ -118,7 +118,7 @@ SkipReason decode_loop(ByteView frame, LinkLayer &out) {
 
 } // namespace
 
-SkipReason decode_link_layer(LinkType link, ByteView frame, LinkLayer &out) {
+SkipReason decode_link_layer(LinkType link, ByteView frame, LinkLayer& out) {
   switch (link) {
   case LinkType::ethernet:
     return decode_ethernet(frame, out);

@@ -22,6 +22,6 @@ struct LinkLayer {
 };
 
 // Returns k_decoded and fills `out`, or the reason the frame carries no IP packet.
-SkipReason decode_link_layer(LinkType link, ByteView frame, LinkLayer &out);
+SkipReason decode_link_layer(LinkType link, ByteView frame, LinkLayer& out);
 
 } // namespace tcpstate::decode

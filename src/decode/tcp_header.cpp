@@ -8,7 +8,7 @@
 namespace tcpstate::decode {
 
 // RFC 9293 section 3.1.
-SkipReason decode_tcp_header(ByteView captured, std::uint32_t segment_length, TcpSegment &out) {
+SkipReason decode_tcp_header(ByteView captured, std::uint32_t segment_length, TcpSegment& out) {
   // The IP header promises fewer bytes than any TCP header: the lengths contradict each
   // other, which no amount of capturing would fix.
   if (segment_length < k_tcp_min_header) {
@@ -17,7 +17,7 @@ SkipReason decode_tcp_header(ByteView captured, std::uint32_t segment_length, Tc
   if (captured.size() < k_tcp_min_header) {
     return SkipReason::truncated_tcp;
   }
-  const std::uint8_t *p = captured.data();
+  const std::uint8_t* p = captured.data();
   const std::size_t header_length = (std::size_t{p[12]} >> 4) * 4;
   if (header_length < k_tcp_min_header || header_length > segment_length) {
     return SkipReason::bad_tcp_header;

@@ -23,7 +23,7 @@ constexpr std::size_t k_sack_block = 8;
 
 // An option with the wrong length for its kind is ignored, as receivers do, rather than
 // ending the parse: its length field still says where the next one starts.
-void apply_option(const std::uint8_t *option, std::size_t length, TcpOptions &out) {
+void apply_option(const std::uint8_t* option, std::size_t length, TcpOptions& out) {
   switch (option[0]) {
   case kind::mss: // RFC 9293 section 3.2
     if (length == 4) {
@@ -69,7 +69,7 @@ void apply_option(const std::uint8_t *option, std::size_t length, TcpOptions &ou
 
 TcpOptions parse_tcp_options(ByteView captured, std::size_t options_length) {
   TcpOptions options;
-  const std::uint8_t *p = captured.data();
+  const std::uint8_t* p = captured.data();
   const std::size_t end = captured.size();
   std::size_t offset = 0;
   while (offset < end) {

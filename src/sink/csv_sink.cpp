@@ -20,14 +20,14 @@ constexpr std::string_view k_event_header = "packet,time,conn_id,client_addr,cli
                                             "server_addr,server_port,kind,side,from_state,"
                                             "to_state,name,reason\n";
 
-void append_uint_field(std::string &out, std::uint64_t value) {
+void append_uint_field(std::string& out, std::uint64_t value) {
   append_uint(out, value);
   out.push_back(',');
 }
 
 } // namespace
 
-CsvSink::CsvSink(std::ostream &out, View view, bool header)
+CsvSink::CsvSink(std::ostream& out, View view, bool header)
     : m_out(out), m_view(view), m_header_due(header) {}
 
 void CsvSink::start_row() {
@@ -42,14 +42,14 @@ void CsvSink::write_row() {
   m_out.write(m_row.data(), static_cast<std::streamsize>(m_row.size()));
 }
 
-void CsvSink::on_connection(const conn::ConnectionReport &report) {
+void CsvSink::on_connection(const conn::ConnectionReport& report) {
   if (!shows_connection(m_view, report)) {
     return;
   }
-  const conn::EndpointReport &client = report.client();
-  const conn::EndpointReport &server = report.server();
+  const conn::EndpointReport& client = report.client();
+  const conn::EndpointReport& server = report.server();
   start_row();
-  std::string &row = m_row;
+  std::string& row = m_row;
   // Addresses, states and names never contain a comma or quote, so only free text would
   // go through append_csv_field.
   append_uint_field(row, report.conn_id);
@@ -91,12 +91,12 @@ void CsvSink::on_connection(const conn::ConnectionReport &report) {
   write_row();
 }
 
-void CsvSink::on_event(const conn::Event &event) {
+void CsvSink::on_event(const conn::Event& event) {
   if (!shows_events(m_view)) {
     return;
   }
   start_row();
-  std::string &row = m_row;
+  std::string& row = m_row;
   append_uint_field(row, event.packet_number);
   m_times.append(row, event.time);
   row.push_back(',');
@@ -126,7 +126,7 @@ void CsvSink::on_event(const conn::Event &event) {
   write_row();
 }
 
-void CsvSink::on_finish(const Summary &summary) {
+void CsvSink::on_finish(const Summary& summary) {
   if (m_view == View::summary) {
     m_row.clear();
     append_summary_csv(m_row, summary, m_header_due);

@@ -14,16 +14,16 @@ namespace tcpstate::sink {
 
 class CsvSink final : public Sink {
 public:
-  CsvSink(std::ostream &out, View view, bool header);
-  void on_event(const conn::Event &event) override;
-  void on_connection(const conn::ConnectionReport &report) override;
-  void on_finish(const Summary &summary) override;
+  CsvSink(std::ostream& out, View view, bool header);
+  void on_event(const conn::Event& event) override;
+  void on_connection(const conn::ConnectionReport& report) override;
+  void on_finish(const Summary& summary) override;
 
 private:
   void start_row(); // clears the row buffer, first putting the header in it if due
   void write_row();
 
-  std::ostream &m_out;
+  std::ostream& m_out;
   View m_view;
   bool m_header_due;
   std::string m_row;

@@ -28,7 +28,7 @@ conn::TcpState state_at(std::size_t i) {
   return static_cast<conn::TcpState>(i);
 }
 
-void escape(std::string &out, std::string_view text) {
+void escape(std::string& out, std::string_view text) {
   for (const char c : text) {
     switch (c) {
     case '&':
@@ -52,31 +52,31 @@ void escape(std::string &out, std::string_view text) {
   }
 }
 
-void append_fixed(std::string &out, double value, int precision) {
+void append_fixed(std::string& out, double value, int precision) {
   std::array<char, 64> buffer{};
   const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
                                     std::chars_format::fixed, precision);
   out.append(buffer.data(), result.ptr);
 }
 
-void append_seconds(std::string &out, TimeNs ns) {
+void append_seconds(std::string& out, TimeNs ns) {
   append_duration(out, ns);
 }
 
 // The shortest decimal that reads back as the same number of seconds: the sampling
 // interval, which --interval must be able to repeat exactly.
-void append_exact_seconds(std::string &out, TimeNs ns) {
+void append_exact_seconds(std::string& out, TimeNs ns) {
   std::array<char, 64> buffer{};
   const auto result =
       std::to_chars(buffer.data(), buffer.data() + buffer.size(), ns_to_seconds(ns));
   out.append(buffer.data(), result.ptr);
 }
 
-void append_iso(std::string &out, TimeNs time) {
+void append_iso(std::string& out, TimeNs time) {
   TimeFormatter().append(out, time);
 }
 
-void append_endpoint_html(std::string &out, const IpAddress &address, std::uint16_t port) {
+void append_endpoint_html(std::string& out, const IpAddress& address, std::uint16_t port) {
   std::string text;
   append_endpoint(text, address, port);
   escape(out, text);
@@ -163,7 +163,7 @@ document.body.setAttribute('data-ready','1');
 })();
 )";
 
-void append_figure(std::string &out, std::string_view key, std::string_view label,
+void append_figure(std::string& out, std::string_view key, std::string_view label,
                    std::string_view value, bool bad = false) {
   out += bad ? "<div class=\"fig bad\">" : "<div class=\"fig\">";
   out += "<dt>";
@@ -181,9 +181,9 @@ std::string uint_text(std::uint64_t value) {
   return text;
 }
 
-void append_headline(std::string &out, const HtmlReportData &data) {
-  const Summary &summary = *data.summary;
-  const CaptureStats &capture = summary.capture;
+void append_headline(std::string& out, const HtmlReportData& data) {
+  const Summary& summary = *data.summary;
+  const CaptureStats& capture = summary.capture;
   out += "<dl class=\"figs\" id=\"headline\">";
   append_figure(out, "packets", "packets", uint_text(capture.packets_read));
   append_figure(out, "tcp_segments", "TCP segments", uint_text(capture.tcp_segments));
@@ -244,27 +244,27 @@ struct ChartPoint {
   std::array<std::uint64_t, k_states> counts{};
 };
 
-std::vector<ChartPoint> chart_points(const HtmlReportData &data, std::size_t side) {
-  const CaptureStats &capture = data.summary->capture;
+std::vector<ChartPoint> chart_points(const HtmlReportData& data, std::size_t side) {
+  const CaptureStats& capture = data.summary->capture;
   const double span =
       std::max<double>(1.0, static_cast<double>(capture.last_packet - capture.first_packet));
   const double plot = k_chart_width - k_chart_left - k_chart_right;
   std::vector<ChartPoint> points;
   points.reserve(data.samples.size() + 1);
   points.push_back({k_chart_left, {}}); // nothing is held before the first packet
-  for (const ReportSample &sample : data.samples) {
+  for (const ReportSample& sample : data.samples) {
     const double at = static_cast<double>(sample.time - capture.first_packet) / span;
     points.push_back({k_chart_left + std::clamp(at, 0.0, 1.0) * plot, sample.states[side]});
   }
   return points;
 }
 
-void append_state_chart(std::string &out, const HtmlReportData &data, conn::Side side) {
+void append_state_chart(std::string& out, const HtmlReportData& data, conn::Side side) {
   const std::size_t index = static_cast<std::size_t>(side);
   const std::vector<ChartPoint> points = chart_points(data, index);
   std::uint64_t top = 1;
   std::array<bool, k_states> used{};
-  for (const ChartPoint &point : points) {
+  for (const ChartPoint& point : points) {
     std::uint64_t total = 0;
     for (std::size_t s = 0; s < k_states; ++s) {
       total += point.counts[s];
@@ -317,7 +317,7 @@ void append_state_chart(std::string &out, const HtmlReportData &data, conn::Side
   out += "\" y=\"";
   append_fixed(out, bottom, 0);
   out += "\" text-anchor=\"end\">0</text>";
-  const CaptureStats &capture = data.summary->capture;
+  const CaptureStats& capture = data.summary->capture;
   const TimeNs span = capture.last_packet - capture.first_packet;
   for (int i = 0; i <= 4; ++i) {
     const double fraction = i / 4.0;
@@ -368,7 +368,7 @@ void append_state_chart(std::string &out, const HtmlReportData &data, conn::Side
   out += "</svg>";
 }
 
-void append_chart_data(std::string &out, const HtmlReportData &data) {
+void append_chart_data(std::string& out, const HtmlReportData& data) {
   const std::vector<ChartPoint> client = chart_points(data, 0);
   out += "<script type=\"application/json\" id=\"chart-data\">{\"width\":";
   append_fixed(out, k_chart_width, 0);
@@ -408,7 +408,7 @@ void append_chart_data(std::string &out, const HtmlReportData &data) {
     out += "\":[";
     for (std::size_t i = 0; i < data.samples.size(); ++i) {
       out += i == 0 ? "[" : ",[";
-      const auto &counts = data.samples[i].states[static_cast<std::size_t>(side)];
+      const auto& counts = data.samples[i].states[static_cast<std::size_t>(side)];
       for (std::size_t s = 0; s < k_states; ++s) {
         if (s > 0) {
           out += ',';
@@ -422,7 +422,7 @@ void append_chart_data(std::string &out, const HtmlReportData &data) {
   out += "}</script>";
 }
 
-void append_charts(std::string &out, const HtmlReportData &data) {
+void append_charts(std::string& out, const HtmlReportData& data) {
   out += "<h2>Endpoints per state over the capture</h2>";
   if (data.samples.empty()) {
     out += "<p class=\"more\">No packets: nothing to draw.</p>";
@@ -459,7 +459,7 @@ void append_charts(std::string &out, const HtmlReportData &data) {
 
 // ---- the anomaly table ----
 
-void append_anomaly_tags(std::string &out, anomaly::AnomalySet set) {
+void append_anomaly_tags(std::string& out, anomaly::AnomalySet set) {
   for (std::size_t i = 0; i < anomaly::k_anomaly_count; ++i) {
     const auto id = static_cast<anomaly::Anomaly>(i);
     if (set.has(id)) {
@@ -472,7 +472,7 @@ void append_anomaly_tags(std::string &out, anomaly::AnomalySet set) {
   }
 }
 
-void append_anomalies(std::string &out, const HtmlReportData &data) {
+void append_anomalies(std::string& out, const HtmlReportData& data) {
   const std::uint64_t total = data.summary->connections_with_anomalies;
   out += "<h2>Anomalous connections</h2>";
   if (data.anomalies.empty()) {
@@ -485,15 +485,15 @@ void append_anomalies(std::string &out, const HtmlReportData &data) {
          "endpoint's state where it changed. ";
   escape(out, data.ladder_note);
   out += "</p>";
-  std::map<std::uint64_t, const Ladder *> ladders;
-  for (const Ladder &ladder : data.ladders) {
+  std::map<std::uint64_t, const Ladder*> ladders;
+  for (const Ladder& ladder : data.ladders) {
     ladders.emplace(ladder.conn_id, &ladder);
   }
   out += "<table id=\"anomaly-table\"><thead><tr><th>conn</th><th>first seen</th><th>client"
          "</th><th>server</th><th>anomalies</th><th>states at end</th><th>close</th><th>evidence"
          "</th></tr></thead><tbody>";
   bool first_ladder = true;
-  for (const AnomalyRow &row : data.anomalies) {
+  for (const AnomalyRow& row : data.anomalies) {
     const auto found = ladders.find(row.conn_id);
     const bool open = found != ladders.end() && first_ladder;
     out += "<tr class=\"anomaly-row\" tabindex=\"0\" data-conn-id=\"";
@@ -521,7 +521,7 @@ void append_anomalies(std::string &out, const HtmlReportData &data) {
     out += "</td><td>";
     out += conn::close_kind_name(row.close);
     out += "</td><td class=\"ev\">";
-    for (const conn::Evidence &evidence : row.evidence) {
+    for (const conn::Evidence& evidence : row.evidence) {
       out += "<div><b>";
       out += anomaly::name(evidence.anomaly);
       out += "</b> packet ";
@@ -558,19 +558,19 @@ void append_anomalies(std::string &out, const HtmlReportData &data) {
 
 // ---- servers and skips ----
 
-void append_servers(std::string &out, const HtmlReportData &data) {
-  const Summary &summary = *data.summary;
+void append_servers(std::string& out, const HtmlReportData& data) {
+  const Summary& summary = *data.summary;
   out += "<h2>Servers</h2>";
   if (summary.servers.empty()) {
     out += "<p class=\"more\">No server.</p>";
     return;
   }
-  std::vector<std::pair<const ServerKey *, const ServerRollup *>> servers;
+  std::vector<std::pair<const ServerKey*, const ServerRollup*>> servers;
   servers.reserve(summary.servers.size());
-  for (const auto &[key, rollup] : summary.servers) {
+  for (const auto& [key, rollup] : summary.servers) {
     servers.emplace_back(&key, &rollup);
   }
-  const auto worse = [](const auto &a, const auto &b) {
+  const auto worse = [](const auto& a, const auto& b) {
     if (a.second->anomalous != b.second->anomalous) {
       return a.second->anomalous > b.second->anomalous;
     }
@@ -588,7 +588,7 @@ void append_servers(std::string &out, const HtmlReportData &data) {
          "rst_closes</th><th class=\"n\">refused</th><th class=\"n\">syn_received</th><th "
          "class=\"n\">syn_unanswered</th><th class=\"n\">syn_flood</th></tr></thead><tbody>";
   for (std::size_t i = 0; i < keep; ++i) {
-    const ServerRollup &r = *servers[i].second;
+    const ServerRollup& r = *servers[i].second;
     out += "<tr><td>";
     append_endpoint_html(out, servers[i].first->address, servers[i].first->port);
     out += "</td>";
@@ -608,8 +608,8 @@ void append_servers(std::string &out, const HtmlReportData &data) {
   }
 }
 
-void append_skips(std::string &out, const HtmlReportData &data) {
-  const CaptureStats &capture = data.summary->capture;
+void append_skips(std::string& out, const HtmlReportData& data) {
+  const CaptureStats& capture = data.summary->capture;
   out += "<h2>What was skipped, and why</h2><table id=\"skip-table\"><thead><tr><th>what</th>"
          "<th class=\"n\">packets</th></tr></thead><tbody>";
   const auto line = [&](std::string_view what, std::uint64_t count) {
@@ -630,7 +630,7 @@ void append_skips(std::string &out, const HtmlReportData &data) {
   out += "</tbody></table>";
   if (!capture.input_errors.empty()) {
     out += "<p><b>Inputs not read in full:</b></p><ul>";
-    for (const std::string &error : capture.input_errors) {
+    for (const std::string& error : capture.input_errors) {
       out += "<li>";
       escape(out, error);
       out += "</li>";
@@ -650,7 +650,7 @@ constexpr int k_ladder_top = 44;
 constexpr int k_ladder_verdict_x = 120;
 constexpr std::size_t k_ladder_verdict_chars = 125; // 11px monospace from x=120 to the edge
 
-void append_int_attr(std::string &out, std::string_view name, std::int64_t value) {
+void append_int_attr(std::string& out, std::string_view name, std::int64_t value) {
   out += ' ';
   out += name;
   out += "=\"";
@@ -658,7 +658,7 @@ void append_int_attr(std::string &out, std::string_view name, std::int64_t value
   out += '"';
 }
 
-void append_text(std::string &out, std::string_view css, int x, int y, std::string_view text) {
+void append_text(std::string& out, std::string_view css, int x, int y, std::string_view text) {
   out += "<text class=\"";
   out += css;
   out += '"';
@@ -671,7 +671,7 @@ void append_text(std::string &out, std::string_view css, int x, int y, std::stri
 
 } // namespace
 
-bool worse_row(const AnomalyRow &a, const AnomalyRow &b) {
+bool worse_row(const AnomalyRow& a, const AnomalyRow& b) {
   if (a.severity != b.severity) {
     return a.severity > b.severity;
   }
@@ -686,7 +686,7 @@ bool worse_row(const AnomalyRow &a, const AnomalyRow &b) {
   return a.conn_id < b.conn_id;
 }
 
-AnomalyRow make_anomaly_row(const conn::ConnectionReport &report) {
+AnomalyRow make_anomaly_row(const conn::ConnectionReport& report) {
   AnomalyRow row;
   row.conn_id = report.conn_id;
   row.first_seen = report.first_seen;
@@ -704,7 +704,7 @@ AnomalyRow make_anomaly_row(const conn::ConnectionReport &report) {
       row.primary = id;
     }
   }
-  for (const conn::Evidence &evidence : report.evidence) {
+  for (const conn::Evidence& evidence : report.evidence) {
     if (evidence.anomaly != anomaly::Anomaly::count) {
       row.evidence.push_back(evidence);
     }
@@ -712,10 +712,10 @@ AnomalyRow make_anomaly_row(const conn::ConnectionReport &report) {
   return row;
 }
 
-void append_ladder_svg(std::string &out, const Ladder &ladder) {
+void append_ladder_svg(std::string& out, const Ladder& ladder) {
   const std::vector<LadderRow> rows = ladder_rows(ladder);
   std::size_t lines = 0;
-  for (const LadderRow &row : rows) {
+  for (const LadderRow& row : rows) {
     lines += 1 + row.verdicts.size();
   }
   const int height = k_ladder_top + static_cast<int>(lines) * k_ladder_row + 24;
@@ -732,7 +732,7 @@ void append_ladder_svg(std::string &out, const Ladder &ladder) {
   out += "\" height=\"";
   append_int(out, height);
   out += "\"><defs>";
-  for (const auto &[id, color] : {std::pair<std::string_view, std::string_view>{"c", "#1e6fd0"},
+  for (const auto& [id, color] : {std::pair<std::string_view, std::string_view>{"c", "#1e6fd0"},
                                   {"s", "#8e3ab8"},
                                   {"r", "#d32f2f"}}) {
     out += "<marker id=\"ah-";
@@ -771,7 +771,7 @@ void append_ladder_svg(std::string &out, const Ladder &ladder) {
 
   int y = k_ladder_top;
   bool first = true;
-  for (const LadderRow &row : rows) {
+  for (const LadderRow& row : rows) {
     text.clear();
     if (row.packet != nullptr) {
       append_uint(text, row.packet->number);
@@ -815,7 +815,7 @@ void append_ladder_svg(std::string &out, const Ladder &ladder) {
     }
     first = false;
     y += k_ladder_row;
-    for (const LadderEvent *verdict : row.verdicts) {
+    for (const LadderEvent* verdict : row.verdicts) {
       text.clear();
       const bool is_anomaly = verdict->kind == conn::EventKind::anomaly;
       text += is_anomaly ? "\xE2\x9A\xA0 " : "\xE2\x80\xA2 note ";
@@ -855,7 +855,7 @@ void append_ladder_svg(std::string &out, const Ladder &ladder) {
   out += "</svg>";
 }
 
-std::string render_html_report(const HtmlReportData &data) {
+std::string render_html_report(const HtmlReportData& data) {
   std::string out;
   out.reserve(1U << 16U);
   out += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

@@ -39,13 +39,13 @@ struct AnomalyRow {
 
 // Worst first: severity, then by primary anomaly (so kinds stay together), then number of
 // anomalies, then conn_id (earliest first).
-bool worse_row(const AnomalyRow &a, const AnomalyRow &b);
-AnomalyRow make_anomaly_row(const conn::ConnectionReport &report);
+bool worse_row(const AnomalyRow& a, const AnomalyRow& b);
+AnomalyRow make_anomaly_row(const conn::ConnectionReport& report);
 
 struct HtmlReportData {
   std::vector<std::string> inputs;
   std::string filter;
-  const Summary *summary = nullptr;
+  const Summary* summary = nullptr;
   // Endpoints per state among the connections held, sampled each time the capture clock
   // crossed first packet + k * sample_interval, and once more at the capture's end.
   TimeNs sample_interval = 0;
@@ -57,9 +57,9 @@ struct HtmlReportData {
   std::size_t server_cap = 0;
 };
 
-std::string render_html_report(const HtmlReportData &data);
+std::string render_html_report(const HtmlReportData& data);
 
 // The ladder as an SVG element (for the report; usable on its own).
-void append_ladder_svg(std::string &out, const Ladder &ladder);
+void append_ladder_svg(std::string& out, const Ladder& ladder);
 
 } // namespace tcpstate::sink

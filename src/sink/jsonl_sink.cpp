@@ -11,27 +11,27 @@ namespace tcpstate::sink {
 namespace {
 
 // Keys are written as literal fragments (`,"key":`): they are fixed ASCII identifiers.
-void append_uint_member(std::string &out, std::string_view key_fragment, std::uint64_t value) {
+void append_uint_member(std::string& out, std::string_view key_fragment, std::uint64_t value) {
   out += key_fragment;
   append_uint(out, value);
 }
 
-void append_name_member(std::string &out, std::string_view key_fragment, std::string_view name) {
+void append_name_member(std::string& out, std::string_view key_fragment, std::string_view name) {
   out += key_fragment;
   out.push_back('"');
   out += name;
   out.push_back('"');
 }
 
-void append_address_member(std::string &out, std::string_view key_fragment,
-                           const IpAddress &address) {
+void append_address_member(std::string& out, std::string_view key_fragment,
+                           const IpAddress& address) {
   out += key_fragment;
   out.push_back('"');
   append_address(out, address);
   out.push_back('"');
 }
 
-void append_name_or_null(std::string &out, std::string_view name) {
+void append_name_or_null(std::string& out, std::string_view name) {
   if (name.empty()) {
     out += "null";
   } else {
@@ -43,19 +43,19 @@ void append_name_or_null(std::string &out, std::string_view name) {
 
 } // namespace
 
-JsonlSink::JsonlSink(std::ostream &out, View view) : m_out(out), m_view(view) {}
+JsonlSink::JsonlSink(std::ostream& out, View view) : m_out(out), m_view(view) {}
 
 void JsonlSink::write_row() {
   m_out.write(m_row.data(), static_cast<std::streamsize>(m_row.size()));
 }
 
-void JsonlSink::on_connection(const conn::ConnectionReport &report) {
+void JsonlSink::on_connection(const conn::ConnectionReport& report) {
   if (!shows_connection(m_view, report)) {
     return;
   }
-  const conn::EndpointReport &client = report.client();
-  const conn::EndpointReport &server = report.server();
-  std::string &row = m_row;
+  const conn::EndpointReport& client = report.client();
+  const conn::EndpointReport& server = report.server();
+  std::string& row = m_row;
   row.clear();
   append_uint_member(row, R"({"conn_id":)", report.conn_id);
   row += R"(,"first_seen":")";
@@ -86,7 +86,7 @@ void JsonlSink::on_connection(const conn::ConnectionReport &report) {
   append_name_member(row, R"(,"zeek_history":)", report.zeek_history_text());
   row += R"(,"evidence":[)";
   bool first = true;
-  for (const conn::Evidence &evidence : report.evidence) {
+  for (const conn::Evidence& evidence : report.evidence) {
     if (!first) {
       row.push_back(',');
     }
@@ -107,11 +107,11 @@ void JsonlSink::on_connection(const conn::ConnectionReport &report) {
   write_row();
 }
 
-void JsonlSink::on_event(const conn::Event &event) {
+void JsonlSink::on_event(const conn::Event& event) {
   if (!shows_events(m_view)) {
     return;
   }
-  std::string &row = m_row;
+  std::string& row = m_row;
   row.clear();
   append_uint_member(row, R"({"packet":)", event.packet_number);
   row += R"(,"time":")";
@@ -137,7 +137,7 @@ void JsonlSink::on_event(const conn::Event &event) {
   write_row();
 }
 
-void JsonlSink::on_finish(const Summary &summary) {
+void JsonlSink::on_finish(const Summary& summary) {
   if (m_view != View::summary) {
     return;
   }

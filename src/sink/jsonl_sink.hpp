@@ -14,15 +14,15 @@ namespace tcpstate::sink {
 
 class JsonlSink final : public Sink {
 public:
-  JsonlSink(std::ostream &out, View view);
-  void on_event(const conn::Event &event) override;
-  void on_connection(const conn::ConnectionReport &report) override;
-  void on_finish(const Summary &summary) override;
+  JsonlSink(std::ostream& out, View view);
+  void on_event(const conn::Event& event) override;
+  void on_connection(const conn::ConnectionReport& report) override;
+  void on_finish(const Summary& summary) override;
 
 private:
   void write_row();
 
-  std::ostream &m_out;
+  std::ostream& m_out;
   View m_view;
   std::string m_row;
   TimeFormatter m_times;

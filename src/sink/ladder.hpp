@@ -63,22 +63,22 @@ struct Ladder {
 };
 
 struct LadderRow {
-  const LadderPacket *packet = nullptr;   // null: an event row without a packet (a timer)
+  const LadderPacket* packet = nullptr;   // null: an event row without a packet (a timer)
   TimeNs time = 0;                        // since the connection's first packet
   std::string label;                      // "S. seq=0 ack=1 len=0"
   std::array<conn::TcpState, 2> states{}; // after this row, [Side]
   std::array<bool, 2> changed{};
-  std::vector<const LadderEvent *> verdicts; // anomalies and notes proved here
-  std::vector<const LadderEvent *> changes;  // state changes here (for timer rows' text)
+  std::vector<const LadderEvent*> verdicts; // anomalies and notes proved here
+  std::vector<const LadderEvent*> changes;  // state changes here (for timer rows' text)
 };
 
 // tcpdump's flag letters: "S", "S.", ".", "P.", "F.", "R", "R.", "FP.", "none".
 std::string flag_text(std::uint8_t flags);
 
-std::vector<LadderRow> ladder_rows(const Ladder &ladder);
+std::vector<LadderRow> ladder_rows(const Ladder& ladder);
 
 // The ladder as text for a terminal: a header, then one line per row with client state
 // on the left and server state on the right; ANSI colours when `color`.
-void append_ladder_text(std::string &out, const Ladder &ladder, bool color);
+void append_ladder_text(std::string& out, const Ladder& ladder, bool color);
 
 } // namespace tcpstate::sink

@@ -23,16 +23,16 @@ constexpr std::size_t side_index(conn::Side side) {
 // Each side's sequence numbers are shown relative to its ISN (the sequence number of its
 // SYN), or, when the capture has no SYN from it, to the first sequence number it sent; a
 // side that sent nothing is based on what the other side acknowledged.
-std::array<std::uint32_t, 2> sequence_bases(const Ladder &ladder) {
+std::array<std::uint32_t, 2> sequence_bases(const Ladder& ladder) {
   std::array<std::optional<std::uint32_t>, 2> base;
-  for (const LadderPacket &packet : ladder.packets) {
-    auto &own = base[packet.from_client ? 0 : 1];
+  for (const LadderPacket& packet : ladder.packets) {
+    auto& own = base[packet.from_client ? 0 : 1];
     if (!own) {
       own = packet.seq;
     }
   }
-  for (const LadderPacket &packet : ladder.packets) {
-    auto &peer = base[packet.from_client ? 1 : 0];
+  for (const LadderPacket& packet : ladder.packets) {
+    auto& peer = base[packet.from_client ? 1 : 0];
     if (!peer && (packet.flags & flag::ack) != 0) {
       const bool syn = (packet.flags & flag::syn) != 0;
       peer = syn ? packet.ack - 1 : packet.ack;
@@ -41,7 +41,7 @@ std::array<std::uint32_t, 2> sequence_bases(const Ladder &ladder) {
   return {base[0].value_or(0), base[1].value_or(0)};
 }
 
-std::string packet_label(const LadderPacket &packet, const std::array<std::uint32_t, 2> &bases) {
+std::string packet_label(const LadderPacket& packet, const std::array<std::uint32_t, 2>& bases) {
   std::string label = flag_text(packet.flags);
   const std::size_t own = packet.from_client ? 0 : 1;
   label += " seq=";
@@ -55,7 +55,7 @@ std::string packet_label(const LadderPacket &packet, const std::array<std::uint3
   return label;
 }
 
-bool is_verdict(const LadderEvent &event) {
+bool is_verdict(const LadderEvent& event) {
   return event.kind == conn::EventKind::anomaly || event.kind == conn::EventKind::note;
 }
 
@@ -80,14 +80,14 @@ constexpr std::string_view k_yellow = "\x1b[33m";
 constexpr std::string_view k_cyan = "\x1b[36m";
 constexpr std::string_view k_magenta = "\x1b[35m";
 
-void append_repeat(std::string &out, std::string_view piece, std::size_t count) {
+void append_repeat(std::string& out, std::string_view piece, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
     out += piece;
   }
 }
 
 // "──── S. seq=0 ack=1 len=0 ─────→" or "←──── ... ────", k_arrow_width cells wide.
-void append_arrow(std::string &out, std::string_view label, bool rightwards) {
+void append_arrow(std::string& out, std::string_view label, bool rightwards) {
   const std::size_t body = k_arrow_width - 1;
   const std::size_t text = std::min(label.size() + 2, body - 4);
   const std::size_t left = (body - text) / 2;
@@ -105,7 +105,7 @@ void append_arrow(std::string &out, std::string_view label, bool rightwards) {
   }
 }
 
-void append_state(std::string &out, const Palette &colors, conn::TcpState state, bool changed,
+void append_state(std::string& out, const Palette& colors, conn::TcpState state, bool changed,
                   bool pad) {
   const std::string_view name = conn::state_name(state);
   out += colors.code(changed ? k_green : k_dim);
@@ -116,7 +116,7 @@ void append_state(std::string &out, const Palette &colors, conn::TcpState state,
   }
 }
 
-void append_row_start(std::string &out, std::uint64_t number, TimeNs time) {
+void append_row_start(std::string& out, std::uint64_t number, TimeNs time) {
   std::size_t start = out.size();
   if (number != 0) {
     append_uint(out, number);
@@ -128,7 +128,7 @@ void append_row_start(std::string &out, std::uint64_t number, TimeNs time) {
   out += "  ";
 }
 
-void append_detail_line(std::string &out, const Palette &colors, std::string_view mark,
+void append_detail_line(std::string& out, const Palette& colors, std::string_view mark,
                         std::string_view color, std::string_view kind, std::string_view name,
                         conn::Side side, std::string_view reason) {
   out.append(k_number_width + k_time_width + 2 + k_state_width, ' ');
@@ -149,7 +149,7 @@ void append_detail_line(std::string &out, const Palette &colors, std::string_vie
   out.push_back('\n');
 }
 
-void append_endpoint_text(std::string &out, const IpAddress &address, std::uint16_t port) {
+void append_endpoint_text(std::string& out, const IpAddress& address, std::uint16_t port) {
   append_endpoint(out, address, port);
 }
 
@@ -166,7 +166,7 @@ std::string flag_text(std::uint8_t flags) {
       {flag::cwr, 'W'},
   }};
   std::string text;
-  for (const auto &[bit, letter] : k_letters) {
+  for (const auto& [bit, letter] : k_letters) {
     if ((flags & bit) != 0) {
       text.push_back(letter);
     }
@@ -177,7 +177,7 @@ std::string flag_text(std::uint8_t flags) {
   return text.empty() ? std::string{"none"} : text;
 }
 
-std::vector<LadderRow> ladder_rows(const Ladder &ladder) {
+std::vector<LadderRow> ladder_rows(const Ladder& ladder) {
   const TimeNs origin = ladder.packets.empty()
                             ? (ladder.events.empty() ? 0 : ladder.events.front().time)
                             : ladder.packets.front().time;
@@ -187,7 +187,7 @@ std::vector<LadderRow> ladder_rows(const Ladder &ladder) {
   // never changed was in its final state all along.
   std::array<conn::TcpState, 2> state = ladder.final_states;
   std::array<bool, 2> seen{};
-  for (const LadderEvent &event : ladder.events) {
+  for (const LadderEvent& event : ladder.events) {
     const std::size_t side = side_index(event.side);
     if (event.kind == conn::EventKind::state_change && !seen[side]) {
       seen[side] = true;
@@ -202,9 +202,9 @@ std::vector<LadderRow> ladder_rows(const Ladder &ladder) {
   }
   // Events of a kept packet go to its row; the rest (timers, packets beyond the cap) are
   // rows of their own, merged in by time.
-  std::vector<std::vector<const LadderEvent *>> packet_events(ladder.packets.size());
-  std::vector<const LadderEvent *> loose;
-  for (const LadderEvent &event : ladder.events) {
+  std::vector<std::vector<const LadderEvent*>> packet_events(ladder.packets.size());
+  std::vector<const LadderEvent*> loose;
+  for (const LadderEvent& event : ladder.events) {
     const auto found =
         event.packet_number == 0 ? row_of_packet.end() : row_of_packet.find(event.packet_number);
     if (found != row_of_packet.end()) {
@@ -216,15 +216,15 @@ std::vector<LadderRow> ladder_rows(const Ladder &ladder) {
 
   std::vector<LadderRow> rows;
   rows.reserve(ladder.packets.size() + loose.size());
-  const auto add_row = [&](const LadderPacket *packet, TimeNs time,
-                           const std::vector<const LadderEvent *> &events) {
+  const auto add_row = [&](const LadderPacket* packet, TimeNs time,
+                           const std::vector<const LadderEvent*>& events) {
     LadderRow row;
     row.packet = packet;
     row.time = time - origin;
     if (packet != nullptr) {
       row.label = packet_label(*packet, bases);
     }
-    for (const LadderEvent *event : events) {
+    for (const LadderEvent* event : events) {
       if (event->kind == conn::EventKind::state_change) {
         state[side_index(event->side)] = event->to;
         row.changed[side_index(event->side)] = true;
@@ -241,7 +241,7 @@ std::vector<LadderRow> ladder_rows(const Ladder &ladder) {
   const auto flush_loose_before = [&](std::optional<TimeNs> limit) {
     while (next_loose < loose.size() && (!limit || loose[next_loose]->time < *limit)) {
       // Events of one timer firing (same time, same packet) share a row.
-      std::vector<const LadderEvent *> group{loose[next_loose]};
+      std::vector<const LadderEvent*> group{loose[next_loose]};
       std::size_t end = next_loose + 1;
       while (end < loose.size() && loose[end]->time == loose[next_loose]->time &&
              loose[end]->packet_number == loose[next_loose]->packet_number) {
@@ -260,7 +260,7 @@ std::vector<LadderRow> ladder_rows(const Ladder &ladder) {
   return rows;
 }
 
-void append_ladder_text(std::string &out, const Ladder &ladder, bool color) {
+void append_ladder_text(std::string& out, const Ladder& ladder, bool color) {
   const Palette colors{color};
   out += colors.code(k_bold);
   out += "connection ";
@@ -321,7 +321,7 @@ void append_ladder_text(std::string &out, const Ladder &ladder, bool color) {
   out.append(k_arrow_width, ' ');
   out += "  SERVER\n";
 
-  for (const LadderRow &row : ladder_rows(ladder)) {
+  for (const LadderRow& row : ladder_rows(ladder)) {
     append_row_start(out, row.packet != nullptr ? row.packet->number : 0, row.time);
     append_state(out, colors, row.states[0], row.changed[0], true);
     if (row.packet != nullptr) {
@@ -350,7 +350,7 @@ void append_ladder_text(std::string &out, const Ladder &ladder, bool color) {
     append_state(out, colors, row.states[1], row.changed[1], false);
     out.push_back('\n');
     if (row.packet == nullptr) {
-      for (const LadderEvent *change : row.changes) {
+      for (const LadderEvent* change : row.changes) {
         out.append(k_number_width + k_time_width + 2 + k_state_width, ' ');
         out += "   ";
         out += conn::side_name(change->side);
@@ -365,7 +365,7 @@ void append_ladder_text(std::string &out, const Ladder &ladder, bool color) {
         out.push_back('\n');
       }
     }
-    for (const LadderEvent *verdict : row.verdicts) {
+    for (const LadderEvent* verdict : row.verdicts) {
       if (verdict->kind == conn::EventKind::anomaly) {
         append_detail_line(out, colors, "!!", k_red, "anomaly", anomaly::name(verdict->anomaly),
                            verdict->side, verdict->reason);

@@ -4,7 +4,7 @@ namespace tcpstate::sink {
 namespace {
 
 template <typename Enum, std::size_t Count>
-void append_names(std::string &out, anomaly::FlagSet<Enum> set, std::string_view separator) {
+void append_names(std::string& out, anomaly::FlagSet<Enum> set, std::string_view separator) {
   bool first = true;
   for (std::size_t i = 0; i < Count; ++i) {
     const auto id = static_cast<Enum>(i);
@@ -20,7 +20,7 @@ void append_names(std::string &out, anomaly::FlagSet<Enum> set, std::string_view
 }
 
 template <typename Enum, std::size_t Count>
-void append_names_json(std::string &out, anomaly::FlagSet<Enum> set) {
+void append_names_json(std::string& out, anomaly::FlagSet<Enum> set) {
   // The names are fixed snake_case identifiers, so they need no escaping.
   out.push_back('[');
   if (set.any()) {
@@ -33,23 +33,23 @@ void append_names_json(std::string &out, anomaly::FlagSet<Enum> set) {
 
 } // namespace
 
-void append_anomaly_names(std::string &out, anomaly::AnomalySet set, std::string_view separator) {
+void append_anomaly_names(std::string& out, anomaly::AnomalySet set, std::string_view separator) {
   append_names<anomaly::Anomaly, anomaly::k_anomaly_count>(out, set, separator);
 }
 
-void append_note_names(std::string &out, anomaly::NoteSet set, std::string_view separator) {
+void append_note_names(std::string& out, anomaly::NoteSet set, std::string_view separator) {
   append_names<anomaly::Note, anomaly::k_note_count>(out, set, separator);
 }
 
-void append_anomaly_names_json(std::string &out, anomaly::AnomalySet set) {
+void append_anomaly_names_json(std::string& out, anomaly::AnomalySet set) {
   append_names_json<anomaly::Anomaly, anomaly::k_anomaly_count>(out, set);
 }
 
-void append_note_names_json(std::string &out, anomaly::NoteSet set) {
+void append_note_names_json(std::string& out, anomaly::NoteSet set) {
   append_names_json<anomaly::Note, anomaly::k_note_count>(out, set);
 }
 
-VerdictLabel verdict_label(const conn::Evidence &evidence) {
+VerdictLabel verdict_label(const conn::Evidence& evidence) {
   if (evidence.anomaly != anomaly::Anomaly::count) {
     return {"anomaly", anomaly::name(evidence.anomaly)};
   }
@@ -59,7 +59,7 @@ VerdictLabel verdict_label(const conn::Evidence &evidence) {
   return {};
 }
 
-std::string_view event_verdict_name(const conn::Event &event) {
+std::string_view event_verdict_name(const conn::Event& event) {
   if (event.kind == conn::EventKind::anomaly && event.anomaly != anomaly::Anomaly::count) {
     return anomaly::name(event.anomaly);
   }

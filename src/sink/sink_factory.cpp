@@ -7,7 +7,7 @@
 
 namespace tcpstate::sink {
 
-std::unique_ptr<Sink> make_sink(const SinkOptions &options, std::ostream &out) {
+std::unique_ptr<Sink> make_sink(const SinkOptions& options, std::ostream& out) {
   switch (options.format) {
   case Format::csv:
     return std::make_unique<CsvSink>(out, options.view, options.csv_header);

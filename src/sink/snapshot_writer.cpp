@@ -19,7 +19,7 @@ anomaly::Anomaly anomaly_at(std::size_t i) {
   return static_cast<anomaly::Anomaly>(i);
 }
 
-void append_csv_row(std::string &out, std::string_view time, std::string_view metric,
+void append_csv_row(std::string& out, std::string_view time, std::string_view metric,
                     std::uint64_t value) {
   out += "snapshot,";
   out += time;
@@ -30,14 +30,14 @@ void append_csv_row(std::string &out, std::string_view time, std::string_view me
   out.push_back('\n');
 }
 
-void append_csv(std::string &out, const Snapshot &snapshot, const Summary &so_far) {
+void append_csv(std::string& out, const Snapshot& snapshot, const Summary& so_far) {
   std::string time;
   TimeFormatter().append(time, snapshot.time);
-  const CaptureStats &capture = so_far.capture;
+  const CaptureStats& capture = so_far.capture;
   append_csv_row(out, time, "open_connections", snapshot.open_connections);
   std::string metric;
   for (const conn::Side side : k_sides) {
-    const auto &counts = snapshot.states[static_cast<std::size_t>(side)];
+    const auto& counts = snapshot.states[static_cast<std::size_t>(side)];
     for (std::size_t i = 0; i < conn::k_tcp_state_count; ++i) {
       metric = conn::side_name(side);
       metric.push_back(':');
@@ -58,7 +58,7 @@ void append_csv(std::string &out, const Snapshot &snapshot, const Summary &so_fa
   append_csv_row(out, time, "interface_dropped", capture.interface_dropped);
 }
 
-void append_json_member(std::string &out, std::string_view key, std::uint64_t value,
+void append_json_member(std::string& out, std::string_view key, std::uint64_t value,
                         bool first = false) {
   if (!first) {
     out.push_back(',');
@@ -69,8 +69,8 @@ void append_json_member(std::string &out, std::string_view key, std::uint64_t va
   append_uint(out, value);
 }
 
-void append_json(std::string &out, const Snapshot &snapshot, const Summary &so_far) {
-  const CaptureStats &capture = so_far.capture;
+void append_json(std::string& out, const Snapshot& snapshot, const Summary& so_far) {
+  const CaptureStats& capture = so_far.capture;
   out += R"({"type":"snapshot","time":")";
   TimeFormatter().append(out, snapshot.time);
   out.push_back('"');
@@ -83,7 +83,7 @@ void append_json(std::string &out, const Snapshot &snapshot, const Summary &so_f
     out.push_back('"');
     out += conn::side_name(side);
     out += "\":{";
-    const auto &counts = snapshot.states[static_cast<std::size_t>(side)];
+    const auto& counts = snapshot.states[static_cast<std::size_t>(side)];
     for (std::size_t i = 0; i < conn::k_tcp_state_count; ++i) {
       append_json_member(out, conn::state_name(state_at(i)), counts[i], i == 0);
     }
@@ -106,7 +106,7 @@ void append_json(std::string &out, const Snapshot &snapshot, const Summary &so_f
 
 } // namespace
 
-std::string snapshot_line(const Snapshot &snapshot, const Summary &so_far) {
+std::string snapshot_line(const Snapshot& snapshot, const Summary& so_far) {
   std::string line = "snapshot ";
   TimeFormatter().append(line, snapshot.time);
   line += " open ";
@@ -114,7 +114,7 @@ std::string snapshot_line(const Snapshot &snapshot, const Summary &so_far) {
   for (const conn::Side side : k_sides) {
     line += " | ";
     line += conn::side_name(side);
-    const auto &counts = snapshot.states[static_cast<std::size_t>(side)];
+    const auto& counts = snapshot.states[static_cast<std::size_t>(side)];
     bool any = false;
     for (std::size_t i = 0; i < conn::k_tcp_state_count; ++i) {
       if (counts[i] == 0) {
@@ -148,7 +148,7 @@ std::string snapshot_line(const Snapshot &snapshot, const Summary &so_far) {
   if (any) {
     line.push_back(')');
   }
-  const CaptureStats &capture = so_far.capture;
+  const CaptureStats& capture = so_far.capture;
   line += " | packets ";
   append_uint(line, capture.packets_read);
   line += ", dropped ";
@@ -156,8 +156,8 @@ std::string snapshot_line(const Snapshot &snapshot, const Summary &so_far) {
   return line;
 }
 
-void append_snapshot(std::string &out, Format format, const Snapshot &snapshot,
-                     const Summary &so_far) {
+void append_snapshot(std::string& out, Format format, const Snapshot& snapshot,
+                     const Summary& so_far) {
   switch (format) {
   case Format::csv:
     append_csv(out, snapshot, so_far);

@@ -9,7 +9,7 @@ std::uint64_t flag(bool set) {
 
 } // namespace
 
-void Summary::add(const conn::ConnectionReport &report) {
+void Summary::add(const conn::ConnectionReport& report) {
   using anomaly::Anomaly;
   ++connections;
   ++by_close.at(static_cast<std::size_t>(report.close));
@@ -25,8 +25,8 @@ void Summary::add(const conn::ConnectionReport &report) {
   const bool anomalous = report.anomalies.any();
   connections_with_anomalies += flag(anomalous);
 
-  const auto &server = report.server();
-  ServerRollup &rollup = servers[ServerKey{server.address, server.port}];
+  const auto& server = report.server();
+  ServerRollup& rollup = servers[ServerKey{server.address, server.port}];
   ++rollup.connections;
   rollup.anomalous += flag(anomalous);
   rollup.close_wait_leaks += flag(report.anomalies.has(Anomaly::close_wait_leak));

@@ -55,7 +55,7 @@ decode::SkipReason skip_reason_at(std::size_t i) {
   return static_cast<decode::SkipReason>(i);
 }
 
-std::uint64_t total(const decode::SkipCounts &counts) {
+std::uint64_t total(const decode::SkipCounts& counts) {
   std::uint64_t sum = 0;
   for (const std::uint64_t count : counts) {
     sum += count;
@@ -63,13 +63,13 @@ std::uint64_t total(const decode::SkipCounts &counts) {
   return sum;
 }
 
-bool has_capture_times(const CaptureStats &capture) {
+bool has_capture_times(const CaptureStats& capture) {
   return capture.packets_read != 0;
 }
 
 // ---- table ----
 
-void append_count_line(std::string &out, std::size_t indent, std::string_view label,
+void append_count_line(std::string& out, std::size_t indent, std::string_view label,
                        std::uint64_t count) {
   const std::size_t start = out.size();
   out.append(indent, ' ');
@@ -82,15 +82,15 @@ void append_count_line(std::string &out, std::size_t indent, std::string_view la
 }
 
 // Label, then free text: for times, which are wider than a count column.
-void append_text_line_start(std::string &out, std::string_view label) {
+void append_text_line_start(std::string& out, std::string_view label) {
   const std::size_t start = out.size();
   out += "  ";
   out += label;
   pad_right_from(out, start, k_label_width);
 }
 
-void append_capture_table(std::string &out, const Summary &summary) {
-  const CaptureStats &capture = summary.capture;
+void append_capture_table(std::string& out, const Summary& summary) {
+  const CaptureStats& capture = summary.capture;
   out += "Capture\n";
   append_count_line(out, 2, "packets read", capture.packets_read);
   append_count_line(out, 2, "filtered out", capture.packets_filtered);
@@ -107,7 +107,7 @@ void append_capture_table(std::string &out, const Summary &summary) {
     append_count_line(out, 2, "dropped by interface", capture.interface_dropped);
   }
   append_count_line(out, 2, "input errors", capture.input_errors.size());
-  for (const std::string &error : capture.input_errors) {
+  for (const std::string& error : capture.input_errors) {
     out += "    ";
     out += error;
     out.push_back('\n');
@@ -126,7 +126,7 @@ void append_capture_table(std::string &out, const Summary &summary) {
   }
 }
 
-void append_close_table(std::string &out, const Summary &summary) {
+void append_close_table(std::string& out, const Summary& summary) {
   out.push_back('\n');
   append_count_line(out, 0, "Connections", summary.connections);
   for (std::size_t i = 0; i < k_close_kind_count; ++i) {
@@ -134,12 +134,12 @@ void append_close_table(std::string &out, const Summary &summary) {
   }
 }
 
-void append_states_table(std::string &out, const Summary &summary) {
-  const auto &client = summary.states[static_cast<std::size_t>(conn::Side::client)];
-  const auto &server = summary.states[static_cast<std::size_t>(conn::Side::server)];
+void append_states_table(std::string& out, const Summary& summary) {
+  const auto& client = summary.states[static_cast<std::size_t>(conn::Side::client)];
+  const auto& server = summary.states[static_cast<std::size_t>(conn::Side::server)];
   out += "\nEndpoint states at capture end\n";
-  const auto append_line = [&out](std::string_view state, auto &&append_client,
-                                  auto &&append_server) {
+  const auto append_line = [&out](std::string_view state, auto&& append_client,
+                                  auto&& append_server) {
     const std::size_t start = out.size();
     out += "  ";
     out += state;
@@ -170,8 +170,8 @@ void append_states_table(std::string &out, const Summary &summary) {
 }
 
 template <std::size_t N, typename NameOf>
-void append_nonzero_counts(std::string &out, const std::array<std::uint64_t, N> &counts,
-                           NameOf &&name_of) {
+void append_nonzero_counts(std::string& out, const std::array<std::uint64_t, N>& counts,
+                           NameOf&& name_of) {
   bool any = false;
   for (std::size_t i = 0; i < N; ++i) {
     if (counts[i] != 0) {
@@ -184,15 +184,15 @@ void append_nonzero_counts(std::string &out, const std::array<std::uint64_t, N> 
   }
 }
 
-std::vector<std::pair<ServerKey, ServerRollup>> worst_servers(const Summary &summary) {
+std::vector<std::pair<ServerKey, ServerRollup>> worst_servers(const Summary& summary) {
   std::vector<std::pair<ServerKey, ServerRollup>> worst;
-  for (const auto &[key, rollup] : summary.servers) {
+  for (const auto& [key, rollup] : summary.servers) {
     if (rollup.anomalous != 0) {
       worst.emplace_back(key, rollup);
     }
   }
   // Ties go to the busier server, then to address order so the output is reproducible.
-  const auto worse = [](const auto &a, const auto &b) {
+  const auto worse = [](const auto& a, const auto& b) {
     if (a.second.anomalous != b.second.anomalous) {
       return a.second.anomalous > b.second.anomalous;
     }
@@ -208,7 +208,7 @@ std::vector<std::pair<ServerKey, ServerRollup>> worst_servers(const Summary &sum
   return worst;
 }
 
-void append_servers_table(std::string &out, const Summary &summary) {
+void append_servers_table(std::string& out, const Summary& summary) {
   const auto worst = worst_servers(summary);
   out += "\nServers with anomalous connections";
   if (worst.empty()) {
@@ -222,18 +222,18 @@ void append_servers_table(std::string &out, const Summary &summary) {
   std::size_t start = out.size();
   out += "  server";
   pad_right_from(out, start, 2 + k_server_width);
-  for (const auto &[name, field] : k_rollup_fields) {
+  for (const auto& [name, field] : k_rollup_fields) {
     out += "  ";
     out += name;
   }
   out.push_back('\n');
 
-  for (const auto &[key, rollup] : worst) {
+  for (const auto& [key, rollup] : worst) {
     start = out.size();
     out += "  ";
     append_endpoint(out, key.address, key.port);
     pad_right_from(out, start, 2 + k_server_width);
-    for (const auto &[name, field] : k_rollup_fields) {
+    for (const auto& [name, field] : k_rollup_fields) {
       out += "  ";
       const std::size_t column = out.size();
       append_uint(out, rollup.*field);
@@ -245,7 +245,7 @@ void append_servers_table(std::string &out, const Summary &summary) {
 
 // ---- csv ----
 
-void append_csv_row(std::string &out, std::string_view section, std::string_view key,
+void append_csv_row(std::string& out, std::string_view section, std::string_view key,
                     std::string_view metric, std::uint64_t value) {
   append_csv_field(out, section);
   out.push_back(',');
@@ -257,7 +257,7 @@ void append_csv_row(std::string &out, std::string_view section, std::string_view
   out.push_back('\n');
 }
 
-void append_csv_row_start(std::string &out, std::string_view section, std::string_view metric) {
+void append_csv_row_start(std::string& out, std::string_view section, std::string_view metric) {
   out += section;
   out += ",,";
   out += metric;
@@ -266,14 +266,14 @@ void append_csv_row_start(std::string &out, std::string_view section, std::strin
 
 // ---- json ----
 
-void append_json_key(std::string &out, std::string_view key) {
+void append_json_key(std::string& out, std::string_view key) {
   append_json_string(out, key);
   out.push_back(':');
 }
 
 template <std::size_t N, typename NameOf>
-void append_json_counts(std::string &out, const std::array<std::uint64_t, N> &counts,
-                        NameOf &&name_of) {
+void append_json_counts(std::string& out, const std::array<std::uint64_t, N>& counts,
+                        NameOf&& name_of) {
   out.push_back('{');
   for (std::size_t i = 0; i < N; ++i) {
     if (i != 0) {
@@ -287,7 +287,7 @@ void append_json_counts(std::string &out, const std::array<std::uint64_t, N> &co
 
 } // namespace
 
-void append_summary_table(std::string &out, const Summary &summary) {
+void append_summary_table(std::string& out, const Summary& summary) {
   append_capture_table(out, summary);
   append_close_table(out, summary);
   append_states_table(out, summary);
@@ -302,8 +302,8 @@ void append_summary_table(std::string &out, const Summary &summary) {
   append_servers_table(out, summary);
 }
 
-void append_summary_csv(std::string &out, const Summary &summary, bool header) {
-  const CaptureStats &capture = summary.capture;
+void append_summary_csv(std::string& out, const Summary& summary, bool header) {
+  const CaptureStats& capture = summary.capture;
   if (header) {
     out += "section,key,metric,value\n";
   }
@@ -346,7 +346,7 @@ void append_summary_csv(std::string &out, const Summary &summary, bool header) {
                    summary.by_close.at(i));
   }
   for (const conn::Side side : {conn::Side::client, conn::Side::server}) {
-    const auto &counts = summary.states[static_cast<std::size_t>(side)];
+    const auto& counts = summary.states[static_cast<std::size_t>(side)];
     for (std::size_t i = 0; i < conn::k_tcp_state_count; ++i) {
       append_csv_row(out, "state", conn::side_name(side), conn::state_name(state_at(i)), counts[i]);
     }
@@ -358,17 +358,17 @@ void append_summary_csv(std::string &out, const Summary &summary, bool header) {
     append_csv_row(out, "note", "", anomaly::name(note_at(i)), summary.notes[i]);
   }
   std::string server;
-  for (const auto &[key, rollup] : summary.servers) {
+  for (const auto& [key, rollup] : summary.servers) {
     server.clear();
     append_endpoint(server, key.address, key.port);
-    for (const auto &[metric, field] : k_rollup_fields) {
+    for (const auto& [metric, field] : k_rollup_fields) {
       append_csv_row(out, "server", server, metric, rollup.*field);
     }
   }
 }
 
-void append_summary_json(std::string &out, const Summary &summary) {
-  const CaptureStats &capture = summary.capture;
+void append_summary_json(std::string& out, const Summary& summary) {
+  const CaptureStats& capture = summary.capture;
   out += R"({"type":"summary","capture":{"packets_read":)";
   append_uint(out, capture.packets_read);
   out += R"(,"packets_filtered":)";
@@ -435,7 +435,7 @@ void append_summary_json(std::string &out, const Summary &summary) {
   append_json_counts(out, summary.notes, [](std::size_t i) { return anomaly::name(note_at(i)); });
   out += R"(,"servers":[)";
   bool first = true;
-  for (const auto &[key, rollup] : summary.servers) {
+  for (const auto& [key, rollup] : summary.servers) {
     if (!first) {
       out.push_back(',');
     }
@@ -446,7 +446,7 @@ void append_summary_json(std::string &out, const Summary &summary) {
     append_address(out, key.address);
     out += R"(","port":)";
     append_uint(out, key.port);
-    for (const auto &[name, field] : k_rollup_fields) {
+    for (const auto& [name, field] : k_rollup_fields) {
       out.push_back(',');
       append_json_key(out, name);
       append_uint(out, rollup.*field);

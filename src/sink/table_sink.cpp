@@ -53,7 +53,7 @@ constexpr std::array<Column, 9> k_event_columns{{
 // padded, so lines carry no trailing blanks.
 template <std::size_t N> class RowWriter {
 public:
-  RowWriter(std::string &out, const std::array<Column, N> &columns)
+  RowWriter(std::string& out, const std::array<Column, N>& columns)
       : m_out(out), m_columns(columns) {}
 
   // Call before appending each cell's text.
@@ -73,7 +73,7 @@ public:
 
 private:
   void close_cell() {
-    const Column &column = m_columns[m_index - 1];
+    const Column& column = m_columns[m_index - 1];
     if (m_index == N) {
       return;
     }
@@ -84,23 +84,23 @@ private:
     }
   }
 
-  std::string &m_out;
-  const std::array<Column, N> &m_columns;
+  std::string& m_out;
+  const std::array<Column, N>& m_columns;
   std::size_t m_index = 0;
   std::size_t m_start = 0;
 };
 
 template <std::size_t N>
-void append_header(std::string &out, const std::array<Column, N> &columns) {
+void append_header(std::string& out, const std::array<Column, N>& columns) {
   RowWriter<N> writer(out, columns);
-  for (const Column &column : columns) {
+  for (const Column& column : columns) {
     writer.next();
     out += column.title;
   }
   writer.end();
 }
 
-void append_pair(std::string &out, std::uint64_t client, std::uint64_t server) {
+void append_pair(std::string& out, std::uint64_t client, std::uint64_t server) {
   append_uint(out, client);
   out.push_back('/');
   append_uint(out, server);
@@ -108,7 +108,7 @@ void append_pair(std::string &out, std::uint64_t client, std::uint64_t server) {
 
 } // namespace
 
-TableSink::TableSink(std::ostream &out, View view) : m_out(out), m_view(view) {}
+TableSink::TableSink(std::ostream& out, View view) : m_out(out), m_view(view) {}
 
 void TableSink::start_row() {
   m_row.clear();
@@ -126,14 +126,14 @@ void TableSink::write_row() {
   m_out.write(m_row.data(), static_cast<std::streamsize>(m_row.size()));
 }
 
-void TableSink::on_connection(const conn::ConnectionReport &report) {
+void TableSink::on_connection(const conn::ConnectionReport& report) {
   if (!shows_connection(m_view, report)) {
     return;
   }
   start_row();
-  std::string &row = m_row;
-  const conn::EndpointReport &client = report.client();
-  const conn::EndpointReport &server = report.server();
+  std::string& row = m_row;
+  const conn::EndpointReport& client = report.client();
+  const conn::EndpointReport& server = report.server();
   RowWriter writer(row, k_connection_columns);
   writer.next();
   append_uint(row, report.conn_id);
@@ -169,12 +169,12 @@ void TableSink::on_connection(const conn::ConnectionReport &report) {
   write_row();
 }
 
-void TableSink::on_event(const conn::Event &event) {
+void TableSink::on_event(const conn::Event& event) {
   if (!shows_events(m_view)) {
     return;
   }
   start_row();
-  std::string &row = m_row;
+  std::string& row = m_row;
   RowWriter writer(row, k_event_columns);
   writer.next();
   append_uint(row, event.packet_number);
@@ -204,7 +204,7 @@ void TableSink::on_event(const conn::Event &event) {
   write_row();
 }
 
-void TableSink::on_finish(const Summary &summary) {
+void TableSink::on_finish(const Summary& summary) {
   m_row.clear();
   if (m_view != View::summary) {
     if (!m_header_written) {

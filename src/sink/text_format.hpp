@@ -14,34 +14,34 @@
 
 namespace tcpstate::sink {
 
-void append_uint(std::string &out, std::uint64_t value);
-void append_int(std::string &out, std::int64_t value);
+void append_uint(std::string& out, std::uint64_t value);
+void append_int(std::string& out, std::int64_t value);
 
 // Seconds with exactly six decimals ("12.000250"); microseconds, truncated like the
 // timestamps so a duration matches the printed first/last times.
-void append_duration(std::string &out, TimeNs duration);
+void append_duration(std::string& out, TimeNs duration);
 
-void append_address(std::string &out, const IpAddress &address);
+void append_address(std::string& out, const IpAddress& address);
 // "10.0.0.1:80", "[2001:db8::1]:443": brackets keep the IPv6 port unambiguous.
-void append_endpoint(std::string &out, const IpAddress &address, std::uint16_t port);
+void append_endpoint(std::string& out, const IpAddress& address, std::uint16_t port);
 
 // RFC 4180: quoted only when the field holds a comma, quote, CR or LF.
-void append_csv_field(std::string &out, std::string_view field);
+void append_csv_field(std::string& out, std::string_view field);
 
 // A quoted JSON string. Invalid UTF-8 becomes U+FFFD so the line always parses, whatever
 // bytes a file name or error message carried.
-void append_json_string(std::string &out, std::string_view text);
+void append_json_string(std::string& out, std::string_view text);
 
 // Pads what was appended since `start` to `width` bytes; text already wider is left as
 // is, so an unusually long value pushes its line wider instead of being cut.
-void pad_right_from(std::string &out, std::size_t start, std::size_t width);
-void pad_left_from(std::string &out, std::size_t start, std::size_t width);
+void pad_right_from(std::string& out, std::size_t start, std::size_t width);
+void pad_left_from(std::string& out, std::size_t start, std::size_t width);
 
 // format_iso8601 without the allocation: the calendar date is recomputed only when the
 // day changes, which for a capture is almost never.
 class TimeFormatter {
 public:
-  void append(std::string &out, TimeNs time);
+  void append(std::string& out, TimeNs time);
 
 private:
   std::int64_t m_day = std::numeric_limits<std::int64_t>::min();

@@ -5,7 +5,7 @@
 
 namespace tcpstate::sink {
 
-inline bool shows_connection(View view, const conn::ConnectionReport &report) {
+inline bool shows_connection(View view, const conn::ConnectionReport& report) {
   return view == View::connections || (view == View::anomalies_only && report.anomalies.any());
 }
 

@@ -19,7 +19,7 @@ constexpr std::string_view k_types =
     "string\tbool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\tset[string]\n";
 
 // Zeek's log times: "2026-11-22-04-39-11", UTC.
-void append_log_time(std::string &out, TimeNs time) {
+void append_log_time(std::string& out, TimeNs time) {
   const std::time_t seconds = static_cast<std::time_t>(time / k_ns_per_second);
   std::tm parts{};
   gmtime_r(&seconds, &parts);
@@ -29,7 +29,7 @@ void append_log_time(std::string &out, TimeNs time) {
 }
 
 // Epoch seconds with six decimals, as Zeek prints `time` values.
-void append_epoch(std::string &out, TimeNs time) {
+void append_epoch(std::string& out, TimeNs time) {
   if (time < 0) {
     out.push_back('-');
     time = -time;
@@ -51,7 +51,7 @@ std::uint64_t mix(std::uint64_t value) {
   return value ^ (value >> 31);
 }
 
-void append_base62(std::string &out, std::uint64_t value, std::size_t digits) {
+void append_base62(std::string& out, std::uint64_t value, std::size_t digits) {
   constexpr std::string_view k_alphabet =
       "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
   for (std::size_t i = 0; i < digits; ++i) {
@@ -60,7 +60,7 @@ void append_base62(std::string &out, std::uint64_t value, std::size_t digits) {
   }
 }
 
-void append_field(std::string &out, std::string_view text) {
+void append_field(std::string& out, std::string_view text) {
   out += text.empty() ? std::string_view("-") : text;
   out.push_back('\t');
 }
@@ -74,7 +74,7 @@ std::string zeek_uid(std::uint64_t conn_id) {
   return uid;
 }
 
-ZeekSink::ZeekSink(std::ostream &out, View view) : m_out(out), m_view(view) {}
+ZeekSink::ZeekSink(std::ostream& out, View view) : m_out(out), m_view(view) {}
 
 void ZeekSink::write_row() {
   m_out.write(m_row.data(), static_cast<std::streamsize>(m_row.size()));
@@ -90,7 +90,7 @@ void ZeekSink::append_header(TimeNs open_time) {
   m_header_due = false;
 }
 
-void ZeekSink::on_connection(const conn::ConnectionReport &report) {
+void ZeekSink::on_connection(const conn::ConnectionReport& report) {
   if (!shows_connection(m_view, report)) {
     return;
   }
@@ -98,9 +98,9 @@ void ZeekSink::on_connection(const conn::ConnectionReport &report) {
   if (m_header_due) {
     append_header(report.first_seen);
   }
-  const conn::EndpointReport &orig = report.side(report.zeek_orig);
-  const conn::EndpointReport &resp = report.side(conn::other(report.zeek_orig));
-  std::string &row = m_row;
+  const conn::EndpointReport& orig = report.side(report.zeek_orig);
+  const conn::EndpointReport& resp = report.side(conn::other(report.zeek_orig));
+  std::string& row = m_row;
   append_epoch(row, report.first_seen);
   row.push_back('\t');
   row += zeek_uid(report.conn_id);
@@ -139,7 +139,7 @@ void ZeekSink::on_connection(const conn::ConnectionReport &report) {
   write_row();
 }
 
-void ZeekSink::on_finish(const Summary &summary) {
+void ZeekSink::on_finish(const Summary& summary) {
   m_row.clear();
   if (m_header_due) {
     append_header(summary.capture.first_packet);

@@ -14,15 +14,15 @@ namespace tcpstate::sink {
 
 class ZeekSink final : public Sink {
 public:
-  ZeekSink(std::ostream &out, View view);
-  void on_connection(const conn::ConnectionReport &report) override;
-  void on_finish(const Summary &summary) override;
+  ZeekSink(std::ostream& out, View view);
+  void on_connection(const conn::ConnectionReport& report) override;
+  void on_finish(const Summary& summary) override;
 
 private:
   void append_header(TimeNs open_time);
   void write_row();
 
-  std::ostream &m_out;
+  std::ostream& m_out;
   View m_view;
   bool m_header_due = true;
   std::string m_row;

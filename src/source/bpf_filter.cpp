@@ -26,17 +26,17 @@ struct BpfFilter::Compiled {
   };
 
   Compiled() = default;
-  Compiled(const Compiled &) = delete;
-  Compiled &operator=(const Compiled &) = delete;
+  Compiled(const Compiled&) = delete;
+  Compiled& operator=(const Compiled&) = delete;
   ~Compiled() {
-    for (Program &program : programs) {
+    for (Program& program : programs) {
       pcap_freecode(&program.code);
     }
   }
 
   // Compiles `expression` for `link`; on failure returns false with libpcap's message.
-  bool add(const std::string &expression, decode::LinkType link, std::string &error) {
-    pcap_t *dead = pcap_open_dead(to_dlt(link), k_filter_snaplen);
+  bool add(const std::string& expression, decode::LinkType link, std::string& error) {
+    pcap_t* dead = pcap_open_dead(to_dlt(link), k_filter_snaplen);
     if (dead == nullptr) {
       error = "libpcap could not create a handle";
       return false;
@@ -68,8 +68,8 @@ BpfFilter::BpfFilter(std::string expression)
 
 BpfFilter::~BpfFilter() = default;
 
-bool BpfFilter::matches(const RawPacket &packet) {
-  std::vector<Compiled::Program> &programs = m_compiled->programs;
+bool BpfFilter::matches(const RawPacket& packet) {
+  std::vector<Compiled::Program>& programs = m_compiled->programs;
   std::size_t index = m_compiled->last_used;
   if (programs[index].link != packet.link) {
     index = 0;
@@ -91,7 +91,7 @@ bool BpfFilter::matches(const RawPacket &packet) {
   header.len = packet.wire_length;
   // libpcap reads nothing of an empty packet but still wants a valid pointer.
   static constexpr std::uint8_t k_no_bytes = 0;
-  const std::uint8_t *bytes = packet.data.empty() ? &k_no_bytes : packet.data.data();
+  const std::uint8_t* bytes = packet.data.empty() ? &k_no_bytes : packet.data.data();
   return pcap_offline_filter(&programs[index].code, &header, bytes) != 0;
 }
 

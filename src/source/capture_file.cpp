@@ -22,8 +22,8 @@ constexpr std::string_view k_standard_input_name = "standard input";
 
 struct CompressionFormat {
   std::string_view magic;
-  const char *name;
-  const char *decompressor;
+  const char* name;
+  const char* decompressor;
 };
 
 // People keep rotated captures compressed; say how to read them instead of "bad magic".
@@ -34,7 +34,7 @@ constexpr std::array k_compression_formats{
     CompressionFormat{"\x28\xb5\x2f\xfd", "zstd", "zstdcat"},
 };
 
-bool starts_with(const ReadBuffer &buffer, std::string_view magic) {
+bool starts_with(const ReadBuffer& buffer, std::string_view magic) {
   return buffer.available() >= magic.size() &&
          std::equal(magic.begin(), magic.end(), buffer.data(),
                     [](char expected, std::uint8_t actual) {
@@ -42,7 +42,7 @@ bool starts_with(const ReadBuffer &buffer, std::string_view magic) {
                     });
 }
 
-std::string shell_quoted(const std::string &path) {
+std::string shell_quoted(const std::string& path) {
   const bool plain = std::all_of(path.begin(), path.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
            std::string_view{"._-/+,:@%"}.find(c) != std::string_view::npos;
@@ -57,19 +57,19 @@ std::string shell_quoted(const std::string &path) {
   return quoted + "'";
 }
 
-bool looks_like_text(const ReadBuffer &buffer) {
-  const std::uint8_t *begin = buffer.data();
+bool looks_like_text(const ReadBuffer& buffer) {
+  const std::uint8_t* begin = buffer.data();
   return std::all_of(begin, begin + buffer.available(), [](std::uint8_t c) {
     return (c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n' || c == '\r';
   });
 }
 
-[[noreturn]] void fail(const std::string &name, const std::string &reason) {
+[[noreturn]] void fail(const std::string& name, const std::string& reason) {
   throw Fatal(ExitCode::input_error, name + ": " + reason);
 }
 
-[[noreturn]] void fail_not_a_capture(ReadBuffer &buffer, const std::string &name) {
-  for (const CompressionFormat &format : k_compression_formats) {
+[[noreturn]] void fail_not_a_capture(ReadBuffer& buffer, const std::string& name) {
+  for (const CompressionFormat& format : k_compression_formats) {
     if (starts_with(buffer, format.magic)) {
       const std::string hint =
           name == k_standard_input_name
@@ -85,7 +85,7 @@ bool looks_like_text(const ReadBuffer &buffer) {
   if (looks_like_text(buffer)) {
     fail(name, "not a capture file (it looks like text)");
   }
-  const std::uint8_t *magic = buffer.data();
+  const std::uint8_t* magic = buffer.data();
   char hex[16];
   std::snprintf(hex, sizeof hex, "%02x %02x %02x %02x", magic[0], magic[1], magic[2], magic[3]);
   fail(name, std::string{"not a pcap or pcapng capture (starts with bytes "} + hex + ")");
@@ -127,7 +127,7 @@ std::unique_ptr<PacketSource> open_capture_fd(int fd, std::string name,
   }
 }
 
-std::unique_ptr<PacketSource> open_capture_file(const std::string &path) {
+std::unique_ptr<PacketSource> open_capture_file(const std::string& path) {
   if (path == "-") {
     // A duplicate, so that closing the reader leaves the process's standard input alone.
     const int fd = ::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);

@@ -18,7 +18,7 @@ inline constexpr std::uint32_t k_max_record_length = std::uint32_t{16} << 20;
 
 class CaptureReader : public PacketSource {
 public:
-  const std::vector<std::string> &errors() const final { return m_errors; }
+  const std::vector<std::string>& errors() const final { return m_errors; }
 
 protected:
   CaptureReader(ReadBuffer buffer, std::string name);

@@ -6,8 +6,8 @@
 
 #include <array>
 #include <charconv>
-#include <poll.h>
 #include <cstring>
+#include <poll.h>
 #include <string_view>
 #include <system_error>
 
@@ -41,15 +41,15 @@ struct DeviceList {
       pcap_freealldevs(devices);
     }
   }
-  DeviceList(const DeviceList &) = delete;
-  DeviceList &operator=(const DeviceList &) = delete;
+  DeviceList(const DeviceList&) = delete;
+  DeviceList& operator=(const DeviceList&) = delete;
 
-  pcap_if_t *devices = nullptr;
+  pcap_if_t* devices = nullptr;
 };
 
 // tcpdump -i 2 means the second interface of tcpdump -D, unless an interface is really
 // called "2".
-std::string resolve_interface(const std::string &name) {
+std::string resolve_interface(const std::string& name) {
   if (!all_digits(name)) {
     return name;
   }
@@ -60,12 +60,12 @@ std::string resolve_interface(const std::string &name) {
   }
   const DeviceList list;
   int index = 0;
-  for (const pcap_if_t *device = list.devices; device != nullptr; device = device->next) {
+  for (const pcap_if_t* device = list.devices; device != nullptr; device = device->next) {
     if (name == device->name) {
       return name;
     }
   }
-  for (const pcap_if_t *device = list.devices; device != nullptr; device = device->next) {
+  for (const pcap_if_t* device = list.devices; device != nullptr; device = device->next) {
     if (++index == wanted) {
       return device->name;
     }
@@ -73,7 +73,7 @@ std::string resolve_interface(const std::string &name) {
   throw Fatal(ExitCode::input_error, "no such interface '" + name + "' (tcpstate -D lists them)");
 }
 
-TimeNs packet_time(const pcap_pkthdr &header, bool nanoseconds) {
+TimeNs packet_time(const pcap_pkthdr& header, bool nanoseconds) {
   const TimeNs fraction = static_cast<TimeNs>(header.ts.tv_usec);
   return static_cast<TimeNs>(header.ts.tv_sec) * k_ns_per_second +
          (nanoseconds ? fraction : fraction * 1000);
@@ -83,8 +83,8 @@ TimeNs packet_time(const pcap_pkthdr &header, bool nanoseconds) {
 
 struct LiveCapture::Handle {
   Handle() = default;
-  Handle(const Handle &) = delete;
-  Handle &operator=(const Handle &) = delete;
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
   ~Handle() {
     if (dumper != nullptr) {
       pcap_dump_close(dumper);
@@ -94,22 +94,22 @@ struct LiveCapture::Handle {
     }
   }
 
-  pcap_t *pcap = nullptr;
-  pcap_dumper_t *dumper = nullptr;
+  pcap_t* pcap = nullptr;
+  pcap_dumper_t* dumper = nullptr;
   int fd = -1; // pcap_get_selectable_fd: poll(2) it for packets
   int timeout_ms = 0;
 
   // One pcap_next_ex; in non-blocking mode it returns 0 at once when nothing is buffered.
-  int next(pcap_pkthdr *&header, const u_char *&bytes) {
+  int next(pcap_pkthdr*& header, const u_char*& bytes) {
     return pcap_next_ex(pcap, &header, &bytes);
   }
 };
 
-LiveCapture::LiveCapture(const LiveCaptureOptions &options)
+LiveCapture::LiveCapture(const LiveCaptureOptions& options)
     : m_handle(std::make_unique<Handle>()), m_interface(resolve_interface(options.interface)),
       m_snaplen(options.snaplen == 0 ? k_max_snaplen : options.snaplen) {
   std::array<char, PCAP_ERRBUF_SIZE> error{};
-  pcap_t *const pcap = pcap_create(m_interface.c_str(), error.data());
+  pcap_t* const pcap = pcap_create(m_interface.c_str(), error.data());
   if (pcap == nullptr) {
     throw Fatal(ExitCode::input_error,
                 "cannot capture on " + m_interface + ": " + std::string(error.data()));
@@ -160,9 +160,8 @@ LiveCapture::LiveCapture(const LiveCaptureOptions &options)
   const int dlt = pcap_datalink(pcap);
   m_link = decode::normalize_link_type(static_cast<std::uint32_t>(dlt));
   if (!decode::is_supported(m_link)) {
-    throw Fatal(ExitCode::input_error,
-                "cannot capture on " + m_interface + ": link type " + link_description() +
-                    " is not one tcpstate decodes");
+    throw Fatal(ExitCode::input_error, "cannot capture on " + m_interface + ": link type " +
+                                           link_description() + " is not one tcpstate decodes");
   }
 
   if (!options.filter.empty()) {
@@ -187,9 +186,9 @@ LiveCapture::LiveCapture(const LiveCaptureOptions &options)
 
 LiveCapture::~LiveCapture() = default;
 
-LiveCapture::Read LiveCapture::read(RawPacket &packet) {
-  pcap_pkthdr *header = nullptr;
-  const u_char *bytes = nullptr;
+LiveCapture::Read LiveCapture::read(RawPacket& packet) {
+  pcap_pkthdr* header = nullptr;
+  const u_char* bytes = nullptr;
   const bool stopping = m_stop.load(std::memory_order_relaxed);
   if (stopping && m_drained >= k_drain_limit) {
     return Read::stopped;
@@ -212,12 +211,12 @@ LiveCapture::Read LiveCapture::read(RawPacket &packet) {
   }
   if (result == 1) {
     if (m_handle->dumper != nullptr) {
-      pcap_dump(reinterpret_cast<u_char *>(m_handle->dumper), header, bytes);
+      pcap_dump(reinterpret_cast<u_char*>(m_handle->dumper), header, bytes);
     }
     packet.time = packet_time(*header, m_nanosecond_stamps);
     packet.wire_length = header->len;
     packet.link = m_link;
-    packet.data = ByteView(reinterpret_cast<const std::uint8_t *>(bytes), header->caplen);
+    packet.data = ByteView(reinterpret_cast<const std::uint8_t*>(bytes), header->caplen);
     return Read::packet;
   }
   if (result == PCAP_ERROR_BREAK) {
@@ -230,7 +229,7 @@ LiveCapture::Read LiveCapture::read(RawPacket &packet) {
   return Read::failed;
 }
 
-bool LiveCapture::next(RawPacket &packet) {
+bool LiveCapture::next(RawPacket& packet) {
   for (;;) {
     switch (read(packet)) {
     case Read::packet:
@@ -250,8 +249,8 @@ void LiveCapture::stop() noexcept {
   m_stop.store(true, std::memory_order_relaxed);
 }
 
-void LiveCapture::save_to(const std::string &path) {
-  pcap_dumper_t *const dumper = pcap_dump_open(m_handle->pcap, path.c_str());
+void LiveCapture::save_to(const std::string& path) {
+  pcap_dumper_t* const dumper = pcap_dump_open(m_handle->pcap, path.c_str());
   if (dumper == nullptr) {
     throw Fatal(ExitCode::input_error,
                 "cannot write '" + path + "': " + pcap_geterr(m_handle->pcap));
@@ -278,8 +277,8 @@ std::optional<LiveDropStats> LiveCapture::drop_stats() {
 
 std::string LiveCapture::link_description() const {
   const int dlt = pcap_datalink(m_handle->pcap);
-  const char *const name = pcap_datalink_val_to_name(dlt);
-  const char *const description = pcap_datalink_val_to_description(dlt);
+  const char* const name = pcap_datalink_val_to_name(dlt);
+  const char* const description = pcap_datalink_val_to_description(dlt);
   if (name == nullptr) {
     return std::to_string(dlt);
   }
@@ -296,7 +295,7 @@ std::vector<std::string> list_interfaces() {
   const DeviceList list;
   std::vector<std::string> lines;
   int index = 0;
-  for (const pcap_if_t *device = list.devices; device != nullptr; device = device->next) {
+  for (const pcap_if_t* device = list.devices; device != nullptr; device = device->next) {
     std::string line = std::to_string(++index) + "." + device->name;
     if (device->description != nullptr) {
       line += " (";

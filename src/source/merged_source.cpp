@@ -15,7 +15,7 @@ public:
     m_queue.reserve(m_inputs.size());
   }
 
-  bool next(RawPacket &packet) override {
+  bool next(RawPacket& packet) override {
     // An input's bytes stay valid only until its next call, so the input whose packet was
     // handed out last time is advanced now, once the caller is done with that packet.
     if (!m_started) {
@@ -37,9 +37,9 @@ public:
     return true;
   }
 
-  const std::vector<std::string> &errors() const override {
+  const std::vector<std::string>& errors() const override {
     m_errors.clear();
-    for (const auto &input : m_inputs) {
+    for (const auto& input : m_inputs) {
       m_errors.insert(m_errors.end(), input->errors().begin(), input->errors().end());
     }
     return m_errors;
@@ -51,7 +51,7 @@ private:
   // Heap order: the earliest packet on top, ties to the input given first, so that equal
   // timestamps come out in input order.
   struct LaterThan {
-    const std::vector<RawPacket> *heads;
+    const std::vector<RawPacket>* heads;
     bool operator()(std::size_t a, std::size_t b) const {
       const TimeNs time_a = (*heads)[a].time;
       const TimeNs time_b = (*heads)[b].time;

@@ -28,7 +28,7 @@ PcapReader::PcapReader(ReadBuffer buffer, std::string name)
                                            std::to_string(m_buffer.available()) + " of " +
                                            std::to_string(k_file_header_size) + " bytes)");
   }
-  const std::uint8_t *header = m_buffer.data();
+  const std::uint8_t* header = m_buffer.data();
   const std::uint32_t magic = read_le32(header);
   m_big_endian = magic == k_pcap_magic_us_swapped || magic == k_pcap_magic_ns_swapped;
   m_ns_per_fraction = (magic == k_pcap_magic_ns || magic == k_pcap_magic_ns_swapped) ? 1 : 1000;
@@ -40,7 +40,7 @@ PcapReader::PcapReader(ReadBuffer buffer, std::string name)
   m_buffer.consume(k_file_header_size);
 }
 
-bool PcapReader::next(RawPacket &packet) {
+bool PcapReader::next(RawPacket& packet) {
   if (m_stopped) {
     return false;
   }
@@ -51,7 +51,7 @@ bool PcapReader::next(RawPacket &packet) {
     }
     return stop_truncated("packet record header", k_record_header_size);
   }
-  const std::uint8_t *record = m_buffer.data();
+  const std::uint8_t* record = m_buffer.data();
   const std::uint32_t caplen = field(record + 8);
   if (caplen > m_max_caplen) {
     return stop(m_buffer.offset(), "captured length " + std::to_string(caplen) +

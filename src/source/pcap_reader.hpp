@@ -20,10 +20,10 @@ public:
   // Reads the file header; throws Fatal(input_error) if it is incomplete.
   PcapReader(ReadBuffer buffer, std::string name);
 
-  bool next(RawPacket &packet) override;
+  bool next(RawPacket& packet) override;
 
 private:
-  std::uint32_t field(const std::uint8_t *p) const {
+  std::uint32_t field(const std::uint8_t* p) const {
     return m_big_endian ? read_be32(p) : read_le32(p);
   }
 

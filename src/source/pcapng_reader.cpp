@@ -28,7 +28,7 @@ constexpr std::uint16_t k_opt_end = 0;
 constexpr std::uint16_t k_opt_if_tsresol = 9;
 constexpr std::uint16_t k_opt_if_tsoffset = 14;
 
-const char *block_name(std::uint32_t type) {
+const char* block_name(std::uint32_t type) {
   switch (type) {
   case k_pcapng_section_header:
     return "section header block";
@@ -59,14 +59,14 @@ PcapngReader::PcapngReader(ReadBuffer buffer, std::string name)
   m_buffer.consume(length);
 }
 
-bool PcapngReader::next(RawPacket &packet) {
+bool PcapngReader::next(RawPacket& packet) {
   while (!m_stopped) {
     std::uint32_t type = 0;
     std::uint32_t length = 0;
     if (!read_block(type, length)) {
       return false;
     }
-    const std::uint8_t *block = m_buffer.data();
+    const std::uint8_t* block = m_buffer.data();
     switch (type) {
     // A packet's bytes stay in the buffer until the next ensure(), i.e. the next call.
     case k_enhanced_packet:
@@ -94,7 +94,7 @@ bool PcapngReader::next(RawPacket &packet) {
   return false;
 }
 
-bool PcapngReader::read_block(std::uint32_t &type, std::uint32_t &length) {
+bool PcapngReader::read_block(std::uint32_t& type, std::uint32_t& length) {
   if (!m_buffer.ensure(8)) {
     if (at_clean_end()) {
       m_stopped = true;
@@ -102,7 +102,7 @@ bool PcapngReader::read_block(std::uint32_t &type, std::uint32_t &length) {
     }
     return stop_truncated("block header", 8);
   }
-  const std::uint8_t *block = m_buffer.data();
+  const std::uint8_t* block = m_buffer.data();
   type = field32(block);
   if (type == k_pcapng_section_header) {
     // A new section may switch byte order, and its length is written in the new order.
@@ -142,7 +142,7 @@ bool PcapngReader::read_block(std::uint32_t &type, std::uint32_t &length) {
   return true;
 }
 
-bool PcapngReader::read_section_header(const std::uint8_t *block, std::uint32_t length) {
+bool PcapngReader::read_section_header(const std::uint8_t* block, std::uint32_t length) {
   if (length < k_min_section_header) {
     return stop_short_block("section header block", length);
   }
@@ -156,7 +156,7 @@ bool PcapngReader::read_section_header(const std::uint8_t *block, std::uint32_t 
   return true;
 }
 
-bool PcapngReader::read_interface(const std::uint8_t *block, std::uint32_t length) {
+bool PcapngReader::read_interface(const std::uint8_t* block, std::uint32_t length) {
   if (length < k_min_interface) {
     return stop_short_block("interface description block", length);
   }
@@ -187,12 +187,12 @@ bool PcapngReader::read_interface(const std::uint8_t *block, std::uint32_t lengt
   return true;
 }
 
-bool PcapngReader::read_enhanced_packet(const std::uint8_t *block, std::uint32_t length,
-                                        RawPacket &packet) {
+bool PcapngReader::read_enhanced_packet(const std::uint8_t* block, std::uint32_t length,
+                                        RawPacket& packet) {
   if (length < k_min_enhanced_packet) {
     return stop_short_block("enhanced packet block", length);
   }
-  const Interface *interface = find_interface(field32(block + 8));
+  const Interface* interface = find_interface(field32(block + 8));
   if (interface == nullptr) {
     return false;
   }
@@ -207,15 +207,15 @@ bool PcapngReader::read_enhanced_packet(const std::uint8_t *block, std::uint32_t
   return true;
 }
 
-bool PcapngReader::read_simple_packet(const std::uint8_t *block, std::uint32_t length,
-                                      RawPacket &packet) {
+bool PcapngReader::read_simple_packet(const std::uint8_t* block, std::uint32_t length,
+                                      RawPacket& packet) {
   if (length < k_min_simple_packet) {
     return stop_short_block("simple packet block", length);
   }
   // A simple packet block belongs to interface 0 and has no timestamp (it gets the one of
   // the packet before, so that merging by time keeps it in place); its captured length is
   // implied: the original length cut to the snaplen and to the block.
-  const Interface *interface = find_interface(0);
+  const Interface* interface = find_interface(0);
   if (interface == nullptr) {
     return false;
   }
@@ -231,12 +231,12 @@ bool PcapngReader::read_simple_packet(const std::uint8_t *block, std::uint32_t l
   return true;
 }
 
-bool PcapngReader::read_obsolete_packet(const std::uint8_t *block, std::uint32_t length,
-                                        RawPacket &packet) {
+bool PcapngReader::read_obsolete_packet(const std::uint8_t* block, std::uint32_t length,
+                                        RawPacket& packet) {
   if (length < k_min_obsolete_packet) {
     return stop_short_block("packet block", length);
   }
-  const Interface *interface = find_interface(field16(block + 8));
+  const Interface* interface = find_interface(field16(block + 8));
   if (interface == nullptr) {
     return false;
   }
@@ -251,7 +251,7 @@ bool PcapngReader::read_obsolete_packet(const std::uint8_t *block, std::uint32_t
   return true;
 }
 
-const PcapngReader::Interface *PcapngReader::find_interface(std::uint32_t id) {
+const PcapngReader::Interface* PcapngReader::find_interface(std::uint32_t id) {
   if (id >= m_interfaces.size()) {
     stop(m_buffer.offset(), "interface id " + std::to_string(id) + " out of range (section has " +
                                 std::to_string(m_interfaces.size()) + " interfaces)");
@@ -260,9 +260,9 @@ const PcapngReader::Interface *PcapngReader::find_interface(std::uint32_t id) {
   return &m_interfaces[id];
 }
 
-void PcapngReader::deliver(const Interface &interface, const std::uint8_t *timestamp_field,
-                           const std::uint8_t *wire_length_field, ByteView data,
-                           RawPacket &packet) {
+void PcapngReader::deliver(const Interface& interface, const std::uint8_t* timestamp_field,
+                           const std::uint8_t* wire_length_field, ByteView data,
+                           RawPacket& packet) {
   packet.time = interface.clock.to_ns(timestamp(timestamp_field));
   m_last_time = packet.time;
   packet.wire_length = field32(wire_length_field);
@@ -278,12 +278,12 @@ bool PcapngReader::consume_packet_block(std::uint32_t length) {
   return true;
 }
 
-bool PcapngReader::stop_short_block(const char *what, std::uint32_t length) {
+bool PcapngReader::stop_short_block(const char* what, std::uint32_t length) {
   return stop(m_buffer.offset(),
               std::string{what} + " too short (" + std::to_string(length) + " bytes)");
 }
 
-std::uint64_t PcapngReader::field64(const std::uint8_t *p) const {
+std::uint64_t PcapngReader::field64(const std::uint8_t* p) const {
   if (m_big_endian) {
     return (std::uint64_t{read_be32(p)} << 32) | read_be32(p + 4);
   }

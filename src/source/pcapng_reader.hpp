@@ -19,7 +19,7 @@ public:
   // Reads the first section header block; throws Fatal(input_error) if it is damaged.
   PcapngReader(ReadBuffer buffer, std::string name);
 
-  bool next(RawPacket &packet) override;
+  bool next(RawPacket& packet) override;
 
 private:
   struct Interface {
@@ -30,28 +30,28 @@ private:
 
   // Validates the block at the current position and buffers all of it; false (stopped,
   // or at the clean end) when there is none.
-  bool read_block(std::uint32_t &type, std::uint32_t &length);
-  bool read_section_header(const std::uint8_t *block, std::uint32_t length);
-  bool read_interface(const std::uint8_t *block, std::uint32_t length);
-  bool read_enhanced_packet(const std::uint8_t *block, std::uint32_t length, RawPacket &packet);
-  bool read_simple_packet(const std::uint8_t *block, std::uint32_t length, RawPacket &packet);
-  bool read_obsolete_packet(const std::uint8_t *block, std::uint32_t length, RawPacket &packet);
-  const Interface *find_interface(std::uint32_t id);
+  bool read_block(std::uint32_t& type, std::uint32_t& length);
+  bool read_section_header(const std::uint8_t* block, std::uint32_t length);
+  bool read_interface(const std::uint8_t* block, std::uint32_t length);
+  bool read_enhanced_packet(const std::uint8_t* block, std::uint32_t length, RawPacket& packet);
+  bool read_simple_packet(const std::uint8_t* block, std::uint32_t length, RawPacket& packet);
+  bool read_obsolete_packet(const std::uint8_t* block, std::uint32_t length, RawPacket& packet);
+  const Interface* find_interface(std::uint32_t id);
   // Fills `packet` from an enhanced or obsolete packet block's fields.
-  void deliver(const Interface &interface, const std::uint8_t *timestamp_field,
-               const std::uint8_t *wire_length_field, ByteView data, RawPacket &packet);
+  void deliver(const Interface& interface, const std::uint8_t* timestamp_field,
+               const std::uint8_t* wire_length_field, ByteView data, RawPacket& packet);
   bool consume_packet_block(std::uint32_t length);
-  bool stop_short_block(const char *what, std::uint32_t length);
+  bool stop_short_block(const char* what, std::uint32_t length);
 
-  std::uint16_t field16(const std::uint8_t *p) const {
+  std::uint16_t field16(const std::uint8_t* p) const {
     return m_big_endian ? read_be16(p) : read_le16(p);
   }
-  std::uint32_t field32(const std::uint8_t *p) const {
+  std::uint32_t field32(const std::uint8_t* p) const {
     return m_big_endian ? read_be32(p) : read_le32(p);
   }
-  std::uint64_t field64(const std::uint8_t *p) const;
+  std::uint64_t field64(const std::uint8_t* p) const;
   // pcapng timestamps are two 32-bit halves, most significant first, in either byte order.
-  std::uint64_t timestamp(const std::uint8_t *p) const {
+  std::uint64_t timestamp(const std::uint8_t* p) const {
     return (std::uint64_t{field32(p)} << 32) | field32(p + 4);
   }
 

@@ -18,7 +18,7 @@ ReadBuffer::~ReadBuffer() {
   }
 }
 
-ReadBuffer::ReadBuffer(ReadBuffer &&other) noexcept
+ReadBuffer::ReadBuffer(ReadBuffer&& other) noexcept
     : m_fd(std::exchange(other.m_fd, -1)), m_storage(std::move(other.m_storage)),
       m_capacity(std::exchange(other.m_capacity, 0)), m_pos(std::exchange(other.m_pos, 0)),
       m_end(std::exchange(other.m_end, 0)),

@@ -17,10 +17,10 @@ public:
   // Takes ownership of `fd` and closes it on destruction.
   explicit ReadBuffer(int fd, std::size_t capacity = k_default_capacity);
   ~ReadBuffer();
-  ReadBuffer(ReadBuffer &&other) noexcept;
-  ReadBuffer &operator=(ReadBuffer &&) = delete;
-  ReadBuffer(const ReadBuffer &) = delete;
-  ReadBuffer &operator=(const ReadBuffer &) = delete;
+  ReadBuffer(ReadBuffer&& other) noexcept;
+  ReadBuffer& operator=(ReadBuffer&&) = delete;
+  ReadBuffer(const ReadBuffer&) = delete;
+  ReadBuffer& operator=(const ReadBuffer&) = delete;
 
   // True when `count` bytes are buffered from the current position, reading (and growing
   // the buffer) as needed. False at end of input or on a read error; available() then
@@ -28,7 +28,7 @@ public:
   // Any call may move the buffered bytes, invalidating pointers from data().
   bool ensure(std::size_t count) { return m_end - m_pos >= count || refill(count); }
 
-  const std::uint8_t *data() const { return m_storage.get() + m_pos; }
+  const std::uint8_t* data() const { return m_storage.get() + m_pos; }
   std::size_t available() const { return m_end - m_pos; }
   void consume(std::size_t count) { m_pos += count; }
 

@@ -17,9 +17,9 @@ std::string format_iso8601(TimeNs time) {
   std::tm calendar{};
   gmtime_r(&as_time_t, &calendar);
   char text[64];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ",
-                calendar.tm_year + 1900, calendar.tm_mon + 1, calendar.tm_mday, calendar.tm_hour,
-                calendar.tm_min, calendar.tm_sec, static_cast<long long>(remainder / 1000));
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", calendar.tm_year + 1900,
+                calendar.tm_mon + 1, calendar.tm_mday, calendar.tm_hour, calendar.tm_min,
+                calendar.tm_sec, static_cast<long long>(remainder / 1000));
   return text;
 }
 

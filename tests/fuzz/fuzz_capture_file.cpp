@@ -22,7 +22,7 @@ namespace {
 class DiscardBuffer final : public std::streambuf {
 protected:
   int_type overflow(int_type c) override { return traits_type::not_eof(c); }
-  std::streamsize xsputn(const char *, std::streamsize n) override { return n; }
+  std::streamsize xsputn(const char*, std::streamsize n) override { return n; }
 };
 
 // Keeps only whether anything was written and the last line, so the checks below can look
@@ -39,7 +39,7 @@ protected:
     }
     return traits_type::not_eof(c);
   }
-  std::streamsize xsputn(const char *s, std::streamsize n) override {
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
     for (std::streamsize i = 0; i < n; ++i) {
       note(s[i]);
     }
@@ -76,12 +76,12 @@ void drain(int memfd) {
     check(source->errors().size() <= 1);
     check(!source->next(packet)); // a finished source stays finished
     (void)bytes;
-  } catch (const tcpstate::Fatal &failure) {
+  } catch (const tcpstate::Fatal& failure) {
     check(failure.code() == tcpstate::ExitCode::input_error);
   }
 }
 
-void analyse(const std::string &path, const tcpstate::cli::Options &options, std::size_t inputs) {
+void analyse(const std::string& path, const tcpstate::cli::Options& options, std::size_t inputs) {
   DiscardBuffer discard;
   std::ostream out(&discard);
   LineCounter errors;
@@ -99,7 +99,7 @@ void analyse(const std::string &path, const tcpstate::cli::Options &options, std
 
 } // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const int memfd = ::memfd_create("fuzz-capture", MFD_CLOEXEC);
   check(memfd >= 0);
   for (std::size_t written = 0; written < size;) {

@@ -14,8 +14,14 @@ namespace {
 using tcpstate::decode::LinkType;
 
 constexpr std::array k_links{
-    LinkType::null,      LinkType::ethernet, LinkType::raw,        LinkType::loop,
-    LinkType::linux_sll, LinkType::ipv4,     LinkType::ipv6,       LinkType::linux_sll2,
+    LinkType::null,
+    LinkType::ethernet,
+    LinkType::raw,
+    LinkType::loop,
+    LinkType::linux_sll,
+    LinkType::ipv4,
+    LinkType::ipv6,
+    LinkType::linux_sll2,
     static_cast<LinkType>(147), // LINKTYPE_USER0: unsupported, must be skipped
 };
 
@@ -27,7 +33,7 @@ void check(bool condition) {
 
 } // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) {
     return 0;
   }

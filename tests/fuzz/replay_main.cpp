@@ -4,8 +4,8 @@
 // inputs ran.
 #include <algorithm>
 #include <cstddef>
-#include <cstdlib>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -13,11 +13,11 @@
 #include <memory>
 #include <vector>
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size);
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 
 namespace {
 
-void replay(const std::filesystem::path &path) {
+void replay(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::cerr << "replay: cannot read " << path.string() << '\n';
@@ -33,19 +33,19 @@ void replay(const std::filesystem::path &path) {
 
 } // namespace
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   std::size_t count = 0;
   for (int i = 1; i < argc; ++i) {
     const std::filesystem::path arg{argv[i]};
     if (std::filesystem::is_directory(arg)) {
       std::vector<std::filesystem::path> files;
-      for (const auto &entry : std::filesystem::directory_iterator(arg)) {
+      for (const auto& entry : std::filesystem::directory_iterator(arg)) {
         if (entry.is_regular_file() && entry.path().filename().string().front() != '.') {
           files.push_back(entry.path());
         }
       }
       std::sort(files.begin(), files.end());
-      for (const auto &file : files) {
+      for (const auto& file : files) {
         replay(file);
         ++count;
       }

@@ -13,8 +13,8 @@ class FdOutputBuffer final : public std::streambuf {
 public:
   FdOutputBuffer(int fd, std::size_t capacity);
   ~FdOutputBuffer() override; // writes what is pending; errors are then only recorded
-  FdOutputBuffer(const FdOutputBuffer &) = delete;
-  FdOutputBuffer &operator=(const FdOutputBuffer &) = delete;
+  FdOutputBuffer(const FdOutputBuffer&) = delete;
+  FdOutputBuffer& operator=(const FdOutputBuffer&) = delete;
 
   // errno of the first failed write, 0 while every write succeeded. After a failure
   // everything further is discarded and the stream using this buffer goes bad.
@@ -22,12 +22,12 @@ public:
 
 protected:
   int_type overflow(int_type ch) override;
-  std::streamsize xsputn(const char *data, std::streamsize count) override;
+  std::streamsize xsputn(const char* data, std::streamsize count) override;
   int sync() override;
 
 private:
   bool write_pending();
-  bool write_all(const char *data, std::size_t size);
+  bool write_all(const char* data, std::size_t size);
 
   int m_fd;
   std::size_t m_capacity;

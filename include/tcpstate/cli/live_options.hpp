@@ -15,16 +15,16 @@ namespace tcpstate::cli {
 inline constexpr TimeNs k_live_idle_timeout = 300 * k_ns_per_second;
 
 struct LiveOptions {
-  bool list_interfaces = false;   // -D
-  std::string interface;          // -i; empty: read capture files (-r)
+  bool list_interfaces = false;                 // -D
+  std::string interface;                        // -i; empty: read capture files (-r)
   int snaplen = source::k_default_live_snaplen; // -s; 0: the maximum (262144)
-  int buffer_size_kib = 0;        // -B; 0: libpcap's default
-  bool promiscuous = true;        // -p turns it off
-  std::uint64_t count = 0;        // -c; 0: no limit
-  TimeNs duration = 0;            // --duration; 0: until SIGINT/SIGTERM
-  std::string write_file;         // -w; empty: none
-  std::string user;               // -Z; empty: stay who we are
-  TimeNs interval = 0;            // --interval; 0: no snapshots
+  int buffer_size_kib = 0;                      // -B; 0: libpcap's default
+  bool promiscuous = true;                      // -p turns it off
+  std::uint64_t count = 0;                      // -c; 0: no limit
+  TimeNs duration = 0;                          // --duration; 0: until SIGINT/SIGTERM
+  std::string write_file;                       // -w; empty: none
+  std::string user;                             // -Z; empty: stay who we are
+  TimeNs interval = 0;                          // --interval; 0: no snapshots
 };
 
 } // namespace tcpstate::cli

@@ -18,7 +18,7 @@ struct Options {
   bool verify_checksums = false;
   bool fail_on_anomaly = false;
   conn::AnalysisConfig analysis;
-  LiveOptions live; // -i, -D and the options that only apply to them
+  LiveOptions live;        // -i, -D and the options that only apply to them
   PictureOptions pictures; // --follow, --report, --color
 };
 
@@ -29,9 +29,9 @@ struct ExitRequest {
 
 // Parses argv. Returns the options, or throws Fatal(usage) with a one-line message naming
 // the option at fault. Prints --help / --version to `out` and then throws ExitRequest{0}.
-Options parse_command_line(int argc, char **argv, std::ostream &out);
+Options parse_command_line(int argc, char** argv, std::ostream& out);
 
 // The same, printing --help / --version to standard output.
-Options parse_command_line(int argc, char **argv);
+Options parse_command_line(int argc, char** argv);
 
 } // namespace tcpstate::cli

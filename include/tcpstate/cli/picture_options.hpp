@@ -28,6 +28,6 @@ struct PictureOptions {
 };
 
 // "42", "10.0.0.1:80-10.0.0.2:5000", "[::1]:80-[::1]:8080". False if `text` is neither.
-bool parse_follow_target(const std::string &text, FollowTarget &target);
+bool parse_follow_target(const std::string& text, FollowTarget& target);
 
 } // namespace tcpstate::cli

@@ -16,6 +16,6 @@ namespace tcpstate::cli {
 // When `out` fails (the reader of a pipe went away, a full disk), stops reading soon
 // after and returns without writing the summary; the caller owns the stream and knows
 // why it failed.
-ExitCode run_analysis(const Options &options, std::ostream &out, std::ostream &err);
+ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& err);
 
 } // namespace tcpstate::cli

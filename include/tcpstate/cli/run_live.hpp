@@ -8,7 +8,7 @@
 namespace tcpstate::cli {
 
 // Prints one line per interface, numbered as tcpdump -D prints them.
-ExitCode list_interfaces(std::ostream &out);
+ExitCode list_interfaces(std::ostream& out);
 
 // Captures on options.live.interface and streams the report to `out` as connections are
 // written out: the moment they finish (RST, refused, FIN exchange complete with the active
@@ -26,6 +26,6 @@ ExitCode list_interfaces(std::ostream &out);
 // interface cannot be opened or -w cannot be created, all before anything is written to
 // `out`. Returns input_error when the capture failed part-way (what was captured is still
 // reported), anomaly_found as run_analysis, else success.
-ExitCode run_live(const Options &options, std::ostream &out, std::ostream &err, int out_fd = -1);
+ExitCode run_live(const Options& options, std::ostream& out, std::ostream& err, int out_fd = -1);
 
 } // namespace tcpstate::cli

@@ -24,12 +24,12 @@ struct Event {
   std::uint16_t client_port = 0;
   IpAddress server_address;
   std::uint16_t server_port = 0;
-  Side side = Side::client;             // the endpoint that changed, or that the anomaly concerns
-  TcpState from = TcpState::closed;     // state_change only
-  TcpState to = TcpState::closed;       // state_change only
+  Side side = Side::client;         // the endpoint that changed, or that the anomaly concerns
+  TcpState from = TcpState::closed; // state_change only
+  TcpState to = TcpState::closed;   // state_change only
   anomaly::Anomaly anomaly = anomaly::Anomaly::count; // anomaly only
   anomaly::Note note = anomaly::Note::count;          // note only
-  std::string_view reason;              // why: "sent SYN", "received ACK of FIN", ...
+  std::string_view reason;                            // why: "sent SYN", "received ACK of FIN", ...
 };
 
 class EventObserver {

@@ -32,7 +32,9 @@ constexpr bool is_synchronized(TcpState state) {
 
 enum class Side : std::uint8_t { client = 0, server = 1 };
 
-constexpr Side other(Side side) { return side == Side::client ? Side::server : Side::client; }
+constexpr Side other(Side side) {
+  return side == Side::client ? Side::server : Side::client;
+}
 std::string_view side_name(Side side); // "client" / "server"
 
 } // namespace tcpstate::conn

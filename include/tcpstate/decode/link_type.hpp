@@ -6,7 +6,7 @@
 namespace tcpstate::decode {
 
 enum class LinkType : std::uint32_t {
-  null = 0,        // BSD loopback, host-endian 4-byte address family
+  null = 0, // BSD loopback, host-endian 4-byte address family
   ethernet = 1,
   raw = 101,       // raw IPv4 or IPv6, version from the first nibble
   loop = 108,      // OpenBSD loopback, big-endian 4-byte address family

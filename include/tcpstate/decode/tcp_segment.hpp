@@ -21,7 +21,7 @@ inline constexpr std::uint8_t cwr = 0x80;
 // RFC 9293 section 3.2 options plus RFC 7323 (window scale, timestamps), RFC 2018 (SACK)
 // and RFC 7413 (TFO cookie).
 struct TcpOptions {
-  std::uint16_t mss = 0;           // 0: absent
+  std::uint16_t mss = 0;            // 0: absent
   std::uint8_t window_scale = 0xff; // 0xff: absent
   bool sack_permitted = false;
   std::uint8_t sack_blocks = 0;

@@ -18,7 +18,7 @@ struct CaptureStats {
   // earlier frame's time, so timers never run backwards.
   std::uint64_t timestamps_out_of_order = 0;
   TimeNs first_packet = 0;
-  TimeNs last_packet = 0;             // "the end of the capture": states are as of this time
+  TimeNs last_packet = 0;                // "the end of the capture": states are as of this time
   std::vector<std::string> input_errors; // one line each, as printed on stderr
   // Live capture (-i) only: libpcap's counters (pcap_stats) when the capture ended.
   // Packets dropped before tcpstate saw them make the states of their connections

@@ -26,7 +26,7 @@ struct Snapshot {
 //   server ESTABLISHED 2, CLOSE_WAIT 1 | written 5, anomalous 1 (close_wait_leak 1) |
 //   packets 120, dropped 0
 // (on one line). `so_far` supplies the written-out totals and the capture counters.
-std::string snapshot_line(const Snapshot &snapshot, const Summary &so_far);
+std::string snapshot_line(const Snapshot& snapshot, const Summary& so_far);
 
 // The snapshot as rows of `format`:
 //   csv   rows of the summary's long format `section,key,metric,value` with section
@@ -34,7 +34,7 @@ std::string snapshot_line(const Snapshot &snapshot, const Summary &so_far);
 //         summary load as one table (no header here: the caller writes it once);
 //   jsonl one object with "type":"snapshot" and a "time" member;
 //   table snapshot_line and a newline.
-void append_snapshot(std::string &out, Format format, const Snapshot &snapshot,
-                     const Summary &so_far);
+void append_snapshot(std::string& out, Format format, const Snapshot& snapshot,
+                     const Summary& so_far);
 
 } // namespace tcpstate::sink

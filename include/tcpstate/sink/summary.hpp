@@ -27,8 +27,8 @@ struct ServerRollup {
   std::uint64_t refused = 0;
   std::uint64_t syn_received = 0; // server endpoints left in SYN_RECEIVED
   std::uint64_t syn_unanswered = 0;
-  std::uint64_t syn_flood = 0;    // connections flagged syn_flood
-  std::uint64_t anomalous = 0;    // connections with any anomaly
+  std::uint64_t syn_flood = 0; // connections flagged syn_flood
+  std::uint64_t anomalous = 0; // connections with any anomaly
 };
 
 class Summary {
@@ -37,7 +37,7 @@ public:
 
   CaptureStats capture;
   std::uint64_t connections = 0;
-  std::array<std::uint64_t, 6> by_close{};                        // indexed by CloseKind
+  std::array<std::uint64_t, 6> by_close{}; // indexed by CloseKind
   std::array<std::array<std::uint64_t, conn::k_tcp_state_count>, 2> states{}; // [Side][TcpState]
   std::array<std::uint64_t, anomaly::k_anomaly_count> anomalies{};
   std::array<std::uint64_t, anomaly::k_note_count> notes{};

@@ -20,7 +20,7 @@ inline constexpr int k_default_live_snaplen = 200;
 inline constexpr int k_max_snaplen = 262144; // libpcap's MAXIMUM_SNAPLEN; -s 0 means this
 
 struct LiveCaptureOptions {
-  std::string interface;   // a name as -D lists it, "any", or its number in the -D list
+  std::string interface; // a name as -D lists it, "any", or its number in the -D list
   int snaplen = k_default_live_snaplen;
   int buffer_size_kib = 0; // kernel capture buffer; 0: libpcap's default (2 MiB)
   bool promiscuous = true; // as tcpdump; -p turns it off
@@ -41,10 +41,10 @@ public:
   // filter that does not compile (libpcap's message), Fatal(input_error) for everything
   // else: "no such interface 'X'", "permission denied capturing on X: run as root or
   // grant CAP_NET_RAW", a link type tcpstate cannot decode, ...
-  explicit LiveCapture(const LiveCaptureOptions &options);
+  explicit LiveCapture(const LiveCaptureOptions& options);
   ~LiveCapture() override;
-  LiveCapture(const LiveCapture &) = delete;
-  LiveCapture &operator=(const LiveCapture &) = delete;
+  LiveCapture(const LiveCapture&) = delete;
+  LiveCapture& operator=(const LiveCapture&) = delete;
 
   enum class Read {
     packet,  // `packet` is filled; valid until the next call
@@ -52,11 +52,11 @@ public:
     stopped, // stop() was called
     failed,  // the capture broke (the interface went away); see errors()
   };
-  Read read(RawPacket &packet);
+  Read read(RawPacket& packet);
 
   // PacketSource: read() without the timeouts; false once stopped or failed.
-  bool next(RawPacket &packet) override;
-  const std::vector<std::string> &errors() const override { return m_errors; }
+  bool next(RawPacket& packet) override;
+  const std::vector<std::string>& errors() const override { return m_errors; }
 
   // Ends the capture: the read in progress stops waiting, and reads from then on hand
   // out only the packets the kernel has already captured (at most k_drain_limit), then
@@ -66,14 +66,14 @@ public:
 
   // Also writes every packet read from now on to `path` as a pcap file (pcap_dump), as
   // tcpdump -w does. Throws Fatal(input_error) when the file cannot be created.
-  void save_to(const std::string &path);
+  void save_to(const std::string& path);
   // Pushes what was saved so far to the file (pcap_dump_flush).
   void flush_saved();
 
   // nullopt when the platform keeps no counters.
   std::optional<LiveDropStats> drop_stats();
 
-  const std::string &interface() const { return m_interface; }
+  const std::string& interface() const { return m_interface; }
   decode::LinkType link() const { return m_link; }
   int snaplen() const { return m_snaplen; }
   // "EN10MB (Ethernet)", as tcpdump names link types in its "listening on" line.

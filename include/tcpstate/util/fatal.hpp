@@ -15,8 +15,7 @@ enum class ExitCode : int {
 
 class Fatal : public std::runtime_error {
 public:
-  Fatal(ExitCode code, const std::string& message)
-      : std::runtime_error(message), m_code(code) {}
+  Fatal(ExitCode code, const std::string& message) : std::runtime_error(message), m_code(code) {}
   ExitCode code() const { return m_code; }
 
 private:

@@ -9,11 +9,15 @@ namespace tcpstate {
 constexpr std::int32_t seq_distance(std::uint32_t from, std::uint32_t to) {
   return static_cast<std::int32_t>(to - from);
 }
-constexpr bool seq_before(std::uint32_t a, std::uint32_t b) { return seq_distance(a, b) > 0; }
+constexpr bool seq_before(std::uint32_t a, std::uint32_t b) {
+  return seq_distance(a, b) > 0;
+}
 constexpr bool seq_before_or_equal(std::uint32_t a, std::uint32_t b) {
   return seq_distance(a, b) >= 0;
 }
-constexpr bool seq_after(std::uint32_t a, std::uint32_t b) { return seq_before(b, a); }
+constexpr bool seq_after(std::uint32_t a, std::uint32_t b) {
+  return seq_before(b, a);
+}
 constexpr bool seq_after_or_equal(std::uint32_t a, std::uint32_t b) {
   return seq_before_or_equal(b, a);
 }
