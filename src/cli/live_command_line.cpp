@@ -1,4 +1,5 @@
 #include "live_command_line.hpp"
+#include "option_values.hpp"
 
 #include "tcpstate/util/fatal.hpp"
 
@@ -14,17 +15,6 @@ constexpr const char* k_live_group = "Live capture (tcpstate -i IFACE)";
 
 // A kernel buffer of 2 GiB is already far beyond need; the limit keeps bytes in an int.
 constexpr std::int64_t k_max_buffer_kib = 2'097'151;
-constexpr double k_max_seconds = 1e9; // as the analysis options
-
-[[noreturn]] void usage_error(std::string_view option, std::string_view text,
-                              std::string_view expected) {
-  std::string message{option};
-  message += ": '";
-  message += text;
-  message += "' is not ";
-  message += expected;
-  throw Fatal(ExitCode::usage, message);
-}
 
 std::int64_t parse_whole(std::string_view option, const std::string& text, std::int64_t low,
                          std::int64_t high, std::string_view expected) {
@@ -35,17 +25,6 @@ std::int64_t parse_whole(std::string_view option, const std::string& text, std::
     usage_error(option, text, expected);
   }
   return value;
-}
-
-TimeNs parse_seconds(std::string_view option, const std::string& text) {
-  double seconds = 0;
-  const char* const end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, seconds);
-  if (ec != std::errc{} || ptr != end || !(seconds > 0) || seconds > k_max_seconds ||
-      seconds_to_ns(seconds) <= 0) {
-    usage_error(option, text, "a positive number of seconds");
-  }
-  return seconds_to_ns(seconds);
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 // values); the values themselves are converted here afterwards, so every message about a
 // bad value names the option and the value in one style.
 #include "live_command_line.hpp"
+#include "option_values.hpp"
 #include "picture_command_line.hpp"
 #include "tcpstate/cli/options.hpp"
 #include "tcpstate/util/fatal.hpp"
@@ -51,10 +52,6 @@ constexpr std::string_view k_footer =
     "3 an input could not be read in full (what was read is still reported), or\n"
     "the interface could not be captured on.";
 
-// Longer than any TCP timer anyone means (about 31 years), and far from overflowing
-// TimeNs when converted to nanoseconds.
-constexpr double k_max_seconds = 1e9;
-
 struct FormatName {
   std::string_view name;
   sink::Format format;
@@ -66,35 +63,12 @@ constexpr std::array<FormatName, 4> k_formats{{
     {"zeek", sink::Format::zeek},
 }};
 
-[[noreturn]] void usage_error(std::string_view option, std::string_view text,
-                              std::string_view expected) {
-  std::string message{option};
-  message += ": '";
-  message += text;
-  message += "' is not ";
-  message += expected;
-  throw Fatal(ExitCode::usage, message);
-}
-
 // The default shown in --help comes from AnalysisConfig, so the two cannot disagree.
 std::string seconds_text(TimeNs ns) {
   std::array<char, 32> buffer{};
   const auto result =
       std::to_chars(buffer.data(), buffer.data() + buffer.size(), ns_to_seconds(ns));
   return std::string(buffer.data(), result.ptr);
-}
-
-TimeNs parse_seconds(std::string_view option, const std::string& text) {
-  constexpr std::string_view k_expected = "a positive number of seconds";
-  double seconds = 0;
-  const char* const end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, seconds);
-  // !(x > 0) also rejects NaN; a value below the nanosecond resolution would become 0.
-  if (ec != std::errc{} || ptr != end || !(seconds > 0) || seconds > k_max_seconds ||
-      seconds_to_ns(seconds) <= 0) {
-    usage_error(option, text, k_expected);
-  }
-  return seconds_to_ns(seconds);
 }
 
 std::uint32_t parse_count(std::string_view option, const std::string& text) {
