@@ -52,18 +52,9 @@ void Recorder::raise(Connection& connection, anomaly::Anomaly anomaly, Side side
     return; // the first proof is the evidence; later ones add nothing a reader needs
   }
   connection.anomalies.set(anomaly);
-  if (m_observer != nullptr) {
-    Event event;
-    event.kind = EventKind::anomaly;
-    event.packet_number = cause.packet_number;
-    event.time = cause.time;
-    event.side = side;
-    event.anomaly = anomaly;
-    event.reason = detail;
-    emit(connection, event);
-  }
-  connection.evidence.push_back(
-      {anomaly, anomaly::Note::count, cause.packet_number, cause.time, std::move(detail)});
+  record_evidence(
+      connection,
+      {anomaly, anomaly::Note::count, cause.packet_number, cause.time, std::move(detail)}, side);
 }
 
 void Recorder::note(Connection& connection, anomaly::Note note, Side side, Cause cause,
@@ -72,18 +63,24 @@ void Recorder::note(Connection& connection, anomaly::Note note, Side side, Cause
     return;
   }
   connection.notes.set(note);
+  record_evidence(
+      connection,
+      {anomaly::Anomaly::count, note, cause.packet_number, cause.time, std::move(detail)}, side);
+}
+
+void Recorder::record_evidence(Connection& connection, Evidence evidence, Side side) {
   if (m_observer != nullptr) {
     Event event;
-    event.kind = EventKind::note;
-    event.packet_number = cause.packet_number;
-    event.time = cause.time;
+    event.kind = evidence.anomaly != anomaly::Anomaly::count ? EventKind::anomaly : EventKind::note;
+    event.packet_number = evidence.packet_number;
+    event.time = evidence.time;
     event.side = side;
-    event.note = note;
-    event.reason = detail;
+    event.anomaly = evidence.anomaly;
+    event.note = evidence.note;
+    event.reason = evidence.detail;
     emit(connection, event);
   }
-  connection.evidence.push_back(
-      {anomaly::Anomaly::count, note, cause.packet_number, cause.time, std::move(detail)});
+  connection.evidence.push_back(std::move(evidence));
 }
 
 void Recorder::emit(const Connection& connection, Event& event) {

@@ -34,6 +34,8 @@ public:
   void note(Connection& connection, anomaly::Note note, Side side, Cause cause, std::string detail);
 
 private:
+  // Emits the anomaly or note event (when listened to) and keeps the evidence.
+  void record_evidence(Connection& connection, Evidence evidence, Side side);
   void emit(const Connection& connection, Event& event);
 
   EventObserver* m_observer;
