@@ -1,31 +1,8 @@
 #include "connection_key.hpp"
 
-#include <cstring>
-#include <tuple>
-
 namespace tcpstate::conn {
 
-KeyedSegment key_of(const decode::TcpSegment& segment) {
-  const bool source_first =
-      std::tie(segment.src, segment.src_port) < std::tie(segment.dst, segment.dst_port);
-  KeyedSegment keyed;
-  if (source_first) {
-    keyed.key = {segment.src, segment.dst, segment.src_port, segment.dst_port};
-    keyed.direction = Direction::from_low;
-  } else {
-    keyed.key = {segment.dst, segment.src, segment.dst_port, segment.src_port};
-    keyed.direction = Direction::from_high;
-  }
-  return keyed;
-}
-
 namespace {
-
-std::uint64_t load64(const std::uint8_t* p) {
-  std::uint64_t value;
-  std::memcpy(&value, p, sizeof value);
-  return value;
-}
 
 // A 64-bit multiply-xorshift mix: good avalanche for a few machine words, and cheap.
 std::uint64_t mix(std::uint64_t h, std::uint64_t value) {
@@ -38,11 +15,11 @@ std::uint64_t mix(std::uint64_t h, std::uint64_t value) {
 
 std::uint64_t hash_key(const ConnectionKey& key) {
   std::uint64_t h = 0x243F6A8885A308D3ULL;
-  h = mix(h, load64(key.low_address.bytes.data()));
-  h = mix(h, load64(key.high_address.bytes.data()));
+  h = mix(h, key_detail::load64(key.low_address.bytes.data()));
+  h = mix(h, key_detail::load64(key.high_address.bytes.data()));
   if (key.low_address.family == IpFamily::v6 || key.high_address.family == IpFamily::v6) {
-    h = mix(h, load64(key.low_address.bytes.data() + 8));
-    h = mix(h, load64(key.high_address.bytes.data() + 8));
+    h = mix(h, key_detail::load64(key.low_address.bytes.data() + 8));
+    h = mix(h, key_detail::load64(key.high_address.bytes.data() + 8));
   }
   h = mix(h, (std::uint64_t{key.low_port} << 16) | key.high_port |
                  (std::uint64_t{static_cast<std::uint8_t>(key.low_address.family)} << 32));
