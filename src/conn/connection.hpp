@@ -44,9 +44,6 @@ struct Connection {
 
   // Scheduling: the time at which a pending timer check is queued (0: none).
   TimeNs scheduled_check = 0;
-  // Neighbours in the table's least-recently-seen list (slot numbers).
-  std::uint32_t idle_prev = 0xffffffffU;
-  std::uint32_t idle_next = 0xffffffffU;
   bool evicted = false;
 
   Endpoint& endpoint(Side side) { return endpoints[static_cast<std::size_t>(side)]; }

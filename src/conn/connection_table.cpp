@@ -1,11 +1,19 @@
 #include "connection_table.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace tcpstate::conn {
 
 namespace {
 constexpr std::size_t k_initial_buckets = 1024;
+
+// For the std heap functions, which keep the largest in front: "newer" is "less".
+struct NewerPacket {
+  template <typename Entry> bool operator()(const Entry& a, const Entry& b) const {
+    return a.last_packet > b.last_packet;
+  }
+};
 } // namespace
 
 ConnectionTable::ConnectionTable() : m_buckets(k_initial_buckets), m_mask(k_initial_buckets - 1) {}
@@ -36,6 +44,13 @@ ConnectionTable::Slot ConnectionTable::insert(Connection&& connection, std::uint
   } else {
     slot = static_cast<Slot>(m_records.size());
     m_records.push_back(std::move(connection));
+    m_conn_ids.push_back(0);
+  }
+  const Connection& record = m_records[slot];
+  m_conn_ids[slot] = record.conn_id;
+  if (m_idle_order_kept) {
+    m_idle_order.push_back({record.last_packet, record.conn_id, slot});
+    std::push_heap(m_idle_order.begin(), m_idle_order.end(), NewerPacket{});
   }
   const auto hash32 = static_cast<std::uint32_t>(hash);
   std::size_t i = home(hash32);
@@ -44,7 +59,6 @@ ConnectionTable::Slot ConnectionTable::insert(Connection&& connection, std::uint
   }
   m_buckets[i] = {hash32, slot};
   ++m_size;
-  link_at_back(slot);
   return slot;
 }
 
@@ -68,44 +82,47 @@ void ConnectionTable::erase(Slot slot) {
   }
   m_buckets[hole] = Bucket{};
   --m_size;
-  unlink(slot);
+  m_conn_ids[slot] = 0;
   m_records[slot] = Connection{};
   m_free_slots.push_back(slot);
 }
 
-void ConnectionTable::touch(Slot slot) {
-  if (m_idle_tail != slot) {
-    unlink(slot);
-    link_at_back(slot);
+ConnectionTable::Slot ConnectionTable::longest_idle() {
+  if (m_size == 0) {
+    return k_no_slot;
   }
+  // Stale entries (records gone, or seen again since) are dropped as they surface; when
+  // they outnumber the live ones the order is rebuilt, so it stays proportional to the table.
+  if (!m_idle_order_kept || m_idle_order.size() > 2 * m_size + k_initial_buckets) {
+    rebuild_idle_order();
+  }
+  while (!m_idle_order.empty()) {
+    const IdleEntry oldest = m_idle_order.front();
+    const bool live = m_conn_ids[oldest.slot] == oldest.conn_id;
+    const std::uint64_t last_packet = live ? m_records[oldest.slot].last_packet : 0;
+    // Every live record has an entry no newer than its last packet, so an entry that is
+    // current is the oldest of all.
+    if (live && last_packet == oldest.last_packet) {
+      return oldest.slot;
+    }
+    std::pop_heap(m_idle_order.begin(), m_idle_order.end(), NewerPacket{});
+    m_idle_order.pop_back();
+    if (live) {
+      m_idle_order.push_back({last_packet, oldest.conn_id, oldest.slot});
+      std::push_heap(m_idle_order.begin(), m_idle_order.end(), NewerPacket{});
+    }
+  }
+  return k_no_slot;
 }
 
-void ConnectionTable::unlink(Slot slot) {
-  Connection& record = m_records[slot];
-  if (record.idle_prev != k_no_slot) {
-    m_records[record.idle_prev].idle_next = record.idle_next;
-  } else {
-    m_idle_head = record.idle_next;
-  }
-  if (record.idle_next != k_no_slot) {
-    m_records[record.idle_next].idle_prev = record.idle_prev;
-  } else {
-    m_idle_tail = record.idle_prev;
-  }
-  record.idle_prev = k_no_slot;
-  record.idle_next = k_no_slot;
-}
-
-void ConnectionTable::link_at_back(Slot slot) {
-  Connection& record = m_records[slot];
-  record.idle_prev = m_idle_tail;
-  record.idle_next = k_no_slot;
-  if (m_idle_tail != k_no_slot) {
-    m_records[m_idle_tail].idle_next = slot;
-  } else {
-    m_idle_head = slot;
-  }
-  m_idle_tail = slot;
+void ConnectionTable::rebuild_idle_order() {
+  m_idle_order.clear();
+  m_idle_order.reserve(m_size);
+  for_each_slot([this](Slot slot) {
+    m_idle_order.push_back({m_records[slot].last_packet, m_conn_ids[slot], slot});
+  });
+  std::make_heap(m_idle_order.begin(), m_idle_order.end(), NewerPacket{});
+  m_idle_order_kept = true;
 }
 
 void ConnectionTable::grow() {

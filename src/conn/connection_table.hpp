@@ -3,6 +3,11 @@
 // linear probing over small {hash, slot} buckets; the records themselves live in a
 // separate vector so a slot number stays valid while the bucket array grows, and freed
 // records are reused, so memory follows the connections open at once.
+//
+// The table also answers "which connection has been quiet longest" for --max-connections.
+// Keeping a recency list up to date cost three scattered record writes per packet, for a
+// question that is asked only once the table is full; so the order is built the first
+// time it is asked for, and checked lazily against each record's last packet after that.
 #include "connection.hpp"
 
 #include <cstdint>
@@ -22,10 +27,11 @@ public:
   Slot insert(Connection&& connection, std::uint64_t hash);
   void erase(Slot slot);
 
-  // Marks the connection as just seen: it moves to the back of the idle order.
-  void touch(Slot slot);
-  // The connection seen least recently, or k_no_slot when the table is empty.
-  Slot longest_idle() const { return m_idle_head; }
+  // The connection whose last packet is the oldest, or k_no_slot when the table is empty.
+  Slot longest_idle();
+  // The conn_id of the record in `slot`, or 0 when the slot is free: a check on a slot
+  // number that reads a small dense array instead of the record.
+  std::uint64_t conn_id_at(Slot slot) const { return m_conn_ids[slot]; }
 
   Connection& at(Slot slot) { return m_records[slot]; }
   const Connection& at(Slot slot) const { return m_records[slot]; }
@@ -46,18 +52,25 @@ private:
     Slot slot = k_no_slot;
   };
 
+  struct IdleEntry {
+    std::uint64_t last_packet;
+    std::uint64_t conn_id;
+    Slot slot;
+  };
+
   void grow();
-  void unlink(Slot slot);
-  void link_at_back(Slot slot);
+  void rebuild_idle_order();
   std::size_t home(std::uint32_t hash) const { return hash & m_mask; }
 
   std::vector<Bucket> m_buckets;
   std::size_t m_mask = 0;
   std::size_t m_size = 0;
   std::vector<Connection> m_records;
+  std::vector<std::uint64_t> m_conn_ids; // by slot
   std::vector<Slot> m_free_slots;
-  Slot m_idle_head = k_no_slot;
-  Slot m_idle_tail = k_no_slot;
+  // A min-heap by last packet, possibly stale: empty until longest_idle() is first called.
+  std::vector<IdleEntry> m_idle_order;
+  bool m_idle_order_kept = false;
 };
 
 } // namespace tcpstate::conn

@@ -1,6 +1,7 @@
 #include "tcpstate/conn/reconstructor.hpp"
 
 #include "connection_table.hpp"
+#include "due_check_queue.hpp"
 #include "recorder.hpp"
 #include "segment_tracker.hpp"
 #include "timers.hpp"
@@ -52,13 +53,6 @@ bool holds_connection_open(TcpState state) {
   return is_synchronized(state) && state != TcpState::time_wait;
 }
 
-struct TimerEntry {
-  TimeNs due;
-  ConnectionTable::Slot slot;
-  std::uint64_t conn_id;
-  friend bool operator>(const TimerEntry& a, const TimerEntry& b) { return a.due > b.due; }
-};
-
 } // namespace
 
 class Reconstructor::Impl {
@@ -83,7 +77,7 @@ public:
       run_timers(existing, time, m_config, m_recorder);
       if (starts_new_incarnation(existing, keyed.direction, segment)) {
         if (still_open(existing)) {
-          hold_new_syn(existing, slot, keyed.direction, segment, cause);
+          hold_new_syn(existing, keyed.direction, segment, cause);
           return;
         }
         replay = take_pending_syn(existing.conn_id, segment);
@@ -112,8 +106,6 @@ public:
       } else {
         slot = m_table.insert(create(keyed, segment, cause, reuse), hash);
       }
-    } else {
-      m_table.touch(slot);
     }
     Connection& connection = m_table.at(slot);
     track_segment(connection, connection.side_of(keyed.direction), segment, cause, m_recorder);
@@ -139,7 +131,7 @@ public:
         write_out(slot, capture_end);
       }
     }
-    m_timers = {};
+    m_checks.clear();
   }
 
   std::size_t open_connections() const { return m_table.size(); }
@@ -173,8 +165,8 @@ private:
            holds_connection_open(connection.server().state);
   }
 
-  void hold_new_syn(Connection& old, ConnectionTable::Slot slot, Direction direction,
-                    const decode::TcpSegment& segment, Cause cause) {
+  void hold_new_syn(Connection& old, Direction direction, const decode::TcpSegment& segment,
+                    Cause cause) {
     const Side sender = old.side_of(direction);
     m_recorder.raise(old, Anomaly::half_open, sender, cause,
                      std::string(side_name(sender)) +
@@ -185,7 +177,6 @@ private:
                          "sent a new SYN: it no longer has this connection", cause);
     old.last_seen = cause.time;
     old.last_packet = cause.packet_number;
-    m_table.touch(slot);
   }
 
   bool accepts_pending_syn(const Connection& connection, const decode::TcpSegment& segment) const {
@@ -444,7 +435,7 @@ private:
     const TimeNs due = next_check(connection);
     if (due != 0 && (connection.scheduled_check == 0 || due < connection.scheduled_check)) {
       connection.scheduled_check = due;
-      m_timers.push({due, slot, connection.conn_id});
+      m_checks.push({due, connection.conn_id, slot});
     }
   }
 
@@ -452,13 +443,12 @@ private:
     if (!m_finished_expiry.empty()) {
       forget_expired_finished(now);
     }
-    while (!m_timers.empty() && m_timers.top().due <= now) {
-      const TimerEntry entry = m_timers.top();
-      m_timers.pop();
-      Connection& connection = m_table.at(entry.slot);
-      if (connection.conn_id != entry.conn_id) {
+    DueCheck entry;
+    while (m_checks.pop_due(now, entry)) {
+      if (m_table.conn_id_at(entry.slot) != entry.conn_id) {
         continue; // written out already; the slot may hold another connection
       }
+      Connection& connection = m_table.at(entry.slot);
       if (connection.scheduled_check == entry.due) {
         connection.scheduled_check = 0;
       }
@@ -504,7 +494,7 @@ private:
   Recorder m_recorder;
   anomaly::SynFloodDetector m_floods;
   ConnectionTable m_table;
-  std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> m_timers;
+  DueCheckQueue m_checks;
   std::uint64_t m_last_conn_id = 0;
   std::unordered_map<std::uint64_t, PendingSyn> m_pending_syns;
   struct KeyHash {

@@ -1,0 +1,54 @@
+#pragma once
+// When each followed connection next needs a look without a packet of its own (a protocol
+// timer, the end of its linger, the idle limit), in capture time.
+//
+// A binary heap over every pending check was the costliest structure of a run: one entry
+// per connection, most of them a minute or two in the future, so every push and pop missed
+// the cache at each level. Here a wheel of coarse time buckets holds the future and only
+// the bucket that has come due is ordered, in a small heap. Checks come out strictly by
+// (due, conn_id), so runs are reproducible whatever the order they were queued in.
+#include "tcpstate/util/time.hpp"
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace tcpstate::conn {
+
+struct DueCheck {
+  TimeNs due = 0;
+  std::uint64_t conn_id = 0;
+  std::uint32_t slot = 0;
+};
+
+class DueCheckQueue {
+public:
+  void push(const DueCheck& check);
+  // Removes the earliest check due at or before `now` into `out`; false when none is.
+  bool pop_due(TimeNs now, DueCheck& out);
+  void clear();
+
+private:
+  // 2^27 ns (~134 ms) buckets, 4096 of them: a span of ~550 s, longer than any timer
+  // tcpstate runs, so the overflow list is for unusual configurations only.
+  static constexpr int k_bucket_shift = 27;
+  static constexpr std::int64_t k_wheel_size = 4096;
+
+  static std::int64_t bucket_of(TimeNs time) { return time >> k_bucket_shift; }
+  void push_near(const DueCheck& check);
+  void advance_to(std::int64_t bucket);
+  void drain(std::int64_t bucket);
+  void take_overflow();
+
+  // Checks whose bucket the cursor has reached, as a min-heap by (due, conn_id).
+  std::vector<DueCheck> m_near;
+  // Checks in the next k_wheel_size - 1 buckets after the cursor.
+  std::array<std::vector<DueCheck>, k_wheel_size> m_wheel;
+  std::size_t m_in_wheel = 0;
+  // Checks further out than the wheel reaches.
+  std::vector<DueCheck> m_overflow;
+  std::int64_t m_cursor = 0; // the last bucket moved into m_near
+  bool m_started = false;
+};
+
+} // namespace tcpstate::conn
