@@ -15,11 +15,11 @@ std::uint64_t mix(std::uint64_t h, std::uint64_t value) {
 
 std::uint64_t hash_key(const ConnectionKey& key) {
   std::uint64_t h = 0x243F6A8885A308D3ULL;
-  h = mix(h, key_detail::load64(key.low_address.bytes.data()));
-  h = mix(h, key_detail::load64(key.high_address.bytes.data()));
+  h = mix(h, key.low_address.word(0));
+  h = mix(h, key.high_address.word(0));
   if (key.low_address.family == IpFamily::v6 || key.high_address.family == IpFamily::v6) {
-    h = mix(h, key_detail::load64(key.low_address.bytes.data() + 8));
-    h = mix(h, key_detail::load64(key.high_address.bytes.data() + 8));
+    h = mix(h, key.low_address.word(1));
+    h = mix(h, key.high_address.word(1));
   }
   h = mix(h, (std::uint64_t{key.low_port} << 16) | key.high_port |
                  (std::uint64_t{static_cast<std::uint8_t>(key.low_address.family)} << 32));
