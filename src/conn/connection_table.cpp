@@ -25,7 +25,7 @@ ConnectionTable::Slot ConnectionTable::find(const ConnectionKey& key, std::uint6
     if (bucket.slot == k_no_slot) {
       return k_no_slot;
     }
-    if (bucket.hash == hash32 && m_records[bucket.slot].key == key) {
+    if (bucket.hash == hash32 && record_at(bucket.slot).key == key) {
       return bucket.slot;
     }
   }
@@ -40,13 +40,11 @@ ConnectionTable::Slot ConnectionTable::insert(Connection&& connection, std::uint
   if (!m_free_slots.empty()) {
     slot = m_free_slots.back();
     m_free_slots.pop_back();
-    m_records[slot] = std::move(connection);
   } else {
-    slot = static_cast<Slot>(m_records.size());
-    m_records.push_back(std::move(connection));
-    m_conn_ids.push_back(0);
+    slot = new_slot();
   }
-  const Connection& record = m_records[slot];
+  Connection& record = record_at(slot);
+  record = std::move(connection);
   m_conn_ids[slot] = record.conn_id;
   if (m_idle_order_kept) {
     m_idle_order.push_back({record.last_packet, record.conn_id, slot});
@@ -63,7 +61,7 @@ ConnectionTable::Slot ConnectionTable::insert(Connection&& connection, std::uint
 }
 
 void ConnectionTable::erase(Slot slot) {
-  const auto hash32 = static_cast<std::uint32_t>(hash_key(m_records[slot].key));
+  const auto hash32 = static_cast<std::uint32_t>(hash_key(record_at(slot).key));
   std::size_t hole = home(hash32);
   while (m_buckets[hole].slot != slot) {
     hole = (hole + 1) & m_mask;
@@ -83,7 +81,7 @@ void ConnectionTable::erase(Slot slot) {
   m_buckets[hole] = Bucket{};
   --m_size;
   m_conn_ids[slot] = 0;
-  m_records[slot] = Connection{};
+  record_at(slot) = Connection{};
   m_free_slots.push_back(slot);
 }
 
@@ -99,7 +97,7 @@ ConnectionTable::Slot ConnectionTable::longest_idle() {
   while (!m_idle_order.empty()) {
     const IdleEntry oldest = m_idle_order.front();
     const bool live = m_conn_ids[oldest.slot] == oldest.conn_id;
-    const std::uint64_t last_packet = live ? m_records[oldest.slot].last_packet : 0;
+    const std::uint64_t last_packet = live ? record_at(oldest.slot).last_packet : 0;
     // Every live record has an entry no newer than its last packet, so an entry that is
     // current is the oldest of all.
     if (live && last_packet == oldest.last_packet) {
@@ -119,10 +117,19 @@ void ConnectionTable::rebuild_idle_order() {
   m_idle_order.clear();
   m_idle_order.reserve(m_size);
   for_each_slot([this](Slot slot) {
-    m_idle_order.push_back({m_records[slot].last_packet, m_conn_ids[slot], slot});
+    m_idle_order.push_back({record_at(slot).last_packet, m_conn_ids[slot], slot});
   });
   std::make_heap(m_idle_order.begin(), m_idle_order.end(), NewerPacket{});
   m_idle_order_kept = true;
+}
+
+ConnectionTable::Slot ConnectionTable::new_slot() {
+  const Slot slot = m_slots_made++;
+  if ((slot & (k_page_size - 1)) == 0) {
+    m_pages.push_back(std::make_unique<Connection[]>(k_page_size));
+    m_conn_ids.resize(m_conn_ids.size() + k_page_size, 0);
+  }
+  return slot;
 }
 
 void ConnectionTable::grow() {

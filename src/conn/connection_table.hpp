@@ -1,8 +1,10 @@
 #pragma once
 // The connections being followed, keyed by the full four-tuple. Open addressing with
-// linear probing over small {hash, slot} buckets; the records themselves live in a
-// separate vector so a slot number stays valid while the bucket array grows, and freed
-// records are reused, so memory follows the connections open at once.
+// linear probing over small {hash, slot} buckets; the records themselves live apart, in
+// fixed-size pages, so a slot number stays valid while the bucket array grows and adding
+// records never moves the ones held (a growing vector of them briefly needed twice the
+// memory, gigabytes under a SYN flood). Freed records are reused, so memory follows the
+// connections open at once.
 //
 // The table also answers "which connection has been quiet longest" for --max-connections.
 // Keeping a recency list up to date cost three scattered record writes per packet, for a
@@ -11,6 +13,7 @@
 #include "connection.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace tcpstate::conn {
@@ -19,6 +22,7 @@ class ConnectionTable {
 public:
   using Slot = std::uint32_t;
   static constexpr Slot k_no_slot = 0xffffffffU;
+  static constexpr std::size_t k_cache_line = 64;
 
   ConnectionTable();
 
@@ -33,8 +37,19 @@ public:
   // number that reads a small dense array instead of the record.
   std::uint64_t conn_id_at(Slot slot) const { return m_conn_ids[slot]; }
 
-  Connection& at(Slot slot) { return m_records[slot]; }
-  const Connection& at(Slot slot) const { return m_records[slot]; }
+  // Starts loading the record in `slot` (if any) into the cache.
+  void prefetch(Slot slot) const {
+    if (slot == k_no_slot) {
+      return;
+    }
+    const char* const record = reinterpret_cast<const char*>(&record_at(slot));
+    for (std::size_t offset = 0; offset < sizeof(Connection); offset += k_cache_line) {
+      __builtin_prefetch(record + offset);
+    }
+  }
+
+  Connection& at(Slot slot) { return record_at(slot); }
+  const Connection& at(Slot slot) const { return record_at(slot); }
   std::size_t size() const { return m_size; }
 
   // Visits every live record (in no particular order).
@@ -58,6 +73,13 @@ private:
     Slot slot;
   };
 
+  static constexpr unsigned k_page_bits = 10;
+  static constexpr Slot k_page_size = Slot{1} << k_page_bits;
+
+  Connection& record_at(Slot slot) const {
+    return m_pages[slot >> k_page_bits][slot & (k_page_size - 1)];
+  }
+  Slot new_slot();
   void grow();
   void rebuild_idle_order();
   std::size_t home(std::uint32_t hash) const { return hash & m_mask; }
@@ -65,7 +87,8 @@ private:
   std::vector<Bucket> m_buckets;
   std::size_t m_mask = 0;
   std::size_t m_size = 0;
-  std::vector<Connection> m_records;
+  std::vector<std::unique_ptr<Connection[]>> m_pages;
+  Slot m_slots_made = 0;
   std::vector<std::uint64_t> m_conn_ids; // by slot
   std::vector<Slot> m_free_slots;
   // A min-heap by last packet, possibly stale: empty until longest_idle() is first called.
