@@ -1,19 +1,15 @@
-#include "connection_table.hpp"
 #include "due_check_queue.hpp"
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cstdint>
-#include <map>
 #include <random>
 #include <set>
 #include <tuple>
 #include <vector>
 
 using tcpstate::TimeNs;
-using tcpstate::conn::Connection;
-using tcpstate::conn::ConnectionTable;
 using tcpstate::conn::DueCheck;
 using tcpstate::conn::DueCheckQueue;
 
@@ -86,43 +82,4 @@ TEST_CASE("conn::DueCheckQueue after clear starts afresh at any time") {
   CHECK_FALSE(queue.pop_due(-6 * k_second, check));
   REQUIRE(queue.pop_due(-5 * k_second, check));
   CHECK(check.conn_id == 2);
-}
-
-TEST_CASE("conn::ConnectionTable longest_idle is the record with the oldest last packet") {
-  std::mt19937_64 random(11);
-  ConnectionTable table;
-  std::map<std::uint64_t, ConnectionTable::Slot> by_last_packet; // the reference
-  std::map<ConnectionTable::Slot, std::uint64_t> last_packet_of;
-  std::uint64_t packet = 0;
-  std::uint64_t conn_id = 0;
-  for (int step = 0; step < 20000; ++step) {
-    const auto kind = random() % 10;
-    if (kind < 3 || last_packet_of.empty()) {
-      Connection connection;
-      connection.conn_id = ++conn_id;
-      connection.key.low_port = static_cast<std::uint16_t>(conn_id);
-      connection.key.high_port = static_cast<std::uint16_t>(conn_id >> 16);
-      connection.last_packet = ++packet;
-      const std::uint64_t hash = tcpstate::conn::hash_key(connection.key);
-      const auto slot = table.insert(std::move(connection), hash);
-      by_last_packet[packet] = slot;
-      last_packet_of[slot] = packet;
-    } else {
-      auto it = last_packet_of.begin();
-      std::advance(it, static_cast<long>(random() % last_packet_of.size()));
-      const ConnectionTable::Slot slot = it->first;
-      by_last_packet.erase(it->second);
-      if (kind < 5) {
-        table.erase(slot);
-        last_packet_of.erase(it);
-      } else {
-        table.at(slot).last_packet = ++packet; // seen again
-        it->second = packet;
-        by_last_packet[packet] = slot;
-      }
-    }
-    if (step % 7 == 0) {
-      REQUIRE(table.longest_idle() == by_last_packet.begin()->second);
-    }
-  }
 }

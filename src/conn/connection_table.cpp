@@ -31,7 +31,8 @@ ConnectionTable::Slot ConnectionTable::find(const ConnectionKey& key, std::uint6
   }
 }
 
-ConnectionTable::Slot ConnectionTable::insert(Connection&& connection, std::uint64_t hash) {
+ConnectionTable::Slot ConnectionTable::insert(const ConnectionKey& key, std::uint64_t conn_id,
+                                              std::uint64_t hash) {
   // Keep the load at or below one half: probes stay short even with clustered hashes.
   if ((m_size + 1) * 2 > m_buckets.size()) {
     grow();
@@ -43,9 +44,11 @@ ConnectionTable::Slot ConnectionTable::insert(Connection&& connection, std::uint
   } else {
     slot = new_slot();
   }
+  // Free records were reset when erased, and new pages are made of default records.
   Connection& record = record_at(slot);
-  record = std::move(connection);
-  m_conn_ids[slot] = record.conn_id;
+  record.key = key;
+  record.conn_id = conn_id;
+  m_conn_ids[slot] = conn_id;
   if (m_idle_order_kept) {
     m_idle_order.push_back({record.last_packet, record.conn_id, slot});
     std::push_heap(m_idle_order.begin(), m_idle_order.end(), NewerPacket{});

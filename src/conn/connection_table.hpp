@@ -27,8 +27,8 @@ public:
   ConnectionTable();
 
   Slot find(const ConnectionKey& key, std::uint64_t hash) const;
-  // The key must not be present.
-  Slot insert(Connection&& connection, std::uint64_t hash);
+  // A fresh record (default but for key and conn_id) for a key that must not be present.
+  Slot insert(const ConnectionKey& key, std::uint64_t conn_id, std::uint64_t hash);
   void erase(Slot slot);
 
   // The connection whose last packet is the oldest, or k_no_slot when the table is empty.
