@@ -68,6 +68,8 @@ struct Endpoint {
   std::uint32_t unanswered_retransmits = 0;
   std::uint64_t first_unanswered_packet = 0;
   TimeNs first_unanswered_time = 0;
+
+  bool operator==(const Endpoint&) const = default;
 };
 
 } // namespace tcpstate::conn

@@ -44,6 +44,14 @@ Novelty classify(const Endpoint& sender, const Endpoint& receiver, const TcpSegm
   return novelty;
 }
 
+void count_traffic(Endpoint& sender, Endpoint& receiver, const TcpSegment& segment) {
+  sender.packets++;
+  sender.payload_bytes += segment.payload_length;
+  sender.ip_bytes += segment.ip_length;
+  // The sender spoke, so whatever the receiver was retransmitting is no longer unanswered.
+  receiver.unanswered_retransmits = 0;
+}
+
 class SegmentTracker {
 public:
   SegmentTracker(Connection& connection, Side sender, const TcpSegment& segment, Cause cause,
@@ -67,12 +75,7 @@ public:
 
 private:
   void count(const Novelty& novelty) {
-    m_sender.packets++;
-    m_sender.payload_bytes += m_segment.payload_length;
-    m_sender.ip_bytes += m_segment.ip_length;
-    // The sender spoke, so whatever the receiver was retransmitting is no longer
-    // unanswered.
-    m_receiver.unanswered_retransmits = 0;
+    count_traffic(m_sender, m_receiver, m_segment);
     if (novelty.retransmission) {
       m_sender.retransmits++;
       if (m_sender.unanswered_retransmits++ == 0) {
@@ -540,12 +543,57 @@ private:
 
 } // namespace
 
+bool track_steady_segment(Connection& connection, Side sender_side,
+                          const decode::TcpSegment& segment) {
+  constexpr std::uint8_t k_steady_flags = flag::ack | flag::psh;
+  Endpoint& sender = connection.endpoint(sender_side);
+  Endpoint& receiver = connection.endpoint(other(sender_side));
+  if ((segment.flags & ~k_steady_flags) != 0 || segment.window == 0 ||
+      sender.state != TcpState::established || receiver.state != TcpState::established ||
+      sender.closed_by_received_rst || receiver.sent_fin || !sender.sent_anything ||
+      segment.seq != sender.next_seq) {
+    return false;
+  }
+  // What SegmentTracker::run does with such a segment, rule by rule:
+  // - classify: no SYN, FIN or RST, and starting at next_seq it has neither the probe
+  //   shape (one below next_seq) nor repeats anything, so count() only counts (the
+  //   zero-window note needs window 0).
+  // - correct_earlier_assumptions: the RST rule needs closed_by_received_rst, the SYN-ACK
+  //   and FIN rules need those flags, and the rule for an ACK below the peer's FIN needs
+  //   the receiver to have sent a FIN.
+  // - apply_to_sender: the held-SYN-ACK release needs SYN_RECEIVED, acknowledge_peer_syn
+  //   needs SYN_SENT, acknowledge_peer_fin needs the receiver's FIN.
+  // - deliver_ack: the ACK of a SYN needs SYN_SENT or SYN_RECEIVED, the ACK of a FIN
+  //   needs the receiver's FIN; there is no FIN or RST to deliver.
+  // - remember_sent: as below, for a segment without SYN, FIN or RST.
+  count_traffic(sender, receiver, segment);
+  const std::uint32_t end = segment.seq + segment.payload_length;
+  if (seq_after(end, sender.next_seq)) {
+    sender.next_seq = end;
+  }
+  if (segment.has(flag::ack)) {
+    if (!sender.sent_ack || seq_after(segment.ack, sender.highest_ack)) {
+      sender.highest_ack = segment.ack;
+    }
+    sender.sent_ack = true;
+  }
+  sender.last_window = segment.window;
+  return true;
+}
+
+void apply_segment_rules(Connection& connection, Side sender, const decode::TcpSegment& segment,
+                         Cause cause, Recorder& recorder) {
+  SegmentTracker(connection, sender, segment, cause, recorder).run();
+}
+
 void track_segment(Connection& connection, Side sender, const decode::TcpSegment& segment,
                    Cause cause, Recorder& recorder) {
   connection.zeek.observe(sender, segment);
   connection.last_seen = cause.time;
   connection.last_packet = cause.packet_number;
-  SegmentTracker(connection, sender, segment, cause, recorder).run();
+  if (!track_steady_segment(connection, sender, segment)) {
+    apply_segment_rules(connection, sender, segment, cause, recorder);
+  }
 }
 
 } // namespace tcpstate::conn
