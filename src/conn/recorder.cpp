@@ -43,7 +43,9 @@ void Recorder::set_state(Connection& connection, Side side, TcpState to, std::st
 
 void Recorder::apply(Connection& connection, Side side, Stimulus stimulus, Cause cause) {
   const TcpState to = next_state(connection.endpoint(side).state, stimulus);
-  set_state(connection, side, to, stimulus_name(stimulus), cause);
+  // The reason is only read for an event.
+  set_state(connection, side, to, wants_events() ? stimulus_name(stimulus) : std::string_view{},
+            cause);
 }
 
 void Recorder::raise(Connection& connection, anomaly::Anomaly anomaly, Side side, Cause cause,

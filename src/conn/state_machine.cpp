@@ -1,5 +1,7 @@
 #include "state_machine.hpp"
 
+#include <array>
+
 namespace tcpstate::conn {
 namespace {
 
@@ -10,7 +12,7 @@ using In = Stimulus;
 // (ss shows it apart, with no peer), so an endpoint that only shows it accepted a SYN by
 // answering it goes straight from CLOSED to SYN_RECEIVED: LISTEN --rcv SYN, snd SYN,ACK-->
 // SYN_RECEIVED in figure 5, with the LISTEN half belonging to the listener.
-TcpState from_closed(In in) {
+constexpr TcpState from_closed(In in) {
   switch (in) {
   case In::send_syn:
     return S::syn_sent;
@@ -21,7 +23,7 @@ TcpState from_closed(In in) {
   }
 }
 
-TcpState from_listen(In in) {
+constexpr TcpState from_listen(In in) {
   switch (in) {
   case In::receive_syn:
   case In::send_syn_ack:
@@ -33,7 +35,7 @@ TcpState from_listen(In in) {
   }
 }
 
-TcpState from_syn_sent(In in) {
+constexpr TcpState from_syn_sent(In in) {
   switch (in) {
   case In::receive_syn_ack: // section 3.5, figure 6: our SYN acknowledged
     return S::established;
@@ -49,7 +51,7 @@ TcpState from_syn_sent(In in) {
   }
 }
 
-TcpState from_syn_received(In in) {
+constexpr TcpState from_syn_received(In in) {
   switch (in) {
   case In::receive_ack_of_syn:
   case In::receive_syn_ack: // simultaneous open, the SYN-ACK also acknowledges our SYN
@@ -66,7 +68,7 @@ TcpState from_syn_received(In in) {
   }
 }
 
-TcpState from_established(In in) {
+constexpr TcpState from_established(In in) {
   switch (in) {
   case In::send_fin:
     return S::fin_wait_1;
@@ -80,7 +82,7 @@ TcpState from_established(In in) {
   }
 }
 
-TcpState from_fin_wait_1(In in) {
+constexpr TcpState from_fin_wait_1(In in) {
   switch (in) {
   case In::receive_ack_of_fin:
     return S::fin_wait_2;
@@ -94,7 +96,7 @@ TcpState from_fin_wait_1(In in) {
   }
 }
 
-TcpState from_fin_wait_2(In in) {
+constexpr TcpState from_fin_wait_2(In in) {
   switch (in) {
   case In::receive_fin:
     return S::time_wait;
@@ -106,7 +108,7 @@ TcpState from_fin_wait_2(In in) {
   }
 }
 
-TcpState from_close_wait(In in) {
+constexpr TcpState from_close_wait(In in) {
   switch (in) {
   case In::send_fin:
     return S::last_ack;
@@ -118,7 +120,7 @@ TcpState from_close_wait(In in) {
   }
 }
 
-TcpState from_closing(In in) {
+constexpr TcpState from_closing(In in) {
   switch (in) {
   case In::receive_ack_of_fin:
     return S::time_wait;
@@ -130,7 +132,7 @@ TcpState from_closing(In in) {
   }
 }
 
-TcpState from_last_ack(In in) {
+constexpr TcpState from_last_ack(In in) {
   switch (in) {
   case In::receive_ack_of_fin:
   case In::receive_rst:
@@ -141,7 +143,7 @@ TcpState from_last_ack(In in) {
   }
 }
 
-TcpState from_time_wait(In in) {
+constexpr TcpState from_time_wait(In in) {
   switch (in) {
   case In::time_wait_expired:
   // RFC 1337 would ignore the RST; Linux does not (net.ipv4.tcp_rfc1337=0 by default),
@@ -154,9 +156,7 @@ TcpState from_time_wait(In in) {
   }
 }
 
-} // namespace
-
-TcpState next_state(TcpState state, Stimulus stimulus) {
+constexpr TcpState diagram(TcpState state, Stimulus stimulus) {
   switch (state) {
   case S::closed:
     return from_closed(stimulus);
@@ -182,6 +182,25 @@ TcpState next_state(TcpState state, Stimulus stimulus) {
     return from_time_wait(stimulus);
   }
   return state;
+}
+
+// The diagram as a table, filled in at compile time: next_state runs for nearly every
+// segment that is not plain data.
+constexpr auto k_transitions = [] {
+  std::array<std::array<TcpState, k_stimulus_count>, k_tcp_state_count> table{};
+  for (std::size_t state = 0; state < k_tcp_state_count; ++state) {
+    for (std::size_t stimulus = 0; stimulus < k_stimulus_count; ++stimulus) {
+      table[state][stimulus] =
+          diagram(static_cast<TcpState>(state), static_cast<Stimulus>(stimulus));
+    }
+  }
+  return table;
+}();
+
+} // namespace
+
+TcpState next_state(TcpState state, Stimulus stimulus) {
+  return k_transitions[static_cast<std::size_t>(state)][static_cast<std::size_t>(stimulus)];
 }
 
 std::string_view stimulus_name(Stimulus stimulus) {
