@@ -15,49 +15,40 @@ namespace tcpstate::conn {
 // outlasts the endpoint's next retransmission without one.
 enum class HeldAck : std::uint8_t { none, ack_of_syn, ack_of_fin };
 
+// Laid out for size and for the per-segment path: the state, the flags and what every
+// segment updates come first; the moments kept as evidence for verdicts at the end come
+// last. Times stay nanoseconds (pcapng and nanosecond pcap carry them, and a connection
+// can outlast any narrower offset), so do packet numbers (a long live capture passes 2^32).
 struct Endpoint {
   TcpState state = TcpState::closed;
   // The state before a received RST closed it: restored if the endpoint keeps sending,
   // which proves the RST never arrived.
   TcpState state_before_rst = TcpState::closed;
-  bool closed_by_received_rst = false;
-
-  bool sent_syn = false;
-  bool sent_fin = false;
-  bool sent_rst = false;
-  bool sent_anything = false;
-  bool sent_ack = false;          // highest_ack is meaningful
-  bool syn_acked = false;         // the peer's ACK of our SYN arrived
-  bool fin_acked = false;         // the peer's ACK of our FIN arrived
-  bool received_peer_fin = false; // assumed or proved
-  bool acked_peer_fin = false;    // proved: we sent an ACK covering the peer's FIN
-  bool reached_established = false;
-  bool saw_zero_window = false;
-  // A client that never answered a SYN-ACK is not hearing them: later copies do not
-  // establish it until it speaks.
-  bool deaf_to_syn_ack = false;
   HeldAck held_ack = HeldAck::none;
-  bool held_ack_arrived = false;      // an ACK of that kind came while held
   std::uint8_t syn_transmissions = 0; // saturating
   std::uint8_t fin_transmissions = 0; // saturating
 
-  std::uint32_t isn = 0;         // valid when sent_syn
-  std::uint32_t next_seq = 0;    // one past the highest sequence number sent (SND.MAX)
-  std::uint32_t fin_seq = 0;     // sequence number of the FIN, valid when sent_fin
-  std::uint32_t highest_ack = 0; // highest ACK field sent, valid when sent_ack
-  std::uint16_t last_window = 0;
+  bool closed_by_received_rst : 1 = false;
+  bool sent_syn : 1 = false;
+  bool sent_fin : 1 = false;
+  bool sent_rst : 1 = false;
+  bool sent_anything : 1 = false;
+  bool sent_ack : 1 = false;          // highest_ack is meaningful
+  bool syn_acked : 1 = false;         // the peer's ACK of our SYN arrived
+  bool fin_acked : 1 = false;         // the peer's ACK of our FIN arrived
+  bool received_peer_fin : 1 = false; // assumed or proved
+  bool acked_peer_fin : 1 = false;    // proved: we sent an ACK covering the peer's FIN
+  bool reached_established : 1 = false;
+  // A client that never answered a SYN-ACK is not hearing them: later copies do not
+  // establish it until it speaks.
+  bool deaf_to_syn_ack : 1 = false;
+  bool held_ack_arrived : 1 = false; // an ACK of that kind came while held
 
-  TimeNs first_syn_time = 0;
-  TimeNs first_fin_time = 0;
-  TimeNs acked_peer_fin_time = 0; // when it first acknowledged the peer's FIN
-  std::uint64_t acked_peer_fin_packet = 0;
-  TimeNs time_wait_since = 0;   // valid in TIME_WAIT
-  TimeNs fin_wait_2_since = 0;  // valid in FIN_WAIT_2
-  TimeNs closed_time = 0;       // when it last entered CLOSED
-  TimeNs last_control_time = 0; // last SYN, SYN-ACK or FIN transmission
-  std::uint64_t last_control_packet = 0;
-  std::uint64_t first_syn_packet = 0;
-  TimeNs control_backoff = 0; // gap between the last two such transmissions
+  std::uint16_t last_window = 0;
+  std::uint32_t next_seq = 0;    // one past the highest sequence number sent (SND.MAX)
+  std::uint32_t highest_ack = 0; // highest ACK field sent, valid when sent_ack
+  std::uint32_t isn = 0;         // valid when sent_syn
+  std::uint32_t fin_seq = 0;     // sequence number of the FIN, valid when sent_fin
 
   std::uint64_t packets = 0;
   std::uint64_t payload_bytes = 0;
@@ -66,8 +57,20 @@ struct Endpoint {
   // Retransmissions since the peer last sent anything: a run of them to the end of the
   // capture means the peer is gone.
   std::uint32_t unanswered_retransmits = 0;
-  std::uint64_t first_unanswered_packet = 0;
+
+  TimeNs first_syn_time = 0;
+  TimeNs first_fin_time = 0;
+  TimeNs time_wait_since = 0;     // valid in TIME_WAIT
+  TimeNs fin_wait_2_since = 0;    // valid in FIN_WAIT_2
+  TimeNs closed_time = 0;         // when it last entered CLOSED
+  TimeNs last_control_time = 0;   // last SYN, SYN-ACK or FIN transmission
+  TimeNs control_backoff = 0;     // gap between the last two such transmissions
+  TimeNs acked_peer_fin_time = 0; // when it first acknowledged the peer's FIN
   TimeNs first_unanswered_time = 0;
+  std::uint64_t first_syn_packet = 0;
+  std::uint64_t last_control_packet = 0;
+  std::uint64_t acked_peer_fin_packet = 0;
+  std::uint64_t first_unanswered_packet = 0;
 
   bool operator==(const Endpoint&) const = default;
 };
