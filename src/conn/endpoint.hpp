@@ -5,6 +5,7 @@
 #include "tcpstate/conn/tcp_state.hpp"
 #include "tcpstate/util/time.hpp"
 
+#include <cstddef>
 #include <cstdint>
 
 namespace tcpstate::conn {
@@ -16,9 +17,10 @@ namespace tcpstate::conn {
 enum class HeldAck : std::uint8_t { none, ack_of_syn, ack_of_fin };
 
 // Laid out for size and for the per-segment path: the state, the flags and what every
-// segment updates come first; the moments kept as evidence for verdicts at the end come
-// last. Times stay nanoseconds (pcapng and nanosecond pcap carry them, and a connection
-// can outlast any narrower offset), so do packet numbers (a long live capture passes 2^32).
+// segment updates fill the first 64 bytes; the moments kept as evidence for the verdicts
+// at the end come last. Times stay nanoseconds (pcapng and nanosecond pcap carry them,
+// and a connection can outlast any narrower offset); packet numbers stay 64-bit (a long
+// live capture passes 2^32).
 struct Endpoint {
   TcpState state = TcpState::closed;
   // The state before a received RST closed it: restored if the endpoint keeps sending,
@@ -50,13 +52,13 @@ struct Endpoint {
   std::uint32_t isn = 0;         // valid when sent_syn
   std::uint32_t fin_seq = 0;     // sequence number of the FIN, valid when sent_fin
 
-  std::uint64_t packets = 0;
-  std::uint64_t payload_bytes = 0;
-  std::uint64_t ip_bytes = 0;
   std::uint32_t retransmits = 0;
   // Retransmissions since the peer last sent anything: a run of them to the end of the
   // capture means the peer is gone.
   std::uint32_t unanswered_retransmits = 0;
+  std::uint64_t packets = 0;
+  std::uint64_t payload_bytes = 0;
+  std::uint64_t ip_bytes = 0;
 
   TimeNs first_syn_time = 0;
   TimeNs first_fin_time = 0;
@@ -74,5 +76,6 @@ struct Endpoint {
 
   bool operator==(const Endpoint&) const = default;
 };
+static_assert(offsetof(Endpoint, ip_bytes) + sizeof(Endpoint::ip_bytes) <= 64);
 
 } // namespace tcpstate::conn
