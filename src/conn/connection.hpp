@@ -14,24 +14,27 @@
 namespace tcpstate::conn {
 
 struct Connection {
+  // Ordered so the small fields fill the key's padding: every byte is paid once per
+  // connection held.
   ConnectionKey key;
   Direction client_direction = Direction::from_low; // which key side is the client
+  Side first_fin_side = Side::client;               // the active closer, when any FIN was sent
+  anomaly::AnomalySet anomalies;
+  anomaly::NoteSet notes;
+  Side rst_sender = Side::client; // the first RST's sender, when has_rst
+  bool has_rst : 1 = false;
+  bool simultaneous_close : 1 = false;
+  bool rst_from_both : 1 = false;
+  bool refused : 1 = false; // the client's SYN was answered by an acceptable RST
+  bool midstream : 1 = false;
+  bool handshake_counted : 1 = false; // registered with the SYN flood detector
+  bool evicted : 1 = false;
   std::uint64_t conn_id = 0;
   TimeNs first_seen = 0;
   TimeNs last_seen = 0;
+  std::uint64_t last_packet = 0;
   std::array<Endpoint, 2> endpoints; // indexed by Side
 
-  anomaly::AnomalySet anomalies;
-  anomaly::NoteSet notes;
-  bool has_rst = false;
-  bool simultaneous_close = false;
-  Side first_fin_side = Side::client; // the active closer, when any FIN was sent
-  Side rst_sender = Side::client;     // the first RST's sender, when has_rst
-  bool rst_from_both = false;
-  bool refused = false; // the client's SYN was answered by an acceptable RST
-  bool midstream = false;
-  bool handshake_counted = false; // registered with the SYN flood detector
-  std::uint64_t last_packet = 0;
   // Round trip at the capture point, from the handshake (SYN to the ACK of the SYN-ACK);
   // 0 when the handshake was not seen.
   TimeNs handshake_rtt = 0;
@@ -39,12 +42,10 @@ struct Connection {
   // or FIN after its ACK, or traffic after a RST): evidence for half_open at the end.
   std::uint64_t loss_proof_packet = 0;
   TimeNs loss_proof_time = 0;
-  std::vector<Evidence> evidence;
-  ZeekConn zeek; // Zeek's conn_state and history (zeek_conn.cpp)
-
   // Scheduling: the time at which a pending timer check is queued (0: none).
   TimeNs scheduled_check = 0;
-  bool evicted = false;
+  std::vector<Evidence> evidence;
+  ZeekConn zeek; // Zeek's conn_state and history (zeek_conn.cpp)
 
   Endpoint& endpoint(Side side) { return endpoints[static_cast<std::size_t>(side)]; }
   const Endpoint& endpoint(Side side) const { return endpoints[static_cast<std::size_t>(side)]; }

@@ -474,7 +474,7 @@ private:
   void write_out(ConnectionTable::Slot slot, TimeNs now) {
     Connection& connection = m_table.at(slot);
     judge_at_end(connection, now, m_config, m_floods, m_recorder);
-    m_reports.on_report(make_report(connection));
+    m_reports.on_report(take_report(connection));
     std::optional<PendingSyn> pending;
     if (!m_pending_syns.empty()) {
       pending = take_pending_syn(connection.conn_id, std::nullopt);

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <string>
+#include <utility>
 
 namespace tcpstate::conn {
 namespace {
@@ -178,7 +179,7 @@ void judge_at_end(Connection& connection, TimeNs now, const AnalysisConfig& conf
   judge_close(connection, now, config, recorder);
 }
 
-ConnectionReport make_report(const Connection& connection) {
+ConnectionReport take_report(Connection& connection) {
   ConnectionReport report;
   report.conn_id = connection.conn_id;
   report.first_seen = connection.first_seen;
@@ -201,7 +202,7 @@ ConnectionReport make_report(const Connection& connection) {
   report.closed_by = closed_by(connection, report.close);
   report.anomalies = connection.anomalies;
   report.notes = connection.notes;
-  report.evidence = connection.evidence;
+  report.evidence = std::move(connection.evidence);
   const std::string_view zeek_state = connection.zeek.conn_state();
   const std::string_view zeek_history = connection.zeek.history();
   zeek_state.copy(report.zeek_conn_state.data(), report.zeek_conn_state.size() - 1);

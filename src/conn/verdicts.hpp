@@ -15,7 +15,8 @@ namespace tcpstate::conn {
 void judge_at_end(Connection& connection, TimeNs now, const AnalysisConfig& config,
                   const anomaly::SynFloodDetector& floods, Recorder& recorder);
 
-ConnectionReport make_report(const Connection& connection);
+// The row for a connection about to be written out; its evidence moves into the report.
+ConnectionReport take_report(Connection& connection);
 
 anomaly::ServerEndpoint server_of(const Connection& connection);
 
