@@ -164,3 +164,110 @@ TEST_CASE("zeek: midstream traffic is OTH; a SYN-ACK from a non-server port flip
     CHECK(z.originator() == S);
   }
 }
+
+TEST_CASE("zeek: an acknowledged segment never captured is a content gap") {
+  ZeekConn z;
+  handshake(z);
+  z.observe(C, seg(C, ACK, 101, 501, 10));
+  // [111, 121) was sent but not captured.
+  z.observe(C, seg(C, ACK, 121, 501, 10));
+  CHECK(z.missed_bytes() == 0); // a hole, but nothing acknowledged it yet
+  z.observe(S, seg(S, ACK, 501, 131));
+  CHECK(z.missed_bytes() == 10);
+  CHECK(z.history() == "ShADaG");
+  // The hole passed over, its retransmission changes nothing.
+  z.observe(C, seg(C, ACK, 111, 501, 10));
+  z.observe(S, seg(S, ACK, 501, 131));
+  CHECK(z.missed_bytes() == 10);
+}
+
+TEST_CASE("zeek: a hole filled before its acknowledgment is no gap") {
+  ZeekConn z;
+  handshake(z);
+  z.observe(C, seg(C, ACK, 111, 501, 10)); // arrives before [101, 111)
+  z.observe(C, seg(C, ACK, 101, 501, 10));
+  z.observe(S, seg(S, ACK, 501, 121));
+  CHECK(z.missed_bytes() == 0);
+  CHECK(z.history() == "ShADTa"); // the late segment counts as a retransmission, as in Zeek
+}
+
+TEST_CASE("zeek: each hole below an acknowledgment is one gap; 'G' is logarithmic") {
+  ZeekConn z;
+  handshake(z);
+  // Ten segments of 10 bytes captured, each after a lost one of 5 bytes.
+  std::uint32_t seq = 101;
+  for (int i = 0; i < 10; ++i) {
+    seq += 5;
+    z.observe(C, seg(C, ACK, seq, 501, 10));
+    seq += 10;
+  }
+  z.observe(S, seg(S, ACK, 501, seq));
+  CHECK(z.missed_bytes() == 50);
+  CHECK(z.history() == "ShADaGG"); // the 1st and the 10th
+}
+
+TEST_CASE("zeek: a gap is counted for the data's sender, up to its FIN") {
+  ZeekConn z;
+  handshake(z);
+  // The server's 20 bytes were never captured; the client acknowledges them.
+  z.observe(C, seg(C, ACK, 101, 521));
+  CHECK(z.missed_bytes() == 20);
+  CHECK(z.history() == "ShAg");
+  // A FIN that was captured caps the gap at the data before it.
+  ZeekConn y;
+  handshake(y);
+  y.observe(S, seg(S, FIN, 511, 101)); // [501, 511) lost
+  y.observe(C, seg(C, ACK, 101, 512));
+  CHECK(y.missed_bytes() == 10);
+  CHECK(y.history() == "ShAfg");
+}
+
+TEST_CASE("zeek: no gap counts with or after a RST, or on a half-seen connection") {
+  {
+    ZeekConn z;
+    handshake(z);
+    z.observe(S, seg(S, RST | ACK, 501, 131)); // acknowledges 30 unseen bytes
+    CHECK(z.missed_bytes() == 0);
+    CHECK(z.history() == "ShAr");
+  }
+  {
+    ZeekConn z;
+    handshake(z);
+    z.observe(C, seg(C, RST, 101, 0));
+    z.observe(S, seg(S, ACK, 501, 131));
+    CHECK(z.missed_bytes() == 0);
+  }
+  {
+    // No handshake: both endpoints PARTIAL.
+    ZeekConn z;
+    z.observe(C, seg(C, ACK, 1000, 5000, 10));
+    z.observe(S, seg(S, ACK, 5000, 1030));
+    CHECK(z.missed_bytes() == 0);
+    CHECK(z.history() == "Da");
+  }
+}
+
+TEST_CASE("zeek: data piled above a hole with nothing acknowledged is given up") {
+  ZeekConn z;
+  handshake(z);
+  // A hole at [101, 111), then 20000 bytes, and no acknowledgment of any of it.
+  for (std::uint32_t seq = 111; seq < 20111; seq += 1000) {
+    z.observe(C, seg(C, ACK, seq, 501, 1000));
+  }
+  z.observe(S, seg(S, ACK, 501, 20111));
+  CHECK(z.missed_bytes() == 0);
+}
+
+TEST_CASE("zeek: a bad checksum adds 'C' and changes nothing else") {
+  ZeekConn z;
+  handshake(z);
+  z.observe_bad_checksum(S);
+  CHECK(z.history() == "ShAc");
+  CHECK(z.conn_state() == "S1");
+  for (int i = 0; i < 9; ++i) {
+    z.observe_bad_checksum(C);
+  }
+  CHECK(z.history() == "ShAcC"); // the 10th from the client would be the next
+  z.observe_bad_checksum(C);
+  CHECK(z.history() == "ShAcCC");
+}

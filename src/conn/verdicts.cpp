@@ -210,6 +210,7 @@ ConnectionReport take_report(Connection& connection) {
   report.zeek_orig = connection.zeek.originator();
   report.zeek_orig_bytes = connection.zeek.bytes(report.zeek_orig);
   report.zeek_resp_bytes = connection.zeek.bytes(other(report.zeek_orig));
+  report.zeek_missed_bytes = connection.zeek.missed_bytes();
   return report;
 }
 

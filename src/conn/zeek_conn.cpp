@@ -20,10 +20,11 @@
 // sequence number (for FIN: the end of its data) differs from the previous packet of that
 // kind from that direction, so plain retransmissions do not repeat the letter. A packet
 // with none of them gives 'D' when it carries payload, else 'A' when it has ACK, once per
-// direction. 'T' (payload that does not advance the sender's highest sequence number) and
+// direction. 'T' (payload that does not advance the sender's highest sequence number),
 // 'W' (a zero window, unless it comes with or after the sender's RST or after the peer
-// closed) are logarithmic: added at the 1st, 10th, 100th, ... occurrence. 'C' (bad
-// checksum) and 'G' (content gap) are not produced: see below.
+// closed), 'G' (a content gap, below) and 'C' (a segment that failed its checksum, which
+// is then ignored; only with --verify-checksums, the counterpart of Zeek without -C) are
+// logarithmic: added at the 1st, 10th, 100th, ... occurrence per direction.
 //
 // Endpoint states (Zeek's, not RFC 9293's): INACTIVE until the endpoint sends; a SYN
 // makes the originator SYN_SENT (SYN_ACK_SENT with ACK); the responder's SYN or SYN+ACK
@@ -47,11 +48,26 @@
 // first sequence number to the higher of the highest sent and the highest acknowledged,
 // without the SYN and FIN.
 //
-// Not modelled: 'C' (tcpstate drops bad-checksum segments before analysis with
-// --verify-checksums and otherwise analyses them, whereas Zeek records them and then drops
-// them), 'G'/missed_bytes (Zeek's reassembler gaps), and Zeek's timers, which end a
-// connection after 5 s unanswered or after its close and log later packets of the same
-// four-tuple as a new connection: tcpstate keeps one incarnation as one row.
+// Content gaps (missed_bytes and 'G'). A default Zeek reassembles both directions of
+// every TCP connection from its first packet, and a gap is payload an acknowledgment
+// passed that was never captured: when an ACK (after the state update for its packet)
+// reaches above what the peer's captured data made contiguous, each hole below it is one
+// gap, ending at the ACK, or at the FIN when the ACK covers the sender's FIN. A gap counts
+// towards missed_bytes and 'G' only while both endpoints are ESTABLISHED or CLOSED from
+// ESTABLISHED, so an ACK in a RST, anything after a RST, and partial or half-seen
+// connections add nothing, though the holes are passed over all the same. Data captured
+// after its hole was passed over is ignored. Nothing is counted at the end of the capture:
+// data never acknowledged is no gap. As in Zeek, an acknowledgment of only the first octet
+// or two of a partial connection is ignored (a keep-alive), and a direction that piled up
+// more than 16384 bytes above a hole before any of its data was acknowledged is given up.
+//
+// Not modelled: Zeek's timers, which end a connection after 5 s unanswered or after its
+// close and log later packets of the same four-tuple as a new connection (tcpstate keeps
+// one incarnation as one row); a bad-checksum segment that would have begun a connection
+// (tcpstate opens none for it, Zeek logs one with history 'C'); payload cut short by the
+// snapshot length (Zeek does not reassemble it, so acknowledging it is a gap; tcpstate
+// counts it as captured); Zeek giving up on a direction holding over 10 MiB of
+// unacknowledged data; streams past 4 GiB (relative sequence numbers are 32 bits here).
 #include "zeek_conn.hpp"
 
 #include "tcpstate/util/sequence.hpp"
@@ -64,7 +80,7 @@ namespace {
 
 namespace flag = decode::tcp_flag;
 
-static_assert(sizeof(ZeekConn) <= 96, "ZeekConn lives in every open connection: keep it small");
+static_assert(sizeof(ZeekConn) <= 112, "ZeekConn lives in every open connection: keep it small");
 
 // Bits of ZeekConn::m_seen, per direction (the responder's are shifted by 8).
 constexpr std::uint16_t k_seen_syn = 0x01;
@@ -78,6 +94,9 @@ constexpr std::uint16_t k_seen_multi = 0x40;
 // Zeek ignores SYN and RST sequence numbers this far from what it expects.
 constexpr std::int32_t k_too_large_seq_delta = 1048576;
 
+// Zeek's tcp_max_above_hole_without_any_acks.
+constexpr std::uint32_t k_max_above_hole_without_acks = 16384;
+
 // TCP ports the default Zeek scripts add to likely_server_ports (sorted).
 constexpr std::array<std::uint16_t, 49> k_likely_server_ports{
     21,   22,   25,   53,   80,   81,   88,   110,   135,   139,  143,  389,  443,
@@ -87,6 +106,16 @@ constexpr std::array<std::uint16_t, 49> k_likely_server_ports{
 
 bool inactive(ZeekState state) {
   return state == ZeekState::inactive || state == ZeekState::partial;
+}
+
+// Zeek trusts a content gap only between endpoints in these states.
+bool clean(const ZeekEndpoint& endpoint) {
+  return endpoint.state == ZeekState::established ||
+         (endpoint.state == ZeekState::closed && endpoint.prev_state == ZeekState::established);
+}
+
+std::uint8_t side_bit(Side side) {
+  return static_cast<std::uint8_t>(1U << static_cast<unsigned>(side));
 }
 
 std::uint32_t segment_length(const decode::TcpSegment& segment) {
@@ -154,12 +183,14 @@ void ZeekConn::scaled_letter(Side sender, char upper, std::uint16_t& counter) {
 void ZeekConn::flip() {
   m_orig = other(m_orig);
   m_flipped = !m_flipped;
+  m_partial = false;
   add_letter(m_orig, '^');
 }
 
 void ZeekConn::flip_history() {
   m_orig = other(m_orig);
   m_flipped = !m_flipped;
+  m_partial = false;
   for (std::size_t i = 0; i < m_history_length; ++i) {
     const auto c = static_cast<unsigned char>(m_history[i]);
     m_history[i] = static_cast<char>(std::isupper(c) ? std::tolower(c) : std::toupper(c));
@@ -205,6 +236,7 @@ void ZeekConn::observe(Side sender, const decode::TcpSegment& segment) {
       m_endpoints[static_cast<std::size_t>(other(m_orig))].state == ZeekState::inactive) {
     flip_history();
   }
+  update_partial(sender, syn, ack);
   ZeekEndpoint& self = m_endpoints[static_cast<std::size_t>(sender)];
   ZeekEndpoint& peer = m_endpoints[static_cast<std::size_t>(other(sender))];
   const std::uint32_t end = segment.seq + segment_length(segment);
@@ -247,7 +279,9 @@ void ZeekConn::observe(Side sender, const decode::TcpSegment& segment) {
     break;
   }
 
-  update_history(sender, segment, segment.seq - self.start_seq);
+  const std::uint32_t rel_seq = segment.seq - self.start_seq;
+  const bool seq_underflow = seq_distance(self.start_seq, segment.seq) < 0;
+  update_history(sender, segment, rel_seq);
 
   if (segment.window == 0 && !rst && peer.state != ZeekState::closed &&
       self.state != ZeekState::reset) {
@@ -256,21 +290,113 @@ void ZeekConn::observe(Side sender, const decode::TcpSegment& segment) {
   if (fin) {
     self.sent_fin = true;
   }
+  // An acknowledgment of the peer's data, when it is one (not the first thing heard of
+  // the peer, not below its first sequence number); a RST's counts for gaps only.
+  bool acknowledges = false;
   if (ack) {
     if (peer.state == ZeekState::inactive) {
       peer.start_seq = segment.ack - 1;
       peer.ack_seq = segment.ack - 1;
       peer.last_seq = segment.ack - 1;
-    } else if (!rst && seq_distance(peer.start_seq, segment.ack) >= 0) {
+    } else if (seq_distance(peer.start_seq, segment.ack) >= 0) {
+      acknowledges = true;
       const std::int32_t advance = seq_distance(peer.ack_seq, segment.ack);
       const bool broken_zero = segment.ack == 0 && advance > k_too_large_seq_delta;
-      if (advance > 0 && !broken_zero) {
+      if (!rst && advance > 0 && !broken_zero) {
         peer.ack_seq = segment.ack;
       }
     }
   }
   update_last_seq(sender, end, segment);
   update_state(sender, segment);
+  // After the state update, as in Zeek: a gap the closing packet reveals is judged by the
+  // states that packet left behind.
+  if (acknowledges) {
+    ack_received(other(sender), segment.ack - peer.start_seq);
+  }
+  if (segment.payload_length > 0 && !rst && !seq_underflow) {
+    data_sent(sender, syn ? rel_seq + 1 : rel_seq, segment.payload_length);
+  }
+}
+
+void ZeekConn::observe_bad_checksum(Side sender) {
+  scaled_letter(sender, 'C', loss().bad_checksums[static_cast<std::size_t>(sender)]);
+}
+
+ZeekConn::Loss& ZeekConn::loss() {
+  if (!m_loss) {
+    m_loss = std::make_unique<Loss>();
+  }
+  return *m_loss;
+}
+
+// Zeek's SetPartialStatus: re-decided by every packet until the endpoint is marked as
+// properly seen, so in practice "the originator's latest packet was not a bare SYN".
+void ZeekConn::update_partial(Side sender, bool syn, bool ack) {
+  if ((m_first_seen & side_bit(sender)) != 0) {
+    return;
+  }
+  if (is_orig(sender)) {
+    m_partial = !syn || ack;
+  } else if (!m_partial) {
+    m_partial = !syn;
+  }
+}
+
+void ZeekConn::ack_received(Side data_sender, std::uint32_t rel_ack) {
+  const auto index = static_cast<std::size_t>(data_sender);
+  ZeekEndpoint& sender = m_endpoints[index];
+  if (sender.sent_fin && rel_ack > sender.last_fin) {
+    rel_ack = sender.last_fin; // the FIN itself is no data
+  }
+  if (rel_ack <= sender.delivered) {
+    return;
+  }
+  if (rel_ack <= 2 && m_partial) {
+    return; // the first ACK of a partial connection, or a keep-alive's
+  }
+  if (m_loss && m_loss->gave_up[index]) {
+    sender.delivered = rel_ack;
+    return;
+  }
+  const bool counted =
+      clean(sender) && clean(m_endpoints[static_cast<std::size_t>(other(data_sender))]);
+  if (!counted && (!m_loss || m_loss->pending[index].empty())) {
+    sender.delivered = rel_ack;
+    return;
+  }
+  Loss& record = loss();
+  sender.delivered =
+      record.pending[index].skip_to(sender.delivered, rel_ack, [&](std::uint32_t length) {
+        if (counted) {
+          record.missed_bytes += length;
+          scaled_letter(data_sender, 'G', record.gaps[index]);
+        }
+      });
+}
+
+void ZeekConn::data_sent(Side sender, std::uint32_t rel_begin, std::uint32_t length) {
+  const auto index = static_cast<std::size_t>(sender);
+  ZeekEndpoint& self = m_endpoints[index];
+  const std::uint32_t rel_end = rel_begin + length;
+  if (rel_end <= self.delivered) {
+    return; // a retransmission, or data whose hole was passed over
+  }
+  if (m_loss && m_loss->gave_up[index]) {
+    return;
+  }
+  if (rel_begin <= self.delivered) {
+    self.delivered = m_loss ? m_loss->pending[index].deliver_from(rel_end) : rel_end;
+    return;
+  }
+  Loss& record = loss();
+  ZeekPendingData& pending = record.pending[index];
+  pending.add(rel_begin, rel_end);
+  const bool none_acked = self.ack_seq == self.start_seq || self.ack_seq == self.start_seq + 1;
+  if (none_acked && pending.end() - self.delivered > k_max_above_hole_without_acks) {
+    pending.clear();
+    record.gave_up[index] = true;
+  }
 }
 
 void ZeekConn::update_history(Side sender, const decode::TcpSegment& segment,
@@ -347,6 +473,7 @@ void ZeekConn::update_state(Side sender, const decode::TcpSegment& segment) {
         if (!ack && peer.state == ZeekState::syn_ack_sent && segment.seq == self.start_seq) {
           // The SYN came after the SYN-ACK that answered it: swap the roles.
           flip();
+          m_first_seen |= side_bit(sender);
           set_state(peer_side, ZeekState::established);
         }
         if (peer.state == ZeekState::syn_sent) {
@@ -367,6 +494,8 @@ void ZeekConn::update_state(Side sender, const decode::TcpSegment& segment) {
         // An ACK of the SYN before the SYN-ACK: not a partial connection.
       } else if (ack && peer.state == ZeekState::established) {
         set_state(sender, ZeekState::established);
+        m_partial = false;
+        m_first_seen |= side_bit(sender);
       } else {
         set_state(sender, ZeekState::partial);
       }

@@ -1,13 +1,16 @@
 #pragma once
-// Zeek's view of one connection: the conn_state and history columns of Zeek's conn.log,
-// kept next to tcpstate's own per-endpoint states for users who read both. The rules are
-// described at the top of zeek_conn.cpp. The record lives in every open connection, so it
-// is kept small (sizeof is checked in zeek_conn.cpp).
+// Zeek's view of one connection: the conn_state, history and missed_bytes columns of
+// Zeek's conn.log, kept next to tcpstate's own per-endpoint states for users who read both.
+// The rules are described at the top of zeek_conn.cpp. The record lives in every open
+// connection, so it is kept small (sizeof is checked in zeek_conn.cpp): what only loss and
+// bad checksums need lives on the heap, allocated when the first one shows.
 #include "tcpstate/conn/tcp_state.hpp"
 #include "tcpstate/decode/tcp_segment.hpp"
+#include "zeek_pending_data.hpp"
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 namespace tcpstate::conn {
@@ -30,6 +33,7 @@ struct ZeekEndpoint {
   std::uint32_t last_syn = 0;     // relative sequence number of the last SYN (repeat rule)
   std::uint32_t last_fin = 0;     // ... of the last FIN's end
   std::uint32_t last_rst = 0;     // ... of the last RST
+  std::uint32_t delivered = 1;    // Zeek's reassembly edge: relative, one past contiguous data
   std::uint16_t retransmits = 0;  // saturating: letters at 1, 10, 100, 1000, 10000
   std::uint16_t zero_windows = 0; // saturating, likewise
   ZeekState state = ZeekState::inactive;
@@ -44,6 +48,9 @@ public:
   // Every captured segment of the connection, in capture order. `sender` is tcpstate's
   // side (fixed for the connection's life), not Zeek's orientation.
   void observe(Side sender, const decode::TcpSegment& segment);
+  // A segment of this connection that failed its checksum: Zeek records it ('C') and
+  // drops it, so nothing else changes.
+  void observe_bad_checksum(Side sender);
 
   std::string_view history() const { return {m_history.data(), m_history_length}; }
   std::string_view conn_state() const;
@@ -52,13 +59,28 @@ public:
   // Zeek's payload byte counts, from sequence numbers (orig_bytes, resp_bytes).
   std::uint64_t bytes(Side side) const;
   bool flipped() const { return m_flipped; }
+  // Zeek's missed_bytes: payload acknowledged but never captured (content gaps).
+  std::uint64_t missed_bytes() const { return m_loss ? m_loss->missed_bytes : 0; }
 
   const ZeekEndpoint& endpoint(Side side) const {
     return m_endpoints[static_cast<std::size_t>(side)];
   }
 
 private:
+  // What only content gaps and bad checksums need, indexed by tcpstate's Side.
+  struct Loss {
+    std::uint64_t missed_bytes = 0;
+    std::array<ZeekPendingData, 2> pending;
+    std::array<std::uint16_t, 2> gaps{};          // saturating, like the 'T' counter
+    std::array<std::uint16_t, 2> bad_checksums{}; // likewise
+    std::array<bool, 2> gave_up{};                // Zeek's skip_deliveries
+  };
+
   bool is_orig(Side side) const { return side == m_orig; }
+  Loss& loss();
+  void update_partial(Side sender, bool syn, bool ack);
+  void ack_received(Side data_sender, std::uint32_t rel_ack);
+  void data_sent(Side sender, std::uint32_t rel_begin, std::uint32_t length);
   void add_letter(Side sender, char upper);
   bool seen_before(Side sender, std::uint16_t bit, char upper); // Zeek's CheckHistory
   void scaled_letter(Side sender, char upper, std::uint16_t& counter);
@@ -71,12 +93,17 @@ private:
   bool rstos0_history() const;
 
   std::array<ZeekEndpoint, 2> m_endpoints; // indexed by tcpstate's Side
+  std::unique_ptr<Loss> m_loss;            // null until the first gap, hole or bad checksum
   std::uint16_t m_seen = 0;                // CheckHistory bits: originator's in the low byte
   std::array<char, k_history_capacity> m_history{};
   std::uint8_t m_history_length = 0;
   Side m_orig = Side::client;
   bool m_started = false;
   bool m_flipped = false;
+  // Zeek's is_partial and first_packet_seen (bits by Side), which decide whether an
+  // acknowledgment of the first octet or two can reveal a gap.
+  bool m_partial = false;
+  std::uint8_t m_first_seen = 0;
 };
 
 // Zeek's likely_server_ports (TCP) as the default scripts define them.

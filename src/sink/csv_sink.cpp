@@ -14,7 +14,7 @@ constexpr std::string_view k_connection_header =
     "conn_id,first_seen,last_seen,duration_s,client_addr,client_port,server_addr,server_port,"
     "client_state,server_state,close,closed_by,client_packets,server_packets,client_bytes,"
     "server_bytes,client_retransmits,server_retransmits,anomalies,notes,zeek_conn_state,"
-    "zeek_history\n";
+    "zeek_history,zeek_missed_bytes\n";
 
 constexpr std::string_view k_event_header = "packet,time,conn_id,client_addr,client_port,"
                                             "server_addr,server_port,kind,side,from_state,"
@@ -87,6 +87,8 @@ void CsvSink::on_connection(const conn::ConnectionReport& report) {
   row += report.zeek_state_text();
   row.push_back(',');
   row += report.zeek_history_text();
+  row.push_back(',');
+  append_uint(row, report.zeek_missed_bytes);
   row.push_back('\n');
   write_row();
 }

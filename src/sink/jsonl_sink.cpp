@@ -84,6 +84,7 @@ void JsonlSink::on_connection(const conn::ConnectionReport& report) {
   append_note_names_json(row, report.notes);
   append_name_member(row, R"(,"zeek_conn_state":)", report.zeek_state_text());
   append_name_member(row, R"(,"zeek_history":)", report.zeek_history_text());
+  append_uint_member(row, R"(,"zeek_missed_bytes":)", report.zeek_missed_bytes);
   row += R"(,"evidence":[)";
   bool first = true;
   for (const conn::Evidence& evidence : report.evidence) {

@@ -126,7 +126,9 @@ void ZeekSink::on_connection(const conn::ConnectionReport& report) {
     row += "-\t-\t-\t";
   }
   append_field(row, report.zeek_state_text());
-  row += "-\t-\t0\t"; // local_orig, local_resp (no Site::local_nets), missed_bytes
+  row += "-\t-\t"; // local_orig, local_resp: no Site::local_nets
+  append_uint(row, report.zeek_missed_bytes);
+  row.push_back('\t');
   append_field(row, report.zeek_history_text());
   append_uint(row, orig.packets);
   row.push_back('\t');

@@ -53,12 +53,13 @@ struct ConnectionReport {
   // Zeek's conn.log view of the same connection (src/conn/zeek_conn.cpp): conn_state and
   // history, NUL-terminated in place so a row needs no allocation; the endpoint Zeek calls
   // the originator (it may differ from the client, e.g. after a '^' flip); and Zeek's
-  // sequence-number payload counts (orig_bytes, resp_bytes).
+  // sequence-number payload counts (orig_bytes, resp_bytes) and content gaps (missed_bytes).
   std::array<char, 8> zeek_conn_state{};
   std::array<char, 24> zeek_history{};
   Side zeek_orig = Side::client;
   std::uint64_t zeek_orig_bytes = 0;
   std::uint64_t zeek_resp_bytes = 0;
+  std::uint64_t zeek_missed_bytes = 0;
 
   const EndpointReport& client() const { return endpoints[0]; }
   const EndpointReport& server() const { return endpoints[1]; }
