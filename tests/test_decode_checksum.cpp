@@ -32,14 +32,42 @@ TEST_CASE("decode::checksum verify good and bad") {
 
 TEST_CASE("decode::checksum catches a flipped payload or address bit") {
   const auto frame = PacketBuilder{}.payload(200).build();
-  for (const std::size_t at : {frame.ip_offset + 12, frame.ip_offset + 19, frame.tcp_offset,
-                               frame.tcp_offset + 13, frame.payload_offset + 199}) {
+  for (const std::size_t at :
+       {frame.tcp_offset, frame.tcp_offset + 13, frame.payload_offset + 199}) {
     CAPTURE(at);
     Bytes bytes = frame.bytes;
     bytes[at] ^= 0x10;
     CHECK(decode_frame(LinkType::ethernet, bytes, ChecksumPolicy::verify).reason ==
           SkipReason::bad_checksum);
   }
+  // An IPv4 address is covered by the IP header's own checksum too, which fails first.
+  for (const std::size_t at : {frame.ip_offset + 12, frame.ip_offset + 19}) {
+    CAPTURE(at);
+    Bytes bytes = frame.bytes;
+    bytes[at] ^= 0x10;
+    CHECK(decode_frame(LinkType::ethernet, bytes, ChecksumPolicy::verify).reason ==
+          SkipReason::bad_ip_header);
+  }
+}
+
+TEST_CASE("decode::checksum a wrong IPv4 header checksum is a bad IP header when verifying") {
+  const auto frame = PacketBuilder{}.payload(20).build();
+  Bytes bytes = frame.bytes;
+  bytes[frame.ip_offset + 10] ^= 0x01; // the header checksum field itself
+  CHECK(decode_frame(LinkType::ethernet, bytes, ChecksumPolicy::verify).reason ==
+        SkipReason::bad_ip_header);
+  CHECK(decode_frame(LinkType::ethernet, bytes, ChecksumPolicy::ignore).ok);
+}
+
+TEST_CASE("decode::checksum a bad TCP checksum still names its connection") {
+  const auto frame = PacketBuilder{}.payload(20).bad_checksum().build();
+  const DecodeResult good = PacketBuilder{}.payload(20).build().decode(ChecksumPolicy::verify);
+  const DecodeResult bad = frame.decode(ChecksumPolicy::verify);
+  REQUIRE(bad.reason == SkipReason::bad_checksum);
+  CHECK(bad.segment.src == good.segment.src);
+  CHECK(bad.segment.dst == good.segment.dst);
+  CHECK(bad.segment.src_port == good.segment.src_port);
+  CHECK(bad.segment.dst_port == good.segment.dst_port);
 }
 
 TEST_CASE("decode::checksum is not verified on a partly captured segment") {

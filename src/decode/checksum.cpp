@@ -53,4 +53,8 @@ bool tcp_checksum_valid(IpFamily family, const std::uint8_t* src, const std::uin
   return fold(sum) == 0xffff;
 }
 
+bool ipv4_header_checksum_valid(ByteView header) {
+  return fold(add_bytes(0, header.data(), header.size())) == 0xffff;
+}
+
 } // namespace tcpstate::decode

@@ -1,5 +1,5 @@
 #pragma once
-// TCP checksum verification over the IPv4 or IPv6 pseudo-header.
+// TCP checksum verification over the IPv4 or IPv6 pseudo-header, and the IPv4 header's own.
 #include "tcpstate/util/byte_view.hpp"
 #include "tcpstate/util/ip_address.hpp"
 
@@ -12,5 +12,9 @@ namespace tcpstate::decode {
 // destination. True when the checksum field matches.
 bool tcp_checksum_valid(IpFamily family, const std::uint8_t* src, const std::uint8_t* dst,
                         ByteView segment);
+
+// `header` is the whole IPv4 header with its options. True when its checksum field
+// matches (RFC 791 section 3.1).
+bool ipv4_header_checksum_valid(ByteView header);
 
 } // namespace tcpstate::decode

@@ -58,11 +58,6 @@ SkipReason decode_segment(LinkType link, ByteView frame, ChecksumPolicy checksum
       reason != k_decoded) {
     return reason;
   }
-  // A checksum over a partly captured segment proves nothing, so it is not checked.
-  if (checksums == ChecksumPolicy::verify && ip.checksum_verifiable &&
-      segment.size() == segment_length && !tcp_checksum_valid(ip.family, ip.src, ip.dst, segment)) {
-    return SkipReason::bad_checksum;
-  }
   if (ip.family == IpFamily::v4) {
     out.src = IpAddress::v4(ip.src);
     out.dst = IpAddress::v4(ip.dst);
@@ -71,6 +66,19 @@ SkipReason decode_segment(LinkType link, ByteView frame, ChecksumPolicy checksum
     out.dst = IpAddress::v6(ip.dst);
   }
   out.ip_length = ip.total_length;
+  // Checked last, so a segment that fails is still whole enough to name its connection;
+  // a wrong IPv4 header checksum, checked first, means its addresses cannot be trusted.
+  // A checksum over a partly captured segment proves nothing, so it is not checked.
+  if (checksums == ChecksumPolicy::verify) {
+    if (ip.family == IpFamily::v4 &&
+        !ipv4_header_checksum_valid(packet.subspan(0, ip.header_length))) {
+      return SkipReason::bad_ip_header;
+    }
+    if (ip.checksum_verifiable && segment.size() == segment_length &&
+        !tcp_checksum_valid(ip.family, ip.src, ip.dst, segment)) {
+      return SkipReason::bad_checksum;
+    }
+  }
   return k_decoded;
 }
 

@@ -12,7 +12,7 @@ enum class ChecksumPolicy : std::uint8_t { ignore, verify };
 struct DecodeResult {
   bool ok = false;
   SkipReason reason = SkipReason::count; // meaningful only when !ok
-  TcpSegment segment;                    // meaningful only when ok
+  TcpSegment segment;                    // meaningful when ok or reason is bad_checksum
 };
 
 // `frame` is the captured bytes (caplen); the original length on the wire may be larger

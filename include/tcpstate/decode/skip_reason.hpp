@@ -13,7 +13,8 @@ enum class SkipReason : std::uint8_t {
   truncated_link,     // captured bytes end inside the link header
   non_ip,             // link payload is not IPv4/IPv6 (ARP, LLDP, ...)
   truncated_ip,       // captured bytes end inside the IP header
-  bad_ip_header,      // version/IHL/length fields contradict each other
+  bad_ip_header,      // version/IHL/length fields contradict each other, or (only with
+                      // --verify-checksums) the IPv4 header checksum is wrong
   ip_fragment,        // non-first fragment or fragmented TCP; not reassembled
   bad_ipv6_extension, // extension chain runs past the packet or loops
   non_tcp,            // IP payload is UDP, ICMP, ...
