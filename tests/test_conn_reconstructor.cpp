@@ -702,3 +702,19 @@ TEST_CASE("conn::Reconstructor count_states and advance_to") {
   counts = c.reconstructor().count_states();
   CHECK(counts[static_cast<int>(Side::client)][static_cast<int>(TcpState::syn_sent)] == 0);
 }
+
+TEST_CASE("conn::Reconstructor a bad-checksum segment only adds Zeek's 'C' to its connection") {
+  Conversation c;
+  c.handshake();
+  // Never sent as a good segment: the client's sequence numbers do not move.
+  const auto bad = c.segment(c.server(), c.client(), ack, 10);
+  c.reconstructor().on_bad_checksum(bad);
+  // A bad segment of a connection that is not open opens none.
+  auto stray = bad;
+  stray.dst_port = static_cast<std::uint16_t>(stray.dst_port + 1);
+  c.reconstructor().on_bad_checksum(stray);
+  auto& rows = c.finish();
+  const auto& report = only_row(rows);
+  CHECK(report.zeek_history_text() == "ShAc");
+  CHECK(report.server().packets == 1);
+}

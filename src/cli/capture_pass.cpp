@@ -53,6 +53,9 @@ PassResult replay_inputs(const Options& options, conn::Reconstructor& reconstruc
     }
     const decode::DecodeResult decoded = decode::decode_frame(packet.link, packet.data, checksums);
     if (!decoded.ok) {
+      if (decoded.reason == decode::SkipReason::bad_checksum) {
+        reconstructor.on_bad_checksum(decoded.segment);
+      }
       continue;
     }
     reconstructor.on_segment(decoded.segment, clock, packet_number);

@@ -141,6 +141,9 @@ bool read_packets(source::PacketSource& input, source::BpfFilter* filter,
     const decode::DecodeResult decoded = decode::decode_frame(packet.link, packet.data, checksums);
     if (!decoded.ok) [[unlikely]] {
       ++stats.skipped[static_cast<std::size_t>(decoded.reason)];
+      if (decoded.reason == decode::SkipReason::bad_checksum) {
+        reconstructor.on_bad_checksum(decoded.segment);
+      }
       continue;
     }
     ++segments;

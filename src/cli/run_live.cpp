@@ -290,6 +290,9 @@ ExitCode run_live(const Options& options, std::ostream& out, std::ostream& err, 
         reconstructor.on_segment(decoded.segment, clock, counters.packets);
       } else {
         ++stats.skipped[static_cast<std::size_t>(decoded.reason)];
+        if (decoded.reason == decode::SkipReason::bad_checksum) {
+          reconstructor.on_bad_checksum(decoded.segment);
+        }
       }
     } else if (result == source::LiveCapture::Read::timeout) {
       now = wall_clock();

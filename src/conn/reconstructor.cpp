@@ -111,6 +111,15 @@ public:
     after_segment(connection, slot);
   }
 
+  void on_bad_checksum(const decode::TcpSegment& segment) {
+    const KeyedSegment keyed = key_of(segment);
+    const ConnectionTable::Slot slot = m_table.find(keyed.key, hash_key(keyed.key));
+    if (slot != ConnectionTable::k_no_slot) {
+      Connection& connection = m_table.at(slot);
+      connection.zeek.observe_bad_checksum(connection.side_of(keyed.direction));
+    }
+  }
+
   void finish(TimeNs capture_end) {
     run_due_checks(capture_end);
     // Writing out a connection with a held SYN starts its successor, hence the rounds.
@@ -524,6 +533,10 @@ void Reconstructor::on_segment(const decode::TcpSegment& segment, TimeNs time,
 
 void Reconstructor::prefetch(const decode::TcpSegment& segment) const {
   m_impl->prefetch(segment);
+}
+
+void Reconstructor::on_bad_checksum(const decode::TcpSegment& segment) {
+  m_impl->on_bad_checksum(segment);
 }
 
 void Reconstructor::advance_to(TimeNs now) {

@@ -36,6 +36,11 @@ public:
   // it a few segments ahead when a batch of them is at hand.
   void prefetch(const decode::TcpSegment& segment) const;
 
+  // A segment that failed checksum verification (decoded all the same): counted in its
+  // connection's Zeek history ('C') when the connection is open, and otherwise ignored. It
+  // changes no state and opens no connection.
+  void on_bad_checksum(const decode::TcpSegment& segment);
+
   // Time has moved on to `now` without a packet (a live capture's read timeout): timers
   // fire and connections due are written out.
   void advance_to(TimeNs now);
