@@ -154,9 +154,8 @@ void ZeekConn::add_letter(Side sender, char upper) {
   if (m_history_length >= k_history_capacity) {
     return; // a pathological history is cut; Zeek's has no limit
   }
-  const char letter = is_orig(sender) || upper == '^'
-                          ? upper
-                          : static_cast<char>(std::tolower(static_cast<unsigned char>(upper)));
+  // Every letter is ASCII upper case, so lower case is one bit away.
+  const char letter = is_orig(sender) || upper == '^' ? upper : static_cast<char>(upper | 0x20);
   m_history[m_history_length++] = letter;
 }
 
@@ -212,7 +211,61 @@ void ZeekConn::set_state(Side side, ZeekState state) {
   }
 }
 
+// The common case, done in a few comparisons: a plain ACK or data segment on a connection
+// past its handshake and before any RST, with nothing that could reveal a gap and nothing
+// out of order. Returns false, having changed nothing, for anything else; what it does is
+// exactly what the full rules below would do for such a segment, since none of them
+// applies to it but the 'D'/'A' letter, the partial flag and the sequence bookkeeping.
+bool ZeekConn::observe_in_order(Side sender, const decode::TcpSegment& segment) {
+  constexpr std::uint8_t k_controls = flag::syn | flag::fin | flag::rst | flag::ack;
+  if ((segment.flags & k_controls) != flag::ack || segment.window == 0) {
+    return false;
+  }
+  const auto index = static_cast<std::size_t>(sender);
+  ZeekEndpoint& self = m_endpoints[index];
+  ZeekEndpoint& peer = m_endpoints[index ^ 1U];
+  // In these states a segment without SYN, FIN or RST changes no state.
+  const auto settled = [](ZeekState state) {
+    return state == ZeekState::established || state == ZeekState::closed ||
+           state == ZeekState::partial;
+  };
+  if (!settled(self.state) || !settled(peer.state)) {
+    return false;
+  }
+  const std::uint32_t payload = segment.payload_length;
+  const std::uint32_t end = segment.seq + payload;
+  const std::int32_t advance_last = seq_distance(self.last_seq, end);
+  if (payload > 0 && (advance_last <= 0 || segment.seq - self.start_seq != self.delivered ||
+                      (m_loss && (!m_loss->pending[index].empty() || m_loss->gave_up[index])))) {
+    return false; // a retransmission ('T'), or data that is not the next in the stream
+  }
+  const std::int32_t acked = seq_distance(peer.start_seq, segment.ack);
+  if (acked < 0 || static_cast<std::uint32_t>(acked) > peer.delivered) {
+    return false; // the acknowledgment may reveal a gap
+  }
+  if (payload > 0) {
+    seen_before(sender, k_seen_data, 'D');
+  } else {
+    seen_before(sender, k_seen_ack, 'A');
+  }
+  if ((m_first_seen & side_bit(sender)) == 0) {
+    m_partial = true; // what update_partial decides for a segment without SYN
+  }
+  const std::int32_t advance_ack = seq_distance(peer.ack_seq, segment.ack);
+  if (advance_ack > 0 && !(segment.ack == 0 && advance_ack > k_too_large_seq_delta)) {
+    peer.ack_seq = segment.ack;
+  }
+  if (advance_last > 0) {
+    self.last_seq = end;
+  }
+  self.delivered += payload;
+  return true;
+}
+
 void ZeekConn::observe(Side sender, const decode::TcpSegment& segment) {
+  if (observe_in_order(sender, segment)) {
+    return;
+  }
   const bool syn = segment.has(flag::syn);
   const bool ack = segment.has(flag::ack);
   const bool fin = segment.has(flag::fin);

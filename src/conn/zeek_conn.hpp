@@ -77,6 +77,7 @@ private:
   };
 
   bool is_orig(Side side) const { return side == m_orig; }
+  bool observe_in_order(Side sender, const decode::TcpSegment& segment);
   Loss& loss();
   void update_partial(Side sender, bool syn, bool ack);
   void ack_received(Side data_sender, std::uint32_t rel_ack);
