@@ -1,6 +1,6 @@
-# Zeek compatibility: tcpstate's zeek_conn_state/zeek_history against the conn.log Zeek
-# itself wrote for captures from Zeek's test suite (../shared/zeek-compat, see its
-# README.md). Include from tests/CMakeLists.txt:
+# Zeek compatibility: tcpstate's zeek_conn_state, zeek_history and zeek_missed_bytes against
+# the conn.log Zeek itself wrote for captures from Zeek's test suite (../shared/zeek-compat,
+# see its README.md). Include from tests/CMakeLists.txt:
 #
 #   include(${CMAKE_CURRENT_SOURCE_DIR}/zeek_compat.cmake)
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
