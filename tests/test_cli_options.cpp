@@ -169,6 +169,20 @@ TEST_CASE("cli options: boolean switches") {
   CHECK(options.fail_on_anomaly);
 }
 
+TEST_CASE("cli options: --threads is 1, 2 or auto, for -r only") {
+  CHECK(parse({"-r", "f"}).threads == tcpstate::cli::Threads::automatic);
+  CHECK(parse({"-r", "f", "--threads", "1"}).threads == tcpstate::cli::Threads::one);
+  CHECK(parse({"-r", "f", "--threads", "2"}).threads == tcpstate::cli::Threads::two);
+  CHECK(parse({"-r", "f", "--threads", "1", "--threads", "auto"}).threads ==
+        tcpstate::cli::Threads::automatic);
+  for (const std::string value : {"0", "3", "two", ""}) {
+    CAPTURE(value);
+    CHECK(usage_error({"-r", "f", "--threads", value}) ==
+          "--threads: '" + value + "' is not 1, 2 or auto");
+  }
+  CHECK(usage_error({"-i", "lo", "--threads", "2"}).find("--threads") != std::string::npos);
+}
+
 TEST_CASE("cli options: each timer takes seconds, fractions allowed") {
   const Options options =
       parse({"-r", "f", "--msl", "0.5", "--close-wait-timeout", "90", "--handshake-timeout", "1e1",

@@ -90,6 +90,19 @@ sink::Format parse_format(const std::string& text) {
   usage_error("--format", text, "one of table, csv, jsonl, zeek");
 }
 
+Threads parse_threads(const std::string& text) {
+  if (text == "auto") {
+    return Threads::automatic;
+  }
+  if (text == "1") {
+    return Threads::one;
+  }
+  if (text == "2") {
+    return Threads::two;
+  }
+  usage_error("--threads", text, "1, 2 or auto");
+}
+
 std::string join_words(const std::vector<std::string>& words) {
   std::string joined;
   for (const auto& word : words) {
@@ -113,6 +126,7 @@ struct Words {
   bool anomalies_only = false;
   bool verify_checksums = false;
   bool fail_on_anomaly = false;
+  std::string threads = "auto";
   std::optional<std::string> msl;
   std::optional<std::string> close_wait_timeout;
   std::optional<std::string> handshake_timeout;
@@ -175,6 +189,13 @@ void describe(CLI::App& app, Words& words) {
                "Skip segments with a bad IP or TCP checksum (off\n"
                "by default: checksum offload makes packets the\n"
                "capturing host sent look bad)")
+      ->group("Input");
+  app.add_option("--threads", words.threads,
+                 "1: read, decode and analyse -r inputs on one\n"
+                 "thread; 2: read and decode on a second one\n"
+                 "(default auto: 2 for files on 2+ CPUs)")
+      ->type_name("N")
+      ->needs(read)
       ->group("Input");
   describe_live(app, words.live, read);
   describe_pictures(app, words.pictures);
@@ -261,6 +282,7 @@ Options convert(const Words& words) {
   }
   options.verify_checksums = words.verify_checksums;
   options.fail_on_anomaly = words.fail_on_anomaly;
+  options.threads = parse_threads(words.threads);
 
   conn::AnalysisConfig& analysis = options.analysis;
   const auto seconds = [](std::string_view option, const std::optional<std::string>& text,

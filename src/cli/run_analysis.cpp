@@ -1,7 +1,10 @@
 #include "tcpstate/cli/run_analysis.hpp"
 
 #include "analysis_extras.hpp"
+#include "decoded_packet.hpp"
+#include "decoding_thread.hpp"
 #include "follow.hpp"
+#include "thread_choice.hpp"
 
 #include "tcpstate/conn/reconstructor.hpp"
 #include "tcpstate/decode/decoder.hpp"
@@ -14,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -97,67 +101,153 @@ TimeNs saturating_add(TimeNs time, TimeNs delta) {
                                                            : time + delta;
 }
 
-// Feeds every packet of `input` through filter and decoder into the reconstructor,
-// counting what happened to each. Returns false when the output went away first.
-bool read_packets(source::PacketSource& input, source::BpfFilter* filter,
-                  decode::ChecksumPolicy checksums, conn::Reconstructor& reconstructor,
-                  sink::CaptureStats& stats, std::ostream& out, const ClockHook& on_clock) {
-  source::RawPacket packet;
-  std::uint64_t packet_number = 0;
-  TimeNs clock = std::numeric_limits<TimeNs>::min();
-  TimeNs next_flush = std::numeric_limits<TimeNs>::min();
-  std::uint64_t out_of_order = 0;
-  std::uint64_t filtered = 0;
-  std::uint64_t segments = 0;
-  bool output_alive = true;
+// The analysis half of the per-packet path: the capture clock, the output checks and the
+// counters around the reconstructor. The one-thread and the two-thread paths make the same
+// calls in the same order, which is what keeps their reports identical.
+class PacketAnalysis {
+public:
+  PacketAnalysis(conn::Reconstructor& reconstructor, sink::CaptureStats& stats, std::ostream& out,
+                 const ClockHook& on_clock)
+      : m_reconstructor(reconstructor), m_stats(stats), m_out(out), m_on_clock(on_clock) {}
 
-  while (input.next(packet)) {
-    ++packet_number;
+  // A frame stamped `time` was read, and is about to be filtered. False when the output
+  // went away: reading stops here.
+  bool on_frame(TimeNs time) {
+    ++m_packet_number;
     // Timers must never run backwards: a frame stamped before its predecessor (a clock
     // step, or merged files that overlap) is analysed at its predecessor's time.
-    if (packet.time < clock) {
-      ++out_of_order;
+    if (time < m_clock) {
+      ++m_out_of_order;
     } else {
-      clock = packet.time;
+      m_clock = time;
     }
-    if (on_clock) [[unlikely]] {
-      on_clock(clock, packet_number - 1, segments);
+    if (m_on_clock) [[unlikely]] {
+      m_on_clock(m_clock, m_packet_number - 1, m_segments);
     }
-    if (clock >= next_flush || (packet_number & k_output_check_mask) == 0) [[unlikely]] {
-      if (packet_number == 1) {
-        stats.first_packet = clock;
+    if (m_clock >= m_next_flush || (m_packet_number & k_output_check_mask) == 0) [[unlikely]] {
+      if (m_packet_number == 1) {
+        m_stats.first_packet = m_clock;
       }
-      out.flush();
-      if (!out) {
-        output_alive = false;
-        break;
+      m_out.flush();
+      if (!m_out) {
+        return false;
       }
-      next_flush = saturating_add(clock, k_flush_interval);
+      m_next_flush = saturating_add(m_clock, k_flush_interval);
     }
-    if (filter != nullptr && !filter->matches(packet)) {
-      ++filtered;
-      continue;
-    }
-    const decode::DecodeResult decoded = decode::decode_frame(packet.link, packet.data, checksums);
-    if (!decoded.ok) [[unlikely]] {
-      ++stats.skipped[static_cast<std::size_t>(decoded.reason)];
-      if (decoded.reason == decode::SkipReason::bad_checksum) {
-        reconstructor.on_bad_checksum(decoded.segment);
-      }
-      continue;
-    }
-    ++segments;
-    reconstructor.on_segment(decoded.segment, clock, packet_number);
+    return true;
   }
 
-  stats.packets_read += packet_number;
-  stats.packets_filtered += filtered;
-  stats.tcp_segments += segments;
-  stats.timestamps_out_of_order += out_of_order;
-  if (packet_number > 0) {
-    stats.last_packet = clock;
+  // What the filter and decoder made of that frame.
+  void on_decoded(const DecodedPacket& packet) {
+    switch (packet.outcome) {
+    case FrameOutcome::segment:
+      ++m_segments;
+      m_reconstructor.on_segment(packet.segment, m_clock, m_packet_number);
+      return;
+    case FrameOutcome::filtered:
+      ++m_filtered;
+      return;
+    case FrameOutcome::skipped:
+    case FrameOutcome::failed:
+      break;
+    }
+    ++m_stats.skipped[static_cast<std::size_t>(packet.reason)];
   }
-  return output_alive;
+
+  // The input has ended, or reading stopped: the counts go into the stats.
+  void finish() {
+    m_stats.packets_read += m_packet_number;
+    m_stats.packets_filtered += m_filtered;
+    m_stats.tcp_segments += m_segments;
+    m_stats.timestamps_out_of_order += m_out_of_order;
+    if (m_packet_number > 0) {
+      m_stats.last_packet = m_clock;
+    }
+  }
+
+private:
+  conn::Reconstructor& m_reconstructor;
+  sink::CaptureStats& m_stats;
+  std::ostream& m_out;
+  const ClockHook& m_on_clock;
+  std::uint64_t m_packet_number = 0;
+  TimeNs m_clock = std::numeric_limits<TimeNs>::min();
+  TimeNs m_next_flush = std::numeric_limits<TimeNs>::min();
+  std::uint64_t m_out_of_order = 0;
+  std::uint64_t m_filtered = 0;
+  std::uint64_t m_segments = 0;
+};
+
+// How reading ended: whether the output was still there, and the input's error lines
+// as of the last packet read.
+struct ReadEnd {
+  bool output_alive = true;
+  std::vector<std::string> input_errors;
+};
+
+ReadEnd read_on_one_thread(source::PacketSource& input, source::BpfFilter* filter,
+                           decode::ChecksumPolicy checksums, PacketAnalysis& analysis) {
+  source::RawPacket packet;
+  DecodedPacket decoded;
+  ReadEnd end;
+  while (input.next(packet)) {
+    if (!analysis.on_frame(packet.time)) {
+      end.output_alive = false;
+      break;
+    }
+    filter_and_decode(packet, filter, checksums, decoded);
+    analysis.on_decoded(decoded);
+  }
+  end.input_errors = input.errors();
+  return end;
+}
+
+// Returns the error lines met so far when the output went away, or nullopt once the
+// input has ended; the reader thread is joined either way.
+std::optional<std::vector<std::string>> analyse_batches(source::PacketSource& input,
+                                                        source::BpfFilter* filter,
+                                                        decode::ChecksumPolicy checksums,
+                                                        bool hand_over_partial,
+                                                        PacketAnalysis& analysis) {
+  std::vector<std::string> errors_met = input.errors();
+  DecodingThread reader(input, filter, checksums, hand_over_partial);
+  for (;;) {
+    const DecodedBatch& batch = reader.next_batch();
+    auto change = batch.error_changes.begin();
+    for (std::size_t i = 0; i < batch.size; ++i) {
+      const DecodedPacket& packet = batch.packets[i];
+      for (; change != batch.error_changes.end() && change->after_packet <= i; ++change) {
+        errors_met = change->lines;
+      }
+      if (!analysis.on_frame(packet.time)) {
+        return errors_met;
+      }
+      if (packet.outcome == FrameOutcome::failed) {
+        break;
+      }
+      analysis.on_decoded(packet);
+    }
+    if (batch.failure) {
+      std::rethrow_exception(batch.failure);
+    }
+    if (batch.end_of_input) {
+      return std::nullopt;
+    }
+    for (; change != batch.error_changes.end(); ++change) {
+      errors_met = change->lines;
+    }
+  }
+}
+
+ReadEnd read_on_two_threads(source::PacketSource& input, source::BpfFilter* filter,
+                            decode::ChecksumPolicy checksums, bool hand_over_partial,
+                            PacketAnalysis& analysis) {
+  std::optional<std::vector<std::string>> stopped_early =
+      analyse_batches(input, filter, checksums, hand_over_partial, analysis);
+  if (stopped_early) {
+    return ReadEnd{false, std::move(*stopped_early)};
+  }
+  return ReadEnd{true, input.errors()};
 }
 
 } // namespace
@@ -195,15 +285,20 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
         extras->on_clock(clock, packets, segments, reconstructor, summary);
       };
     }
-    const bool output_alive = read_packets(*input, filter ? &*filter : nullptr, checksums,
-                                           reconstructor, stats, out, on_clock);
+    PacketAnalysis analysis(reconstructor, stats, out, on_clock);
+    source::BpfFilter* const packet_filter = filter ? &*filter : nullptr;
+    const ReadEnd end = decode_on_own_thread(options.threads, options.inputs)
+                            ? read_on_two_threads(*input, packet_filter, checksums,
+                                                  !all_regular_files(options.inputs), analysis)
+                            : read_on_one_thread(*input, packet_filter, checksums, analysis);
+    analysis.finish();
     if (extras) {
       extras->on_capture_end(reconstructor, summary);
     }
-    for (const auto& line : input->errors()) {
+    for (const auto& line : end.input_errors) {
       report_input_error(err, stats, line);
     }
-    if (!output_alive) {
+    if (!end.output_alive) {
       return stats.input_errors.empty() ? ExitCode::success : ExitCode::input_error;
     }
   }

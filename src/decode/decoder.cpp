@@ -84,6 +84,12 @@ SkipReason decode_segment(LinkType link, ByteView frame, ChecksumPolicy checksum
 
 } // namespace
 
+bool decode_frame(LinkType link, ByteView frame, ChecksumPolicy checksums, TcpSegment& out,
+                  SkipReason& reason) {
+  reason = decode_segment(link, frame, checksums, out);
+  return reason == k_decoded;
+}
+
 DecodeResult decode_frame(LinkType link, ByteView frame, ChecksumPolicy checksums) {
   DecodeResult result;
   result.reason = decode_segment(link, frame, checksums, result.segment);

@@ -45,6 +45,9 @@ public:
     return m_errors;
   }
 
+  // An input's error lines are final once it has run out, so a running sum suffices.
+  std::size_t error_count() const override { return m_error_count; }
+
 private:
   static constexpr std::size_t k_none = std::numeric_limits<std::size_t>::max();
 
@@ -64,6 +67,8 @@ private:
     if (m_inputs[input]->next(m_heads[input])) {
       m_queue.push_back(input);
       std::push_heap(m_queue.begin(), m_queue.end(), later_than());
+    } else {
+      m_error_count += m_inputs[input]->error_count();
     }
   }
 
@@ -72,6 +77,7 @@ private:
   std::vector<std::size_t> m_queue; // heap of the inputs that have a head packet
   std::size_t m_handed_out = k_none;
   bool m_started = false;
+  std::size_t m_error_count = 0;
   mutable std::vector<std::string> m_errors;
 };
 

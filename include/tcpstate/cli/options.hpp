@@ -5,11 +5,17 @@
 #include "tcpstate/conn/analysis_config.hpp"
 #include "tcpstate/sink/sink_factory.hpp"
 
+#include <cstdint>
 #include <iosfwd>
 #include <string>
 #include <vector>
 
 namespace tcpstate::cli {
+
+// How many threads analyse -r inputs: one reads, decodes and analyses; two read and decode
+// on one while the other analyses. Automatic picks two when tcpstate may run on at least
+// two CPUs and every input is a regular file.
+enum class Threads : std::uint8_t { automatic, one, two };
 
 struct Options {
   std::vector<std::string> inputs; // "-" is standard input; empty with -i or -D
@@ -17,6 +23,7 @@ struct Options {
   sink::SinkOptions output;
   bool verify_checksums = false;
   bool fail_on_anomaly = false;
+  Threads threads = Threads::automatic;
   conn::AnalysisConfig analysis;
   LiveOptions live;        // -i, -D and the options that only apply to them
   PictureOptions pictures; // --follow, --report, --color

@@ -4,6 +4,7 @@
 // packets read before the damage have already been handed out.
 #include "tcpstate/source/raw_packet.hpp"
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,10 @@ public:
   // and the reason, e.g. "cap.pcap: offset 4096: packet record truncated (need 1514 bytes,
   // 200 left)".
   virtual const std::vector<std::string>& errors() const = 0;
+
+  // errors().size(), cheap enough to ask after every packet: a reader on another thread
+  // uses it to tell which error lines existed when a given packet was handed out.
+  virtual std::size_t error_count() const { return errors().size(); }
 };
 
 } // namespace tcpstate::source

@@ -1,0 +1,46 @@
+#include "thread_choice.hpp"
+
+#include <sched.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace tcpstate::cli {
+namespace {
+
+// The CPUs this process may run on (taskset, cgroup cpusets), not those of the machine.
+int usable_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) {
+    return 1;
+  }
+  return CPU_COUNT(&set);
+}
+
+} // namespace
+
+bool all_regular_files(const std::vector<std::string>& inputs) {
+  for (const auto& input : inputs) {
+    struct stat status {};
+    const int result =
+        input == "-" ? ::fstat(STDIN_FILENO, &status) : ::stat(input.c_str(), &status);
+    if (result == 0 && !S_ISREG(status.st_mode)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool decode_on_own_thread(Threads threads, const std::vector<std::string>& inputs) {
+  switch (threads) {
+  case Threads::one:
+    return false;
+  case Threads::two:
+    return true;
+  case Threads::automatic:
+    break;
+  }
+  return usable_cpus() >= 2 && all_regular_files(inputs);
+}
+
+} // namespace tcpstate::cli
