@@ -53,6 +53,44 @@ TEST_CASE("decode::tcp options of a typical SYN") {
   CHECK_FALSE(options.malformed);
 }
 
+TEST_CASE("decode::tcp options are parsed on SYN segments only") {
+  const auto with_options = [](std::uint8_t flags) {
+    return PacketBuilder{}
+        .flags(flags)
+        .mss(1460)
+        .window_scale(7)
+        .timestamps(11, 22)
+        .nop()
+        .nop()
+        .sack({{1, 2}})
+        .build();
+  };
+  for (const std::uint8_t flags :
+       {tcp_flag::syn, static_cast<std::uint8_t>(tcp_flag::syn | tcp_flag::ack)}) {
+    CAPTURE(flags);
+    const TcpOptions options = with_options(flags).segment().options;
+    CHECK(options.mss == 1460);
+    CHECK(options.window_scale == 7);
+    CHECK(options.ts_value == 11);
+    CHECK(options.sack_blocks == 1);
+  }
+  for (const std::uint8_t flags :
+       {tcp_flag::ack, static_cast<std::uint8_t>(tcp_flag::fin | tcp_flag::ack), tcp_flag::rst}) {
+    CAPTURE(flags);
+    const TcpOptions options = with_options(flags).segment().options;
+    CHECK(options.mss == 0);
+    CHECK(options.window_scale == 0xff);
+    CHECK_FALSE(options.has_timestamp);
+    CHECK(options.sack_blocks == 0);
+  }
+  // A caller's segment reused for the next frame keeps nothing of a SYN's options.
+  TcpSegment reused = with_options(tcp_flag::syn).segment();
+  SkipReason reason = SkipReason::count;
+  const auto ack = with_options(tcp_flag::ack);
+  REQUIRE(decode_frame(LinkType::ethernet, ack.view(), ChecksumPolicy::verify, reused, reason));
+  CHECK(reused.options.mss == 0);
+}
+
 TEST_CASE("decode::tcp SACK blocks") {
   for (std::uint8_t blocks = 1; blocks <= 4; ++blocks) {
     CAPTURE(blocks);
@@ -60,7 +98,9 @@ TEST_CASE("decode::tcp SACK blocks") {
     for (std::uint32_t i = 0; i < blocks; ++i) {
       list.emplace_back(1000 * i, 1000 * i + 500);
     }
+    // SACK blocks come on ACKs, whose options are not parsed: as if a SYN carried them.
     PacketBuilder builder;
+    builder.flags(tcp_flag::syn);
     if (blocks < 4) {
       builder.nop().nop().timestamps(5, 6);
     }
@@ -85,8 +125,9 @@ TEST_CASE("decode::tcp fast open") {
                                      .options;
   CHECK(with_cookie.has_tfo);
   CHECK(with_cookie.mss == 1400);
-  CHECK(PacketBuilder{}.fast_open_experimental().build().segment().options.has_tfo);
-  CHECK(PacketBuilder{}.fast_open_experimental({9, 9, 9, 9}).build().segment().options.has_tfo);
+  const auto syn = [] { return PacketBuilder{}.flags(tcp_flag::syn | tcp_flag::ack); };
+  CHECK(syn().fast_open_experimental().build().segment().options.has_tfo);
+  CHECK(syn().fast_open_experimental({9, 9, 9, 9}).build().segment().options.has_tfo);
   // Another experiment under kind 254 is not TFO.
   CHECK_FALSE(parse({254, 4, 0x12, 0x34}).has_tfo);
   CHECK_FALSE(parse({254, 2}).has_tfo);
@@ -118,7 +159,12 @@ TEST_CASE("decode::tcp malformed options") {
     }
   }
   SUBCASE("an option running past the header") {
-    const auto frame = PacketBuilder{}.mss(1200).raw_options({8, 10, 1, 2}).payload(50).build();
+    const auto frame = PacketBuilder{}
+                           .flags(tcp_flag::syn)
+                           .mss(1200)
+                           .raw_options({8, 10, 1, 2})
+                           .payload(50)
+                           .build();
     const DecodeResult result = frame.decode();
     REQUIRE(result.ok);
     CHECK(result.segment.options.malformed);

@@ -45,6 +45,10 @@ struct TcpSegment {
   // still reports what was sent.
   std::uint32_t payload_length = 0;
   std::uint32_t ip_length = 0; // whole IP datagram as sent
+  // Parsed for SYN segments only, where a connection negotiates what it may use (MSS,
+  // window scale, SACK, Fast Open: RFC 9293 3.7.1, RFC 7323 2.2, RFC 2018 2, RFC 7413
+  // 4.1.1); on every other segment all absent. Parsing the timestamps and SACK blocks
+  // that most segments carry would cost a quarter of the decoding for values no one reads.
   TcpOptions options;
 
   bool has(std::uint8_t flag) const { return (flags & flag) != 0; }
