@@ -41,6 +41,20 @@ PcapReader::PcapReader(ReadBuffer buffer, std::string name)
 }
 
 bool PcapReader::next(RawPacket& packet) {
+  // Nearly always the whole record is buffered already: one look at the buffer, no refill.
+  if (!m_stopped && m_buffer.available() >= k_record_header_size) [[likely]] {
+    const std::uint8_t* record = m_buffer.data();
+    const std::uint32_t caplen = field(record + 8);
+    if (caplen <= m_max_caplen && m_buffer.available() - k_record_header_size >= caplen)
+        [[likely]] {
+      deliver(record, caplen, packet);
+      return true;
+    }
+  }
+  return refill_and_next(packet);
+}
+
+bool PcapReader::refill_and_next(RawPacket& packet) {
   if (m_stopped) {
     return false;
   }
@@ -51,8 +65,7 @@ bool PcapReader::next(RawPacket& packet) {
     }
     return stop_truncated("packet record header", k_record_header_size);
   }
-  const std::uint8_t* record = m_buffer.data();
-  const std::uint32_t caplen = field(record + 8);
+  const std::uint32_t caplen = field(m_buffer.data() + 8);
   if (caplen > m_max_caplen) {
     return stop(m_buffer.offset(), "captured length " + std::to_string(caplen) +
                                        " exceeds the maximum of " + std::to_string(m_max_caplen));
@@ -61,7 +74,11 @@ bool PcapReader::next(RawPacket& packet) {
   if (!m_buffer.ensure(record_size)) {
     return stop_truncated("packet record", record_size);
   }
-  record = m_buffer.data();
+  deliver(m_buffer.data(), caplen, packet);
+  return true;
+}
+
+void PcapReader::deliver(const std::uint8_t* record, std::uint32_t caplen, RawPacket& packet) {
   packet.time = static_cast<TimeNs>(field(record)) * k_ns_per_second +
                 static_cast<TimeNs>(field(record + 4)) * m_ns_per_fraction;
   packet.wire_length = field(record + 12);
@@ -70,8 +87,7 @@ bool PcapReader::next(RawPacket& packet) {
   // drops them too, so tcpstate and tcpdump see the same packet.
   packet.data = ByteView{record + k_record_header_size, std::min(caplen, m_snaplen)};
   // The bytes stay in the buffer until the next ensure(), i.e. the next call.
-  m_buffer.consume(record_size);
-  return true;
+  m_buffer.consume(k_record_header_size + caplen);
 }
 
 } // namespace tcpstate::source

@@ -23,6 +23,12 @@ public:
   bool next(RawPacket& packet) override;
 
 private:
+  // next() when the record at the current position is not wholly buffered yet, or is
+  // damaged: reads more, or stops with the reason.
+  bool refill_and_next(RawPacket& packet);
+  // Hands out the whole, valid record at `record` and moves past it.
+  void deliver(const std::uint8_t* record, std::uint32_t caplen, RawPacket& packet);
+
   std::uint32_t field(const std::uint8_t* p) const {
     return m_big_endian ? read_be32(p) : read_le32(p);
   }
