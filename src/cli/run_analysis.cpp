@@ -148,10 +148,11 @@ public:
       ++m_filtered;
       return;
     case FrameOutcome::skipped:
-    case FrameOutcome::failed:
-      break;
+      ++m_stats.skipped[static_cast<std::size_t>(packet.reason)];
+      return;
+    case FrameOutcome::failed: // the reader's failure is rethrown instead
+      return;
     }
-    ++m_stats.skipped[static_cast<std::size_t>(packet.reason)];
   }
 
   // The input has ended, or reading stopped: the counts go into the stats.
