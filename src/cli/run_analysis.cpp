@@ -149,6 +149,9 @@ public:
       return;
     case FrameOutcome::skipped:
       ++m_stats.skipped[static_cast<std::size_t>(packet.reason)];
+      if (packet.reason == decode::SkipReason::bad_checksum) {
+        m_reconstructor.on_bad_checksum(packet.segment); // Zeek's 'C' letter
+      }
       return;
     case FrameOutcome::failed: // the reader's failure is rethrown instead
       return;

@@ -2,7 +2,6 @@
 // The shape nearly every captured frame has, decoded in one straight line: Ethernet with
 // at most one 802.1Q tag, then IPv4 without options or IPv6 without extension headers,
 // then a TCP header the IP lengths agree with. Private to the decoder.
-#include "checksum.hpp"
 #include "ip_layer.hpp"
 #include "tcp_header.hpp"
 
@@ -34,11 +33,12 @@ constexpr std::uint16_t k_fragment_bits = 0x3fff;
 
 // Fills `out` and returns true when the Ethernet frame has the common shape and decodes;
 // returns false, having decided nothing, for anything else (other shapes, anything
-// malformed, truncated, or failing the checksum), which the layered decoder then judges.
+// malformed or truncated), which the layered decoder then judges. Checksums are not looked
+// at: verifying them is the layered decoder's work.
 // So for every frame this accepts, the layered decoder would give the same segment.
 // Inline: inside decode_frame, the frame's pointer and length stay in registers for the
 // layered decoder instead of being saved around a call.
-inline bool decode_common_frame(ByteView frame, ChecksumPolicy checksums, TcpSegment& out) {
+inline bool decode_common_frame(ByteView frame, TcpSegment& out) {
   using namespace common_frame_detail;
   const std::uint8_t* p = frame.data();
   const std::size_t size = frame.size();
@@ -96,10 +96,6 @@ inline bool decode_common_frame(ByteView frame, ChecksumPolicy checksums, TcpSeg
   }
   const std::uint8_t* src = ip + (family == IpFamily::v4 ? 12 : 8);
   const std::uint8_t* dst = ip + (family == IpFamily::v4 ? 16 : 24);
-  if (checksums == ChecksumPolicy::verify && segment_captured == segment_length &&
-      !tcp_checksum_valid(family, src, dst, ByteView{tcp, segment_length})) {
-    return false;
-  }
   read_tcp_fields(tcp, header_length, segment_captured, segment_length, out);
   out.ip_length = total_length;
   if (family == IpFamily::v4) {

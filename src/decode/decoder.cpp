@@ -40,7 +40,7 @@ SkipReason decode_ip(NetworkLayer network, ByteView packet, IpLayer& out) {
 // shows up in profiles. Not inlined into decode_frame, whose common frames would otherwise
 // pay for saving the registers this one needs.
 [[gnu::noinline]] SkipReason decode_segment(LinkType link, ByteView frame, ChecksumPolicy checksums,
-                          TcpSegment& out) {
+                                            TcpSegment& out) {
   LinkLayer link_layer;
   if (const SkipReason reason = decode_link_layer(link, frame, link_layer); reason != k_decoded) {
     return reason;
@@ -88,7 +88,8 @@ SkipReason decode_ip(NetworkLayer network, ByteView packet, IpLayer& out) {
 
 bool decode_frame(LinkType link, ByteView frame, ChecksumPolicy checksums, TcpSegment& out,
                   SkipReason& reason) {
-  if (link == LinkType::ethernet && decode_common_frame(frame, checksums, out)) [[likely]] {
+  if (link == LinkType::ethernet && checksums == ChecksumPolicy::ignore &&
+      decode_common_frame(frame, out)) [[likely]] {
     return true;
   }
   reason = decode_segment(link, frame, checksums, out);
