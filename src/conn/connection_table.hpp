@@ -22,7 +22,6 @@ class ConnectionTable {
 public:
   using Slot = std::uint32_t;
   static constexpr Slot k_no_slot = 0xffffffffU;
-  static constexpr std::size_t k_cache_line = 64;
 
   ConnectionTable();
 
@@ -36,17 +35,6 @@ public:
   // The conn_id of the record in `slot`, or 0 when the slot is free: a check on a slot
   // number that reads a small dense array instead of the record.
   std::uint64_t conn_id_at(Slot slot) const { return m_conn_ids[slot]; }
-
-  // Starts loading the record in `slot` (if any) into the cache.
-  void prefetch(Slot slot) const {
-    if (slot == k_no_slot) {
-      return;
-    }
-    const char* const record = reinterpret_cast<const char*>(&record_at(slot));
-    for (std::size_t offset = 0; offset < sizeof(Connection); offset += k_cache_line) {
-      __builtin_prefetch(record + offset);
-    }
-  }
 
   Connection& at(Slot slot) { return record_at(slot); }
   const Connection& at(Slot slot) const { return record_at(slot); }

@@ -144,11 +144,6 @@ public:
 
   std::size_t open_connections() const { return m_table.size(); }
 
-  void prefetch(const decode::TcpSegment& segment) const {
-    const KeyedSegment keyed = key_of(segment);
-    m_table.prefetch(m_table.find(keyed.key, hash_key(keyed.key)));
-  }
-
   void advance_to(TimeNs now) { run_due_checks(now); }
 
   StateCounts count_states() const {
@@ -529,10 +524,6 @@ Reconstructor::~Reconstructor() = default;
 void Reconstructor::on_segment(const decode::TcpSegment& segment, TimeNs time,
                                std::uint64_t packet_number) {
   m_impl->on_segment(segment, time, packet_number);
-}
-
-void Reconstructor::prefetch(const decode::TcpSegment& segment) const {
-  m_impl->prefetch(segment);
 }
 
 void Reconstructor::on_bad_checksum(const decode::TcpSegment& segment) {

@@ -31,11 +31,6 @@ public:
   // Segments must come in capture order; `packet_number` is 1-based over the capture.
   void on_segment(const decode::TcpSegment& segment, TimeNs time, std::uint64_t packet_number);
 
-  // A hint that `segment` comes soon: its connection's record starts loading into the
-  // cache, so that on_segment does not wait for memory. Changes nothing observable. Worth
-  // it a few segments ahead when a batch of them is at hand.
-  void prefetch(const decode::TcpSegment& segment) const;
-
   // A segment that failed checksum verification (decoded all the same): counted in its
   // connection's Zeek history ('C') when the connection is open, and otherwise ignored. It
   // changes no state and opens no connection.
