@@ -68,47 +68,16 @@ public:
     const KeyedSegment keyed = key_of(segment);
     const std::uint64_t hash = hash_key(keyed.key);
     const Cause cause{time, packet_number};
-    ConnectionTable::Slot slot = m_table.find(keyed.key, hash);
-    Reuse reuse;
+    const ConnectionTable::Slot slot = m_table.find(keyed.key, hash);
     const bool bare_syn = segment.has(flag::syn) && !segment.has(flag::ack);
-    std::optional<PendingSyn> replay;
-    if (slot != ConnectionTable::k_no_slot && bare_syn) {
-      Connection& existing = m_table.at(slot);
-      run_timers(existing, time, m_config, m_recorder);
-      if (starts_new_incarnation(existing, keyed.direction, segment)) {
-        if (still_open(existing)) {
-          hold_new_syn(existing, keyed.direction, segment, cause);
-          return;
-        }
-        replay = take_pending_syn(existing.conn_id, segment);
-        reuse = supersede(slot, keyed.direction, cause);
-        slot = ConnectionTable::k_no_slot;
-      }
-    } else if (slot != ConnectionTable::k_no_slot &&
-               accepts_pending_syn(m_table.at(slot), segment)) {
-      // The peer took the new SYN after all: the old incarnation is over.
-      replay = take_pending_syn(m_table.at(slot).conn_id, std::nullopt);
-      reuse = supersede(slot, replay->direction, replay->cause);
-      slot = ConnectionTable::k_no_slot;
-    }
-    if (slot == ConnectionTable::k_no_slot && !m_finished.empty() &&
-        absorb_late_segment(keyed, segment, cause, reuse)) {
+    // Nearly every segment belongs to a connection already followed and starts nothing new.
+    if (slot != ConnectionTable::k_no_slot && !bare_syn && m_pending_syns.empty()) [[likely]] {
+      Connection& connection = m_table.at(slot);
+      track_segment(connection, connection.side_of(keyed.direction), segment, cause, m_recorder);
+      after_segment(connection, slot);
       return;
     }
-    if (slot == ConnectionTable::k_no_slot) {
-      make_room(time);
-      if (replay) {
-        // The incarnation began with the SYN that was held while the old one was open.
-        slot = create(key_of(replay->segment), replay->segment, replay->cause, reuse, hash);
-        Connection& connection = m_table.at(slot);
-        track_segment(connection, Side::client, replay->segment, replay->cause, m_recorder);
-      } else {
-        slot = create(keyed, segment, cause, reuse, hash);
-      }
-    }
-    Connection& connection = m_table.at(slot);
-    track_segment(connection, connection.side_of(keyed.direction), segment, cause, m_recorder);
-    after_segment(connection, slot);
+    on_opening_segment(keyed, hash, slot, segment, cause);
   }
 
   void on_bad_checksum(const decode::TcpSegment& segment) {
@@ -159,6 +128,55 @@ public:
   }
 
 private:
+  // A segment that may begin a connection: the first of its four-tuple, a SYN on a known
+  // one, or an answer to a held SYN. Kept out of line: its rare paths need large locals
+  // that the common path would otherwise clear on every segment.
+  [[gnu::noinline]] void on_opening_segment(const KeyedSegment& keyed, std::uint64_t hash,
+                                            ConnectionTable::Slot slot,
+                                            const decode::TcpSegment& segment, Cause cause) {
+    const TimeNs time = cause.time;
+    Reuse reuse;
+    const bool bare_syn = segment.has(flag::syn) && !segment.has(flag::ack);
+    std::optional<PendingSyn> replay;
+    if (slot != ConnectionTable::k_no_slot && bare_syn) {
+      Connection& existing = m_table.at(slot);
+      run_timers(existing, time, m_config, m_recorder);
+      if (starts_new_incarnation(existing, keyed.direction, segment)) {
+        if (still_open(existing)) {
+          hold_new_syn(existing, keyed.direction, segment, cause);
+          return;
+        }
+        replay = take_pending_syn(existing.conn_id, segment);
+        reuse = supersede(slot, keyed.direction, cause);
+        slot = ConnectionTable::k_no_slot;
+      }
+    } else if (slot != ConnectionTable::k_no_slot &&
+               accepts_pending_syn(m_table.at(slot), segment)) {
+      // The peer took the new SYN after all: the old incarnation is over.
+      replay = take_pending_syn(m_table.at(slot).conn_id, std::nullopt);
+      reuse = supersede(slot, replay->direction, replay->cause);
+      slot = ConnectionTable::k_no_slot;
+    }
+    if (slot == ConnectionTable::k_no_slot && !m_finished.empty() &&
+        absorb_late_segment(keyed, segment, cause, reuse)) {
+      return;
+    }
+    if (slot == ConnectionTable::k_no_slot) {
+      make_room(time);
+      if (replay) {
+        // The incarnation began with the SYN that was held while the old one was open.
+        slot = create(key_of(replay->segment), replay->segment, replay->cause, reuse, hash);
+        Connection& connection = m_table.at(slot);
+        track_segment(connection, Side::client, replay->segment, replay->cause, m_recorder);
+      } else {
+        slot = create(keyed, segment, cause, reuse, hash);
+      }
+    }
+    Connection& connection = m_table.at(slot);
+    track_segment(connection, connection.side_of(keyed.direction), segment, cause, m_recorder);
+    after_segment(connection, slot);
+  }
+
   // A SYN for a new incarnation that arrived while the old one was still open on the other
   // side. Linux answers it with a challenge ACK (RFC 5961 4.2); the SYN's sender then
   // resets the old connection and retries. Until then the old record takes the packets.
