@@ -24,6 +24,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -208,13 +209,9 @@ ReadEnd read_on_one_thread(source::PacketSource& input, source::BpfFilter* filte
 
 // Returns the error lines met so far when the output went away, or nullopt once the
 // input has ended; the reader thread is joined either way.
-std::optional<std::vector<std::string>> analyse_batches(source::PacketSource& input,
-                                                        source::BpfFilter* filter,
-                                                        decode::ChecksumPolicy checksums,
-                                                        bool hand_over_partial,
+std::optional<std::vector<std::string>> analyse_batches(std::vector<std::string> errors_met,
+                                                        DecodingThread& reader,
                                                         PacketAnalysis& analysis) {
-  std::vector<std::string> errors_met = input.errors();
-  DecodingThread reader(input, filter, checksums, hand_over_partial);
   for (;;) {
     const DecodedBatch& batch = reader.next_batch();
     auto change = batch.error_changes.begin();
@@ -246,8 +243,17 @@ std::optional<std::vector<std::string>> analyse_batches(source::PacketSource& in
 ReadEnd read_on_two_threads(source::PacketSource& input, source::BpfFilter* filter,
                             decode::ChecksumPolicy checksums, bool hand_over_partial,
                             PacketAnalysis& analysis) {
+  std::vector<std::string> errors_met = input.errors();
+  std::unique_ptr<DecodingThread> reader;
+  try {
+    reader = std::make_unique<DecodingThread>(input, filter, checksums, hand_over_partial);
+  } catch (const std::system_error&) {
+    // No thread to be had (a process or container limit): nothing has been read yet, so
+    // one thread does all the work, with the same results.
+    return read_on_one_thread(input, filter, checksums, analysis);
+  }
   std::optional<std::vector<std::string>> stopped_early =
-      analyse_batches(input, filter, checksums, hand_over_partial, analysis);
+      analyse_batches(std::move(errors_met), *reader, analysis);
   if (stopped_early) {
     return ReadEnd{false, std::move(*stopped_early)};
   }
