@@ -1,6 +1,11 @@
 #include "connection_table.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <new>
 #include <utility>
 
 namespace tcpstate::conn {
@@ -128,11 +133,28 @@ void ConnectionTable::rebuild_idle_order() {
 
 ConnectionTable::Slot ConnectionTable::new_slot() {
   const Slot slot = m_slots_made++;
-  if ((slot & (k_page_size - 1)) == 0) {
-    m_pages.push_back(std::make_unique<Connection[]>(k_page_size));
+  if (slot % k_page_size == 0) {
+    m_pages.push_back(make_page());
     m_conn_ids.resize(m_conn_ids.size() + k_page_size, 0);
   }
   return slot;
+}
+
+ConnectionTable::Page ConnectionTable::make_page() {
+  void* memory = std::aligned_alloc(k_page_bytes, k_page_bytes);
+  if (memory == nullptr) {
+    throw std::bad_alloc();
+  }
+  // Only a hint: without transparent huge pages the records still work on small pages.
+  madvise(memory, k_page_bytes, MADV_HUGEPAGE);
+  auto* records = static_cast<Connection*>(memory);
+  std::uninitialized_value_construct_n(records, k_page_size);
+  return Page(records);
+}
+
+void ConnectionTable::PageDeleter::operator()(Connection* records) const {
+  std::destroy_n(records, k_page_size);
+  std::free(records);
 }
 
 void ConnectionTable::grow() {
