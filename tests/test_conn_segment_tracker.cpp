@@ -106,7 +106,10 @@ void require_same_record(const Connection& left, const Connection& right) {
   REQUIRE(left.server() == right.server());
   REQUIRE(left.anomalies == right.anomalies);
   REQUIRE(left.notes == right.notes);
-  REQUIRE(left.evidence.size() == right.evidence.size());
+  const auto evidence_count = [](const Connection& record) {
+    return record.evidence ? record.evidence->size() : 0;
+  };
+  REQUIRE(evidence_count(left) == evidence_count(right));
   REQUIRE(left.has_rst == right.has_rst);
   REQUIRE(left.simultaneous_close == right.simultaneous_close);
   REQUIRE(left.first_fin_side == right.first_fin_side);

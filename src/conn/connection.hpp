@@ -5,6 +5,7 @@
 #include "endpoint.hpp"
 #include "tcpstate/anomaly/anomaly.hpp"
 #include "tcpstate/conn/connection_report.hpp"
+#include "tcpstate/util/deep_copied.hpp"
 #include "zeek_conn.hpp"
 
 #include <array>
@@ -44,7 +45,9 @@ struct Connection {
   TimeNs loss_proof_time = 0;
   // Scheduling: the time at which a pending timer check is queued (0: none).
   TimeNs scheduled_check = 0;
-  std::vector<Evidence> evidence;
+  // Null until the first anomaly or note: most connections have none, and the record is
+  // paid for once per connection held.
+  DeepCopied<std::vector<Evidence>> evidence;
   ZeekConn zeek; // Zeek's conn_state and history (zeek_conn.cpp)
 
   Endpoint& endpoint(Side side) { return endpoints[static_cast<std::size_t>(side)]; }

@@ -1,6 +1,8 @@
 #include "recorder.hpp"
 
+#include <memory>
 #include <utility>
+#include <vector>
 
 namespace tcpstate::conn {
 
@@ -82,7 +84,10 @@ void Recorder::record_evidence(Connection& connection, Evidence evidence, Side s
     event.reason = evidence.detail;
     emit(connection, event);
   }
-  connection.evidence.push_back(std::move(evidence));
+  if (!connection.evidence) {
+    connection.evidence = std::make_unique<std::vector<Evidence>>();
+  }
+  connection.evidence->push_back(std::move(evidence));
 }
 
 void Recorder::emit(const Connection& connection, Event& event) {

@@ -202,7 +202,9 @@ ConnectionReport take_report(Connection& connection) {
   report.closed_by = closed_by(connection, report.close);
   report.anomalies = connection.anomalies;
   report.notes = connection.notes;
-  report.evidence = std::move(connection.evidence);
+  if (connection.evidence) {
+    report.evidence = std::move(*connection.evidence);
+  }
   const std::string_view zeek_state = connection.zeek.conn_state();
   const std::string_view zeek_history = connection.zeek.history();
   zeek_state.copy(report.zeek_conn_state.data(), report.zeek_conn_state.size() - 1);
