@@ -62,8 +62,9 @@ struct Endpoint {
 
   TimeNs first_syn_time = 0;
   TimeNs first_fin_time = 0;
-  TimeNs time_wait_since = 0;     // valid in TIME_WAIT
-  TimeNs fin_wait_2_since = 0;    // valid in FIN_WAIT_2
+  // When the endpoint entered TIME_WAIT or FIN_WAIT_2, valid in those states: each has
+  // its own timer and an endpoint is never in both, so they share one field.
+  TimeNs wait_state_since = 0;
   TimeNs closed_time = 0;         // when it last entered CLOSED
   TimeNs last_control_time = 0;   // last SYN, SYN-ACK or FIN transmission
   TimeNs control_backoff = 0;     // gap between the last two such transmissions

@@ -384,7 +384,7 @@ private:
       if (endpoint.state == TcpState::time_wait) {
         finished.has_time_wait = true;
         finished.time_wait_side = side;
-        finished.until = endpoint.time_wait_since + 2 * m_config.msl;
+        finished.until = endpoint.wait_state_since + 2 * m_config.msl;
       }
     }
     m_finished[connection.key] = finished;

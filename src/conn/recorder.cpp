@@ -19,10 +19,10 @@ void Recorder::set_state(Connection& connection, Side side, TcpState to, std::st
     endpoint.reached_established = true;
     break;
   case TcpState::time_wait:
-    endpoint.time_wait_since = cause.time;
+    endpoint.wait_state_since = cause.time;
     break;
   case TcpState::fin_wait_2:
-    endpoint.fin_wait_2_since = cause.time;
+    endpoint.wait_state_since = cause.time;
     break;
   case TcpState::closed:
     endpoint.closed_time = cause.time;

@@ -490,7 +490,7 @@ private:
     if (m_receiver.received_peer_fin) {
       // A repeated FIN in TIME_WAIT is acknowledged and restarts the 2*MSL timer (3.6).
       if (m_receiver.state == TcpState::time_wait) {
-        m_receiver.time_wait_since = m_cause.time;
+        m_receiver.wait_state_since = m_cause.time;
       }
       return;
     }

@@ -25,13 +25,13 @@ TimeNs endpoint_due(const Endpoint& endpoint, const AnalysisConfig& config) {
   }
   switch (endpoint.state) {
   case TcpState::time_wait:
-    return endpoint.time_wait_since + 2 * config.msl; // RFC 9293 3.6
+    return endpoint.wait_state_since + 2 * config.msl; // RFC 9293 3.6
   case TcpState::syn_sent:
     return endpoint.first_syn_time + config.handshake_timeout;
   case TcpState::syn_received:
     return endpoint.first_syn_time + config.synack_timeout;
   case TcpState::fin_wait_2:
-    return endpoint.fin_wait_2_since + config.fin_wait_2_timeout;
+    return endpoint.wait_state_since + config.fin_wait_2_timeout;
   default:
     return 0;
   }
