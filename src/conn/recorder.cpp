@@ -19,8 +19,6 @@ void Recorder::set_state(Connection& connection, Side side, TcpState to, std::st
     endpoint.reached_established = true;
     break;
   case TcpState::time_wait:
-    endpoint.wait_state_since = cause.time;
-    break;
   case TcpState::fin_wait_2:
     endpoint.wait_state_since = cause.time;
     break;

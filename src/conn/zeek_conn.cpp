@@ -498,11 +498,12 @@ void ZeekConn::update_last_seq(Side sender, std::uint32_t end, const decode::Tcp
   if ((segment.has(flag::syn) || segment.has(flag::rst)) && jump) {
     return; // not trusted
   }
-  if (segment.has(flag::fin) && self.last_seq == self.start_seq + 1) {
-    self.last_seq = end; // only the SYN seen so far: the FIN says how far the stream went
-  } else if (self.state == ZeekState::reset) {
+  // With only the SYN seen so far, a FIN says how far the stream went.
+  const bool fin_after_syn_only = segment.has(flag::fin) && self.last_seq == self.start_seq + 1;
+  if (self.state == ZeekState::reset && !fin_after_syn_only) {
     return; // nothing after a RST is trusted
-  } else if (delta > 0) {
+  }
+  if (fin_after_syn_only || delta > 0) {
     self.last_seq = end;
   } else if (segment.payload_length > 0) {
     scaled_letter(sender, 'T', self.retransmits);
