@@ -6,6 +6,7 @@
 #include "ip_layer.hpp"
 #include "link_layer.hpp"
 #include "tcp_header.hpp"
+#include "tunnel.hpp"
 
 namespace tcpstate::decode {
 
@@ -41,15 +42,33 @@ SkipReason decode_ip(NetworkLayer network, ByteView packet, IpLayer& out) {
 // pay for saving the registers this one needs.
 [[gnu::noinline]] SkipReason decode_segment(LinkType link, ByteView frame, ChecksumPolicy checksums,
                                             TcpSegment& out) {
-  LinkLayer link_layer;
-  if (const SkipReason reason = decode_link_layer(link, frame, link_layer); reason != k_decoded) {
-    return reason;
-  }
-
-  const ByteView packet = frame.subspan(link_layer.header_length);
+  ByteView packet;
   IpLayer ip;
-  if (const SkipReason reason = decode_ip(link_layer.network, packet, ip); reason != k_decoded) {
-    return reason;
+  // Each pass peels one encapsulation: link header, IP header, and when the IP payload is
+  // a tunnel rather than TCP, the tunnel header in front of the next frame.
+  for (unsigned depth = 0;; ++depth) {
+    LinkLayer link_layer;
+    if (const SkipReason reason = decode_link_layer(link, frame, link_layer); reason != k_decoded) {
+      return reason;
+    }
+    packet = frame.subspan(link_layer.header_length);
+    ip = IpLayer{};
+    const SkipReason reason = decode_ip(link_layer.network, packet, ip);
+    if (reason == k_decoded) {
+      break;
+    }
+    TunnelledFrame inner;
+    if (reason != SkipReason::non_tcp || depth == k_max_tunnel_depth ||
+        !find_tunnelled_frame(ip, packet, inner)) {
+      return reason;
+    }
+    // An outer header with a wrong checksum cannot be trusted to delimit what it carries.
+    if (checksums == ChecksumPolicy::verify && ip.family == IpFamily::v4 &&
+        !ipv4_header_checksum_valid(packet.subspan(0, ip.header_length))) {
+      return SkipReason::bad_ip_header;
+    }
+    link = inner.link;
+    frame = inner.frame;
   }
 
   // The IP decoders guarantee header_length <= captured_length <= packet.size() and

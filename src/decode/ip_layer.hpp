@@ -1,7 +1,8 @@
 #pragma once
 // Second decoder stage: the IPv4 or IPv6 header in front of a TCP segment. Both
 // decoders succeed only for an unfragmented TCP payload and report everything else as a
-// skip reason.
+// skip reason. For SkipReason::non_tcp they still describe the datagram (protocol, lengths,
+// whether it is a first fragment), so that the tunnel stage can look inside it.
 #include "tcpstate/decode/skip_reason.hpp"
 #include "tcpstate/util/byte_view.hpp"
 #include "tcpstate/util/ip_address.hpp"
@@ -25,6 +26,8 @@ struct IpLayer {
   // False when the datagram length had to be taken from the capture (TSO/GSO, jumbogram)
   // or the pseudo-header destination is unknown: the checksum cannot be checked.
   bool checksum_verifiable = true;
+  std::uint8_t protocol = k_ip_protocol_tcp; // upper-layer protocol after any extensions
+  bool first_fragment = false;               // only the start of the payload is here
 };
 
 // `packet` starts at the IP header and holds whatever was captured from there on.

@@ -44,12 +44,6 @@ SkipReason decode_ipv4(ByteView packet, IpLayer& out) {
   if ((fragment & k_fragment_offset_mask) != 0) {
     return SkipReason::ip_fragment;
   }
-  if (p[9] != k_ip_protocol_tcp) {
-    return SkipReason::non_tcp;
-  }
-  if ((fragment & k_more_fragments) != 0) {
-    return SkipReason::ip_fragment;
-  }
 
   out.src = p + 12;
   out.dst = p + 16;
@@ -60,6 +54,14 @@ SkipReason decode_ipv4(ByteView packet, IpLayer& out) {
   out.captured_length = std::min<std::size_t>(packet.size(), total_length);
   out.total_length = total_length;
   out.checksum_verifiable = !length_from_capture;
+  out.protocol = p[9];
+  out.first_fragment = (fragment & k_more_fragments) != 0;
+  if (out.protocol != k_ip_protocol_tcp) {
+    return SkipReason::non_tcp;
+  }
+  if (out.first_fragment) {
+    return SkipReason::ip_fragment;
+  }
   return k_decoded;
 }
 

@@ -145,15 +145,17 @@ SkipReason decode_ipv6(ByteView packet, IpLayer& out) {
     offset += length;
   }
 
+  out.header_length = offset;
+  out.captured_length = end;
+  out.total_length = total_length;
+  out.protocol = next;
+  out.first_fragment = first_fragment;
   if (next != k_ip_protocol_tcp) {
     return SkipReason::non_tcp;
   }
   if (first_fragment) {
     return SkipReason::ip_fragment;
   }
-  out.header_length = offset;
-  out.captured_length = end;
-  out.total_length = total_length;
   return k_decoded;
 }
 

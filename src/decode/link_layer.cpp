@@ -13,10 +13,16 @@ constexpr std::uint16_t k_ethertype_ipv6 = 0x86dd;
 constexpr std::uint16_t k_tpid_8021q = 0x8100;
 constexpr std::uint16_t k_tpid_8021ad = 0x88a8;
 constexpr std::uint16_t k_tpid_qinq_legacy = 0x9100;
+constexpr std::uint16_t k_ethertype_pppoe_session = 0x8864;
+constexpr std::uint16_t k_ethertype_mpls_unicast = 0x8847;
+constexpr std::uint16_t k_ethertype_mpls_multicast = 0x8848;
 
 constexpr std::size_t k_ethernet_header = 14;
 constexpr std::size_t k_ethernet_type_offset = 12;
 constexpr std::size_t k_vlan_tag = 4; // TCI, then the EtherType of what follows
+constexpr std::size_t k_pppoe_header = 6;
+constexpr std::size_t k_ppp_protocol = 2;
+constexpr std::size_t k_mpls_label = 4;
 constexpr std::size_t k_sll_header = 16;
 constexpr std::size_t k_sll_protocol_offset = 14;
 constexpr std::size_t k_sll2_header = 20;
@@ -36,6 +42,63 @@ bool is_vlan_tpid(std::uint16_t type) {
   return type == k_tpid_8021q || type == k_tpid_8021ad || type == k_tpid_qinq_legacy;
 }
 
+// RFC 2516 section 4 (PPPoE session stage: version 1, type 1, code 0), then the RFC 1661
+// protocol field; access networks send IP to subscribers this way.
+SkipReason resolve_pppoe_session(ByteView frame, std::size_t offset, LinkLayer& out) {
+  constexpr std::uint8_t k_version_and_type = 0x11;
+  constexpr std::uint16_t k_ppp_ipv4 = 0x0021;
+  constexpr std::uint16_t k_ppp_ipv6 = 0x0057;
+  if (frame.size() - offset < k_pppoe_header + k_ppp_protocol) {
+    return SkipReason::truncated_link;
+  }
+  const std::uint8_t* header = frame.data() + offset;
+  if (header[0] != k_version_and_type || header[1] != 0) {
+    return SkipReason::non_ip;
+  }
+  const std::uint16_t protocol = read_be16(header + k_pppoe_header);
+  if (protocol == k_ppp_ipv4) {
+    out.network = NetworkLayer::ipv4;
+  } else if (protocol == k_ppp_ipv6) {
+    out.network = NetworkLayer::ipv6;
+  } else {
+    return SkipReason::non_ip; // LCP, IPCP and the other control protocols
+  }
+  out.header_length = offset + k_pppoe_header + k_ppp_protocol;
+  return k_decoded;
+}
+
+// RFC 3032 section 2.1: labels up to the one with the bottom-of-stack bit. The stack does
+// not say what it carries; carriers' IP payloads are told apart by the version nibble, and
+// anything else (a pseudowire control word, Ethernet) is not IP to this decoder.
+SkipReason resolve_mpls(ByteView frame, std::size_t offset, LinkLayer& out) {
+  constexpr std::uint8_t k_bottom_of_stack = 0x01;
+  for (;;) {
+    if (frame.size() - offset < k_mpls_label) {
+      return SkipReason::truncated_link;
+    }
+    const bool bottom = (frame[offset + 2] & k_bottom_of_stack) != 0;
+    offset += k_mpls_label;
+    if (bottom) {
+      break;
+    }
+  }
+  if (offset == frame.size()) {
+    return SkipReason::truncated_link;
+  }
+  switch (frame[offset] >> 4) {
+  case 4:
+    out.network = NetworkLayer::ipv4;
+    break;
+  case 6:
+    out.network = NetworkLayer::ipv6;
+    break;
+  default:
+    return SkipReason::non_ip;
+  }
+  out.header_length = offset;
+  return k_decoded;
+}
+
 // `type` is the EtherType already read from the link header and `offset` where the bytes
 // after that header begin. Any number of VLAN tags may follow (QinQ stacks two, some
 // carriers more); each is bounded by the captured length, so the loop ends.
@@ -52,6 +115,10 @@ SkipReason resolve_ethertype(ByteView frame, std::uint16_t type, std::size_t off
     out.network = NetworkLayer::ipv4;
   } else if (type == k_ethertype_ipv6) {
     out.network = NetworkLayer::ipv6;
+  } else if (type == k_ethertype_pppoe_session) {
+    return resolve_pppoe_session(frame, offset, out);
+  } else if (type == k_ethertype_mpls_unicast || type == k_ethertype_mpls_multicast) {
+    return resolve_mpls(frame, offset, out);
   } else {
     return SkipReason::non_ip;
   }

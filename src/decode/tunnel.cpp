@@ -1,0 +1,328 @@
+#include "tunnel.hpp"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace tcpstate::decode {
+
+namespace {
+
+namespace ip_protocol {
+constexpr std::uint8_t ipv4 = 4;  // RFC 2003 IP in IP
+constexpr std::uint8_t ipv6 = 41; // RFC 4213 IPv6 in IPv4 (6in4), also IPv6 in IPv6
+constexpr std::uint8_t gre = 47;
+constexpr std::uint8_t udp = 17;
+} // namespace ip_protocol
+
+namespace ethertype {
+constexpr std::uint16_t ipv4 = 0x0800;
+constexpr std::uint16_t ipv6 = 0x86dd;
+constexpr std::uint16_t transparent_bridging = 0x6558; // Ethernet frame inside
+constexpr std::uint16_t erspan_type2 = 0x88be;
+constexpr std::uint16_t erspan_type3 = 0x22eb;
+constexpr std::uint16_t ppp = 0x880b; // RFC 2637 enhanced GRE (PPTP)
+} // namespace ethertype
+
+// The IANA-assigned ports; a tunnel on another port is not recognised (except Teredo, whose
+// relays use any port and whose payload is checked strictly instead).
+namespace udp_port {
+constexpr std::uint16_t gtp_user = 2152; // 3GPP TS 29.281
+constexpr std::uint16_t gre = 4754;      // RFC 8086
+constexpr std::uint16_t vxlan = 4789;    // RFC 7348
+constexpr std::uint16_t ayiya = 5072;
+constexpr std::uint16_t geneve = 6081; // RFC 8926
+} // namespace udp_port
+
+constexpr std::size_t k_udp_header = 8;
+constexpr std::size_t k_ipv6_header = 40;
+
+bool ip_link_for_ethertype(std::uint16_t type, LinkType& link) {
+  switch (type) {
+  case ethertype::ipv4:
+    link = LinkType::ipv4;
+    return true;
+  case ethertype::ipv6:
+    link = LinkType::ipv6;
+    return true;
+  case ethertype::transparent_bridging:
+    link = LinkType::ethernet;
+    return true;
+  default:
+    return false;
+  }
+}
+
+bool emit(LinkType link, ByteView payload, std::size_t offset, TunnelledFrame& inner) {
+  if (offset > payload.size()) {
+    return false;
+  }
+  inner.link = link;
+  inner.frame = payload.subspan(offset);
+  return true;
+}
+
+// RFC 1661 section 2 with RFC 1662's optional address and control bytes (0xff 0x03) and
+// RFC 1661 section 6.5 protocol-field compression (an odd first byte is a 1-byte protocol).
+bool decode_ppp(ByteView payload, TunnelledFrame& inner) {
+  std::size_t offset = 0;
+  if (payload.size() >= 2 && payload[0] == 0xff && payload[1] == 0x03) {
+    offset = 2;
+  }
+  if (payload.size() <= offset) {
+    return false;
+  }
+  std::uint16_t protocol = payload[offset];
+  if ((protocol & 1U) != 0) {
+    offset += 1;
+  } else {
+    if (payload.size() - offset < 2) {
+      return false;
+    }
+    protocol = read_be16(payload.data() + offset);
+    offset += 2;
+  }
+  constexpr std::uint16_t k_ppp_ipv4 = 0x0021;
+  constexpr std::uint16_t k_ppp_ipv6 = 0x0057;
+  if (protocol == k_ppp_ipv4) {
+    return emit(LinkType::ipv4, payload, offset, inner);
+  }
+  if (protocol == k_ppp_ipv6) {
+    return emit(LinkType::ipv6, payload, offset, inner);
+  }
+  return false;
+}
+
+// RFC 2784 / RFC 2890 (version 0) and RFC 2637 section 4.1 (version 1, PPTP).
+bool decode_gre(ByteView payload, TunnelledFrame& inner) {
+  constexpr std::size_t k_base = 4;
+  constexpr std::uint16_t k_checksum_present = 0x8000;
+  constexpr std::uint16_t k_routing_present = 0x4000;
+  constexpr std::uint16_t k_key_present = 0x2000;
+  constexpr std::uint16_t k_sequence_present = 0x1000;
+  constexpr std::uint16_t k_ack_present = 0x0080; // version 1 only
+  constexpr std::uint16_t k_version_mask = 0x0007;
+  if (payload.size() < k_base) {
+    return false;
+  }
+  const std::uint16_t flags = read_be16(payload.data());
+  const std::uint16_t protocol = read_be16(payload.data() + 2);
+  std::size_t offset = k_base;
+  if ((flags & k_sequence_present) != 0) {
+    offset += 4;
+  }
+  if ((flags & k_key_present) != 0) {
+    offset += 4;
+  }
+  switch (flags & k_version_mask) {
+  case 0: {
+    // RFC 1701 source routing is obsolete and its variable-length list is not walked.
+    if ((flags & k_routing_present) != 0) {
+      return false;
+    }
+    if ((flags & k_checksum_present) != 0) {
+      offset += 4; // checksum and reserved
+    }
+    if (protocol == ethertype::erspan_type2) {
+      // ERSPAN type II: an 8-byte header, then the mirrored Ethernet frame.
+      return emit(LinkType::ethernet, payload, offset + 8, inner);
+    }
+    if (protocol == ethertype::erspan_type3) {
+      // ERSPAN type III: 12 bytes, and an 8-byte platform sub-header when O is set.
+      constexpr std::size_t k_type3_header = 12;
+      if (payload.size() < offset + k_type3_header) {
+        return false;
+      }
+      const bool optional_subheader = (payload[offset + 11] & 1U) != 0;
+      return emit(LinkType::ethernet, payload,
+                  offset + k_type3_header + (optional_subheader ? 8 : 0), inner);
+    }
+    LinkType link{};
+    return ip_link_for_ethertype(protocol, link) && emit(link, payload, offset, inner);
+  }
+  case 1: {
+    if (protocol != ethertype::ppp || (flags & k_key_present) == 0) {
+      return false;
+    }
+    if ((flags & k_ack_present) != 0) {
+      offset += 4;
+    }
+    return offset <= payload.size() && decode_ppp(payload.subspan(offset), inner);
+  }
+  default:
+    return false;
+  }
+}
+
+// RFC 7348 section 5: flags with the I bit, reserved bits, VNI; an Ethernet frame follows.
+bool decode_vxlan(ByteView payload, TunnelledFrame& inner) {
+  constexpr std::size_t k_header = 8;
+  constexpr std::uint8_t k_vni_valid = 0x08;
+  if (payload.size() < k_header || (payload[0] & k_vni_valid) == 0) {
+    return false;
+  }
+  return emit(LinkType::ethernet, payload, k_header, inner);
+}
+
+// RFC 8926 section 3.4: version 0, options length in 4-byte words, protocol type.
+bool decode_geneve(ByteView payload, TunnelledFrame& inner) {
+  constexpr std::size_t k_header = 8;
+  if (payload.size() < k_header || (payload[0] >> 6) != 0) {
+    return false;
+  }
+  const std::size_t options = std::size_t{payload[0] & 0x3fU} * 4;
+  LinkType link{};
+  return ip_link_for_ethertype(read_be16(payload.data() + 2), link) &&
+         emit(link, payload, k_header + options, inner);
+}
+
+// 3GPP TS 29.281 section 5: GTPv1-U; only G-PDUs (message type 255) carry user packets.
+bool decode_gtp_user(ByteView payload, TunnelledFrame& inner) {
+  constexpr std::size_t k_header = 8;
+  constexpr std::size_t k_optional_fields = 4; // sequence number, N-PDU number, next type
+  constexpr std::uint8_t k_protocol_type_gtp = 0x10;
+  constexpr std::uint8_t k_optional_flags = 0x07; // E, S, PN
+  constexpr std::uint8_t k_g_pdu = 0xff;
+  constexpr unsigned k_max_extensions = 8;
+  if (payload.size() < k_header || (payload[0] >> 5) != 1 ||
+      (payload[0] & k_protocol_type_gtp) == 0 || payload[1] != k_g_pdu) {
+    return false;
+  }
+  std::size_t offset = k_header;
+  if ((payload[0] & k_optional_flags) != 0) {
+    if (payload.size() < k_header + k_optional_fields) {
+      return false;
+    }
+    std::uint8_t next_extension = payload[k_header + 3];
+    offset += k_optional_fields;
+    // Section 5.2: each extension header is a length in 4-byte units, its content, and
+    // the type of the next one in its last byte.
+    for (unsigned walked = 0; next_extension != 0; ++walked) {
+      if (walked == k_max_extensions || offset >= payload.size()) {
+        return false;
+      }
+      const std::size_t length = std::size_t{payload[offset]} * 4;
+      if (length == 0 || payload.size() - offset < length) {
+        return false;
+      }
+      next_extension = payload[offset + length - 1];
+      offset += length;
+    }
+  }
+  // The user packet is IP (or, rarely, PPP or Ethernet, which are not followed).
+  if (offset >= payload.size()) {
+    return false;
+  }
+  const unsigned version = payload[offset] >> 4;
+  return (version == 4 || version == 6) && emit(LinkType::raw, payload, offset, inner);
+}
+
+// AYIYA (Anything In Anything, draft-massar-v6ops-ayiya section 5): identity of 2^n
+// bytes, signature of n 4-byte words, opcode 1 forwards the packet named by next header.
+bool decode_ayiya(ByteView payload, TunnelledFrame& inner) {
+  constexpr std::size_t k_header = 8; // four nibble-packed bytes, then the epoch
+  constexpr std::uint8_t k_opcode_forward = 1;
+  if (payload.size() < k_header || (payload[2] & 0x0fU) != k_opcode_forward) {
+    return false;
+  }
+  const std::size_t identity = std::size_t{1} << (payload[0] >> 4);
+  const std::size_t signature = static_cast<std::size_t>(payload[1] >> 4) * 4;
+  const std::size_t offset = k_header + identity + signature;
+  switch (payload[3]) {
+  case ip_protocol::ipv4:
+    return emit(LinkType::ipv4, payload, offset, inner);
+  case ip_protocol::ipv6:
+    return emit(LinkType::ipv6, payload, offset, inner);
+  default:
+    return false;
+  }
+}
+
+// RFC 4380 section 5.1.1: optional authentication and origin indications, then an IPv6
+// packet. Relays talk from any port, so any UDP payload is tried, and accepted only when it
+// is an IPv6 header whose payload length accounts for exactly the rest of the datagram
+// (`declared` is the UDP payload length, which a short capture may not hold in full).
+bool decode_teredo(ByteView payload, std::size_t declared, TunnelledFrame& inner) {
+  constexpr std::uint16_t k_authentication = 0x0001;
+  constexpr std::uint16_t k_origin = 0x0000;
+  constexpr std::size_t k_authentication_fixed = 4 + 8 + 1; // lengths, nonce, confirmation
+  constexpr std::size_t k_origin_indication = 8;
+  std::size_t offset = 0;
+  if (payload.size() >= 4 && read_be16(payload.data()) == k_authentication) {
+    offset += k_authentication_fixed + payload[2] + payload[3];
+  }
+  if (payload.size() >= offset + 2 && read_be16(payload.data() + offset) == k_origin) {
+    offset += k_origin_indication;
+  }
+  if (payload.size() < offset + k_ipv6_header || declared < offset + k_ipv6_header) {
+    return false;
+  }
+  const std::uint8_t* ipv6 = payload.data() + offset;
+  if ((ipv6[0] >> 4) != 6 || k_ipv6_header + read_be16(ipv6 + 4) != declared - offset) {
+    return false;
+  }
+  return emit(LinkType::ipv6, payload, offset, inner);
+}
+
+bool decode_udp_tunnel_on_port(std::uint16_t port, ByteView payload, TunnelledFrame& inner) {
+  switch (port) {
+  case udp_port::vxlan:
+    return decode_vxlan(payload, inner);
+  case udp_port::geneve:
+    return decode_geneve(payload, inner);
+  case udp_port::gtp_user:
+    return decode_gtp_user(payload, inner);
+  case udp_port::gre:
+    return decode_gre(payload, inner);
+  case udp_port::ayiya:
+    return decode_ayiya(payload, inner);
+  default:
+    return false;
+  }
+}
+
+// `ip_payload_length` is what the IP header says it carries; in a first fragment that is
+// only the fragment's share of the datagram, and the UDP length field tells the whole.
+bool decode_udp(ByteView datagram, std::size_t ip_payload_length, bool first_fragment,
+                TunnelledFrame& inner) {
+  if (datagram.size() < k_udp_header) {
+    return false;
+  }
+  // The UDP length bounds the payload when it is sane; link padding may follow it.
+  std::size_t declared = read_be16(datagram.data() + 4);
+  if (declared < k_udp_header || (declared > ip_payload_length && !first_fragment)) {
+    declared = ip_payload_length;
+  }
+  declared -= k_udp_header;
+  ByteView payload = datagram.subspan(k_udp_header);
+  if (payload.size() > declared) {
+    payload = payload.subspan(0, declared);
+  }
+  const std::uint16_t source_port = read_be16(datagram.data());
+  const std::uint16_t destination_port = read_be16(datagram.data() + 2);
+  return decode_udp_tunnel_on_port(destination_port, payload, inner) ||
+         decode_udp_tunnel_on_port(source_port, payload, inner) ||
+         decode_teredo(payload, declared, inner);
+}
+
+} // namespace
+
+bool find_tunnelled_frame(const IpLayer& ip, ByteView packet, TunnelledFrame& inner) {
+  // A first fragment holds the start of the inner packet, its headers included: it is
+  // decoded as if the capture had cut it short, which is all tcpstate needs of it (the
+  // inner lengths say how long it was). Later fragments are never seen here.
+  const ByteView payload = packet.subspan(ip.header_length, ip.captured_length - ip.header_length);
+  switch (ip.protocol) {
+  case ip_protocol::ipv4:
+    return emit(LinkType::ipv4, payload, 0, inner);
+  case ip_protocol::ipv6:
+    return emit(LinkType::ipv6, payload, 0, inner);
+  case ip_protocol::gre:
+    return decode_gre(payload, inner);
+  case ip_protocol::udp:
+    return decode_udp(payload, ip.total_length - ip.header_length, ip.first_fragment, inner);
+  default:
+    return false;
+  }
+}
+
+} // namespace tcpstate::decode

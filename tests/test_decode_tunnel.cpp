@@ -1,0 +1,392 @@
+// Tunnel decapsulation: a TCP segment built by PacketBuilder is wrapped, by hand, in each
+// encapsulation the decoder knows (and in broken versions of them), and must come out as
+// the same segment, or as a non-TCP packet when the wrapping is not a tunnel.
+#include "packet_builder.hpp"
+
+#include "tcpstate/decode/decoder.hpp"
+#include "tcpstate/decode/link_type.hpp"
+#include "tcpstate/decode/skip_reason.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+using namespace tcpstate;
+using namespace tcpstate::decode;
+using tcpstate::test::Bytes;
+using tcpstate::test::PacketBuilder;
+
+namespace {
+
+void put_be16(Bytes& out, std::uint32_t value) {
+  out.push_back(static_cast<std::uint8_t>(value >> 8));
+  out.push_back(static_cast<std::uint8_t>(value));
+}
+
+void put_be32(Bytes& out, std::uint32_t value) {
+  put_be16(out, value >> 16);
+  put_be16(out, value & 0xffffU);
+}
+
+Bytes concat(Bytes head, const Bytes& tail) {
+  head.insert(head.end(), tail.begin(), tail.end());
+  return head;
+}
+
+// The inner packet: an IPv4 (or IPv6) SYN from 10.1.1.1:40000 to 10.2.2.2:443, IP header first.
+Bytes inner_ipv4() {
+  return PacketBuilder{}
+      .link(LinkType::raw)
+      .src("10.1.1.1", 40000)
+      .dst("10.2.2.2", 443)
+      .flags(0x02)
+      .build()
+      .bytes;
+}
+
+Bytes inner_ipv6() {
+  return PacketBuilder{}
+      .link(LinkType::raw)
+      .src("2001:db8::1", 40000)
+      .dst("2001:db8::2", 443)
+      .flags(0x02)
+      .build()
+      .bytes;
+}
+
+Bytes ethernet_header(std::uint16_t type) {
+  Bytes out{0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01};
+  put_be16(out, type);
+  return out;
+}
+
+// An outer IPv4 header from 192.0.2.1 to 192.0.2.2 with a correct header checksum.
+Bytes outer_ipv4(std::uint8_t protocol, const Bytes& payload, std::uint16_t flags = 0) {
+  Bytes out{0x45, 0};
+  put_be16(out, static_cast<std::uint32_t>(20 + payload.size()));
+  put_be16(out, 0x1234);
+  put_be16(out, flags);
+  out.push_back(64);
+  out.push_back(protocol);
+  put_be16(out, 0);
+  out.insert(out.end(), {192, 0, 2, 1, 192, 0, 2, 2});
+  const std::uint16_t checksum = tcpstate::test::internet_checksum(out);
+  out[10] = static_cast<std::uint8_t>(checksum >> 8);
+  out[11] = static_cast<std::uint8_t>(checksum);
+  return concat(out, payload);
+}
+
+Bytes outer_ipv6(std::uint8_t next_header, const Bytes& payload) {
+  Bytes out{0x60, 0, 0, 0};
+  put_be16(out, static_cast<std::uint32_t>(payload.size()));
+  out.push_back(next_header);
+  out.push_back(64);
+  for (int side = 0; side < 2; ++side) {
+    out.insert(out.end(), {0x20, 0x01, 0x0d, 0xb8});
+    out.resize(out.size() + 11, 0);
+    out.push_back(static_cast<std::uint8_t>(side + 1));
+  }
+  return concat(out, payload);
+}
+
+// UDP with checksum 0 (not computed, allowed for IPv4 and for tunnels over IPv6).
+Bytes udp(std::uint16_t source, std::uint16_t destination, const Bytes& payload) {
+  Bytes out;
+  put_be16(out, source);
+  put_be16(out, destination);
+  put_be16(out, static_cast<std::uint32_t>(8 + payload.size()));
+  put_be16(out, 0);
+  return concat(out, payload);
+}
+
+Bytes gre(std::uint16_t flags, std::uint16_t protocol, const Bytes& payload) {
+  Bytes out;
+  put_be16(out, flags);
+  put_be16(out, protocol);
+  if ((flags & 0x8000U) != 0) {
+    put_be32(out, 0); // checksum and reserved
+  }
+  if ((flags & 0x2000U) != 0) {
+    put_be32(out, 0xabcd); // key
+  }
+  if ((flags & 0x1000U) != 0) {
+    put_be32(out, 7); // sequence number
+  }
+  return concat(out, payload);
+}
+
+DecodeResult decode_ethernet(const Bytes& ip_packet, std::uint16_t type = 0x0800,
+                             ChecksumPolicy checksums = ChecksumPolicy::verify) {
+  const Bytes frame = concat(ethernet_header(type), ip_packet);
+  return decode_frame(LinkType::ethernet, frame, checksums);
+}
+
+void check_inner_v4(const DecodeResult& result) {
+  REQUIRE(result.ok);
+  CHECK(result.segment.src.to_string() == "10.1.1.1");
+  CHECK(result.segment.dst.to_string() == "10.2.2.2");
+  CHECK(result.segment.src_port == 40000);
+  CHECK(result.segment.dst_port == 443);
+  CHECK(result.segment.ip_length == inner_ipv4().size()); // the inner datagram's length
+}
+
+void check_inner_v6(const DecodeResult& result) {
+  REQUIRE(result.ok);
+  CHECK(result.segment.src.to_string() == "2001:db8::1");
+  CHECK(result.segment.dst.to_string() == "2001:db8::2");
+  CHECK(result.segment.dst_port == 443);
+}
+
+void check_skipped(const DecodeResult& result, SkipReason reason) {
+  CHECK_FALSE(result.ok);
+  CHECK(result.reason == reason);
+}
+
+} // namespace
+
+TEST_CASE("decode::tunnel IP in IP and IPv6 in IPv4") {
+  check_inner_v4(decode_ethernet(outer_ipv4(4, inner_ipv4())));
+  check_inner_v6(decode_ethernet(outer_ipv4(41, inner_ipv6())));
+  check_inner_v4(decode_ethernet(outer_ipv6(4, inner_ipv4()), 0x86dd));
+  check_inner_v6(decode_ethernet(outer_ipv6(41, inner_ipv6()), 0x86dd));
+  // A tunnel inside a tunnel.
+  check_inner_v4(decode_ethernet(outer_ipv4(4, outer_ipv4(4, inner_ipv4()))));
+}
+
+TEST_CASE("decode::tunnel nesting is bounded") {
+  Bytes packet = inner_ipv4();
+  for (unsigned depth = 0; depth < 8; ++depth) {
+    packet = outer_ipv4(4, packet);
+  }
+  check_inner_v4(decode_ethernet(packet));
+  check_skipped(decode_ethernet(outer_ipv4(4, packet)), SkipReason::non_tcp);
+}
+
+TEST_CASE("decode::tunnel GRE version 0") {
+  check_inner_v4(decode_ethernet(outer_ipv4(47, gre(0, 0x0800, inner_ipv4()))));
+  check_inner_v6(decode_ethernet(outer_ipv4(47, gre(0, 0x86dd, inner_ipv6()))));
+  // Checksum, key and sequence number fields, all present.
+  check_inner_v4(decode_ethernet(outer_ipv4(47, gre(0xb000, 0x0800, inner_ipv4()))));
+  // Transparent Ethernet bridging: an Ethernet frame inside.
+  check_inner_v4(decode_ethernet(
+      outer_ipv4(47, gre(0x2000, 0x6558, concat(ethernet_header(0x0800), inner_ipv4())))));
+  // ERSPAN type II, with its 8-byte header before the mirrored frame.
+  const Bytes erspan(8, 0x10);
+  check_inner_v4(decode_ethernet(outer_ipv4(
+      47, gre(0x1000, 0x88be, concat(erspan, concat(ethernet_header(0x0800), inner_ipv4()))))));
+
+  // Source routing (obsolete), an unknown version, an unknown protocol: not a tunnel.
+  check_skipped(decode_ethernet(outer_ipv4(47, gre(0x4000, 0x0800, inner_ipv4()))),
+                SkipReason::non_tcp);
+  check_skipped(decode_ethernet(outer_ipv4(47, gre(0x0002, 0x0800, inner_ipv4()))),
+                SkipReason::non_tcp);
+  check_skipped(decode_ethernet(outer_ipv4(47, gre(0, 0x0806, inner_ipv4()))), SkipReason::non_tcp);
+  // A GRE header cut short.
+  check_skipped(decode_ethernet(outer_ipv4(47, Bytes{0x00, 0x00, 0x08})), SkipReason::non_tcp);
+}
+
+TEST_CASE("decode::tunnel GRE version 1 (PPTP) with PPP") {
+  const auto pptp = [](std::uint16_t flags, const Bytes& ppp) {
+    Bytes out;
+    put_be16(out, flags);
+    put_be16(out, 0x880b);
+    put_be16(out, static_cast<std::uint32_t>(ppp.size())); // key: payload length
+    put_be16(out, 0x0042);                                 // key: call id
+    if ((flags & 0x1000U) != 0) {
+      put_be32(out, 1);
+    }
+    if ((flags & 0x0080U) != 0) {
+      put_be32(out, 2);
+    }
+    return concat(out, ppp);
+  };
+  // Address and control bytes with a 2-byte protocol; compressed 1-byte protocols.
+  check_inner_v4(decode_ethernet(
+      outer_ipv4(47, pptp(0x3081, concat({0xff, 0x03, 0x00, 0x21}, inner_ipv4())))));
+  check_inner_v4(decode_ethernet(outer_ipv4(47, pptp(0x2001, concat({0x21}, inner_ipv4())))));
+  check_inner_v6(decode_ethernet(outer_ipv4(47, pptp(0x3001, concat({0x57}, inner_ipv6())))));
+  // LCP is not IP; version 1 without its mandatory key is not PPTP.
+  check_skipped(decode_ethernet(outer_ipv4(47, pptp(0x2001, concat({0xc0, 0x21}, inner_ipv4())))),
+                SkipReason::non_tcp);
+  check_skipped(decode_ethernet(outer_ipv4(47, gre(0x0001, 0x880b, concat({0x21}, inner_ipv4())))),
+                SkipReason::non_tcp);
+}
+
+TEST_CASE("decode::tunnel VXLAN, Geneve and GRE in UDP") {
+  const Bytes vxlan{0x08, 0, 0, 0, 0, 0x12, 0x34, 0};
+  const Bytes inner_frame = concat(ethernet_header(0x0800), inner_ipv4());
+  check_inner_v4(decode_ethernet(outer_ipv4(17, udp(51000, 4789, concat(vxlan, inner_frame)))));
+  check_inner_v4(
+      decode_ethernet(outer_ipv6(17, udp(4789, 51000, concat(vxlan, inner_frame))), 0x86dd));
+  // Without the I flag the VNI is not valid: not decapsulated.
+  const Bytes vxlan_no_vni{0x00, 0, 0, 0, 0, 0x12, 0x34, 0};
+  check_skipped(
+      decode_ethernet(outer_ipv4(17, udp(51000, 4789, concat(vxlan_no_vni, inner_frame)))),
+      SkipReason::non_tcp);
+
+  // Geneve with 8 bytes of options, carrying an Ethernet frame, then an IPv6 packet.
+  Bytes geneve{0x02, 0x00, 0x65, 0x58, 0, 0, 1, 0};
+  geneve.resize(16, 0xee);
+  check_inner_v4(decode_ethernet(outer_ipv4(17, udp(51000, 6081, concat(geneve, inner_frame)))));
+  const Bytes geneve_ipv6{0x00, 0x00, 0x86, 0xdd, 0, 0, 1, 0};
+  check_inner_v6(
+      decode_ethernet(outer_ipv4(17, udp(51000, 6081, concat(geneve_ipv6, inner_ipv6())))));
+  // Options longer than the datagram.
+  const Bytes geneve_long{0x3f, 0x00, 0x08, 0x00, 0, 0, 1, 0};
+  check_skipped(decode_ethernet(outer_ipv4(17, udp(51000, 6081, geneve_long))),
+                SkipReason::non_tcp);
+
+  check_inner_v4(decode_ethernet(outer_ipv4(17, udp(51000, 4754, gre(0, 0x0800, inner_ipv4())))));
+}
+
+TEST_CASE("decode::tunnel GTP-U") {
+  const auto gtp = [](std::uint8_t flags, std::uint8_t type, const Bytes& extra,
+                      const Bytes& user) {
+    Bytes out{flags, type};
+    put_be16(out, static_cast<std::uint32_t>(extra.size() + user.size()));
+    put_be32(out, 0x11223344); // TEID
+    return concat(concat(out, extra), user);
+  };
+  // Either side may use another port than 2152 (the uplink often does).
+  check_inner_v4(
+      decode_ethernet(outer_ipv4(17, udp(5906, 2152, gtp(0x30, 0xff, {}, inner_ipv4())))));
+  check_inner_v6(
+      decode_ethernet(outer_ipv4(17, udp(2152, 5906, gtp(0x30, 0xff, {}, inner_ipv6())))));
+  // Sequence number present; then an extension header chain (PDU session container).
+  check_inner_v4(decode_ethernet(
+      outer_ipv4(17, udp(2152, 2152, gtp(0x32, 0xff, {0, 1, 0, 0}, inner_ipv4())))));
+  check_inner_v4(decode_ethernet(outer_ipv4(
+      17, udp(2152, 2152, gtp(0x34, 0xff, {0, 0, 0, 0x85, 1, 0x10, 0x05, 0}, inner_ipv4())))));
+  // An extension header of length 0 would never end; an echo request is not user data;
+  // GTP' (protocol type bit clear) is charging data.
+  check_skipped(
+      decode_ethernet(outer_ipv4(
+          17, udp(2152, 2152, gtp(0x34, 0xff, {0, 0, 0, 0x85, 0, 0, 0, 0}, inner_ipv4())))),
+      SkipReason::non_tcp);
+  check_skipped(decode_ethernet(outer_ipv4(17, udp(2152, 2152, gtp(0x30, 0x01, {}, inner_ipv4())))),
+                SkipReason::non_tcp);
+  check_skipped(decode_ethernet(outer_ipv4(17, udp(2152, 2152, gtp(0x20, 0xff, {}, inner_ipv4())))),
+                SkipReason::non_tcp);
+}
+
+TEST_CASE("decode::tunnel Teredo on any port, only when the IPv6 length fits exactly") {
+  check_inner_v6(decode_ethernet(outer_ipv4(17, udp(3797, 3544, inner_ipv6()))));
+  check_inner_v6(decode_ethernet(outer_ipv4(17, udp(3797, 32900, inner_ipv6()))));
+  // With an origin indication, and with an authentication indication before it.
+  const Bytes origin{0x00, 0x00, 0x8c, 0x3b, 0x3f, 0xf5, 0xfe, 0xfd};
+  check_inner_v6(decode_ethernet(outer_ipv4(17, udp(32900, 3797, concat(origin, inner_ipv6())))));
+  Bytes authentication{0x00, 0x01, 2, 0, 0xaa, 0xbb};
+  authentication.resize(authentication.size() + 9, 0);
+  check_inner_v6(decode_ethernet(
+      outer_ipv4(17, udp(32900, 3797, concat(authentication, concat(origin, inner_ipv6()))))));
+  // One byte more or less than the IPv6 header announces: some other protocol.
+  Bytes longer = inner_ipv6();
+  longer.push_back(0);
+  check_skipped(decode_ethernet(outer_ipv4(17, udp(3797, 3544, longer))), SkipReason::non_tcp);
+  Bytes shorter = inner_ipv6();
+  shorter.pop_back();
+  check_skipped(decode_ethernet(outer_ipv4(17, udp(3797, 3544, shorter))), SkipReason::non_tcp);
+  // An IPv4 packet in UDP is not Teredo.
+  check_skipped(decode_ethernet(outer_ipv4(17, udp(3797, 3544, inner_ipv4()))),
+                SkipReason::non_tcp);
+}
+
+TEST_CASE("decode::tunnel AYIYA") {
+  // Identity 2^4 = 16 bytes, signature 5 words of 4 bytes (SHA-1), opcode 1 (forward).
+  Bytes ayiya{0x41, 0x52, 0x11, 41};
+  put_be32(ayiya, 0x5f000000); // epoch
+  ayiya.resize(ayiya.size() + 16 + 20, 0x77);
+  check_inner_v6(decode_ethernet(outer_ipv4(17, udp(5072, 40000, concat(ayiya, inner_ipv6())))));
+  ayiya[2] = 0x10; // opcode 0: a heartbeat, nothing forwarded
+  check_skipped(decode_ethernet(outer_ipv4(17, udp(5072, 40000, concat(ayiya, inner_ipv6())))),
+                SkipReason::non_tcp);
+}
+
+TEST_CASE("decode::tunnel PPPoE sessions and MPLS label stacks") {
+  const Bytes pppoe_ipv4{0x11, 0x00, 0x0f, 0x07, 0x00, 0x00, 0x00, 0x21};
+  check_inner_v4(decode_ethernet(concat(pppoe_ipv4, inner_ipv4()), 0x8864));
+  const Bytes pppoe_ipv6{0x11, 0x00, 0x0f, 0x07, 0x00, 0x00, 0x00, 0x57};
+  check_inner_v6(decode_ethernet(concat(pppoe_ipv6, inner_ipv6()), 0x8864));
+  // PPPoE behind two VLAN tags (QinQ).
+  Bytes qinq{0x00, 0x64, 0x81, 0x00, 0x00, 0x65, 0x88, 0x64};
+  check_inner_v4(decode_ethernet(concat(qinq, concat(pppoe_ipv4, inner_ipv4())), 0x88a8));
+  // LCP in a session, a discovery-stage code, a header cut short.
+  const Bytes pppoe_lcp{0x11, 0x00, 0x0f, 0x07, 0x00, 0x00, 0xc0, 0x21};
+  check_skipped(decode_ethernet(concat(pppoe_lcp, inner_ipv4()), 0x8864), SkipReason::non_ip);
+  const Bytes padi{0x11, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00, 0x21};
+  check_skipped(decode_ethernet(concat(padi, inner_ipv4()), 0x8864), SkipReason::non_ip);
+  check_skipped(decode_ethernet(Bytes{0x11, 0x00, 0x0f}, 0x8864), SkipReason::truncated_link);
+
+  // Two labels, the second with the bottom-of-stack bit.
+  const Bytes labels{0x00, 0x01, 0x20, 0x40, 0x00, 0x02, 0x01, 0x40};
+  check_inner_v4(decode_ethernet(concat(labels, inner_ipv4()), 0x8847));
+  check_inner_v6(decode_ethernet(concat(labels, inner_ipv6()), 0x8847));
+  // A pseudowire control word (first nibble 0) is not IP; a stack without its bottom.
+  check_skipped(decode_ethernet(concat(labels, Bytes{0, 0, 0, 0}), 0x8847), SkipReason::non_ip);
+  check_skipped(decode_ethernet(Bytes{0x00, 0x01, 0x20, 0x40}, 0x8847), SkipReason::truncated_link);
+}
+
+TEST_CASE("decode::tunnel truncation, fragments and outer checksums") {
+  const Bytes whole = outer_ipv4(47, gre(0, 0x0800, inner_ipv4()));
+  // Every cut inside the inner packet names the inner layer it ends in, never a crash.
+  for (std::size_t length = 24; length < whole.size(); ++length) {
+    const Bytes cut(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(length));
+    const DecodeResult result = decode_ethernet(cut, 0x0800, ChecksumPolicy::ignore);
+    CHECK_FALSE(result.ok);
+    CHECK((result.reason == SkipReason::non_tcp || result.reason == SkipReason::truncated_ip ||
+           result.reason == SkipReason::truncated_tcp));
+  }
+  // A first fragment holds the inner headers and the start of the inner payload: the
+  // segment decodes as one cut short by the capture, with the inner packet's own length.
+  const Bytes payload(1000, 0x5a);
+  const Bytes long_inner = PacketBuilder{}
+                               .link(LinkType::raw)
+                               .src("10.1.1.1", 40000)
+                               .dst("10.2.2.2", 443)
+                               .payload_bytes(payload)
+                               .build()
+                               .bytes;
+  const Bytes long_inner_v6 = PacketBuilder{}
+                                  .link(LinkType::raw)
+                                  .src("2001:db8::1", 40000)
+                                  .dst("2001:db8::2", 443)
+                                  .payload_bytes(payload)
+                                  .build()
+                                  .bytes;
+  const auto first_fragment = [](Bytes datagram) {
+    datagram.resize(datagram.size() - 400);
+    datagram[2] = static_cast<std::uint8_t>(datagram.size() >> 8);
+    datagram[3] = static_cast<std::uint8_t>(datagram.size());
+    datagram[6] = 0x20; // more fragments, offset 0
+    datagram[10] = 0;
+    datagram[11] = 0;
+    const std::uint16_t checksum =
+        tcpstate::test::internet_checksum(Bytes(datagram.begin(), datagram.begin() + 20));
+    datagram[10] = static_cast<std::uint8_t>(checksum >> 8);
+    datagram[11] = static_cast<std::uint8_t>(checksum);
+    return datagram;
+  };
+  for (const Bytes& fragment :
+       {first_fragment(outer_ipv4(47, gre(0, 0x0800, long_inner))),
+        first_fragment(outer_ipv4(
+            17, udp(2152, 2152, concat({0x30, 0xff, 0x04, 0x1c, 1, 2, 3, 4}, long_inner)))),
+        first_fragment(outer_ipv4(17, udp(3797, 32900, long_inner_v6)))}) {
+    const DecodeResult result = decode_ethernet(fragment);
+    REQUIRE(result.ok);
+    CHECK(result.segment.dst_port == 443);
+  }
+  const DecodeResult cut = decode_ethernet(first_fragment(outer_ipv4(4, long_inner)));
+  REQUIRE(cut.ok);
+  CHECK(cut.segment.ip_length == long_inner.size());
+  CHECK(cut.segment.payload_length == payload.size());
+  // With checksums verified, a wrong outer IPv4 header checksum rejects the whole frame;
+  // ignoring them, the inner segment decodes.
+  Bytes corrupt = outer_ipv4(4, inner_ipv4());
+  corrupt[10] ^= 0xff;
+  check_skipped(decode_ethernet(corrupt), SkipReason::bad_ip_header);
+  check_inner_v4(decode_ethernet(corrupt, 0x0800, ChecksumPolicy::ignore));
+  // UDP that is not on a tunnel port and not Teredo stays UDP.
+  check_skipped(decode_ethernet(outer_ipv4(17, udp(53, 5353, inner_ipv4()))), SkipReason::non_tcp);
+}
