@@ -35,25 +35,23 @@ Bytes concat(Bytes head, const Bytes& tail) {
   return head;
 }
 
-// The inner packet: an IPv4 (or IPv6) SYN from 10.1.1.1:40000 to 10.2.2.2:443, IP header first.
-Bytes inner_ipv4() {
+// The inner packet, IP header first: a segment to port 443 (a SYN unless it has payload).
+Bytes inner_packet(const std::string& src, const std::string& dst, const Bytes& payload = {}) {
   return PacketBuilder{}
       .link(LinkType::raw)
-      .src("10.1.1.1", 40000)
-      .dst("10.2.2.2", 443)
-      .flags(0x02)
+      .src(src, 40000)
+      .dst(dst, 443)
+      .flags(payload.empty() ? 0x02 : 0x18)
+      .payload_bytes(payload)
       .build()
       .bytes;
 }
 
+Bytes inner_ipv4() {
+  return inner_packet("10.1.1.1", "10.2.2.2");
+}
 Bytes inner_ipv6() {
-  return PacketBuilder{}
-      .link(LinkType::raw)
-      .src("2001:db8::1", 40000)
-      .dst("2001:db8::2", 443)
-      .flags(0x02)
-      .build()
-      .bytes;
+  return inner_packet("2001:db8::1", "2001:db8::2");
 }
 
 Bytes ethernet_header(std::uint16_t type) {
@@ -341,20 +339,8 @@ TEST_CASE("decode::tunnel truncation, fragments and outer checksums") {
   // A first fragment holds the inner headers and the start of the inner payload: the
   // segment decodes as one cut short by the capture, with the inner packet's own length.
   const Bytes payload(1000, 0x5a);
-  const Bytes long_inner = PacketBuilder{}
-                               .link(LinkType::raw)
-                               .src("10.1.1.1", 40000)
-                               .dst("10.2.2.2", 443)
-                               .payload_bytes(payload)
-                               .build()
-                               .bytes;
-  const Bytes long_inner_v6 = PacketBuilder{}
-                                  .link(LinkType::raw)
-                                  .src("2001:db8::1", 40000)
-                                  .dst("2001:db8::2", 443)
-                                  .payload_bytes(payload)
-                                  .build()
-                                  .bytes;
+  const Bytes long_inner = inner_packet("10.1.1.1", "10.2.2.2", payload);
+  const Bytes long_inner_v6 = inner_packet("2001:db8::1", "2001:db8::2", payload);
   const auto first_fragment = [](Bytes datagram) {
     datagram.resize(datagram.size() - 400);
     datagram[2] = static_cast<std::uint8_t>(datagram.size() >> 8);
