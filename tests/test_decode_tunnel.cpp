@@ -342,7 +342,7 @@ TEST_CASE("decode::tunnel truncation, fragments and outer checksums") {
   const Bytes long_inner = inner_packet("10.1.1.1", "10.2.2.2", payload);
   const Bytes long_inner_v6 = inner_packet("2001:db8::1", "2001:db8::2", payload);
   const auto first_fragment = [](Bytes datagram) {
-    datagram.resize(datagram.size() - 400);
+    datagram.erase(datagram.end() - 400, datagram.end()); // the rest is in later fragments
     datagram[2] = static_cast<std::uint8_t>(datagram.size() >> 8);
     datagram[3] = static_cast<std::uint8_t>(datagram.size());
     datagram[6] = 0x20; // more fragments, offset 0
