@@ -175,6 +175,11 @@ TEST_CASE("decode::tunnel GRE version 0") {
   check_inner_v4(decode_ethernet(outer_ipv4(
       47, gre(0x1000, 0x88be, concat(erspan, concat(ethernet_header(0x0800), inner_ipv4()))))));
 
+  // WCCP redirection: version 2 with its 4-byte redirect header, version 1 without.
+  check_inner_v4(decode_ethernet(
+      outer_ipv4(47, gre(0, 0x883e, concat({0x05, 0x59, 0x00, 0x48}, inner_ipv4())))));
+  check_inner_v4(decode_ethernet(outer_ipv4(47, gre(0, 0x883e, inner_ipv4()))));
+
   // Source routing (obsolete), an unknown version, an unknown protocol: not a tunnel.
   check_skipped(decode_ethernet(outer_ipv4(47, gre(0x4000, 0x0800, inner_ipv4()))),
                 SkipReason::non_tcp);

@@ -20,7 +20,8 @@ constexpr std::uint16_t ipv6 = 0x86dd;
 constexpr std::uint16_t transparent_bridging = 0x6558; // Ethernet frame inside
 constexpr std::uint16_t erspan_type2 = 0x88be;
 constexpr std::uint16_t erspan_type3 = 0x22eb;
-constexpr std::uint16_t ppp = 0x880b; // RFC 2637 enhanced GRE (PPTP)
+constexpr std::uint16_t ppp = 0x880b;  // RFC 2637 enhanced GRE (PPTP)
+constexpr std::uint16_t wccp = 0x883e; // Cisco WCCP redirection
 } // namespace ethertype
 
 // The IANA-assigned ports; a tunnel on another port is not recognised (except Teredo, whose
@@ -135,6 +136,16 @@ bool decode_gre(ByteView payload, TunnelledFrame& inner) {
       const bool optional_subheader = (payload[offset + 11] & 1U) != 0;
       return emit(LinkType::ethernet, payload,
                   offset + k_type3_header + (optional_subheader ? 8 : 0), inner);
+    }
+    if (protocol == ethertype::wccp) {
+      // WCCP version 1 puts the redirected IPv4 packet right after GRE; version 2 first
+      // has a 4-byte redirect header, whose first nibble is never 4.
+      constexpr std::size_t k_redirect_header = 4;
+      if (offset >= payload.size()) {
+        return false;
+      }
+      const bool bare = (payload[offset] >> 4) == 4;
+      return emit(LinkType::ipv4, payload, offset + (bare ? 0 : k_redirect_header), inner);
     }
     LinkType link{};
     return ip_link_for_ethertype(protocol, link) && emit(link, payload, offset, inner);

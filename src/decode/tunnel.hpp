@@ -1,7 +1,7 @@
 #pragma once
 // Decoder stage between two IP layers: when an IP datagram carries a tunnel instead of
 // TCP, finds the frame inside it, so a TCP connection carried by IP-in-IP, GRE (with
-// Ethernet bridging, ERSPAN or PPTP's PPP), VXLAN, Geneve, GTP-U, GRE-in-UDP, AYIYA or
+// Ethernet bridging, ERSPAN, WCCP or PPTP's PPP), VXLAN, Geneve, GTP-U, GRE-in-UDP, AYIYA or
 // Teredo is analysed like any other: by its own inner four-tuple, as Zeek logs it.
 #include "ip_layer.hpp"
 #include "tcpstate/decode/link_type.hpp"
