@@ -14,8 +14,9 @@ and requires:
     the damaged record ("offset B");
   * always: stdout identical to the run on the capture cut at the last complete record
     boundary B <= K (the rows of exactly the packets before the damage).
-The capture is tested as it is (every offset) and converted to pcapng (every 13th offset and
-both sides of every block boundary). Runs in parallel.
+The capture is tested as it is (every offset, or every --stride'th, and always both sides
+of every record boundary) and converted to pcapng (every 13th offset at least, and both
+sides of every block boundary). Runs in parallel.
 Standard library only.
 """
 import concurrent.futures
