@@ -388,6 +388,19 @@ private:
       }
       break;
     }
+    case decode::LinkType::ppp:
+    case decode::LinkType::ppp_hdlc:
+      out = {0xff, 0x03};
+      packet_detail::put_be16(out, m_src.family == IpFamily::v4 ? 0x0021 : 0x0057);
+      break;
+    case decode::LinkType::ppp_ether:
+      out = {0x11, 0x00, 0x0f, 0x07, 0x00, 0x00}; // session 0x0f07; length not checked
+      packet_detail::put_be16(out, m_src.family == IpFamily::v4 ? 0x0021 : 0x0057);
+      break;
+    case decode::LinkType::c_hdlc:
+      out = {0x0f, 0x00};
+      packet_detail::put_be16(out, network_ethertype());
+      break;
     case decode::LinkType::raw:
     case decode::LinkType::ipv4:
     case decode::LinkType::ipv6:

@@ -39,10 +39,11 @@ TEST_CASE("decode::link type normalization") {
   CHECK(normalize_link_type(276) == LinkType::linux_sll2);
   CHECK(normalize_link_type(105) == static_cast<LinkType>(105));
 
-  for (const std::uint32_t value : {0U, 1U, 101U, 108U, 113U, 228U, 229U, 276U, 12U, 14U}) {
+  for (const std::uint32_t value :
+       {0U, 1U, 9U, 50U, 51U, 101U, 104U, 108U, 113U, 228U, 229U, 276U, 12U, 14U}) {
     CHECK(is_supported(normalize_link_type(value)));
   }
-  for (const std::uint32_t value : {6U, 9U, 105U, 127U, 192U, 0xffffffffU}) {
+  for (const std::uint32_t value : {6U, 10U, 105U, 127U, 192U, 0xffffffffU}) {
     CHECK_FALSE(is_supported(normalize_link_type(value)));
   }
 }
@@ -71,7 +72,8 @@ TEST_CASE("decode::unsupported link type") {
 
 TEST_CASE("decode::every supported link type, IPv4 and IPv6") {
   for (const LinkType link : {LinkType::ethernet, LinkType::raw, LinkType::linux_sll,
-                              LinkType::linux_sll2, LinkType::null, LinkType::loop}) {
+                              LinkType::linux_sll2, LinkType::null, LinkType::loop, LinkType::ppp,
+                              LinkType::ppp_hdlc, LinkType::ppp_ether, LinkType::c_hdlc}) {
     CAPTURE(static_cast<int>(link));
     check_decodes(PacketBuilder{}.link(link).build(), "10.0.0.1", "10.0.0.2");
     check_decodes(
@@ -207,4 +209,34 @@ TEST_CASE("decode::truncated link headers") {
     CHECK(decode_frame(LinkType::ethernet, tagged.prefix(length), ChecksumPolicy::verify).reason ==
           SkipReason::truncated_link);
   }
+}
+
+TEST_CASE("decode::PPP and Cisco HDLC framings") {
+  const Bytes ip = PacketBuilder{}.link(LinkType::raw).build().bytes;
+  const auto with_header = [&](Bytes header) {
+    header.insert(header.end(), ip.begin(), ip.end());
+    return header;
+  };
+  // PPP without address and control bytes, and with a compressed 1-byte protocol.
+  check_decodes({with_header({0x00, 0x21}), LinkType::ppp}, "10.0.0.1", "10.0.0.2");
+  check_decodes({with_header({0x21}), LinkType::ppp}, "10.0.0.1", "10.0.0.2");
+  check_decodes({with_header({0xff, 0x03, 0x21}), LinkType::ppp_hdlc}, "10.0.0.1", "10.0.0.2");
+  // Cisco PPP in HDLC framing under LINKTYPE_PPP_HDLC; Cisco HDLC broadcast address.
+  check_decodes({with_header({0x0f, 0x00, 0x08, 0x00}), LinkType::ppp_hdlc}, "10.0.0.1",
+                "10.0.0.2");
+  check_decodes({with_header({0x8f, 0x00, 0x08, 0x00}), LinkType::c_hdlc}, "10.0.0.1", "10.0.0.2");
+  // IP over MPLS over PPP.
+  check_decodes({with_header({0xff, 0x03, 0x02, 0x81, 0x00, 0x01, 0x21, 0x40}), LinkType::ppp},
+                "10.0.0.1", "10.0.0.2");
+
+  // Control protocols are not IP; headers cut short are truncated links.
+  CHECK(decode_bytes(LinkType::ppp, with_header({0xc0, 0x21})).reason == SkipReason::non_ip);
+  CHECK(decode_bytes(LinkType::c_hdlc, with_header({0x8f, 0x00, 0x80, 0x35})).reason ==
+        SkipReason::non_ip);
+  CHECK(decode_bytes(LinkType::ppp, {}).reason == SkipReason::truncated_link);
+  CHECK(decode_bytes(LinkType::ppp, {0xff, 0x03}).reason == SkipReason::truncated_link);
+  CHECK(decode_bytes(LinkType::ppp, {0xff, 0x03, 0x00}).reason == SkipReason::truncated_link);
+  CHECK(decode_bytes(LinkType::c_hdlc, {0x0f, 0x00, 0x08}).reason == SkipReason::truncated_link);
+  CHECK(decode_bytes(LinkType::ppp_ether, {0x11, 0x00, 0x0f, 0x07, 0x00}).reason ==
+        SkipReason::truncated_link);
 }

@@ -210,9 +210,9 @@ TEST_CASE("decode::tunnel GRE version 1 (PPTP) with PPP") {
       outer_ipv4(47, pptp(0x3081, concat({0xff, 0x03, 0x00, 0x21}, inner_ipv4())))));
   check_inner_v4(decode_ethernet(outer_ipv4(47, pptp(0x2001, concat({0x21}, inner_ipv4())))));
   check_inner_v6(decode_ethernet(outer_ipv4(47, pptp(0x3001, concat({0x57}, inner_ipv6())))));
-  // LCP is not IP; version 1 without its mandatory key is not PPTP.
+  // LCP inside the tunnel is not IP; version 1 without its mandatory key is not PPTP.
   check_skipped(decode_ethernet(outer_ipv4(47, pptp(0x2001, concat({0xc0, 0x21}, inner_ipv4())))),
-                SkipReason::non_tcp);
+                SkipReason::non_ip);
   check_skipped(decode_ethernet(outer_ipv4(47, gre(0x0001, 0x880b, concat({0x21}, inner_ipv4())))),
                 SkipReason::non_tcp);
 }
@@ -230,8 +230,8 @@ TEST_CASE("decode::tunnel VXLAN, Geneve and GRE in UDP") {
       SkipReason::non_tcp);
 
   // Geneve with 8 bytes of options, carrying an Ethernet frame, then an IPv6 packet.
-  Bytes geneve{0x02, 0x00, 0x65, 0x58, 0, 0, 1, 0};
-  geneve.resize(16, 0xee);
+  const Bytes geneve{0x02, 0x00, 0x65, 0x58, 0,    0,    1,    0,
+                     0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee};
   check_inner_v4(decode_ethernet(outer_ipv4(17, udp(51000, 6081, concat(geneve, inner_frame)))));
   const Bytes geneve_ipv6{0x00, 0x00, 0x86, 0xdd, 0, 0, 1, 0};
   check_inner_v6(

@@ -22,6 +22,7 @@ constexpr std::size_t k_ethernet_type_offset = 12;
 constexpr std::size_t k_vlan_tag = 4; // TCI, then the EtherType of what follows
 constexpr std::size_t k_pppoe_header = 6;
 constexpr std::size_t k_ppp_protocol = 2;
+constexpr std::size_t k_cisco_hdlc_header = 4; // address, control, EtherType
 constexpr std::size_t k_mpls_label = 4;
 constexpr std::size_t k_sll_header = 16;
 constexpr std::size_t k_sll_protocol_offset = 14;
@@ -40,31 +41,6 @@ constexpr std::uint32_t k_af_inet6_darwin = 30;
 
 bool is_vlan_tpid(std::uint16_t type) {
   return type == k_tpid_8021q || type == k_tpid_8021ad || type == k_tpid_qinq_legacy;
-}
-
-// RFC 2516 section 4 (PPPoE session stage: version 1, type 1, code 0), then the RFC 1661
-// protocol field; access networks send IP to subscribers this way.
-SkipReason resolve_pppoe_session(ByteView frame, std::size_t offset, LinkLayer& out) {
-  constexpr std::uint8_t k_version_and_type = 0x11;
-  constexpr std::uint16_t k_ppp_ipv4 = 0x0021;
-  constexpr std::uint16_t k_ppp_ipv6 = 0x0057;
-  if (frame.size() - offset < k_pppoe_header + k_ppp_protocol) {
-    return SkipReason::truncated_link;
-  }
-  const std::uint8_t* header = frame.data() + offset;
-  if (header[0] != k_version_and_type || header[1] != 0) {
-    return SkipReason::non_ip;
-  }
-  const std::uint16_t protocol = read_be16(header + k_pppoe_header);
-  if (protocol == k_ppp_ipv4) {
-    out.network = NetworkLayer::ipv4;
-  } else if (protocol == k_ppp_ipv6) {
-    out.network = NetworkLayer::ipv6;
-  } else {
-    return SkipReason::non_ip; // LCP, IPCP and the other control protocols
-  }
-  out.header_length = offset + k_pppoe_header + k_ppp_protocol;
-  return k_decoded;
 }
 
 // RFC 3032 section 2.1: labels up to the one with the bottom-of-stack bit. The stack does
@@ -97,6 +73,58 @@ SkipReason resolve_mpls(ByteView frame, std::size_t offset, LinkLayer& out) {
   }
   out.header_length = offset;
   return k_decoded;
+}
+
+// RFC 1661 section 2: the protocol field, 1 byte when compressed (RFC 1661 section 6.5: an
+// odd first byte), after RFC 1662's optional address and control bytes 0xff 0x03.
+SkipReason resolve_ppp(ByteView frame, std::size_t offset, LinkLayer& out) {
+  constexpr std::uint16_t k_ppp_ipv4 = 0x0021;
+  constexpr std::uint16_t k_ppp_ipv6 = 0x0057;
+  constexpr std::uint16_t k_ppp_mpls_unicast = 0x0281;
+  if (frame.size() - offset >= 2 && frame[offset] == 0xff && frame[offset + 1] == 0x03) {
+    offset += 2;
+  }
+  if (frame.size() == offset) {
+    return SkipReason::truncated_link;
+  }
+  std::uint16_t protocol = frame[offset];
+  if ((protocol & 1U) != 0) {
+    offset += 1;
+  } else {
+    if (frame.size() - offset < k_ppp_protocol) {
+      return SkipReason::truncated_link;
+    }
+    protocol = read_be16(frame.data() + offset);
+    offset += k_ppp_protocol;
+  }
+  switch (protocol) {
+  case k_ppp_ipv4:
+    out.network = NetworkLayer::ipv4;
+    break;
+  case k_ppp_ipv6:
+    out.network = NetworkLayer::ipv6;
+    break;
+  case k_ppp_mpls_unicast:
+    return resolve_mpls(frame, offset, out);
+  default:
+    return SkipReason::non_ip; // LCP, IPCP and the other control protocols
+  }
+  out.header_length = offset;
+  return k_decoded;
+}
+
+// RFC 2516 section 4: the PPPoE session stage (version 1, type 1, code 0) carries PPP;
+// access networks send IP to subscribers this way.
+SkipReason resolve_pppoe_session(ByteView frame, std::size_t offset, LinkLayer& out) {
+  constexpr std::uint8_t k_version_and_type = 0x11;
+  if (frame.size() - offset < k_pppoe_header) {
+    return SkipReason::truncated_link;
+  }
+  const std::uint8_t* header = frame.data() + offset;
+  if (header[0] != k_version_and_type || header[1] != 0) {
+    return SkipReason::non_ip;
+  }
+  return resolve_ppp(frame, offset + k_pppoe_header, out);
 }
 
 // `type` is the EtherType already read from the link header and `offset` where the bytes
@@ -183,12 +211,39 @@ SkipReason decode_loop(ByteView frame, LinkLayer& out) {
   return classify_family(read_be32(frame.data()), out);
 }
 
+// Cisco HDLC (and Cisco PPP in HDLC framing, RFC 1547 section 4.3.1): an address byte
+// (0x0f unicast, 0x8f broadcast), a control byte, then an EtherType.
+SkipReason decode_cisco_hdlc(ByteView frame, LinkLayer& out) {
+  if (frame.size() < k_cisco_hdlc_header) {
+    return SkipReason::truncated_link;
+  }
+  return resolve_ethertype(frame, read_be16(frame.data() + 2), k_cisco_hdlc_header, out);
+}
+
+// LINKTYPE_PPP_HDLC: the first byte says which of the two framings it is.
+SkipReason decode_ppp_hdlc(ByteView frame, LinkLayer& out) {
+  constexpr std::uint8_t k_cisco_unicast = 0x0f;
+  constexpr std::uint8_t k_cisco_broadcast = 0x8f;
+  if (!frame.empty() && (frame[0] == k_cisco_unicast || frame[0] == k_cisco_broadcast)) {
+    return decode_cisco_hdlc(frame, out);
+  }
+  return resolve_ppp(frame, 0, out);
+}
+
 } // namespace
 
 SkipReason decode_link_layer(LinkType link, ByteView frame, LinkLayer& out) {
   switch (link) {
   case LinkType::ethernet:
     return decode_ethernet(frame, out);
+  case LinkType::ppp:
+    return resolve_ppp(frame, 0, out);
+  case LinkType::ppp_hdlc:
+    return decode_ppp_hdlc(frame, out);
+  case LinkType::ppp_ether:
+    return resolve_pppoe_session(frame, 0, out);
+  case LinkType::c_hdlc:
+    return decode_cisco_hdlc(frame, out);
   case LinkType::raw:
     out = LinkLayer{0, NetworkLayer::ip_any};
     return k_decoded;

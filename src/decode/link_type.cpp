@@ -20,7 +20,11 @@ bool is_supported(LinkType link) {
   switch (link) {
   case LinkType::null:
   case LinkType::ethernet:
+  case LinkType::ppp:
+  case LinkType::ppp_hdlc:
+  case LinkType::ppp_ether:
   case LinkType::raw:
+  case LinkType::c_hdlc:
   case LinkType::loop:
   case LinkType::linux_sll:
   case LinkType::ipv4:

@@ -62,37 +62,6 @@ bool emit(LinkType link, ByteView payload, std::size_t offset, TunnelledFrame& i
   return true;
 }
 
-// RFC 1661 section 2 with RFC 1662's optional address and control bytes (0xff 0x03) and
-// RFC 1661 section 6.5 protocol-field compression (an odd first byte is a 1-byte protocol).
-bool decode_ppp(ByteView payload, TunnelledFrame& inner) {
-  std::size_t offset = 0;
-  if (payload.size() >= 2 && payload[0] == 0xff && payload[1] == 0x03) {
-    offset = 2;
-  }
-  if (payload.size() <= offset) {
-    return false;
-  }
-  std::uint16_t protocol = payload[offset];
-  if ((protocol & 1U) != 0) {
-    offset += 1;
-  } else {
-    if (payload.size() - offset < 2) {
-      return false;
-    }
-    protocol = read_be16(payload.data() + offset);
-    offset += 2;
-  }
-  constexpr std::uint16_t k_ppp_ipv4 = 0x0021;
-  constexpr std::uint16_t k_ppp_ipv6 = 0x0057;
-  if (protocol == k_ppp_ipv4) {
-    return emit(LinkType::ipv4, payload, offset, inner);
-  }
-  if (protocol == k_ppp_ipv6) {
-    return emit(LinkType::ipv6, payload, offset, inner);
-  }
-  return false;
-}
-
 // RFC 2784 / RFC 2890 (version 0) and RFC 2637 section 4.1 (version 1, PPTP).
 bool decode_gre(ByteView payload, TunnelledFrame& inner) {
   constexpr std::size_t k_base = 4;
@@ -157,7 +126,7 @@ bool decode_gre(ByteView payload, TunnelledFrame& inner) {
     if ((flags & k_ack_present) != 0) {
       offset += 4;
     }
-    return offset <= payload.size() && decode_ppp(payload.subspan(offset), inner);
+    return emit(LinkType::ppp, payload, offset, inner); // the link layer reads PPP
   }
   default:
     return false;

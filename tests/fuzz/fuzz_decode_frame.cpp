@@ -22,6 +22,10 @@ constexpr std::array k_links{
     LinkType::ipv4,
     LinkType::ipv6,
     LinkType::linux_sll2,
+    LinkType::ppp,
+    LinkType::ppp_hdlc,
+    LinkType::ppp_ether,
+    LinkType::c_hdlc,
     static_cast<LinkType>(147), // LINKTYPE_USER0: unsupported, must be skipped
 };
 
