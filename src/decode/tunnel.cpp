@@ -37,7 +37,7 @@ constexpr std::uint16_t geneve = 6081; // RFC 8926
 constexpr std::size_t k_udp_header = 8;
 constexpr std::size_t k_ipv6_header = 40;
 
-bool ip_link_for_ethertype(std::uint16_t type, LinkType& link) {
+bool link_for_ethertype(std::uint16_t type, LinkType& link) {
   switch (type) {
   case ethertype::ipv4:
     link = LinkType::ipv4;
@@ -117,7 +117,7 @@ bool decode_gre(ByteView payload, TunnelledFrame& inner) {
       return emit(LinkType::ipv4, payload, offset + (bare ? 0 : k_redirect_header), inner);
     }
     LinkType link{};
-    return ip_link_for_ethertype(protocol, link) && emit(link, payload, offset, inner);
+    return link_for_ethertype(protocol, link) && emit(link, payload, offset, inner);
   }
   case 1: {
     if (protocol != ethertype::ppp || (flags & k_key_present) == 0) {
@@ -151,7 +151,7 @@ bool decode_geneve(ByteView payload, TunnelledFrame& inner) {
   }
   const std::size_t options = std::size_t{payload[0] & 0x3fU} * 4;
   LinkType link{};
-  return ip_link_for_ethertype(read_be16(payload.data() + 2), link) &&
+  return link_for_ethertype(read_be16(payload.data() + 2), link) &&
          emit(link, payload, k_header + options, inner);
 }
 

@@ -14,7 +14,7 @@ namespace tcpstate::decode {
 inline constexpr unsigned k_max_tunnel_depth = 8;
 
 struct TunnelledFrame {
-  LinkType link = LinkType::raw; // ethernet, ipv4, ipv6, or raw (version nibble decides)
+  LinkType link = LinkType::raw; // ethernet, ppp, ipv4, ipv6, or raw (version nibble decides)
   ByteView frame;
 };
 
