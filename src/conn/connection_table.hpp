@@ -1,9 +1,8 @@
 #pragma once
-// The connections being followed, keyed by the full four-tuple. Open addressing with
-// linear probing over small {hash, slot} buckets; the records themselves live apart, in
-// fixed-size pages, so a slot number stays valid while the bucket array grows and adding
-// records never moves the ones held (a growing vector of them briefly needed twice the
-// memory, gigabytes under a SYN flood). Freed records are reused, so memory follows the
+// The connections being followed, keyed by the full four-tuple (a SlotIndex). The
+// records themselves live apart, in fixed-size pages, so a slot number stays valid while the bucket
+// array grows and adding records never moves the ones held (a growing vector of them briefly needed
+// twice the memory, gigabytes under a SYN flood). Freed records are reused, so memory follows the
 // connections open at once.
 //
 // The table also answers "which connection has been quiet longest" for --max-connections.
@@ -11,6 +10,7 @@
 // question that is asked only once the table is full; so the order is built the first
 // time it is asked for, and checked lazily against each record's last packet after that.
 #include "connection.hpp"
+#include "slot_index.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -20,12 +20,12 @@ namespace tcpstate::conn {
 
 class ConnectionTable {
 public:
-  using Slot = std::uint32_t;
-  static constexpr Slot k_no_slot = 0xffffffffU;
+  using Slot = SlotIndex::Slot;
+  static constexpr Slot k_no_slot = SlotIndex::k_no_slot;
 
-  ConnectionTable();
-
-  Slot find(const ConnectionKey& key, std::uint64_t hash) const;
+  Slot find(const ConnectionKey& key, std::uint64_t hash) const {
+    return m_index.find(hash, [&](Slot slot) { return record_at(slot).key == key; });
+  }
   // A fresh record (default but for key and conn_id) for a key that must not be present.
   Slot insert(const ConnectionKey& key, std::uint64_t conn_id, std::uint64_t hash);
   void erase(Slot slot);
@@ -38,23 +38,14 @@ public:
 
   Connection& at(Slot slot) { return record_at(slot); }
   const Connection& at(Slot slot) const { return record_at(slot); }
-  std::size_t size() const { return m_size; }
+  std::size_t size() const { return m_index.size(); }
 
   // Visits every live record (in no particular order).
   template <typename Visitor> void for_each_slot(Visitor&& visit) const {
-    for (const Bucket& bucket : m_buckets) {
-      if (bucket.slot != k_no_slot) {
-        visit(bucket.slot);
-      }
-    }
+    m_index.for_each_slot(visit);
   }
 
 private:
-  struct Bucket {
-    std::uint32_t hash = 0; // low bits pick the home bucket
-    Slot slot = k_no_slot;
-  };
-
   struct IdleEntry {
     std::uint64_t last_packet;
     std::uint64_t conn_id;
@@ -74,13 +65,9 @@ private:
 
   Connection& record_at(Slot slot) const { return m_pages[slot / k_page_size][slot % k_page_size]; }
   Slot new_slot();
-  void grow();
   void rebuild_idle_order();
-  std::size_t home(std::uint32_t hash) const { return hash & m_mask; }
 
-  std::vector<Bucket> m_buckets;
-  std::size_t m_mask = 0;
-  std::size_t m_size = 0;
+  SlotIndex m_index;
   std::vector<Page> m_pages;
   Slot m_slots_made = 0;
   std::vector<std::uint64_t> m_conn_ids; // by slot

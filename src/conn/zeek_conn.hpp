@@ -95,7 +95,7 @@ private:
   bool rstos0_history() const;
 
   std::array<ZeekEndpoint, 2> m_endpoints; // indexed by tcpstate's Side
-  DeepCopied<Loss> m_loss;           // null until the first gap, hole or bad checksum
+  DeepCopied<Loss> m_loss;                 // null until the first gap, hole or bad checksum
   std::uint16_t m_seen = 0;                // CheckHistory bits: originator's in the low byte
   std::array<char, k_history_capacity> m_history{};
   std::uint8_t m_history_length = 0;
