@@ -19,6 +19,7 @@ struct DueCheck {
   TimeNs due = 0;
   std::uint64_t conn_id = 0;
   std::uint32_t slot = 0;
+  bool embryonic = false; // `slot` is in the embryo table
 };
 
 class DueCheckQueue {

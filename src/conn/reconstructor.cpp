@@ -2,6 +2,7 @@
 
 #include "connection_table.hpp"
 #include "due_check_queue.hpp"
+#include "embryo_table.hpp"
 #include "recorder.hpp"
 #include "segment_tracker.hpp"
 #include "timers.hpp"
@@ -82,7 +83,11 @@ public:
 
   void on_bad_checksum(const decode::TcpSegment& segment) {
     const KeyedSegment keyed = key_of(segment);
-    const ConnectionTable::Slot slot = m_table.find(keyed.key, hash_key(keyed.key));
+    const std::uint64_t hash = hash_key(keyed.key);
+    ConnectionTable::Slot slot = m_table.find(keyed.key, hash);
+    if (slot == ConnectionTable::k_no_slot) {
+      slot = hatch_if_embryonic(keyed.key, hash);
+    }
     if (slot != ConnectionTable::k_no_slot) {
       Connection& connection = m_table.at(slot);
       connection.zeek.observe_bad_checksum(connection.side_of(keyed.direction));
@@ -92,26 +97,42 @@ public:
   void finish(TimeNs capture_end) {
     run_due_checks(capture_end);
     // Writing out a connection with a held SYN starts its successor, hence the rounds.
-    while (m_table.size() > 0) {
-      std::vector<std::pair<std::uint64_t, ConnectionTable::Slot>> open;
-      open.reserve(m_table.size());
-      m_table.for_each_slot(
-          [&](ConnectionTable::Slot slot) { open.emplace_back(m_table.at(slot).conn_id, slot); });
+    while (open_connections() > 0) {
+      struct Open {
+        std::uint64_t conn_id;
+        ConnectionTable::Slot slot;
+        bool embryonic;
+      };
+      std::vector<Open> open;
+      open.reserve(open_connections());
+      m_table.for_each_slot([&](ConnectionTable::Slot slot) {
+        open.push_back({m_table.conn_id_at(slot), slot, false});
+      });
+      m_embryos.for_each_slot([&](EmbryoTable::Slot slot) {
+        open.push_back({m_embryos.conn_id_at(slot), slot, true});
+      });
       // Written out in the order the connections began, so a run is reproducible.
-      std::sort(open.begin(), open.end());
-      for (const auto& [conn_id, slot] : open) {
-        Connection& connection = m_table.at(slot);
-        if (connection.conn_id != conn_id) {
+      std::sort(open.begin(), open.end(),
+                [](const Open& a, const Open& b) { return a.conn_id < b.conn_id; });
+      for (const Open& entry : open) {
+        ConnectionTable::Slot slot = entry.slot;
+        if (entry.embryonic) {
+          // Hatched one at a time, each written out before the next: a flood's embryos
+          // never all become full records at once. They are all dropped together after the
+          // round, which spares a random-access erase per embryo.
+          slot = hatch_record(m_embryos.at(slot));
+        } else if (m_table.conn_id_at(slot) != entry.conn_id) {
           continue; // the slot was reused by a successor within this round
         }
-        run_timers(connection, capture_end, m_config, m_recorder);
+        run_timers(m_table.at(slot), capture_end, m_config, m_recorder);
         write_out(slot, capture_end);
       }
+      m_embryos.clear();
     }
     m_checks.clear();
   }
 
-  std::size_t open_connections() const { return m_table.size(); }
+  std::size_t open_connections() const { return m_table.size() + m_embryos.size(); }
 
   void advance_to(TimeNs now) { run_due_checks(now); }
 
@@ -124,6 +145,28 @@ public:
               [static_cast<std::size_t>(connection.endpoint(side).state)]++;
       }
     });
+    // An embryo's states are those of its record once hatched, which follow from the SYN's
+    // flags and whether it carried data; the record is built once per such kind (a live
+    // --interval asks this of a whole flood every few seconds). Embryos exist only when no
+    // one listens to events, so a recorder without a listener builds the same record.
+    struct Kind {
+      bool known = false;
+      TcpState client = TcpState::closed;
+      TcpState server = TcpState::closed;
+    };
+    std::array<std::array<Kind, 2>, 256> kinds{};
+    m_embryos.for_each_slot([&](EmbryoTable::Slot slot) {
+      const Embryo& embryo = m_embryos.at(slot);
+      Kind& kind = kinds[embryo.flags][embryo.payload_length > 0 ? 1 : 0];
+      if (!kind.known) {
+        Recorder silent(nullptr);
+        Connection connection;
+        grow_from_syn(connection, embryo, silent);
+        kind = {true, connection.client().state, connection.server().state};
+      }
+      counts[static_cast<std::size_t>(Side::client)][static_cast<std::size_t>(kind.client)]++;
+      counts[static_cast<std::size_t>(Side::server)][static_cast<std::size_t>(kind.server)]++;
+    });
     return counts;
   }
 
@@ -135,6 +178,9 @@ private:
                                             ConnectionTable::Slot slot,
                                             const decode::TcpSegment& segment, Cause cause) {
     const TimeNs time = cause.time;
+    if (slot == ConnectionTable::k_no_slot) {
+      slot = hatch_if_embryonic(keyed.key, hash);
+    }
     Reuse reuse;
     const bool bare_syn = segment.has(flag::syn) && !segment.has(flag::ack);
     std::optional<PendingSyn> replay;
@@ -168,6 +214,9 @@ private:
         slot = create(key_of(replay->segment), replay->segment, replay->cause, reuse, hash);
         Connection& connection = m_table.at(slot);
         track_segment(connection, Side::client, replay->segment, replay->cause, m_recorder);
+      } else if (may_stay_embryonic(segment, reuse)) {
+        lay_embryo(keyed, hash, segment, cause);
+        return;
       } else {
         slot = create(keyed, segment, cause, reuse, hash);
       }
@@ -175,6 +224,76 @@ private:
     Connection& connection = m_table.at(slot);
     track_segment(connection, connection.side_of(keyed.direction), segment, cause, m_recorder);
     after_segment(connection, slot);
+  }
+
+  struct Reuse {
+    bool reused = false;
+    bool cut_own_time_wait = false;
+    std::uint64_t previous_conn_id = 0;
+  };
+
+  // A first SYN that carries nothing but the SYN (no ACK, FIN or RST) on a four-tuple
+  // with no history: its record is kept as the SYN alone until it is needed (see
+  // embryo_table.hpp). Events are emitted as segments are tracked, so a listener gets
+  // full records from the start.
+  bool may_stay_embryonic(const decode::TcpSegment& segment, const Reuse& reuse) const {
+    constexpr std::uint8_t k_beyond_syn = flag::ack | flag::fin | flag::rst;
+    return segment.has(flag::syn) && (segment.flags & k_beyond_syn) == 0 && !reuse.reused &&
+           !m_recorder.wants_events();
+  }
+
+  void lay_embryo(const KeyedSegment& keyed, std::uint64_t hash, const decode::TcpSegment& segment,
+                  Cause cause) {
+    const Embryo embryo =
+        Embryo::of(keyed, segment, cause.time, cause.packet_number, ++m_last_conn_id);
+    const EmbryoTable::Slot slot = m_embryos.insert(embryo, hash);
+    m_floods.handshake_started({segment.dst, segment.dst_port}, cause.time);
+    m_checks.push({embryo_due(embryo), embryo.conn_id, slot, true});
+  }
+
+  // When the full record would first need a look without a packet: the client's SYN_SENT
+  // timer, or the idle limit if that comes first. Tests hold this equal to next_check()
+  // of the hatched record.
+  TimeNs embryo_due(const Embryo& embryo) const {
+    TimeNs due = embryo.time + m_config.handshake_timeout;
+    if (m_config.idle_timeout > 0) {
+      due = std::min(due, embryo.time + m_config.idle_timeout);
+    }
+    return due;
+  }
+
+  // The record as it stood after the SYN: what create() and track_segment() made of it.
+  static void grow_from_syn(Connection& connection, const Embryo& embryo, Recorder& recorder) {
+    connection.key = embryo.key;
+    connection.conn_id = embryo.conn_id;
+    connection.first_seen = embryo.time;
+    connection.client_direction = embryo.direction;
+    connection.handshake_counted = true;
+    track_segment(connection, Side::client, embryo.segment(), {embryo.time, embryo.packet_number},
+                  recorder);
+  }
+
+  ConnectionTable::Slot hatch(EmbryoTable::Slot embryo_slot) {
+    const Embryo embryo = m_embryos.at(embryo_slot);
+    m_embryos.erase(embryo_slot);
+    return hatch_record(embryo);
+  }
+
+  ConnectionTable::Slot hatch_record(const Embryo& embryo) {
+    const ConnectionTable::Slot slot =
+        m_table.insert(embryo.key, embryo.conn_id, hash_key(embryo.key));
+    Connection& connection = m_table.at(slot);
+    grow_from_syn(connection, embryo, m_recorder);
+    after_segment(connection, slot);
+    return slot;
+  }
+
+  ConnectionTable::Slot hatch_if_embryonic(const ConnectionKey& key, std::uint64_t hash) {
+    if (m_embryos.empty()) {
+      return ConnectionTable::k_no_slot;
+    }
+    const EmbryoTable::Slot embryo = m_embryos.find(key, hash);
+    return embryo == EmbryoTable::k_no_slot ? ConnectionTable::k_no_slot : hatch(embryo);
   }
 
   // A SYN for a new incarnation that arrived while the old one was still open on the other
@@ -227,12 +346,6 @@ private:
     }
     return pending;
   }
-
-  struct Reuse {
-    bool reused = false;
-    bool cut_own_time_wait = false;
-    std::uint64_t previous_conn_id = 0;
-  };
 
   // A SYN without ACK on a known four-tuple is a retransmission, the other half of a
   // simultaneous open, or a new incarnation.
@@ -324,8 +437,14 @@ private:
   // The table is full: the connection that has been quiet longest is written out as it
   // stands, marked evicted, rather than dropped without a trace.
   void make_room(TimeNs now) {
-    while (m_table.size() >= m_config.max_connections) {
-      const ConnectionTable::Slot victim = m_table.longest_idle();
+    while (open_connections() >= m_config.max_connections) {
+      ConnectionTable::Slot victim = m_table.longest_idle();
+      const EmbryoTable::Slot embryo = m_embryos.oldest();
+      if (embryo != EmbryoTable::k_no_slot &&
+          (victim == ConnectionTable::k_no_slot ||
+           m_embryos.at(embryo).packet_number < m_table.at(victim).last_packet)) {
+        victim = hatch(embryo);
+      }
       if (victim == ConnectionTable::k_no_slot) {
         return;
       }
@@ -472,6 +591,13 @@ private:
     }
     DueCheck entry;
     while (m_checks.pop_due(now, entry)) {
+      if (entry.embryonic) {
+        // Hatched, the record queues its own check, due now: it comes out next.
+        if (m_embryos.conn_id_at(entry.slot) == entry.conn_id) {
+          hatch(entry.slot);
+        }
+        continue;
+      }
       if (m_table.conn_id_at(entry.slot) != entry.conn_id) {
         continue; // written out already; the slot may hold another connection
       }
@@ -521,6 +647,7 @@ private:
   Recorder m_recorder;
   anomaly::SynFloodDetector m_floods;
   ConnectionTable m_table;
+  EmbryoTable m_embryos;
   DueCheckQueue m_checks;
   std::uint64_t m_last_conn_id = 0;
   std::unordered_map<std::uint64_t, PendingSyn> m_pending_syns;

@@ -1,0 +1,110 @@
+#include "embryo_table.hpp"
+
+#include <algorithm>
+
+namespace tcpstate::conn {
+
+namespace {
+// Entries of embryos since gone are tolerated up to the live ones plus this.
+constexpr std::size_t k_age_order_slack = 1024;
+} // namespace
+
+Embryo Embryo::of(const KeyedSegment& keyed, const decode::TcpSegment& syn, TimeNs time,
+                  std::uint64_t packet_number, std::uint64_t conn_id) {
+  Embryo embryo;
+  embryo.key = keyed.key;
+  embryo.direction = keyed.direction;
+  embryo.flags = syn.flags;
+  embryo.window = syn.window;
+  embryo.seq = syn.seq;
+  embryo.ack = syn.ack;
+  embryo.payload_length = syn.payload_length;
+  embryo.ip_length = syn.ip_length;
+  embryo.options = syn.options;
+  embryo.time = time;
+  embryo.packet_number = packet_number;
+  embryo.conn_id = conn_id;
+  return embryo;
+}
+
+decode::TcpSegment Embryo::segment() const {
+  decode::TcpSegment syn;
+  if (direction == Direction::from_low) {
+    syn.src = key.low_address;
+    syn.dst = key.high_address;
+    syn.src_port = key.low_port;
+    syn.dst_port = key.high_port;
+  } else {
+    syn.src = key.high_address;
+    syn.dst = key.low_address;
+    syn.src_port = key.high_port;
+    syn.dst_port = key.low_port;
+  }
+  syn.seq = seq;
+  syn.ack = ack;
+  syn.flags = flags;
+  syn.window = window;
+  syn.payload_length = payload_length;
+  syn.ip_length = ip_length;
+  syn.options = options;
+  return syn;
+}
+
+EmbryoTable::Slot EmbryoTable::insert(const Embryo& embryo, std::uint64_t hash) {
+  Slot slot;
+  if (!m_free_slots.empty()) {
+    slot = m_free_slots.back();
+    m_free_slots.pop_back();
+  } else {
+    slot = m_slots_made++;
+    if (slot % k_page_size == 0) {
+      m_pages.push_back(std::make_unique<Embryo[]>(k_page_size));
+      m_conn_ids.resize(m_conn_ids.size() + k_page_size, 0);
+    }
+  }
+  record_at(slot) = embryo;
+  m_conn_ids[slot] = embryo.conn_id;
+  m_index.insert(hash, slot);
+  if (m_age_order_kept) {
+    m_age_order.push_back({embryo.packet_number, embryo.conn_id, slot});
+  }
+  return slot;
+}
+
+void EmbryoTable::erase(Slot slot) {
+  m_index.erase(hash_key(record_at(slot).key), slot);
+  m_conn_ids[slot] = 0;
+  m_free_slots.push_back(slot);
+}
+
+EmbryoTable::Slot EmbryoTable::oldest() {
+  if (empty()) {
+    return k_no_slot;
+  }
+  if (!m_age_order_kept || m_age_order.size() - m_age_front > size() + k_age_order_slack) {
+    rebuild_age_order();
+  }
+  // Packet numbers only grow, so an order appended to in capture order stays sorted.
+  while (m_age_front < m_age_order.size()) {
+    const AgeEntry& entry = m_age_order[m_age_front];
+    if (m_conn_ids[entry.slot] == entry.conn_id) {
+      return entry.slot;
+    }
+    ++m_age_front;
+  }
+  return k_no_slot;
+}
+
+void EmbryoTable::rebuild_age_order() {
+  m_age_order.clear();
+  m_age_front = 0;
+  m_age_order.reserve(size());
+  for_each_slot([this](Slot slot) {
+    m_age_order.push_back({record_at(slot).packet_number, m_conn_ids[slot], slot});
+  });
+  std::sort(m_age_order.begin(), m_age_order.end(),
+            [](const AgeEntry& a, const AgeEntry& b) { return a.packet_number < b.packet_number; });
+  m_age_order_kept = true;
+}
+
+} // namespace tcpstate::conn
