@@ -26,6 +26,10 @@ public:
   Slot find(const ConnectionKey& key, std::uint64_t hash) const {
     return m_index.find(hash, [&](Slot slot) { return record_at(slot).key == key; });
   }
+  // The same record found by its key's hash and its conn_id.
+  Slot find_by_conn_id(std::uint64_t hash, std::uint64_t conn_id) const {
+    return m_index.find(hash, [&](Slot slot) { return m_conn_ids[slot] == conn_id; });
+  }
   // A fresh record (default but for key and conn_id) for a key that must not be present.
   Slot insert(const ConnectionKey& key, std::uint64_t conn_id, std::uint64_t hash);
   void erase(Slot slot);

@@ -18,8 +18,10 @@ namespace tcpstate::conn {
 struct DueCheck {
   TimeNs due = 0;
   std::uint64_t conn_id = 0;
+  // The record's slot; for an embryo's check (embryo_table.hpp), the low 32 bits of its
+  // key's hash instead, since it may have moved to the connection table by then.
   std::uint32_t slot = 0;
-  bool embryonic = false; // `slot` is in the embryo table
+  bool embryonic = false;
 };
 
 class DueCheckQueue {

@@ -246,9 +246,11 @@ private:
                   Cause cause) {
     const Embryo embryo =
         Embryo::of(keyed, segment, cause.time, cause.packet_number, ++m_last_conn_id);
-    const EmbryoTable::Slot slot = m_embryos.insert(embryo, hash);
+    m_embryos.insert(embryo, hash);
     m_floods.handshake_started({segment.dst, segment.dst_port}, cause.time);
-    m_checks.push({embryo_due(embryo), embryo.conn_id, slot, true});
+    // Queued under the key's hash, not the slot: the record may have hatched into the
+    // connection table by the time the check is due, and then the check is its own.
+    m_checks.push({embryo_due(embryo), embryo.conn_id, static_cast<std::uint32_t>(hash), true});
   }
 
   // When the full record would first need a look without a packet: the client's SYN_SENT
@@ -284,6 +286,8 @@ private:
         m_table.insert(embryo.key, embryo.conn_id, hash_key(embryo.key));
     Connection& connection = m_table.at(slot);
     grow_from_syn(connection, embryo, m_recorder);
+    // The embryo's check, still queued, is the record's: no second one is needed.
+    connection.scheduled_check = embryo_due(embryo);
     after_segment(connection, slot);
     return slot;
   }
@@ -592,11 +596,13 @@ private:
     DueCheck entry;
     while (m_checks.pop_due(now, entry)) {
       if (entry.embryonic) {
-        // Hatched, the record queues its own check, due now: it comes out next.
-        if (m_embryos.conn_id_at(entry.slot) == entry.conn_id) {
-          hatch(entry.slot);
+        const EmbryoTable::Slot embryo = m_embryos.find_by_conn_id(entry.slot, entry.conn_id);
+        entry.slot = embryo != EmbryoTable::k_no_slot
+                         ? hatch(embryo)
+                         : m_table.find_by_conn_id(entry.slot, entry.conn_id);
+        if (entry.slot == ConnectionTable::k_no_slot) {
+          continue; // written out already
         }
-        continue;
       }
       if (m_table.conn_id_at(entry.slot) != entry.conn_id) {
         continue; // written out already; the slot may hold another connection
