@@ -27,8 +27,9 @@ struct AnalysisConfig {
   std::uint32_t syn_flood_threshold = 100;
   TimeNs syn_flood_window = 10 * k_ns_per_second;
   // At most this many connections are followed at once; beyond it the longest-idle one is
-  // written out with close=evicted. 4 million records take about 1.5 GB, a fraction of a
-  // 24 GiB machine, and exceed the open connections of any single host.
+  // written out with close=evicted. 4 million full records take about 2.4 GB (SYN-only
+  // ones, the bulk of a flood, about 0.7 GB), a fraction of a 24 GiB machine, and exceed
+  // the open connections of any single host.
   std::uint64_t max_connections = 4'000'000;
   // Connections with no packet for this long are written out and forgotten, with their
   // states as last seen (bounds memory on captures that never show the close).
