@@ -166,22 +166,25 @@ std::size_t compare_runs(const AnalysisConfig& config, std::uint32_t seed) {
 TEST_CASE("conn::Reconstructor writes the same rows whether or not SYN-only connections are kept "
           "compact") {
   AnalysisConfig defaults;
-  AnalysisConfig short_timers;
+  defaults.compact_syn_only_beyond = 0; // every SYN-only connection starts as an embryo
+  AnalysisConfig mixed = defaults;
+  mixed.compact_syn_only_beyond = 4;
+  AnalysisConfig short_timers = defaults;
   short_timers.handshake_timeout = 2 * tcpstate::k_ns_per_second;
   short_timers.synack_timeout = 1 * tcpstate::k_ns_per_second;
   short_timers.msl = 1 * tcpstate::k_ns_per_second;
-  AnalysisConfig idle;
+  AnalysisConfig idle = defaults;
   idle.idle_timeout = 5 * tcpstate::k_ns_per_second;
-  AnalysisConfig small_table;
+  AnalysisConfig small_table = defaults;
   small_table.max_connections = 3;
-  AnalysisConfig live;
+  AnalysisConfig live = defaults;
   live.write_out_when_finished = true;
   live.idle_timeout = 300 * tcpstate::k_ns_per_second;
-  AnalysisConfig flood;
+  AnalysisConfig flood = defaults;
   flood.syn_flood_threshold = 3;
   flood.syn_flood_window = 2 * tcpstate::k_ns_per_second;
   for (const AnalysisConfig* config :
-       {&defaults, &short_timers, &idle, &small_table, &live, &flood}) {
+       {&defaults, &mixed, &short_timers, &idle, &small_table, &live, &flood}) {
     std::size_t rows = 0;
     for (std::uint32_t seed = 1; seed <= 60; ++seed) {
       rows += compare_runs(*config, seed);

@@ -233,13 +233,13 @@ private:
   };
 
   // A first SYN that carries nothing but the SYN (no ACK, FIN or RST) on a four-tuple
-  // with no history: its record is kept as the SYN alone until it is needed (see
-  // embryo_table.hpp). Events are emitted as segments are tracked, so a listener gets
-  // full records from the start.
+  // with no history, while many connections are held: its record is kept as the SYN
+  // alone until it is needed (see embryo_table.hpp). Events are emitted as segments are tracked, so
+  // a listener gets full records from the start.
   bool may_stay_embryonic(const decode::TcpSegment& segment, const Reuse& reuse) const {
     constexpr std::uint8_t k_beyond_syn = flag::ack | flag::fin | flag::rst;
     return segment.has(flag::syn) && (segment.flags & k_beyond_syn) == 0 && !reuse.reused &&
-           !m_recorder.wants_events();
+           !m_recorder.wants_events() && open_connections() >= m_config.compact_syn_only_beyond;
   }
 
   void lay_embryo(const KeyedSegment& keyed, std::uint64_t hash, const decode::TcpSegment& segment,

@@ -40,6 +40,12 @@ struct AnalysisConfig {
   // the end of the capture. A compact record of the four-tuple stays for 2*MSL, so a reuse
   // or a RST in that time is still reported.
   bool write_out_when_finished = false;
+  // Once this many connections are held, a connection seen only as its first SYN is kept
+  // as that SYN until it needs a full record (embryo_table.hpp): a flood's memory drops to
+  // a quarter. Below it every connection gets a full record at once, because an embryo's
+  // timer check later costs a few cache misses more than a record's. Not a user option:
+  // the rows are the same either way, and tests set it to 0 to compare.
+  std::uint64_t compact_syn_only_beyond = 65'536;
 };
 
 } // namespace tcpstate::conn
