@@ -1,6 +1,7 @@
 # Generated-traffic correctness test: a small capture (50k packets, ~2.7k connections plus
 # a 2k-SYN flood) with every kind of connection gen_capture makes (closes by either side,
-# RST, refused and unanswered SYNs, retransmissions, four-tuple reuse, IPv4 and IPv6),
+# RST, refused and unanswered SYNs, retransmissions, four-tuple reuse, IPv4 and IPv6), and
+# a 90k-SYN flood that holds enough connections for SYN-only ones to be kept compact;
 # generated at test time; tcpstate's CSV must match the generator's expected outcomes.
 # Included from the top-level CMakeLists.txt inside if(TCPSTATE_BUILD_TESTS); needs the
 # bench targets (add_subdirectory(bench)) and Python3.
