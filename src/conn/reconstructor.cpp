@@ -234,8 +234,8 @@ private:
 
   // A first SYN that carries nothing but the SYN (no ACK, FIN or RST) on a four-tuple
   // with no history, while many connections are held: its record is kept as the SYN
-  // alone until it is needed (see embryo_table.hpp). Events are emitted as segments are tracked, so
-  // a listener gets full records from the start.
+  // alone until it is needed (see embryo_table.hpp). Events are emitted as segments are
+  // tracked, so a listener gets full records from the start.
   bool may_stay_embryonic(const decode::TcpSegment& segment, const Reuse& reuse) const {
     constexpr std::uint8_t k_beyond_syn = flag::ack | flag::fin | flag::rst;
     return segment.has(flag::syn) && (segment.flags & k_beyond_syn) == 0 && !reuse.reused &&
@@ -254,8 +254,9 @@ private:
   }
 
   // When the full record would first need a look without a packet: the client's SYN_SENT
-  // timer, or the idle limit if that comes first. Tests hold this equal to next_check()
-  // of the hatched record.
+  // timer, or the idle limit if that comes first. This is next_check() of the hatched
+  // record; a later time would write an unanswered SYN out late (the randomized test in
+  // test_conn_embryos.cpp notices), an earlier one would only hatch it early.
   TimeNs embryo_due(const Embryo& embryo) const {
     TimeNs due = embryo.time + m_config.handshake_timeout;
     if (m_config.idle_timeout > 0) {
