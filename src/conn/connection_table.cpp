@@ -1,12 +1,6 @@
 #include "connection_table.hpp"
 
-#include <sys/mman.h>
-
 #include <algorithm>
-#include <cstdlib>
-#include <memory>
-#include <new>
-#include <utility>
 
 namespace tcpstate::conn {
 
@@ -24,31 +18,21 @@ struct NewerPacket {
 
 ConnectionTable::Slot ConnectionTable::insert(const ConnectionKey& key, std::uint64_t conn_id,
                                               std::uint64_t hash) {
-  Slot slot;
-  if (!m_free_slots.empty()) {
-    slot = m_free_slots.back();
-    m_free_slots.pop_back();
-  } else {
-    slot = new_slot();
-  }
+  const Slot slot = add(hash, conn_id);
   // Free records were reset when erased, and new pages are made of default records.
-  Connection& record = record_at(slot);
+  Connection& record = at(slot);
   record.key = key;
   record.conn_id = conn_id;
-  m_conn_ids[slot] = conn_id;
   if (m_idle_order_kept) {
     m_idle_order.push_back({record.last_packet, record.conn_id, slot});
     std::push_heap(m_idle_order.begin(), m_idle_order.end(), NewerPacket{});
   }
-  m_index.insert(hash, slot);
   return slot;
 }
 
 void ConnectionTable::erase(Slot slot) {
-  m_index.erase(hash_key(record_at(slot).key), slot);
-  m_conn_ids[slot] = 0;
-  record_at(slot) = Connection{};
-  m_free_slots.push_back(slot);
+  remove(hash_key(at(slot).key), slot);
+  at(slot) = Connection{};
 }
 
 ConnectionTable::Slot ConnectionTable::longest_idle() {
@@ -62,8 +46,8 @@ ConnectionTable::Slot ConnectionTable::longest_idle() {
   }
   while (!m_idle_order.empty()) {
     const IdleEntry oldest = m_idle_order.front();
-    const bool live = m_conn_ids[oldest.slot] == oldest.conn_id;
-    const std::uint64_t last_packet = live ? record_at(oldest.slot).last_packet : 0;
+    const bool live = conn_id_at(oldest.slot) == oldest.conn_id;
+    const std::uint64_t last_packet = live ? at(oldest.slot).last_packet : 0;
     // Every live record has an entry no newer than its last packet, so an entry that is
     // current is the oldest of all.
     if (live && last_packet == oldest.last_packet) {
@@ -83,36 +67,10 @@ void ConnectionTable::rebuild_idle_order() {
   m_idle_order.clear();
   m_idle_order.reserve(size());
   for_each_slot([this](Slot slot) {
-    m_idle_order.push_back({record_at(slot).last_packet, m_conn_ids[slot], slot});
+    m_idle_order.push_back({at(slot).last_packet, conn_id_at(slot), slot});
   });
   std::make_heap(m_idle_order.begin(), m_idle_order.end(), NewerPacket{});
   m_idle_order_kept = true;
-}
-
-ConnectionTable::Slot ConnectionTable::new_slot() {
-  const Slot slot = m_slots_made++;
-  if (slot % k_page_size == 0) {
-    m_pages.push_back(make_page());
-    m_conn_ids.resize(m_conn_ids.size() + k_page_size, 0);
-  }
-  return slot;
-}
-
-ConnectionTable::Page ConnectionTable::make_page() {
-  void* memory = std::aligned_alloc(k_page_bytes, k_page_bytes);
-  if (memory == nullptr) {
-    throw std::bad_alloc();
-  }
-  // Only a hint: without transparent huge pages the records still work on small pages.
-  madvise(memory, k_page_bytes, MADV_HUGEPAGE);
-  auto* records = static_cast<Connection*>(memory);
-  std::uninitialized_value_construct_n(records, k_page_size);
-  return Page(records);
-}
-
-void ConnectionTable::PageDeleter::operator()(Connection* records) const {
-  std::destroy_n(records, k_page_size);
-  std::free(records);
 }
 
 } // namespace tcpstate::conn

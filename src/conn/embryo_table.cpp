@@ -51,20 +51,8 @@ decode::TcpSegment Embryo::segment() const {
 }
 
 EmbryoTable::Slot EmbryoTable::insert(const Embryo& embryo, std::uint64_t hash) {
-  Slot slot;
-  if (!m_free_slots.empty()) {
-    slot = m_free_slots.back();
-    m_free_slots.pop_back();
-  } else {
-    slot = m_slots_made++;
-    if (slot % k_page_size == 0) {
-      m_pages.push_back(std::make_unique<Embryo[]>(k_page_size));
-      m_conn_ids.resize(m_conn_ids.size() + k_page_size, 0);
-    }
-  }
-  record_at(slot) = embryo;
-  m_conn_ids[slot] = embryo.conn_id;
-  m_index.insert(hash, slot);
+  const Slot slot = add(hash, embryo.conn_id);
+  Store::at(slot) = embryo;
   if (m_age_order_kept) {
     m_age_order.push_back({embryo.packet_number, embryo.conn_id, slot});
   }
@@ -72,9 +60,7 @@ EmbryoTable::Slot EmbryoTable::insert(const Embryo& embryo, std::uint64_t hash) 
 }
 
 void EmbryoTable::erase(Slot slot) {
-  m_index.erase(hash_key(record_at(slot).key), slot);
-  m_conn_ids[slot] = 0;
-  m_free_slots.push_back(slot);
+  remove(hash_key(at(slot).key), slot);
 }
 
 EmbryoTable::Slot EmbryoTable::oldest() {
@@ -87,7 +73,7 @@ EmbryoTable::Slot EmbryoTable::oldest() {
   // Packet numbers only grow, so an order appended to in capture order stays sorted.
   while (m_age_front < m_age_order.size()) {
     const AgeEntry& entry = m_age_order[m_age_front];
-    if (m_conn_ids[entry.slot] == entry.conn_id) {
+    if (conn_id_at(entry.slot) == entry.conn_id) {
       return entry.slot;
     }
     ++m_age_front;
@@ -100,7 +86,7 @@ void EmbryoTable::rebuild_age_order() {
   m_age_front = 0;
   m_age_order.reserve(size());
   for_each_slot([this](Slot slot) {
-    m_age_order.push_back({record_at(slot).packet_number, m_conn_ids[slot], slot});
+    m_age_order.push_back({at(slot).packet_number, conn_id_at(slot), slot});
   });
   std::sort(m_age_order.begin(), m_age_order.end(),
             [](const AgeEntry& a, const AgeEntry& b) { return a.packet_number < b.packet_number; });

@@ -7,12 +7,11 @@
 // kept SYN the moment it is needed: the tuple's second packet, a timer, an eviction, the
 // end of the capture. The output is the same either way.
 #include "connection_key.hpp"
-#include "slot_index.hpp"
+#include "record_store.hpp"
 #include "tcpstate/decode/tcp_segment.hpp"
 #include "tcpstate/util/time.hpp"
 
 #include <cstdint>
-#include <memory>
 #include <vector>
 
 namespace tcpstate::conn {
@@ -37,55 +36,39 @@ struct Embryo {
   decode::TcpSegment segment() const;
 };
 
-class EmbryoTable {
-public:
-  using Slot = SlotIndex::Slot;
-  static constexpr Slot k_no_slot = SlotIndex::k_no_slot;
+class EmbryoTable : private RecordStore<Embryo> {
+  using Store = RecordStore<Embryo>;
 
-  Slot find(const ConnectionKey& key, std::uint64_t hash) const {
-    return m_index.find(hash, [&](Slot slot) { return record_at(slot).key == key; });
-  }
-  // The same record found by its key's hash and its conn_id.
-  Slot find_by_conn_id(std::uint64_t hash, std::uint64_t conn_id) const {
-    return m_index.find(hash, [&](Slot slot) { return m_conn_ids[slot] == conn_id; });
-  }
+public:
+  using Store::k_no_slot;
+  using Store::Slot;
+
+  using Store::conn_id_at; // 0 when the slot is free
+  using Store::find;
+  using Store::find_by_conn_id;
+  using Store::for_each_slot;
+  using Store::size;
+
   // `embryo.key` must not be present.
   Slot insert(const Embryo& embryo, std::uint64_t hash);
   void erase(Slot slot);
   void clear() { *this = EmbryoTable{}; }
 
-  const Embryo& at(Slot slot) const { return record_at(slot); }
-  // The conn_id of the embryo in `slot`, or 0 when the slot is free.
-  std::uint64_t conn_id_at(Slot slot) const { return m_conn_ids[slot]; }
-  std::size_t size() const { return m_index.size(); }
+  const Embryo& at(Slot slot) const { return Store::at(slot); }
   bool empty() const { return size() == 0; }
 
   // The embryo whose SYN came first, or k_no_slot when there is none.
   Slot oldest();
 
-  template <typename Visitor> void for_each_slot(Visitor&& visit) const {
-    m_index.for_each_slot(visit);
-  }
-
 private:
-  // Pages, not one growing vector: growing would copy every embryo and briefly need twice
-  // the memory, at the moment a flood is largest.
-  static constexpr Slot k_page_size = 8192;
-
   struct AgeEntry {
     std::uint64_t packet_number;
     std::uint64_t conn_id;
     Slot slot;
   };
 
-  Embryo& record_at(Slot slot) const { return m_pages[slot / k_page_size][slot % k_page_size]; }
   void rebuild_age_order();
 
-  SlotIndex m_index;
-  std::vector<std::unique_ptr<Embryo[]>> m_pages;
-  Slot m_slots_made = 0;
-  std::vector<std::uint64_t> m_conn_ids; // by slot
-  std::vector<Slot> m_free_slots;
   // Embryos never change, so once built (on the first call to oldest(), when the table is
   // full) their order by first packet only grows at the back, as new SYNs come. Entries of
   // embryos since gone are skipped at the front, and the order is rebuilt when they pile up.
