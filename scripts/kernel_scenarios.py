@@ -60,6 +60,13 @@ def sockname(s):
 
 def read_pcap(path):
     """Yields (ts, src, dst, flags, seq) for each TCP packet; src/dst are 'addr:port'."""
+    for ts, src, dst, flags, seq, _ack, _plen in read_pcap_full(path):
+        yield ts, src, dst, flags, seq
+
+
+def read_pcap_full(path):
+    """Yields (ts, src, dst, flags, seq, ack, payload_len) for each TCP packet. The payload
+    length comes from the IP header (the snaplen cuts the payload off)."""
     with open(path, "rb") as f:
         data = f.read()
     if len(data) < 24:
@@ -95,17 +102,20 @@ def read_pcap(path):
             src = socket.inet_ntop(socket.AF_INET, l3[12:16])
             dst = socket.inet_ntop(socket.AF_INET, l3[16:20])
             tcp = l3[ihl:]
+            tcp_total = struct.unpack(">H", l3[2:4])[0] - ihl
         elif etype == 0x86DD and len(l3) >= 40 and l3[6] == 6:
             src = socket.inet_ntop(socket.AF_INET6, l3[8:24])
             dst = socket.inet_ntop(socket.AF_INET6, l3[24:40])
             tcp = l3[40:]
+            tcp_total = struct.unpack(">H", l3[4:6])[0]
         else:
             continue
         if len(tcp) < 14:
             continue
-        sport, dport, seq = struct.unpack(">HHI", tcp[:8])
+        sport, dport, seq, ack = struct.unpack(">HHII", tcp[:12])
         flags = tcp[13]
-        yield ts, fmt(src, sport), fmt(dst, dport), flags, seq
+        plen = tcp_total - (tcp[12] >> 4) * 4
+        yield ts, fmt(src, sport), fmt(dst, dport), flags, seq, ack, plen
 
 
 SYN, ACK, FIN, RST = 0x02, 0x10, 0x01, 0x04
@@ -116,7 +126,7 @@ def connections_in_capture(path, server_ports):
     conns = []
     latest = {}   # frozenset(endpoints) -> conn
     per_tuple = {}
-    for ts, src, dst, flags, seq in read_pcap(path):
+    for ts, src, dst, flags, seq, ack, plen in read_pcap_full(path):
         key = frozenset((src, dst))
         c = latest.get(key)
         is_syn = (flags & SYN) and not (flags & ACK)
@@ -142,13 +152,168 @@ def connections_in_capture(path, server_ports):
             per_tuple[key] = inc + 1
             c = {"client": client, "server": server, "incarnation": inc, "packets": 0,
                  "client_isn": seq if is_syn else None, "server_isn": None,
-                 "synchronized": not is_syn}
+                 "synchronized": not is_syn, "segments": []}
             conns.append(c)
             latest[key] = c
         c["packets"] += 1
+        c["segments"].append(("c" if src == c["client"] else "s", flags, seq, ack, plen))
         if (flags & ACK) and not (flags & SYN):
             c["synchronized"] = True
     return conns
+
+
+# ----------------------------------------------------------------------------- capture gaps
+
+SIDE_NAME = {"c": "client", "s": "server"}
+M32 = 0xFFFFFFFF
+
+
+def _isn(segs, side, data_len):
+    """The ISN of `side` ("c"/"s"), from whatever captured packet fixes it, or None.
+    data_len: {"c": bytes, "s": bytes} each side sends in the whole connection (one request,
+    one reply)."""
+    peer = "s" if side == "c" else "c"
+    n = data_len[side]
+    found = set()
+    for d, flags, seq, ack, plen in segs:
+        if d == side and flags & SYN:
+            found.add(seq)
+        elif d == peer and flags & SYN and flags & ACK:
+            found.add((ack - 1) & M32)          # the SYN-ACK acknowledges the SYN
+        elif d == side and flags & FIN:
+            found.add((seq + plen - 1 - n) & M32)
+        elif d == side and n and plen == n:
+            found.add((seq - 1) & M32)          # the whole request/reply in one segment
+    if side == "s":
+        ci = _isn(segs, "c", data_len)
+        if ci is not None:
+            for d, flags, seq, ack, plen in segs:
+                # a client segment sent before its request's end acknowledges only the SYN-ACK
+                if d == "c" and flags & ACK and not flags & SYN and seq == (ci + 1) & M32:
+                    found.add((ack - 1) & M32)
+    if len(found) > 1:
+        raise RuntimeError(f"inconsistent {SIDE_NAME[side]} ISN candidates {sorted(found)}")
+    return found.pop() if found else None
+
+
+def prove_close(segs, states, data_len):
+    """Which endpoint states of a closed connection the captured packets prove.
+
+    states: {"c": ss state, "s": ss state}; data_len: {"c": bytes, "s": bytes} sent by each
+    side. Returns {side name: reason} for each side whose state cannot be known.
+
+    What counts as proof: a captured segment, or a segment the peer's captured acknowledgment
+    number covers (a SYN, data or FIN occupies sequence space, so an ACK beyond it proves it
+    was sent and received). A pure ACK of the unseen kind proves nothing (it occupies no
+    sequence space), so a state that only such an ACK would establish is unknowable. Crossing
+    FINs are assumed only when the capture shows them: a FIN whose sender had not yet
+    received the peer's FIN means the peer's later FIN acknowledged it.
+    """
+    if any(f & RST for _d, f, _s, _a, _p in segs):
+        if states != {"c": "CLOSED", "s": "CLOSED"}:
+            raise RuntimeError(f"RST in the capture but ss says {states}")
+        return {}
+    tw = [x for x in ("c", "s") if states[x] == "TIME_WAIT"]
+    if states == {"c": "CLOSED", "s": "CLOSED"} and not any(f & FIN for _d, f, *_r in segs):
+        why = "no packet that ended this connection (RST or FIN) is in the capture or " \
+              "acknowledged by one in it"
+        return {"client": why + ": SYN_SENT or CLOSED",
+                "server": why + "; nothing shows whether the server ever answered the SYN"}
+    if len(tw) != 1 or states[{"c": "s", "s": "c"}[tw[0]]] != "CLOSED":
+        raise RuntimeError(f"not a clean close: ss says {states}")
+    a = tw[0]
+    p = "s" if a == "c" else "c"
+    an, pn = SIDE_NAME[a], SIDE_NAME[p]
+    isn = {x: _isn(segs, x, data_len) for x in ("c", "s")}
+    fin_start = {}
+    for x in ("c", "s"):
+        fins = [(seq + plen) & M32 for d, f, seq, _a, plen in segs if d == x and f & FIN]
+        if fins:
+            fin_start[x] = fins[0]
+        elif isn[x] is not None:
+            fin_start[x] = (isn[x] + 1 + data_len[x]) & M32
+        else:
+            fin_start[x] = None
+    unknown = {}
+    for x in ("c", "s"):
+        if fin_start[x] is None:
+            why = (f"the captured packets do not fix the {SIDE_NAME[x]}'s sequence numbers "
+                   f"(neither its SYN, its data, its FIN nor the peer's ACK of them survived)")
+            unknown = {"client": why, "server": why}
+            return unknown
+    afs, afe = fin_start[a], (fin_start[a] + 1) & M32
+    pfs, pfe = fin_start[p], (fin_start[p] + 1) & M32
+
+    def has(side, pred):
+        return any(d == side and pred(f, seq, ack, plen) for d, f, seq, ack, plen in segs)
+
+    afin_proved = (has(a, lambda f, seq, ack, plen: f & FIN)
+                   or has(p, lambda f, seq, ack, plen: f & ACK and ack == afe))
+    pfin_proved = (has(p, lambda f, seq, ack, plen: f & FIN)
+                   or has(a, lambda f, seq, ack, plen: f & ACK and ack == pfe))
+    # the passive side acknowledged the active FIN before (or with) its own FIN ...
+    order = has(p, lambda f, seq, ack, plen: f & ACK and ack == afe and seq == pfs)
+    # ... or the active side's FIN went out before the passive FIN reached it
+    order = order or has(a, lambda f, seq, ack, plen: f & FIN and ack != pfe)
+    final_ack = has(a, lambda f, seq, ack, plen: f & ACK and ack == pfe and seq == afe)
+    unproved = [f"the {SIDE_NAME[x]}'s FIN" for x, ok in ((a, afin_proved), (p, pfin_proved))
+                if not ok]
+    if unproved:
+        what = " and ".join(unproved)
+        verb = "are" if len(unproved) > 1 else "is"
+        for x in (a, p):
+            unknown[SIDE_NAME[x]] = (f"{what} {verb} neither in the capture nor acknowledged by "
+                                     f"a captured packet, so the packets do not show how the "
+                                     f"{SIDE_NAME[x]} closed")
+        return unknown
+    if not order:
+        unknown[an] = (f"nothing captured shows the {pn}'s FIN came after the {an}'s FIN had "
+                       f"arrived (no {pn} packet acknowledging the {an}'s FIN survived, nor the "
+                       f"{an}'s FIN itself): TIME_WAIT, CLOSING, or CLOSED had the {pn} "
+                       f"closed first")
+        unknown[pn] = (f"nothing captured shows which side closed first: the {pn} may have "
+                       f"been the active closer (TIME_WAIT) or the passive one")
+    elif not final_ack:
+        unknown[pn] = (f"the {an}'s final ACK of the {pn}'s FIN is not in the capture and no "
+                       f"later packet proves it: LAST_ACK or CLOSED")
+    return unknown
+
+
+def capture_holes(segs, data_len):
+    """What a captured ACK proves was sent but the capture lacks, e.g. ["server FIN"]
+    (informational; the SYN-ACK is named "server SYN")."""
+    holes = []
+    for x in ("c", "s"):
+        isn = _isn(segs, x, data_len)
+        if isn is None:
+            continue
+        y = "s" if x == "c" else "c"
+        n = data_len[x]
+        acked = max(((ack - isn) & M32 for d, f, _s, ack, _p in segs
+                     if d == y and f & ACK and ((ack - isn) & M32) <= n + 2), default=0)
+        mine = [(f, p) for d, f, _s, _a, p in segs if d == x]
+        if acked >= 1 and not any(f & SYN for f, _p in mine):
+            holes.append(f"{SIDE_NAME[x]} SYN")
+        if n and acked >= 1 + n and sum(p for _f, p in mine) < n:
+            holes.append(f"{SIDE_NAME[x]} data")
+        if acked >= 2 + n and not any(f & FIN for f, _p in mine):
+            holes.append(f"{SIDE_NAME[x]} FIN")
+    return holes
+
+
+def parse_tcpdump_stats(text):
+    """tcpdump's closing lines -> {"captured": N, "received_by_filter": N,
+    "dropped_by_kernel": N}."""
+    stats = {}
+    for line in text.splitlines():
+        parts = line.split(None, 1)
+        if len(parts) == 2 and parts[0].isdigit():
+            key = {"packets captured": "captured",
+                   "packets received by filter": "received_by_filter",
+                   "packets dropped by kernel": "dropped_by_kernel"}.get(parts[1].strip())
+            if key:
+                stats[key] = int(parts[0])
+    return stats
 
 
 # ----------------------------------------------------------------------------- ss
@@ -197,6 +362,15 @@ class Scenario:
         self.procs = []
         self.sockets = []
         self.extra = {}
+        # capture-gap scenarios: {"c": bytes, "s": bytes} each side sends per connection;
+        # set, it makes write() derive "unknowable" from the captured packets (prove_close)
+        self.data_len = None
+        # set of client endpoints the driver opened: connections are declared by the run
+        # itself (checked against the capture and ss) instead of one by one
+        self.run_clients = None
+        self.tcpdump_log = b""
+        self.tcpdump_stats = None
+        self.record_tcpdump_stats = False
 
     # --- environment
     def setup(self, offloads_off=True, mtu=1500):
@@ -215,10 +389,14 @@ class Scenario:
     def ipt(*args, v6=False):
         run("ip6tables" if v6 else "iptables", "-w", "5", *args)
 
-    def start_capture(self):
+    def start_capture(self, bpf="tcp", buffer_kib=None):
+        """tcpdump on lo with capture filter `bpf`; buffer_kib: its kernel buffer (-B)."""
+        self.capture_filter = bpf
+        self.capture_buffer_kib = buffer_kib
         self.tcpdump = subprocess.Popen(
-            ["tcpdump", "-i", "lo", "-U", "--immediate-mode", "-s", "200", "-n",
-             "-w", self.pcap_tmp, "tcp"],
+            ["tcpdump", "-i", "lo", "-U", "--immediate-mode", "-s", "200", "-n"]
+            + (["-B", str(buffer_kib)] if buffer_kib else [])
+            + ["-w", self.pcap_tmp, bpf],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 10
         buf = b""
@@ -232,6 +410,7 @@ class Scenario:
                 if not chunk:
                     raise RuntimeError("tcpdump exited: " + buf.decode(errors="replace"))
                 buf += chunk
+        self.tcpdump_log = buf
         time.sleep(0.1)
 
     def snapshot(self, settle=0.3):
@@ -248,6 +427,8 @@ class Scenario:
             except subprocess.TimeoutExpired:
                 self.tcpdump.kill()
                 self.tcpdump.wait()
+            self.tcpdump_log += self.tcpdump.stderr.read()
+            self.tcpdump_stats = parse_tcpdump_stats(self.tcpdump_log.decode(errors="replace"))
 
     def teardown(self):
         self.stop_capture()
@@ -306,6 +487,8 @@ class Scenario:
             if ann is None:
                 if self.default is None:
                     raise RuntimeError(f"capture has an undeclared connection {k}")
+                if self.run_clients is not None and client not in self.run_clients:
+                    raise RuntimeError(f"capture has a connection the driver did not open {k}")
                 ann = self.default
             else:
                 used.add(k)
@@ -321,6 +504,14 @@ class Scenario:
             if forced:
                 cs = forced.get("client", cs)
                 svs = forced.get("server", svs)
+            holes = []
+            if self.data_len is not None:
+                holes = capture_holes(c["segments"], self.data_len)
+                if c["incarnation"] == last_inc[frozenset((c["client"], c["server"]))]:
+                    unk = prove_close(c["segments"], {"c": cs, "s": svs}, self.data_len)
+                    unk.update(ann.get("unknowable") or {})   # a hand-written reason wins
+                    if unk:
+                        ann["unknowable"] = unk
             row = {"client": client, "server": server, "incarnation": c["incarnation"],
                    "client_state": cs, "server_state": svs,
                    "anomalies": ann["anomalies"], "notes": ann["notes"]}
@@ -329,6 +520,8 @@ class Scenario:
             if ann.get("comment"):
                 row["comment"] = ann["comment"]
             row["packets"] = c["packets"]
+            if holes:
+                row["missing_from_capture"] = holes
             out.append(row)
         missing = set(self.expect) - used
         if missing:
@@ -341,6 +534,11 @@ class Scenario:
             "connections": out,
             "ss": self.ss_raw,
         }
+        if self.record_tcpdump_stats:
+            doc["capture_filter"] = self.capture_filter
+            if self.capture_buffer_kib:
+                doc["capture_buffer_kib"] = self.capture_buffer_kib
+            doc["tcpdump"] = self.tcpdump_stats
         doc.update(self.extra)
         os.makedirs(self.outdir, exist_ok=True)
         dst_pcap = os.path.join(self.outdir, f"{self.name}.pcap")
@@ -1156,6 +1354,252 @@ http {{
     ng.wait(timeout=5)
 
 
+# ----------------------------------------------------------------------------- capture gaps
+# The network delivered every packet; the capture misses some (a capture filter, or a starved
+# capture buffer). The ss truth is that of the real run. Which sides the remaining packets
+# cannot prove is derived per connection by prove_close(); designed anomalies: none.
+
+GAP_REQUEST = b"GET / HTTP/1.0\r\n\r\n"
+GAP_REPLY = b"HTTP/1.0 200 OK\r\n\r\nhello\n"
+PENDING = "pending_capture_gap_analysis"
+
+
+def _gap_run(sc, bpf, notes, refused_first=False, refused_anomalies=(), refused_comment=None):
+    """A few request/reply connections on 8080, alternating client-closes-first and
+    server-closes-first, captured through `bpf`; optionally first a connect to 8090 (no
+    listener: refused) followed by 1.2 s of capture with no SYN retransmission."""
+    sc.server_ports = {PORT, PORT + 10}
+    sc.data_len = {"c": len(GAP_REQUEST), "s": len(GAP_REPLY)}
+    sc.record_tcpdump_stats = True
+    sc.pre_write_check = _gap_check_drops   # the filter must be the only gap
+    sc.extra[PENDING] = True
+    sc.setup()
+    l = listener(sc)
+    sc.start_capture(bpf)
+    if refused_first:
+        r = sc.track(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+        r.settimeout(5)
+        err = r.connect_ex((LOOP4, PORT + 10))
+        if err != 111:  # ECONNREFUSED
+            raise RuntimeError(f"expected ECONNREFUSED, got {err}")
+        sc.declare(remember(r), fmt(LOOP4, PORT + 10), anomalies=list(refused_anomalies),
+                   comment=refused_comment)
+        time.sleep(1.2)  # longer than the 1 s SYN retransmission timeout
+    order = ["client", "server", "client", "server"]
+    for i, first in enumerate(order):
+        c = client(sc)
+        cname = remember(c)
+        s = accept(sc, l)
+        exchange(c, s, GAP_REQUEST, GAP_REPLY)
+        if first == "client":
+            c.close()
+            wait_eof(s)
+            s.close()
+            want = (cname, fmt(LOOP4, PORT))
+        else:
+            s.close()
+            wait_eof(c)
+            c.close()
+            want = (fmt(LOOP4, PORT), cname)
+        if not wait_state(*want, "TIME_WAIT", 3):
+            raise RuntimeError(f"connection {i}: the {first} did not reach TIME_WAIT")
+        time.sleep(0.05)
+    sc.declare_default(notes=notes, comment="capture gap only: the network delivered every "
+                                            "packet")
+    sc.snapshot()
+
+
+def _gap_check_drops(sc):
+    if sc.tcpdump_stats.get("dropped_by_kernel", 0) != 0:
+        raise RuntimeError(f"tcpdump dropped packets: {sc.tcpdump_stats}")
+
+
+@scenario
+def sc_capture_hides_server_fin(sc):
+    sc.description = ("Four request/reply connections on 8080, closed client-first, "
+                      "server-first, client-first, server-first; every packet was delivered, "
+                      "but the capture filter leaves out each FIN the server sent (the "
+                      "client's ACKs prove them). States are the kernel's; notes capture_gap.")
+    _gap_run(sc, "tcp and not (tcp[tcpflags] & tcp-fin != 0 and src port 8080)",
+             ["capture_gap"])
+
+
+@scenario
+def sc_capture_hides_client_fin(sc):
+    sc.description = ("As capture_hides_server_fin, but the filter leaves out each FIN the "
+                      "client sent (the server's ACKs prove them).")
+    _gap_run(sc, "tcp and not (tcp[tcpflags] & tcp-fin != 0 and dst port 8080)",
+             ["capture_gap"])
+
+
+@scenario
+def sc_capture_hides_syn_ack(sc):
+    sc.description = ("As capture_hides_server_fin, but the filter leaves out every SYN-ACK "
+                      "(the client's handshake ACK proves it).")
+    _gap_run(sc, "tcp and not (tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack))",
+             ["capture_gap"])
+
+
+@scenario
+def sc_capture_one_way_client(sc):
+    sc.description = ("Only client-to-server packets are captured (filter: destination port "
+                      "8080 or 8090). First a connect to 8090, where nothing listens (refused: "
+                      "only its SYN is in the capture, then 1.2 s without a retransmission), "
+                      "then four request/reply connections on 8080 closed client-first, "
+                      "server-first, client-first, server-first. The client's ACK numbers "
+                      "prove the server's SYN-ACK, reply and FIN; the server's pure ACKs are "
+                      "proved by nothing. Note one_sided.")
+    _gap_run(sc, "tcp and (dst port 8080 or dst port 8090)", ["one_sided"],
+             refused_first=True,
+             refused_comment="refused: only the client's SYN is captured, the RST|ACK is "
+                             "filtered out; no verdict (syn_unanswered would be the gap's)")
+
+
+@scenario
+def sc_capture_one_way_server(sc):
+    sc.description = ("Only server-to-client packets are captured (filter: source port 8080 or "
+                      "8090). First a connect to 8090, where nothing listens (refused: only the "
+                      "RST|ACK is in the capture, its ACK number proves the SYN), then four "
+                      "request/reply connections on 8080 closed client-first, server-first, "
+                      "client-first, server-first. The server's ACK numbers prove the client's "
+                      "SYN, request and FIN; the client's pure ACKs are proved by nothing. "
+                      "Note one_sided.")
+    _gap_run(sc, "tcp and (src port 8080 or src port 8090)", ["one_sided"],
+             refused_first=True, refused_anomalies=["refused"],
+             refused_comment="refused: only the RST|ACK is captured; its ACK number (the "
+                             "client's ISN + 1) proves the SYN it answers")
+
+
+BUSY_REQUESTS = int(os.environ.get("KERNEL_BUSY_REQUESTS", "2400"))
+BUSY_THREADS = 8
+BUSY_BUFFER_KIB = int(os.environ.get("KERNEL_BUSY_BUFFER_KIB", "32"))
+
+
+@scenario
+def sc_busy_server_capture_drops(sc):
+    n, threads = BUSY_REQUESTS, BUSY_THREADS
+    sc.description = (f"nginx (single process, keepalive off) on 127.0.0.1:{PORT}; {threads} "
+                      f"client threads make {n} HTTP/1.0 requests in a burst, each on a new "
+                      "connection, reading to EOF before closing (nginx closes first: server "
+                      f"TIME_WAIT, client CLOSED). tcpdump runs with a {BUSY_BUFFER_KIB} KiB "
+                      "buffer (-B), so the kernel drops packets from the capture, none from "
+                      "the network (see \"tcpdump\"). Connections are those in the capture; "
+                      "each was opened by the driver and its states are ss's. A side is "
+                      "unknowable only where every packet that would prove its state was "
+                      "dropped from the capture.")
+    sc.record_tcpdump_stats = True
+    sc.extra[PENDING] = True
+    sc.setup()
+    d = sc.tmp
+    os.makedirs(os.path.join(d, "html"), exist_ok=True)
+    os.makedirs(os.path.join(d, "logs"), exist_ok=True)
+    with open(os.path.join(d, "html", "index.html"), "w") as f:
+        f.write("<html><body>tcpstate</body></html>\n")
+    conf = f"""
+daemon off;
+master_process off;
+worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/logs/error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_temp_path {d}/tmp_body;
+  proxy_temp_path {d}/tmp_proxy;
+  fastcgi_temp_path {d}/tmp_fcgi;
+  uwsgi_temp_path {d}/tmp_uwsgi;
+  scgi_temp_path {d}/tmp_scgi;
+  keepalive_timeout 0;
+  server {{
+    listen 127.0.0.1:{PORT} backlog=1024;
+    root {d}/html;
+  }}
+}}
+"""
+    cpath = os.path.join(d, "nginx.conf")
+    with open(cpath, "w") as f:
+        f.write(conf)
+    ng = subprocess.Popen(["nginx", "-p", d, "-c", cpath], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
+    sc.procs.append(ng)
+    deadline = time.monotonic() + 5
+    while ss_listening(PORT) is False:
+        if time.monotonic() > deadline or ng.poll() is not None:
+            raise RuntimeError("nginx did not start")
+        time.sleep(0.05)
+    sc.start_capture("tcp", buffer_kib=BUSY_BUFFER_KIB)
+    request = b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n"
+    lock = threading.Lock()
+    made, lengths, errors = [], set(), []
+    stop_at = time.monotonic() + 25
+
+    def worker(count):
+        for _ in range(count):
+            if time.monotonic() > stop_at:
+                errors.append("time limit")
+                return
+            try:
+                c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                c.settimeout(5)
+                c.connect((LOOP4, PORT))
+                name = sockname(c)
+                c.sendall(request)
+                got = 0
+                while True:
+                    chunk = c.recv(4096)
+                    if not chunk:
+                        break
+                    got += len(chunk)
+                c.close()
+            except OSError as e:
+                errors.append(str(e))
+                return
+            with lock:
+                made.append(name)
+                lengths.add(got)
+
+    t0 = time.monotonic()
+    ts = [threading.Thread(target=worker, args=(n // threads,), daemon=True)
+          for _ in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(timeout=30)
+    burst = time.monotonic() - t0
+    if errors or len(made) != threads * (n // threads) or len(lengths) != 1:
+        raise RuntimeError(f"burst failed: {len(made)} made, lengths {lengths}, "
+                           f"errors {errors[:3]}")
+    log(f"busy: {len(made)} requests in {burst:.2f} s, {lengths} response bytes each")
+    time.sleep(0.3)
+    sc.snapshot()
+    sc.stop_capture()
+    ng.terminate()
+    ng.wait(timeout=5)
+    # Every connection the driver made must have closed cleanly: nginx (server) in
+    # TIME_WAIT, the client gone; and ss must hold no other connection on the port.
+    ss_rows = parse_ss(sc.ss_tan)
+    srv = fmt(LOOP4, PORT)
+    made_set = set(norm_ep(m) for m in made)
+    for (local, peer), state in ss_rows.items():
+        if state == "LISTEN":
+            continue
+        if local == srv and peer in made_set and state == "TIME_WAIT":
+            continue
+        raise RuntimeError(f"unexpected socket in ss: {state} {local} {peer}")
+    tw = sum(1 for (local, _p), st in ss_rows.items() if local == srv and st == "TIME_WAIT")
+    if tw != len(made_set):
+        raise RuntimeError(f"{tw} server TIME_WAIT sockets for {len(made_set)} connections")
+    stats = sc.tcpdump_stats
+    if not stats.get("dropped_by_kernel"):
+        raise RuntimeError(f"tcpdump dropped nothing ({stats}): raise KERNEL_BUSY_REQUESTS or "
+                           "lower KERNEL_BUSY_BUFFER_KIB")
+    sc.run_clients = made_set
+    sc.data_len = {"c": len(request), "s": lengths.pop()}
+    sc.declare_default()
+    sc.extra["connections_made"] = len(made_set)
+    sc.extra["burst_seconds"] = round(burst, 2)
+
+
 def ss_listening(port):
     return f":{port} " in run("ss", "-tlnH")
 
@@ -1175,6 +1619,8 @@ def main():
     try:
         SCENARIOS[name](sc)
         sc.stop_capture()
+        if getattr(sc, "pre_write_check", None):
+            sc.pre_write_check(sc)
         sc.write()
     finally:
         sc.teardown()

@@ -5,7 +5,9 @@ Usage:
     check_kernel_truth.py TCPSTATE_BINARY testdata/kernel [--verbose]
     check_kernel_truth.py --self-test testdata/kernel
 
-For every scenario JSON that lists connections, runs
+Scenario JSONs with "pending_capture_gap_analysis": true are skipped and counted apart
+(temporary, until tcpstate analyses capture gaps). For every other scenario JSON that lists
+connections, runs
     TCPSTATE_BINARY -r CAPTURE --format jsonl <tcpstate_args>
 and matches its rows to the expected connections by (client addr:port, server addr:port)
 and incarnation order. Compares client_state and server_state (sides marked "unknowable" are
@@ -77,6 +79,7 @@ class Totals:
         self.passed = 0
         self.failed = 0
         self.skipped = []
+        self.pending = []
 
 
 def run_tcpstate(binary, capture, args):
@@ -114,6 +117,14 @@ def check_scenario(binary, directory, path, totals, verbose):
     with open(path) as f:
         doc = json.load(f)
     name = doc.get("scenario") or os.path.basename(path)[:-5]
+    # Temporary: capture-gap scenarios (the capture misses packets the network delivered)
+    # carry "pending_capture_gap_analysis": true until tcpstate's analysis of such gaps lands;
+    # they are skipped and counted apart. Remove the field from a JSON to check it.
+    if doc.get("pending_capture_gap_analysis"):
+        totals.pending.append(name)
+        print(f"{name}: skipped (pending_capture_gap_analysis: the capture-gap analysis "
+              f"has not landed yet)")
+        return
     expected = doc.get("connections") or []
     if not expected:
         totals.skipped.append(name)
@@ -206,6 +217,8 @@ def check(binary, directory, verbose):
         check_scenario(binary, directory, os.path.join(directory, f), totals, verbose)
     if totals.skipped:
         print(f"skipped (not produced): {' '.join(totals.skipped)}")
+    if totals.pending:
+        print(f"skipped (pending_capture_gap_analysis): {len(totals.pending)}")
     print(f"endpoints matched {totals.endpoints_matched}/{totals.endpoints}"
           f" ({totals.unknowable} unknowable skipped), anomalies found "
           f"{totals.found}/{totals.designed} designed, extra anomalies {totals.extra}")
