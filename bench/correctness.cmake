@@ -15,3 +15,19 @@ add_test(NAME generated_outcomes
                  -DCHECKER=${CMAKE_CURRENT_LIST_DIR}/check_outcomes.py
                  -DDIR=${_tcpstate_gen_dir}
                  -P ${CMAKE_CURRENT_LIST_DIR}/correctness_run.cmake)
+# The same traffic written with capture-side loss (200k packets, 1% missed) and once per
+# direction only; compared in loss mode (states, close, closer and anomalies on the rows
+# the remaining packets prove; no false anomaly on any row). Disabled until the analysis
+# infers what lossy captures miss: today's tcpstate reports wrong states and false
+# anomalies on them, which this test exists to catch. Enable by removing the DISABLED
+# property (then `ctest -R generated_outcomes_capture_loss` runs it alone).
+add_test(NAME generated_outcomes_capture_loss
+         COMMAND ${CMAKE_COMMAND}
+                 -DGEN=$<TARGET_FILE:gen_capture>
+                 -DTCPSTATE=$<TARGET_FILE:tcpstate>
+                 -DPYTHON=${Python3_EXECUTABLE}
+                 -DCHECKER=${CMAKE_CURRENT_LIST_DIR}/check_outcomes.py
+                 -DDIR=${_tcpstate_gen_dir}
+                 -DSET=capture_loss
+                 -P ${CMAKE_CURRENT_LIST_DIR}/correctness_run.cmake)
+set_tests_properties(generated_outcomes_capture_loss PROPERTIES DISABLED TRUE)

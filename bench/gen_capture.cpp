@@ -16,7 +16,12 @@
 // kinds and the anomalies the generated traffic can show (half_open, rst_instead_of_fin,
 // missing_time_wait, refused, syn_unanswered, syn_flood; notes: tuple_reuse).
 //
-// All randomness comes from one seeded xoshiro256** stream: same options, same bytes.
+// --capture-loss and --one-direction leave packets out of the written capture only; the
+// expected outcome stays that of the full traffic and each row says whether what the
+// capture kept proves it (see "What a lossy capture proves" below).
+//
+// All randomness comes from one seeded xoshiro256** stream (capture loss from a second one):
+// same options, same bytes.
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -254,8 +259,25 @@ struct Conn {
   i64 first_time = -1, last_time = -1;
   u64 first_packet = 0;       // 1-based packet number of its first packet (0: none written)
   std::int64_t previous = -1; // the incarnation this one reopens
+  u8 before_reuse[2] = {CLOSED, CLOSED}; // superseded: the states the reuse found
   SideModel side[2];
 };
+
+// What a packet is to its connection, for telling which dropped packets cost an outcome.
+enum Role : u8 {
+  R_SYN,
+  R_SYN_RETX,
+  R_SYN_ACK,
+  R_HS_ACK,
+  R_DATA,
+  R_DATA_RETX,
+  R_ACK,
+  R_FIN,
+  R_FIN_ACK,
+  R_RST
+};
+const char* k_role_names[] = {"syn",       "syn_retx", "syn_ack", "hs_ack",  "data",
+                              "data_retx", "ack",      "fin",     "fin_ack", "rst"};
 
 // ---------------------------------------------------------------------------------------
 struct Step {
@@ -265,6 +287,20 @@ struct Step {
   u8 from; // 0 client, 1 server
   u8 flags;
   bool retx;
+};
+
+// A packet the network carried, kept in lossy mode to judge afterwards what the capture
+// still proves.
+struct Sent {
+  Step step;
+  u32 conn;
+  u8 role;
+  bool captured;
+};
+struct CaptureInfo {
+  u64 first_written = 0; // frame number of its first captured packet (0: none)
+  i64 syn_time = -1;     // its first captured SYN, which is what a flood detector can count
+  bool counted = false;
 };
 
 struct Options {
@@ -283,6 +319,11 @@ struct Options {
   double p_retx = 0.05, p_reuse = 0.03;
   std::string out = "capture.pcap";
   std::string expected;
+  // Capture-side loss: the network delivers every packet, the written capture misses some.
+  double capture_loss = 0;
+  u64 loss_seed = 1;
+  int one_direction = -1; // 0: write only the clients' packets, 1: only the servers'
+  bool lossy() const { return capture_loss > 0 || one_direction >= 0; }
 };
 
 struct Server {
@@ -301,6 +342,9 @@ public:
     m_flood_server = static_cast<u32>(m_servers.size());
     m_servers.push_back({false, 0xffff, 80}); // 192.168.255.1:80
     m_flood.servers.resize(m_servers.size());
+    m_flood_captured.servers.resize(m_servers.size());
+    // Its own stream, so that one traffic (--seed) can be written with different losses.
+    m_loss_rng = Rng(o.loss_seed ^ 0x6c6f73735f736565ULL);
     m_conns_target = o.connections != 0 ? o.connections
                                         : static_cast<u64>(static_cast<double>(o.packets) / 18.5);
     if (m_conns_target == 0)
@@ -377,7 +421,7 @@ private:
   void build_script(u32 conn_index, i64 start, Active& active);
   void emit(u32 conn_index, const Step& step);
   void model(u32 conn_index, const Step& step);
-  void write_frame(const Conn& c, const Step& s);
+  void write_frame(const Conn& c, const Step& s, u16 ip_id);
   void flush() {
     const u8* p = m_buf.data();
     std::size_t left = m_fill;
@@ -395,6 +439,10 @@ private:
     m_fill = 0;
   }
   void finalize_outcome(Conn& c, i64 end);
+  std::string unprovable_reason(u32 ci, const std::vector<const Sent*>& packets,
+                                const std::vector<std::int64_t>& successor,
+                                const std::vector<char>& provable,
+                                const std::vector<std::vector<const Sent*>>& by_conn) const;
   struct ReuseRequest {
     i64 t;
     u32 conn;
@@ -420,6 +468,13 @@ private:
   u64 m_bytes = 0;
   i64 m_last_time = 0;
   u16 m_ip_id = 1;
+  // Lossy mode only.
+  Rng m_loss_rng{0};
+  std::vector<Sent> m_sent;
+  std::vector<CaptureInfo> m_capture;
+  FloodReplica m_flood_captured; // fed only the SYNs the capture kept
+  u64 m_written = 0;
+  i64 m_last_written_time = 0;
   int m_fd = -1;
   std::vector<u8> m_buf = std::vector<u8>(8 << 20);
   std::size_t m_fill = 0;
@@ -668,29 +723,13 @@ bool lacks_connection(const SideModel& s) {
   return s.state == SYN_SENT || s.state == SYN_RECEIVED || (s.state == CLOSED && !s.sent_fin);
 }
 
-} // namespace
-
-void Generator::model(u32 ci, const Step& step) {
-  Conn& c = m_conns[ci];
+// The state machine of one connection as tcpstate runs it, fed one segment. Shared by the
+// outcome model of the full traffic and by the replays that judge what a lossy capture can
+// prove. Returns whether the segment was the connection's first SYN (the flood detector
+// counts it).
+bool advance(Conn& c, const Step& step) {
   const i64 t = step.t;
-  if (c.first_packet == 0) {
-    c.first_packet = m_emitted;
-    c.first_time = t;
-    if (c.previous >= 0) {
-      Conn& old = m_conns[static_cast<std::size_t>(c.previous)];
-      run_timers(old.side, t);
-      c.notes |= N_TUPLE_REUSE;
-      if (old.side[0].state == TIME_WAIT)
-        c.anomalies |= A_MISSING_TIME_WAIT;
-      if (holds_open(old.side[0].state) || holds_open(old.side[1].state))
-        old.anomalies |= A_HALF_OPEN;
-      old.superseded = true;
-      old.judge_time = t;
-      old.side[0].state = CLOSED;
-      old.side[1].state = CLOSED;
-    }
-  }
-  c.last_time = t;
+  bool started = false;
   SideModel& s = c.side[step.from];
   SideModel& rcv = c.side[1 - step.from];
   const bool syn = step.flags & F::syn, ack = step.flags & F::ack, fin = step.flags & F::fin,
@@ -709,10 +748,7 @@ void Generator::model(u32 ci, const Step& step) {
     if (!ack) {
       if (s.state == CLOSED)
         set_state(s, SYN_SENT, t);
-      if (first) {
-        m_flood.started(c.server_id, t);
-        c.counted = true;
-      }
+      started = first;
     } else if (s.state == CLOSED) {
       set_state(s, SYN_RECEIVED, t);
     }
@@ -789,13 +825,359 @@ void Generator::model(u32 ci, const Step& step) {
     }
   }
   s.sent_anything = true;
+  return started;
+}
+
+// tcpstate's verdicts at capture end (or when a reuse closed the connection), all but the
+// flood's, which needs the detector.
+void finalize_verdicts(Conn& c, i64 end) {
+  const i64 j = c.superseded ? c.judge_time : end;
+  if (!c.superseded)
+    run_timers(c.side, j);
+  const SideModel& cl = c.side[0];
+  const SideModel& sv = c.side[1];
+  if (cl.sent_syn && !sv.sent_anything && (cl.syn_tx > 1 || j - cl.first_syn >= k_s))
+    c.anomalies |= A_SYN_UNANSWERED;
+  for (int side = 0; side < 2; ++side) {
+    if (holds_open(c.side[side].state) && lacks_connection(c.side[1 - side])) {
+      c.anomalies |= A_HALF_OPEN;
+      break;
+    }
+  }
+  for (const SideModel& s : c.side) {
+    if (s.acked_peer_fin) {
+      const i64 until = s.sent_fin ? s.first_fin : j;
+      if (until - s.acked_fin_time > k_close_wait_timeout)
+        c.anomalies |= A_CLOSE_WAIT_LEAK;
+    }
+  }
+}
+
+// The close kind and who closed, as tcpstate names them.
+std::pair<const char*, const char*> close_of(const Conn& c) {
+  const SideModel& cl = c.side[0];
+  const SideModel& sv = c.side[1];
+  if (c.refused)
+    return {"refused", "server"};
+  if (cl.sent_syn && !sv.sent_anything)
+    return {"unanswered", "none"};
+  if (c.has_rst)
+    return {"rst", c.rst_by_client ? "client" : "server"};
+  if (cl.sent_fin && sv.sent_fin)
+    return {"fin", c.fin_first_client ? "client" : "server"};
+  return {"open", "none"};
+}
+
+// Named from the connection's state before the packet, so that e.g. the ACK of a FIN is
+// told apart from an ACK of data.
+u8 role_of(const Conn& c, const Step& s) {
+  const bool syn = s.flags & F::syn, ack = s.flags & F::ack;
+  if (s.flags & F::rst)
+    return R_RST;
+  if (syn)
+    return ack ? R_SYN_ACK : s.retx ? R_SYN_RETX : R_SYN;
+  if (s.flags & F::fin)
+    return R_FIN;
+  if (s.payload > 0)
+    return s.retx ? R_DATA_RETX : R_DATA;
+  const SideModel& peer = c.side[1 - s.from];
+  if (peer.sent_fin && seq_after_eq(s.ack, peer.fin_seq + 1))
+    return R_FIN_ACK;
+  if (s.from == 0 && !c.side[1].reached_est)
+    return R_HS_ACK;
+  return R_ACK;
+}
+
+// ---------------------------------------------------------------------------------------
+// What a lossy capture proves of one connection.
+//
+// The question is whether an analysis that trusts only the captured packets, and infers a
+// missed segment only where a later captured packet shows it was sent, must reach the
+// truth. So the generator replays its own state machine (advance) on the evidence: the
+// captured packets plus every dropped packet that a captured one proves, rebuilt from no
+// more than is proven of it. A connection is provable when that replay gives the true
+// states, close kind, closer and anomalies. The rules of proof (no proof rests on a packet
+// that is itself only inferred; each is what the peer's ACK numbers or the sender's own
+// sequence numbers show):
+//  - a SYN (the first copy) is proven by the peer's SYN-ACK or RST|ACK acknowledging its
+//    ISN+1. A retransmitted SYN proves nothing for a dropped earlier copy (same ISN): the
+//    replay simply starts at the copy it has, and the outcome must not depend on that;
+//  - a SYN-ACK is proven by a client segment acknowledging the server's ISN+1, when the
+//    client's SYN (whose ISN+1 the SYN-ACK acknowledges) was captured;
+//  - a data segment is proven by a peer ACK covering its last byte;
+//  - a FIN at sequence f is proven by a peer ACK of exactly f+1, when f is shown to be the
+//    sender's last byte + 1 (its own captured segment ending at f, or a peer ACK of f) and
+//    the acker behaves as a FIN's receiver (it sends a FIN of its own);
+//  - nothing proves a RST or a pure ACK: a later cumulative ACK of the same sender carries
+//    whatever a missed one said (the handshake's final ACK is repeated by the client's
+//    next segment), and the replay gets that from the later packet itself.
+// A rebuilt segment carries the flags and sequence number that proved it and, as ACK field,
+// only what is proven of it: the sender's last captured ACK, and its peer's ISN+1 when that
+// ISN is known (a sender of data or a FIN has received its peer's SYN). The time of a
+// missed packet is only known to lie between the captured packet before it and the first
+// captured packet that must follow it (its proof, or the sender's next segment), so the
+// replay is run with every rebuilt packet at each end, and both must give the truth; a
+// timer that would expire inside a gap the replay crosses also makes it unprovable (the
+// full traffic never lets one expire mid-connection). The capture's end is its last
+// captured packet: a timer that runs out between that and the network's last packet is
+// not proven either.
+class Evidence {
+public:
+  Evidence(const std::vector<const Sent*>& pk, const std::vector<char>& captured)
+      : m_pk(pk), m_cap(captured) {
+    for (std::size_t i = 0; i < pk.size(); ++i) {
+      const Step& s = pk[i]->step;
+      if (!(s.flags & F::syn))
+        continue;
+      m_isn_set[s.from] = true;
+      m_isn[s.from] = s.seq;
+      if (captured[i])
+        m_syn_captured[s.from] = true;
+    }
+    for (int side = 0; side < 2; ++side) {
+      m_syn_known[side] = m_syn_captured[side];
+      if (m_syn_known[side] || !m_isn_set[side])
+        continue;
+      for (std::size_t i = 0; i < pk.size() && !m_syn_known[side]; ++i) {
+        const Step& s = pk[i]->step;
+        if (captured[i] && s.from != side && (s.flags & F::ack) && s.ack == m_isn[side] + 1 &&
+            (side == 0 ? (s.flags & (F::syn | F::rst)) != 0
+                       : !(s.flags & F::rst) && m_syn_captured[0]))
+          m_syn_known[side] = true;
+      }
+    }
+  }
+
+  // The captured packet that proves dropped packet i, or -1; `rebuilt` gets what is
+  // proven of it.
+  int proof(std::size_t i, Step& rebuilt) const {
+    const Step& s = m_pk[i]->step;
+    const u8 x = s.from, y = 1 - x;
+    const bool syn = s.flags & F::syn, ack = s.flags & F::ack, fin = s.flags & F::fin;
+    auto first_from_peer = [&](auto&& pred) -> int {
+      for (std::size_t k = i + 1; k < m_pk.size(); ++k)
+        if (m_cap[k] && m_pk[k]->step.from == y && pred(m_pk[k]->step))
+          return static_cast<int>(k);
+      return -1;
+    };
+    rebuilt = s;
+    if (s.flags & F::rst)
+      return -1;
+    if (syn && !ack) {
+      if (s.retx)
+        return -1;
+      return first_from_peer([&](const Step& q) {
+        return (q.flags & F::ack) && (q.flags & (F::syn | F::rst)) && q.ack == s.seq + 1;
+      });
+    }
+    if (syn) {
+      if (!m_syn_captured[y])
+        return -1;
+      return first_from_peer([&](const Step& q) {
+        return (q.flags & F::ack) && !(q.flags & F::rst) && q.ack == s.seq + 1;
+      });
+    }
+    if (!fin && s.payload == 0)
+      return -1;
+    // The ACK field: no more than the sender's own earlier packets show.
+    bool have_ack = false;
+    u32 ack_bound = 0;
+    for (std::size_t k = i; k-- > 0;) {
+      const Step& q = m_pk[k]->step;
+      if (m_cap[k] && q.from == x && (q.flags & F::ack)) {
+        have_ack = true;
+        ack_bound = q.ack;
+        break;
+      }
+    }
+    if (m_syn_known[y] && (!have_ack || seq_before(ack_bound, m_isn[y] + 1))) {
+      have_ack = true;
+      ack_bound = m_isn[y] + 1;
+    }
+    rebuilt.flags = static_cast<u8>((fin ? F::fin : 0) | (have_ack ? F::ack : 0));
+    rebuilt.ack = have_ack ? ack_bound : 0;
+    if (!fin) {
+      const u32 end = s.seq + s.payload;
+      return first_from_peer(
+          [&](const Step& q) { return (q.flags & F::ack) && seq_after_eq(q.ack, end); });
+    }
+    const u32 f = s.seq + s.payload;
+    bool f_shown = false, peer_fin = false;
+    for (std::size_t k = 0; k < m_pk.size(); ++k) {
+      if (k == i || !m_cap[k])
+        continue;
+      const Step& q = m_pk[k]->step;
+      if (q.from == x && !(q.flags & (F::syn | F::fin)) && q.seq + q.payload == f)
+        f_shown = true;
+      if (q.from == y && (q.flags & F::ack) && q.ack == f)
+        f_shown = true;
+      if (q.from == y && (q.flags & F::fin))
+        peer_fin = true;
+    }
+    if (!f_shown || !peer_fin)
+      return -1;
+    return first_from_peer(
+        [&](const Step& q) { return (q.flags & F::ack) && !(q.flags & F::rst) && q.ack == f + 1; });
+  }
+
+  // The packets the analysis can stand on, each rebuilt one at the earliest or the latest
+  // moment the evidence allows.
+  std::vector<Step> packets(bool latest) const {
+    struct Item {
+      std::size_t pos;
+      int sub;
+      std::size_t index;
+      Step step;
+    };
+    std::vector<Item> items;
+    i64 previous = k_base_time;
+    for (std::size_t i = 0; i < m_pk.size(); ++i) {
+      const Step& s = m_pk[i]->step;
+      if (m_cap[i]) {
+        items.push_back({i, 1, i, s});
+        previous = s.t;
+        continue;
+      }
+      Step rebuilt;
+      const int by = proof(i, rebuilt);
+      if (by < 0)
+        continue;
+      if (!latest) {
+        rebuilt.t = previous;
+        items.push_back({i, 1, i, rebuilt});
+        continue;
+      }
+      // A sender's segments leave in order: its next captured one bounds this one too.
+      std::size_t bound = static_cast<std::size_t>(by);
+      for (std::size_t k = i + 1; k < bound; ++k)
+        if (m_cap[k] && m_pk[k]->step.from == s.from) {
+          bound = k;
+          break;
+        }
+      rebuilt.t = m_pk[bound]->step.t;
+      items.push_back({bound, 0, i, rebuilt});
+    }
+    std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
+      if (a.pos != b.pos)
+        return a.pos < b.pos;
+      return a.sub != b.sub ? a.sub < b.sub : a.index < b.index;
+    });
+    std::vector<Step> out;
+    out.reserve(items.size());
+    for (const Item& item : items)
+      out.push_back(item.step);
+    return out;
+  }
+
+private:
+  const std::vector<const Sent*>& m_pk;
+  const std::vector<char>& m_cap;
+  bool m_isn_set[2] = {false, false};
+  bool m_syn_captured[2] = {false, false};
+  bool m_syn_known[2] = {false, false};
+  u32 m_isn[2] = {0, 0};
+};
+
+// The compared part of an outcome (counts differ with loss by nature; the flood verdict is
+// judged apart, from the SYNs the capture kept).
+struct Outcome {
+  u8 state[2] = {CLOSED, CLOSED};
+  u8 before_reuse[2] = {CLOSED, CLOSED};
+  u16 anomalies = 0;
+  std::pair<const char*, const char*> close{"", ""};
+  bool timer_in_gap = false;
+  bool operator==(const Outcome& o) const {
+    return state[0] == o.state[0] && state[1] == o.state[1] &&
+           before_reuse[0] == o.before_reuse[0] && before_reuse[1] == o.before_reuse[1] &&
+           anomalies == o.anomalies && std::strcmp(close.first, o.close.first) == 0 &&
+           std::strcmp(close.second, o.close.second) == 0 && !timer_in_gap && !o.timer_in_gap;
+  }
+};
+
+Outcome outcome_of(const Conn& c) {
+  Outcome o;
+  o.state[0] = c.side[0].state;
+  o.state[1] = c.side[1].state;
+  o.before_reuse[0] = c.before_reuse[0];
+  o.before_reuse[1] = c.before_reuse[1];
+  o.anomalies = c.anomalies & ~A_SYN_FLOOD;
+  o.close = close_of(c);
+  return o;
+}
+
+// `truth` must be finalized; `end` is when the capture is taken to end.
+Outcome replay(const Conn& truth, const std::vector<Step>& steps, i64 end) {
+  Conn r;
+  r.client_id = truth.client_id;
+  r.client_port = truth.client_port;
+  r.server_id = truth.server_id;
+  r.v6 = truth.v6;
+  r.kind = truth.kind;
+  r.fin_first_client = truth.kind == K_FIN_CLIENT;
+  r.rst_by_client = truth.kind == K_RST_CLIENT;
+  bool timer_in_gap = false;
+  for (const Step& step : steps) {
+    SideModel due[2] = {r.side[0], r.side[1]};
+    run_timers(due, step.t);
+    if (due[0].state != r.side[0].state || due[1].state != r.side[1].state)
+      timer_in_gap = true;
+    advance(r, step);
+  }
+  // The previous incarnation's own judgement decides this verdict (see reuse_previous).
+  r.anomalies |= truth.anomalies & A_MISSING_TIME_WAIT;
+  if (truth.superseded) {
+    run_timers(r.side, truth.judge_time);
+    r.before_reuse[0] = r.side[0].state;
+    r.before_reuse[1] = r.side[1].state;
+    if (holds_open(r.side[0].state) || holds_open(r.side[1].state))
+      r.anomalies |= A_HALF_OPEN;
+    r.superseded = true;
+    r.judge_time = truth.judge_time;
+    r.side[0].state = CLOSED;
+    r.side[1].state = CLOSED;
+  }
+  finalize_verdicts(r, end);
+  Outcome o = outcome_of(r);
+  o.timer_in_gap = timer_in_gap;
+  return o;
+}
+
+} // namespace
+
+void Generator::model(u32 ci, const Step& step) {
+  Conn& c = m_conns[ci];
+  const i64 t = step.t;
+  if (c.first_packet == 0) {
+    c.first_packet = m_emitted;
+    c.first_time = t;
+    if (c.previous >= 0) {
+      Conn& old = m_conns[static_cast<std::size_t>(c.previous)];
+      run_timers(old.side, t);
+      old.before_reuse[0] = old.side[0].state;
+      old.before_reuse[1] = old.side[1].state;
+      c.notes |= N_TUPLE_REUSE;
+      if (old.side[0].state == TIME_WAIT)
+        c.anomalies |= A_MISSING_TIME_WAIT;
+      if (holds_open(old.side[0].state) || holds_open(old.side[1].state))
+        old.anomalies |= A_HALF_OPEN;
+      old.superseded = true;
+      old.judge_time = t;
+      old.side[0].state = CLOSED;
+      old.side[1].state = CLOSED;
+    }
+  }
+  c.last_time = t;
+  if (advance(c, step)) {
+    m_flood.started(c.server_id, t);
+    c.counted = true;
+  }
   if (c.counted && c.side[0].reached_est && c.side[1].reached_est) {
     c.counted = false;
     m_flood.completed(c.server_id, c.side[0].first_syn);
   }
 }
 
-void Generator::write_frame(const Conn& c, const Step& s) {
+void Generator::write_frame(const Conn& c, const Step& s, u16 ip_id) {
   const bool v6 = c.v6;
   const bool flood = c.kind == K_FLOOD;
   const bool syn = s.flags & F::syn;
@@ -836,7 +1218,7 @@ void Generator::write_frame(const Conn& c, const Step& s) {
     ip[0] = 0x45;
     ip[1] = 0;
     put16(ip + 2, ip_hdr + tcp_len);
-    put16(ip + 4, m_ip_id++);
+    put16(ip + 4, ip_id);
     put16(ip + 6, 0x4000);
     ip[8] = s.from == 0 ? 58 : 64;
     ip[9] = 6;
@@ -924,34 +1306,126 @@ void Generator::write_frame(const Conn& c, const Step& s) {
 void Generator::emit(u32 ci, const Step& step) {
   ++m_emitted;
   m_last_time = step.t;
+  // The network numbers every IPv4 packet, written or not, so that a lossy capture's packets
+  // are the very ones of the lossless capture of the same traffic.
+  const u16 ip_id = m_conns[ci].v6 ? m_ip_id : m_ip_id++;
+  if (!m_o.lossy()) {
+    model(ci, step);
+    write_frame(m_conns[ci], step, ip_id);
+    return;
+  }
+  bool captured = m_o.one_direction < 0 || step.from == m_o.one_direction;
+  // One draw per packet whatever the direction: the same --loss-seed misses the same packets.
+  if (m_o.capture_loss > 0 && m_loss_rng.uniform() < m_o.capture_loss)
+    captured = false;
+  const u8 role = role_of(m_conns[ci], step);
   model(ci, step);
-  write_frame(m_conns[ci], step);
+  m_sent.push_back({step, ci, role, captured});
+  if (m_capture.size() < m_conns.size())
+    m_capture.resize(m_conns.size());
+  Conn& c = m_conns[ci];
+  CaptureInfo& k = m_capture[ci];
+  if (captured) {
+    ++m_written;
+    m_last_written_time = step.t;
+    if (k.first_written == 0)
+      k.first_written = m_written;
+    if ((step.flags & F::syn) && !(step.flags & F::ack) && k.syn_time < 0) {
+      k.syn_time = step.t;
+      k.counted = true;
+      m_flood_captured.started(c.server_id, step.t);
+    }
+    write_frame(c, step, ip_id);
+  }
+  // A completed handshake leaves the flood count as in the truth: the analysis is expected
+  // to prove completion from the ACKs that follow.
+  if (k.counted && c.side[0].reached_est && c.side[1].reached_est) {
+    k.counted = false;
+    m_flood_captured.completed(c.server_id, k.syn_time);
+  }
 }
 
 void Generator::finalize_outcome(Conn& c, i64 end) {
-  const i64 j = c.superseded ? c.judge_time : end;
-  if (!c.superseded)
-    run_timers(c.side, j);
+  finalize_verdicts(c, end);
   const SideModel& cl = c.side[0];
-  const SideModel& sv = c.side[1];
-  if (cl.sent_syn && !sv.sent_anything && (cl.syn_tx > 1 || j - cl.first_syn >= k_s))
-    c.anomalies |= A_SYN_UNANSWERED;
-  const bool completed = cl.reached_est && sv.reached_est;
+  const bool completed = cl.reached_est && c.side[1].reached_est;
   if (cl.sent_syn && !completed && m_flood.flooded_at(c.server_id, cl.first_syn))
     c.anomalies |= A_SYN_FLOOD;
-  for (int side = 0; side < 2; ++side) {
-    if (holds_open(c.side[side].state) && lacks_connection(c.side[1 - side])) {
-      c.anomalies |= A_HALF_OPEN;
-      break;
+}
+
+std::string Generator::unprovable_reason(
+    u32 ci, const std::vector<const Sent*>& pk, const std::vector<std::int64_t>& successor,
+    const std::vector<char>& provable, const std::vector<std::vector<const Sent*>>& by_conn) const {
+  const Conn& c = m_conns[ci];
+  const Outcome truth = outcome_of(c);
+  std::vector<char> captured(pk.size());
+  for (std::size_t i = 0; i < pk.size(); ++i)
+    captured[i] = pk[i]->captured;
+  auto proves = [&](const std::vector<char>& cap, i64 end) {
+    const Evidence evidence(pk, cap);
+    return replay(c, evidence.packets(false), end) == truth &&
+           replay(c, evidence.packets(true), end) == truth;
+  };
+  // Which dropped packet costs the outcome: one whose loss alone breaks it, else one whose
+  // recovery alone mends it.
+  auto blame = [&](std::size_t i, const std::vector<char>& cap) {
+    const std::string role = k_role_names[pk[i]->role];
+    if (i + 1 == pk.size())
+      return "last:" + role;
+    Step rebuilt;
+    return (Evidence(pk, cap).proof(i, rebuilt) >= 0 ? "partial:" : "unproven:") + role;
+  };
+  if (!proves(captured, m_last_written_time)) {
+    if (!c.superseded && proves(captured, m_last_time))
+      return "capture_end";
+    for (std::size_t i = 0; i < pk.size(); ++i) {
+      if (captured[i])
+        continue;
+      std::vector<char> one(pk.size(), 1);
+      one[i] = 0;
+      if (!proves(one, m_last_time))
+        return blame(i, one);
     }
-  }
-  for (const SideModel& s : c.side) {
-    if (s.acked_peer_fin) {
-      const i64 until = s.sent_fin ? s.first_fin : j;
-      if (until - s.acked_fin_time > k_close_wait_timeout)
-        c.anomalies |= A_CLOSE_WAIT_LEAK;
+    for (std::size_t i = 0; i < pk.size(); ++i) {
+      if (captured[i])
+        continue;
+      std::vector<char> mended = captured;
+      mended[i] = 1;
+      if (proves(mended, m_last_time))
+        return blame(i, captured);
     }
+    return "combined";
   }
+  // A capture of the clients' packets alone cannot see a server's silence: the replay takes
+  // the missing answers for none, but an unanswered SYN (and its verdict) is not proven.
+  if (m_o.one_direction == 0 && c.side[0].sent_syn && !c.side[1].sent_anything)
+    return "one_sided_silence";
+  // tcpstate tells an incarnation from the next by its SYN, and judges the one before at
+  // that SYN: both hang on it being captured. What the reuse found of the previous one
+  // (missing_time_wait) is proven only if that one is.
+  if (c.previous >= 0) {
+    if (!pk.front()->captured)
+      return "reuse_syn";
+    if (!provable[static_cast<std::size_t>(c.previous)])
+      return "reuse_previous";
+  }
+  if (c.superseded) {
+    const auto& next = by_conn[static_cast<std::size_t>(successor[ci])];
+    if (next.empty() || !next.front()->captured)
+      return "successor_syn";
+  }
+  // A flood verdict counts the other connections' SYNs: it is proven only if the SYNs the
+  // capture kept flood the server at this connection's SYN, which must itself be captured.
+  const CaptureInfo& k = m_capture[ci];
+  const bool flood = c.anomalies & A_SYN_FLOOD;
+  const bool completed = c.side[0].reached_est && c.side[1].reached_est;
+  const bool seen_flood = c.side[0].sent_syn && !completed && k.syn_time >= 0 &&
+                          m_flood_captured.flooded_at(c.server_id, k.syn_time);
+  if (flood && (k.syn_time != c.side[0].first_syn || !seen_flood))
+    return "flood_window";
+  if (!flood && seen_flood)
+    return "flood_window";
+  return "";
 }
 
 void Generator::write_expected(i64 end) {
@@ -962,36 +1436,55 @@ void Generator::write_expected(i64 end) {
   }
   std::fputs("client_addr,client_port,server_addr,server_port,client_state,server_state,close,"
              "closed_by,client_packets,server_packets,client_retransmits,server_retransmits,"
-             "anomalies,notes,first_packet,kind\n",
+             "anomalies,notes,first_packet,kind",
              out);
+  const bool lossy = m_o.lossy();
+  std::fputs(lossy ? ",provable,reason,dropped\n" : "\n", out);
+  // Lossy: the truth is the full traffic's, but a row exists only for a connection the
+  // capture kept a packet of, first_packet numbers the written frames, and each row says
+  // whether what was kept proves its outcome.
+  std::vector<std::vector<const Sent*>> by_conn;
+  std::vector<std::int64_t> successor;
+  std::vector<char> provable;
+  std::vector<std::string> reasons;
+  if (lossy) {
+    by_conn.resize(m_conns.size());
+    for (const Sent& p : m_sent)
+      by_conn[p.conn].push_back(&p);
+    successor.assign(m_conns.size(), -1);
+    for (u32 i = 0; i < m_conns.size(); ++i)
+      if (m_conns[i].previous >= 0)
+        successor[static_cast<std::size_t>(m_conns[i].previous)] = i;
+    m_capture.resize(m_conns.size());
+    for (u32 i = 0; i < m_conns.size(); ++i)
+      if (m_conns[i].first_packet != 0)
+        finalize_outcome(m_conns[i], end);
+    // Index order puts an incarnation before the one reusing its four-tuple.
+    provable.assign(m_conns.size(), 0);
+    reasons.resize(m_conns.size());
+    for (u32 i = 0; i < m_conns.size(); ++i) {
+      if (m_capture[i].first_written == 0)
+        continue;
+      reasons[i] = unprovable_reason(i, by_conn[i], successor, provable, by_conn);
+      provable[i] = reasons[i].empty();
+    }
+  }
   std::vector<std::pair<u64, u32>> order;
   order.reserve(m_conns.size());
-  for (u32 i = 0; i < m_conns.size(); ++i)
-    if (m_conns[i].first_packet != 0)
-      order.emplace_back(m_conns[i].first_packet, i);
+  for (u32 i = 0; i < m_conns.size(); ++i) {
+    const u64 first = lossy ? m_capture[i].first_written : m_conns[i].first_packet;
+    if (first != 0)
+      order.emplace_back(first, i);
+  }
   std::sort(order.begin(), order.end());
   std::string line;
   for (const auto& [first, index] : order) {
     Conn& c = m_conns[index];
-    finalize_outcome(c, end);
+    if (!lossy)
+      finalize_outcome(c, end);
     const SideModel& cl = c.side[0];
     const SideModel& sv = c.side[1];
-    const char* close;
-    const char* by = "none";
-    if (c.refused) {
-      close = "refused";
-      by = "server";
-    } else if (cl.sent_syn && !sv.sent_anything) {
-      close = "unanswered";
-    } else if (c.has_rst) {
-      close = "rst";
-      by = c.rst_by_client ? "client" : "server";
-    } else if (cl.sent_fin && sv.sent_fin) {
-      close = "fin";
-      by = c.fin_first_client ? "client" : "server";
-    } else {
-      close = "open";
-    }
+    const auto [close, by] = close_of(c);
     u8 ca[16], sa[16];
     client_addr(c, ca);
     server_addr(c, sa);
@@ -1013,7 +1506,22 @@ void Generator::write_expected(i64 end) {
             std::to_string(sv.packets) + ',' + std::to_string(cl.retransmits) + ',' +
             std::to_string(sv.retransmits) + ',' + anomalies + ',' +
             ((c.notes & N_TUPLE_REUSE) ? "tuple_reuse" : "") + ',' + std::to_string(first) + ',' +
-            kind_name(c.kind) + '\n';
+            kind_name(c.kind);
+    if (lossy) {
+      line += provable[index] ? ",1," : ",0,";
+      line += reasons[index] + ',';
+      u32 listed = 0; // bit per role
+      bool any = false;
+      for (const Sent* p : by_conn[index]) {
+        if (p->captured || (listed >> p->role & 1U))
+          continue;
+        listed |= 1U << p->role;
+        line += any ? ";" : "";
+        line += k_role_names[p->role];
+        any = true;
+      }
+    }
+    line += '\n';
     std::fputs(line.c_str(), out);
   }
   std::fclose(out);
@@ -1137,12 +1645,23 @@ int Generator::run() {
   const double duration = double(end - k_base_time) / k_s;
   const char* fmt = "packets=%llu\nbytes=%llu\nmean_frame=%.1f\nconnections=%llu\nflood_syns=%llu\n"
                     "duration_s=%.3f\nmax_open=%ld\nmax_held=%ld\n";
+  // Lossy: packets and bytes are the written capture's (what a reader of it measures); the
+  // other figures are the network's.
+  const u64 written = m_o.lossy() ? m_written : m_emitted;
   for (std::FILE* f : {stats, stderr}) {
     if (f == nullptr)
       continue;
-    std::fprintf(f, fmt, (unsigned long long)m_emitted, (unsigned long long)m_bytes,
-                 double(m_bytes - 24) / double(m_emitted) - 16, (unsigned long long)with_packets,
-                 (unsigned long long)flood_conns, duration, max_open, max_held);
+    std::fprintf(f, fmt, (unsigned long long)written, (unsigned long long)m_bytes,
+                 double(m_bytes - 24) / double(std::max<u64>(written, 1)) - 16,
+                 (unsigned long long)with_packets, (unsigned long long)flood_conns, duration,
+                 max_open, max_held);
+    if (m_o.lossy())
+      std::fprintf(f, "network_packets=%llu\ncapture_loss=%g\nloss_seed=%llu\none_direction=%s\n",
+                   (unsigned long long)m_emitted, m_o.capture_loss,
+                   (unsigned long long)m_o.loss_seed,
+                   m_o.one_direction < 0    ? "none"
+                   : m_o.one_direction == 0 ? "client"
+                                            : "server");
   }
   if (stats)
     std::fclose(stats);
@@ -1159,9 +1678,12 @@ static int usage(const char* prog) {
       "          [--seed N] [--ipv6 FRACTION] [--servers N] [--clients N]\n"
       "          [--syn-flood N] [--flood-rate PER_S] [--flood-start S]\n"
       "          [--p-refused P] [--p-unanswered P] [--p-rst P] [--p-retx P] [--p-reuse P]\n"
+      "          [--capture-loss FRACTION] [--loss-seed N] [--one-direction client|server]\n"
       "          --out FILE.pcap [--expected FILE.csv]\n"
       "Writes FILE.pcap (classic pcap, Ethernet), the expected per-connection outcome as\n"
-      "CSV (default: FILE.expected.csv) and FILE.pcap.stats.\n",
+      "CSV (default: FILE.expected.csv) and FILE.pcap.stats. --capture-loss and\n"
+      "--one-direction leave packets out of FILE.pcap only (the traffic and its outcome are\n"
+      "those of --packets network packets) and add the columns provable, reason, dropped.\n",
       prog);
   return 2;
 }
@@ -1211,7 +1733,16 @@ int main(int argc, char** argv) {
       o.p_retx = real();
     else if (a == "--p-reuse")
       o.p_reuse = real();
-    else if (a == "--out")
+    else if (a == "--capture-loss")
+      o.capture_loss = std::clamp(real(), 0.0, 1.0);
+    else if (a == "--loss-seed")
+      o.loss_seed = count();
+    else if (a == "--one-direction") {
+      const std::string side = value();
+      if (side != "client" && side != "server")
+        return usage(argv[0]);
+      o.one_direction = side == "client" ? 0 : 1;
+    } else if (a == "--out")
       o.out = value();
     else if (a == "--expected")
       o.expected = value();
