@@ -115,7 +115,7 @@ TEST_CASE("csv summary is one long-format table") {
                       "server,[2001:db8::2]:443,syn_flood,0\n"));
   // 10 capture, 11 skip reasons, 6 close kinds, 22 states, 8 anomalies, 6 notes,
   // 2 servers x 8 metrics, and the header.
-  CHECK(std::count(out.begin(), out.end(), '\n') == 1 + 10 + 11 + 6 + 22 + 8 + 6 + 16);
+  CHECK(std::count(out.begin(), out.end(), '\n') == 1 + 10 + 11 + 6 + 22 + 8 + 8 + 16);
   // No connection or event rows slipped in.
   CHECK(out.find("TIME_WAIT,CLOSED") == std::string::npos);
 

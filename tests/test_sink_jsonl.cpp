@@ -114,7 +114,7 @@ TEST_CASE("jsonl summary is a single object line, only with --summary") {
       R"("anomalies":{"half_open":0,"rst_instead_of_fin":0,"missing_time_wait":0,)"
       R"("close_wait_leak":0,"last_ack_stuck":0,"refused":0,"syn_unanswered":0,"syn_flood":0},)"
       R"("notes":{"midstream":0,"simultaneous_open":0,"simultaneous_close":0,"tuple_reuse":0,)"
-      R"("keepalive":0,"zero_window":0},)"
+      R"("keepalive":0,"zero_window":0,"capture_gap":0,"one_sided":0},)"
       R"("servers":[{"server":"10.0.0.2:80","address":"10.0.0.2","port":80,"connections":1,)"
       R"("anomalous":0,"close_wait_leaks":0,"rst_closes":0,"refused":0,"syn_received":0,)"
       R"("syn_unanswered":0,"syn_flood":0}]})"

@@ -44,6 +44,12 @@ constexpr std::array<NoteInfo, k_note_count> k_notes{{
     {Note::keepalive, "keepalive",
      "an endpoint probed an idle connection with a keep-alive segment (RFC 9293 3.8.4)"},
     {Note::zero_window, "zero_window", "an endpoint advertised a zero receive window"},
+    {Note::capture_gap, "capture_gap",
+     "the capture missed segments that the peer's ACKs prove were sent and received; the "
+     "states are inferred across the gap and no verdict rests on the missing packets"},
+    {Note::one_sided, "one_sided",
+     "only one endpoint's packets are in the capture; the other's are inferred from the "
+     "ACKs of the one seen, as far as they go"},
 }};
 
 constexpr bool anomaly_table_in_enum_order() {

@@ -30,6 +30,7 @@ struct Connection {
   bool midstream : 1 = false;
   bool handshake_counted : 1 = false; // registered with the SYN flood detector
   bool evicted : 1 = false;
+  bool counted_one_sided : 1 = false; // in the capture's CaptureShape
   std::uint64_t conn_id = 0;
   TimeNs first_seen = 0;
   TimeNs last_seen = 0;

@@ -45,8 +45,20 @@ struct Endpoint {
   // establish it until it speaks.
   bool deaf_to_syn_ack : 1 = false;
   bool held_ack_arrived : 1 = false; // an ACK of that kind came while held
+  // Capture gaps: what the peer's ACKs prove this endpoint sent although the capture does
+  // not show it. fin_inferred: its FIN is known only from the peer's ACK of FIN+1;
+  // fin_possible: the last uncaptured sequence number may be a FIN or a byte of data, and
+  // what follows decides (see segment_tracker.cpp).
+  bool fin_inferred : 1 = false;
+  bool fin_possible : 1 = false;
+  // A lost path stays lost: rst_unproved is set by every RST this endpoint sends and
+  // cleared when the peer's traffic proves that RST never arrived; rst_loss_proved says
+  // one such proof was seen.
+  bool rst_unproved : 1 = false;
+  bool rst_loss_proved : 1 = false;
 
   std::uint16_t last_window = 0;
+  std::uint16_t missed_segments = 0; // uncaptured segments proved by the peer (saturating)
   std::uint32_t next_seq = 0;    // one past the highest sequence number sent (SND.MAX)
   std::uint32_t highest_ack = 0; // highest ACK field sent, valid when sent_ack
   std::uint32_t isn = 0;         // valid when sent_syn
@@ -56,6 +68,7 @@ struct Endpoint {
   // Retransmissions since the peer last sent anything: a run of them to the end of the
   // capture means the peer is gone.
   std::uint32_t unanswered_retransmits = 0;
+  std::uint32_t missed_bytes = 0; // payload bytes of those segments (saturating)
   std::uint64_t packets = 0;
   std::uint64_t payload_bytes = 0;
   std::uint64_t ip_bytes = 0;

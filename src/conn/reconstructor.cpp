@@ -394,11 +394,16 @@ private:
     connection.first_seen = cause.time;
     const bool syn = segment.has(flag::syn);
     const bool ack = segment.has(flag::ack);
+    // RFC 9293 3.10.7.1: the RST answering a segment without ACK (a SYN) has sequence
+    // number zero and acknowledges that segment; with the SYN missing from the capture,
+    // it is still a refusal.
+    const bool answers_uncaptured_syn =
+        segment.has(flag::rst) && ack && segment.seq == 0 && segment.payload_length == 0;
     if (syn && !ack) {
       connection.client_direction = keyed.direction;
-    } else if (syn) {
-      // The capture began between the SYN and the SYN-ACK: the SYN's sender is the client,
-      // and the SYN-ACK tells what its SYN was.
+    } else if (syn || answers_uncaptured_syn) {
+      // The capture began between the SYN and its answer, or missed the SYN: the SYN's
+      // sender is the client, and the answer's ACK tells what its SYN was.
       connection.client_direction = flipped(keyed.direction);
       Endpoint& client = connection.client();
       client.state = TcpState::syn_sent;
@@ -409,8 +414,14 @@ private:
       client.first_syn_time = cause.time;
       client.last_control_time = cause.time;
       client.syn_transmissions = 1;
-      m_recorder.note(connection, Note::midstream, Side::client, cause,
-                      "capture began after the client's SYN");
+      if (syn) {
+        m_recorder.note(connection, Note::midstream, Side::client, cause,
+                        "capture began after the client's SYN");
+      } else {
+        client.missed_segments = 1;
+        m_recorder.note(connection, Note::capture_gap, Side::client, cause,
+                        "capture missed the client's SYN: this RST acknowledges it");
+      }
     } else {
       // RFC 9293 gives no way to learn the states before the first packet; a connection
       // already carrying traffic is synchronized on both sides.

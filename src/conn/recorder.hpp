@@ -17,11 +17,24 @@ struct Cause {
   std::uint64_t packet_number = 0;
 };
 
+// How the capture as a whole saw its connections, so far: a connection counts as two-way
+// once both endpoints' packets are in the capture, as one-sided once the ACKs of the one
+// seen prove segments of the other that the capture never shows. Mostly one-sided means a
+// one-way tap, asymmetric routing or a direction filter: silence proves nothing then.
+struct CaptureShape {
+  std::uint64_t connections_two_way = 0;
+  std::uint64_t connections_one_sided = 0;
+  std::uint64_t segments_missed = 0; // proved by ACKs, in connections seen both ways
+  bool mostly_one_sided() const { return connections_one_sided > connections_two_way; }
+};
+
 class Recorder {
 public:
   explicit Recorder(EventObserver* observer) : m_observer(observer) {}
 
   bool wants_events() const { return m_observer != nullptr; }
+  CaptureShape& shape() { return m_shape; }
+  const CaptureShape& shape() const { return m_shape; }
 
   // Moves `side` to `to`, keeping the per-state timestamps, and emits a state_change.
   void set_state(Connection& connection, Side side, TcpState to, std::string_view reason,
@@ -39,6 +52,7 @@ private:
   void emit(const Connection& connection, Event& event);
 
   EventObserver* m_observer;
+  CaptureShape m_shape;
 };
 
 } // namespace tcpstate::conn

@@ -76,6 +76,13 @@ public:
 private:
   void count(const Novelty& novelty) {
     count_traffic(m_sender, m_receiver, m_segment);
+    if (m_sender.packets == 1 && m_receiver.packets > 0) {
+      CaptureShape& shape = m_recorder.shape();
+      shape.connections_two_way++;
+      if (m_connection.counted_one_sided) {
+        shape.connections_one_sided--; // its other side was missed, not unseeable
+      }
+    }
     if (novelty.retransmission) {
       m_sender.retransmits++;
       if (m_sender.unanswered_retransmits++ == 0) {
@@ -108,9 +115,14 @@ private:
     // nothing, so it takes a retransmission or a segment sent two round trips later.
     if (!rst && m_sender.closed_by_received_rst && sent_after_rst_arrived(novelty)) {
       m_sender.closed_by_received_rst = false;
+      m_receiver.rst_unproved = false;
+      m_receiver.rst_loss_proved = true;
       m_recorder.set_state(m_connection, m_sender_side, m_sender.state_before_rst,
                            "kept sending after a RST: the RST never arrived", m_cause);
       mark_loss_proof();
+    }
+    if (!rst && (m_sender.fin_inferred || m_sender.fin_possible) && carries_fin_candidate()) {
+      disprove_fin_candidate();
     }
     // A retransmitted SYN-ACK: the handshake's final ACK never arrived (3.5, figure 6).
     if (m_segment.has(flag::syn) && m_segment.has(flag::ack) && novelty.retransmission &&
@@ -163,6 +175,90 @@ private:
     const TimeNs since_rst = m_cause.time - m_sender.closed_time;
     const TimeNs round_trip = m_connection.handshake_rtt;
     return round_trip > 0 ? since_rst > 2 * round_trip : since_rst > k_ns_per_second;
+  }
+
+  // The sequence number a capture gap may have ended with a FIN at.
+  std::uint32_t fin_candidate() const {
+    return m_sender.fin_inferred ? m_sender.fin_seq : m_sender.next_seq - 1;
+  }
+
+  // Data on the candidate sequence number, or anything sent after it: it was a byte of
+  // data, not a FIN (nothing follows a FIN, RFC 9293 3.6). A FIN retransmitted at the
+  // candidate itself is consistent with it.
+  bool carries_fin_candidate() const {
+    const std::uint32_t candidate = fin_candidate();
+    const std::uint32_t data_end = m_segment.seq + m_segment.payload_length;
+    const bool covers = m_segment.payload_length > 0 && !seq_before(candidate, m_segment.seq) &&
+                        seq_before(candidate, data_end);
+    const bool beyond = (m_segment.payload_length > 0 && seq_after(data_end, candidate + 1)) ||
+                        (m_segment.has(flag::fin) && seq_after(data_end, candidate));
+    return covers || beyond;
+  }
+
+  void disprove_fin_candidate() {
+    if (m_sender.fin_possible) {
+      m_sender.fin_possible = false;
+      return;
+    }
+    const std::string reason = m_recorder.wants_events()
+                                   ? "the FIN inferred at sequence " +
+                                         std::to_string(m_sender.fin_seq - m_sender.isn) +
+                                         " was a byte of data: this segment goes past it"
+                                   : std::string();
+    m_sender.fin_inferred = false;
+    m_sender.sent_fin = false;
+    m_sender.fin_acked = false;
+    m_sender.fin_transmissions = 0;
+    m_sender.first_fin_time = 0;
+    if (m_sender.missed_bytes < UINT32_MAX) {
+      m_sender.missed_bytes++;
+    }
+    m_recorder.set_state(m_connection, m_sender_side, state_without_own_fin(m_sender), reason,
+                         m_cause);
+    if (m_receiver.received_peer_fin) {
+      m_receiver.received_peer_fin = false;
+      m_receiver.acked_peer_fin = false;
+      m_receiver.acked_peer_fin_time = 0;
+      m_receiver.acked_peer_fin_packet = 0;
+      m_recorder.set_state(m_connection, m_receiver_side, state_without_peer_fin(m_receiver),
+                           reason, m_cause);
+    }
+    if (m_connection.first_fin_side == m_sender_side && m_receiver.sent_fin) {
+      m_connection.first_fin_side = m_receiver_side;
+    }
+  }
+
+  // Where an endpoint would be had it not sent its FIN; it keeps what it received.
+  static TcpState state_without_own_fin(const Endpoint& endpoint) {
+    switch (endpoint.state) {
+    case TcpState::fin_wait_1:
+    case TcpState::fin_wait_2:
+      return TcpState::established;
+    case TcpState::closing:
+    case TcpState::time_wait:
+    case TcpState::last_ack:
+      return TcpState::close_wait;
+    case TcpState::closed:
+      return endpoint.received_peer_fin ? TcpState::close_wait : TcpState::established;
+    default:
+      return endpoint.state;
+    }
+  }
+
+  // Where an endpoint would be had the peer's FIN not reached it; it keeps what it sent.
+  static TcpState state_without_peer_fin(const Endpoint& endpoint) {
+    switch (endpoint.state) {
+    case TcpState::close_wait:
+      return TcpState::established;
+    case TcpState::closing:
+    case TcpState::last_ack:
+      return TcpState::fin_wait_1;
+    case TcpState::time_wait:
+    case TcpState::closed:
+      return endpoint.fin_acked ? TcpState::fin_wait_2 : TcpState::fin_wait_1;
+    default:
+      return endpoint.state;
+    }
   }
 
   void undo_ack_of_fin() {
@@ -253,6 +349,7 @@ private:
     }
     if (ack && !syn && !m_segment.has(flag::rst)) {
       acknowledge_peer_syn();
+      account_for_uncaptured_peer_segments();
       acknowledge_peer_fin();
     }
     if (m_segment.has(flag::fin)) {
@@ -297,6 +394,7 @@ private:
   // 3.10.7.3: from SYN_SENT a stack sends a plain ACK only after an acceptable SYN-ACK,
   // so the peer sent one that the capture did not see.
   void infer_uncaptured_syn_ack() {
+    count_one_sided();
     m_receiver.sent_syn = true;
     m_receiver.sent_anything = true;
     m_receiver.isn = m_segment.ack - 1;
@@ -304,6 +402,93 @@ private:
     m_receiver.first_syn_time = m_cause.time;
     m_recorder.set_state(m_connection, m_receiver_side, TcpState::syn_received,
                          "SYN-ACK not in the capture, implied by the peer's ACK", m_cause);
+  }
+
+  // RFC 9293 3.4: an ACK is cumulative, so one beyond everything the capture showed of the
+  // peer proves the peer sent, and the sender received, the sequence space in between. The
+  // capture missed it; the network did not.
+  void account_for_uncaptured_peer_segments() {
+    const bool known_sequence_space =
+        m_receiver.sent_anything && (m_receiver.sent_syn || m_connection.midstream);
+    if (!known_sequence_space || m_receiver.sent_fin || m_receiver.state == TcpState::syn_sent ||
+        !seq_after(m_segment.ack, m_receiver.next_seq)) {
+      return;
+    }
+    const std::uint32_t missed = m_segment.ack - m_receiver.next_seq;
+    // Beyond any window a stack can offer (RFC 7323 2.3): not an ACK of this connection's
+    // data, so no evidence.
+    constexpr std::uint32_t k_largest_window = std::uint32_t{1} << 30;
+    if (missed > k_largest_window) {
+      return;
+    }
+    m_receiver.next_seq = m_segment.ack;
+    if (m_receiver.missed_segments < UINT16_MAX) {
+      m_receiver.missed_segments++;
+    }
+    m_receiver.missed_bytes = m_receiver.missed_bytes > UINT32_MAX - missed
+                                  ? UINT32_MAX
+                                  : m_receiver.missed_bytes + missed;
+    if (m_receiver.packets == 0) {
+      count_one_sided();
+    } else {
+      m_recorder.shape().segments_missed++;
+      m_recorder.note(m_connection, Note::capture_gap, m_receiver_side, m_cause,
+                      "capture missed " + std::to_string(missed) + " sequence numbers the " +
+                          std::string(side_name(m_receiver_side)) +
+                          " sent: this packet acknowledges them");
+    }
+    m_receiver.fin_possible = false;
+    // The uncaptured segments carried an ACK of the sender's SYN (every segment after
+    // the handshake does, 3.10.7.3), and the sender got them.
+    if (m_sender.state == TcpState::syn_received && is_synchronized(m_receiver.state)) {
+      m_sender.syn_acked = true;
+      m_sender.held_ack = HeldAck::none;
+      m_recorder.set_state(m_connection, m_sender_side, TcpState::established,
+                           "acknowledges segments the capture missed, which acknowledged its SYN",
+                           m_cause);
+    }
+    const bool could_close =
+        m_receiver.state == TcpState::established || m_receiver.state == TcpState::close_wait;
+    if (!could_close) {
+      return;
+    }
+    // One sequence number is a FIN unless a lone byte of data follows (then the
+    // receiver's next segment disproves it). More may be data with or without a FIN at
+    // the end: decided by what follows, or at the end of the connection.
+    if (missed == 1 || m_sender.sent_fin) {
+      m_receiver.missed_bytes -= 1;
+      infer_peer_fin("FIN not in the capture: this packet acknowledges it");
+    } else {
+      m_receiver.fin_possible = true;
+    }
+  }
+
+  void count_one_sided() {
+    if (!m_connection.counted_one_sided) {
+      m_connection.counted_one_sided = true;
+      m_recorder.shape().connections_one_sided++;
+    }
+  }
+
+  void infer_peer_fin(std::string_view why) {
+    const bool passive_close = m_receiver.state == TcpState::close_wait;
+    ::tcpstate::conn::infer_fin(m_connection, m_receiver_side, m_cause, why, m_recorder);
+    // A FIN sent from CLOSE_WAIT acknowledged the FIN that put its sender there (every
+    // segment after the peer's FIN acknowledges it, 3.10.7.4): the sender's FIN is
+    // acknowledged too, unless the sender goes on to retransmit it.
+    if (passive_close && m_sender.sent_fin && !m_sender.fin_acked &&
+        m_sender.held_ack != HeldAck::ack_of_fin) {
+      const std::uint32_t covers = m_sender.fin_seq + 1;
+      if (!m_receiver.sent_ack || seq_after(covers, m_receiver.highest_ack)) {
+        m_receiver.highest_ack = covers;
+        m_receiver.sent_ack = true;
+      }
+      m_sender.fin_acked = true;
+      m_recorder.set_state(m_connection, m_sender_side,
+                           next_state(m_sender.state, Stimulus::receive_ack_of_fin),
+                           "ACK of FIN not in the capture: the peer's uncaptured FIN carried it",
+                           m_cause);
+    }
   }
 
   // The sender's ACK field covers the peer's FIN: it has that FIN for certain.
@@ -324,6 +509,13 @@ private:
 
   void send_fin() {
     const std::uint32_t fin_seq = m_segment.seq + m_segment.payload_length;
+    if (m_sender.fin_possible) {
+      // The FIN the capture missed, retransmitted: its first copy was already acknowledged.
+      m_sender.fin_possible = false;
+      if (m_sender.missed_bytes > 0) {
+        m_sender.missed_bytes--;
+      }
+    }
     if (!m_sender.sent_fin) {
       m_sender.sent_fin = true;
       m_sender.fin_seq = fin_seq;
@@ -359,7 +551,11 @@ private:
     } else if (m_connection.rst_sender != m_sender_side) {
       m_connection.rst_from_both = true;
     }
+    // Every earlier RST of this endpoint was proved lost (the peer kept sending after
+    // each): the path drops them, so this one is not taken as delivered either.
+    m_rst_on_lost_path = m_sender.sent_rst && m_sender.rst_loss_proved && !m_sender.rst_unproved;
     m_sender.sent_rst = true;
+    m_sender.rst_unproved = true;
     m_recorder.apply(m_connection, m_sender_side, Stimulus::send_rst, m_cause);
     judge_rst(before, had_connection);
   }
@@ -410,7 +606,7 @@ private:
   }
 
   void deliver_rst() {
-    if (!rst_acceptable()) {
+    if (!rst_acceptable() || m_rst_on_lost_path) {
       return;
     }
     const TcpState before = m_receiver.state;
@@ -539,9 +735,26 @@ private:
   const TcpSegment& m_segment;
   Cause m_cause;
   Recorder& m_recorder;
+  bool m_rst_on_lost_path = false;
 };
 
 } // namespace
+
+void infer_fin(Connection& connection, Side side, Cause cause, std::string_view why,
+               Recorder& recorder) {
+  Endpoint& endpoint = connection.endpoint(side);
+  const Endpoint& peer = connection.endpoint(other(side));
+  endpoint.sent_fin = true;
+  endpoint.fin_inferred = true;
+  endpoint.fin_possible = false;
+  endpoint.fin_seq = endpoint.next_seq - 1;
+  endpoint.first_fin_time = cause.time;
+  endpoint.fin_transmissions = 1;
+  if (!peer.sent_fin) {
+    connection.first_fin_side = side;
+  }
+  recorder.set_state(connection, side, next_state(endpoint.state, Stimulus::send_fin), why, cause);
+}
 
 bool track_steady_segment(Connection& connection, Side sender_side,
                           const decode::TcpSegment& segment) {
@@ -551,7 +764,8 @@ bool track_steady_segment(Connection& connection, Side sender_side,
   if ((segment.flags & ~k_steady_flags) != 0 || segment.window == 0 ||
       sender.state != TcpState::established || receiver.state != TcpState::established ||
       sender.closed_by_received_rst || receiver.sent_fin || !sender.sent_anything ||
-      segment.seq != sender.next_seq) {
+      segment.seq != sender.next_seq || sender.fin_possible ||
+      (receiver.sent_anything && seq_after(segment.ack, receiver.next_seq))) {
     return false;
   }
   // What SegmentTracker::run does with such a segment, rule by rule:
@@ -559,10 +773,13 @@ bool track_steady_segment(Connection& connection, Side sender_side,
   //   shape (one below next_seq) nor repeats anything, so count() only counts (the
   //   zero-window note needs window 0).
   // - correct_earlier_assumptions: the RST rule needs closed_by_received_rst, the SYN-ACK
-  //   and FIN rules need those flags, and the rule for an ACK below the peer's FIN needs
-  //   the receiver to have sent a FIN.
+  //   and FIN rules need those flags, the rule for an ACK below the peer's FIN needs
+  //   the receiver to have sent a FIN, and a FIN candidate needs fin_possible (an
+  //   inferred FIN would have taken the sender out of ESTABLISHED).
   // - apply_to_sender: the held-SYN-ACK release needs SYN_RECEIVED, acknowledge_peer_syn
-  //   needs SYN_SENT, acknowledge_peer_fin needs the receiver's FIN.
+  //   needs SYN_SENT, a capture gap needs an ACK beyond what the receiver was seen to
+  //   send, acknowledge_peer_fin needs the receiver's FIN, and the inference of the
+  //   peer's FIN at this one's needs a FIN.
   // - deliver_ack: the ACK of a SYN needs SYN_SENT or SYN_RECEIVED, the ACK of a FIN
   //   needs the receiver's FIN; there is no FIN or RST to deliver.
   // - remember_sent: as below, for a segment without SYN, FIN or RST.

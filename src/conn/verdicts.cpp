@@ -1,5 +1,7 @@
 #include "verdicts.hpp"
 
+#include "segment_tracker.hpp"
+
 #include <cmath>
 #include <string>
 #include <utility>
@@ -68,7 +70,14 @@ void judge_handshake(Connection& connection, TimeNs now, const AnalysisConfig& c
   const Endpoint& client = connection.client();
   const Endpoint& server = connection.server();
   const bool unanswered = client.sent_syn && !server.sent_anything && !connection.midstream;
-  if (unanswered &&
+  // In a capture that mostly shows one direction, a server's silence is the capture's.
+  // In one that demonstrably missed segments, a lone SYN that was never retransmitted
+  // although the client's retransmission timer ran out was most likely answered by a
+  // packet the capture missed: a client with no answer retransmits (RFC 6298 5.5).
+  const bool silence_proves_nothing =
+      recorder.shape().mostly_one_sided() ||
+      (recorder.shape().segments_missed > 0 && client.syn_transmissions == 1);
+  if (unanswered && !silence_proves_nothing &&
       (client.syn_transmissions > 1 || now - client.first_syn_time >= k_initial_rto)) {
     recorder.raise(connection, Anomaly::syn_unanswered, Side::client,
                    {client.last_control_time, client.last_control_packet},
@@ -90,7 +99,14 @@ void judge_half_open(Connection& connection, Recorder& recorder) {
   for (const Side side : {Side::client, Side::server}) {
     const Endpoint& open = connection.endpoint(side);
     const Endpoint& peer = connection.endpoint(other(side));
-    if (holds_connection_open(open.state) && lacks_connection(peer)) {
+    // A client that never answered the first SYN-ACK in the capture, which came a whole
+    // retransmission timeout after its SYN: that was most likely a retransmitted copy
+    // whose first the capture missed, and which the client never got either (3.10.7.3
+    // would have it answer at once). Its ESTABLISHED rests on nothing it sent.
+    const bool silent_client = side == Side::client && open.sent_syn && !open.sent_ack &&
+                               open.next_seq == open.isn + 1 && peer.sent_syn &&
+                               peer.first_syn_time - open.first_syn_time >= k_initial_rto;
+    if (holds_connection_open(open.state) && lacks_connection(peer) && !silent_client) {
       const Cause cause = connection.loss_proof_packet != 0
                               ? Cause{connection.loss_proof_time, connection.loss_proof_packet}
                               : Cause{connection.last_seen, connection.last_packet};
@@ -100,8 +116,10 @@ void judge_half_open(Connection& connection, Recorder& recorder) {
                          std::string(state_name(peer.state)));
       return;
     }
+    // Retransmissions are unanswered only if the peer's answers could have been captured.
+    const bool peer_visible = peer.packets > 0 && !recorder.shape().mostly_one_sided();
     if (is_synchronized(open.state) && open.state != TcpState::last_ack &&
-        open.state != TcpState::time_wait &&
+        open.state != TcpState::time_wait && peer_visible &&
         open.unanswered_retransmits >= k_unanswered_retransmits) {
       recorder.raise(connection, Anomaly::half_open, side,
                      {open.first_unanswered_time, open.first_unanswered_packet},
@@ -117,7 +135,9 @@ void judge_close(Connection& connection, TimeNs now, const AnalysisConfig& confi
                  Recorder& recorder) {
   for (const Side side : {Side::client, Side::server}) {
     const Endpoint& endpoint = connection.endpoint(side);
-    if (endpoint.acked_peer_fin) {
+    // A FIN the capture missed is known from this ACK alone: when it arrived, and so how
+    // long the endpoint then stayed in CLOSE_WAIT, is not.
+    if (endpoint.acked_peer_fin && !connection.endpoint(other(side)).fin_inferred) {
       const TimeNs until = endpoint.sent_fin                    ? endpoint.first_fin_time
                            : endpoint.state == TcpState::closed ? endpoint.closed_time
                                                                 : now;
@@ -177,6 +197,43 @@ ClosedBy closed_by(const Connection& connection, CloseKind close) {
   }
 }
 
+void describe_capture_gaps(Connection& connection, Recorder& recorder) {
+  const Cause last{connection.last_seen, connection.last_packet};
+  for (const Side side : {Side::client, Side::server}) {
+    const Endpoint& unseen = connection.endpoint(side);
+    const Endpoint& seen = connection.endpoint(other(side));
+    if (unseen.packets == 0 && unseen.sent_anything && seen.packets > 0) {
+      recorder.note(connection, anomaly::Note::one_sided, other(side), last,
+                    "only the " + std::string(side_name(other(side))) +
+                        "'s packets are in the capture; the " + std::string(side_name(side)) +
+                        "'s are inferred from its ACKs");
+    }
+  }
+  if (!connection.notes.has(anomaly::Note::capture_gap) || !connection.evidence) {
+    return;
+  }
+  // The note's evidence is the first packet that proved a gap; its text gives the totals.
+  std::string totals = "capture missed";
+  const char* separator = " ";
+  for (const Side side : {Side::client, Side::server}) {
+    const Endpoint& endpoint = connection.endpoint(side);
+    if (endpoint.missed_segments == 0 || endpoint.packets == 0) {
+      continue;
+    }
+    totals += separator;
+    totals += "at least " + std::to_string(endpoint.missed_segments) + " segment(s), " +
+              std::to_string(endpoint.missed_bytes) + " bytes" +
+              (endpoint.fin_inferred ? " and the FIN" : "") + " of the " +
+              std::string(side_name(side));
+    separator = "; ";
+  }
+  for (Evidence& evidence : *connection.evidence) {
+    if (evidence.note == anomaly::Note::capture_gap) {
+      evidence.detail = totals + ", proved by ACKs from this packet on";
+    }
+  }
+}
+
 } // namespace
 
 anomaly::ServerEndpoint server_of(const Connection& connection) {
@@ -187,6 +244,7 @@ anomaly::ServerEndpoint server_of(const Connection& connection) {
 
 void judge_at_end(Connection& connection, TimeNs now, const AnalysisConfig& config,
                   const anomaly::SynFloodDetector& floods, Recorder& recorder) {
+  describe_capture_gaps(connection, recorder);
   judge_handshake(connection, now, config, floods, recorder);
   judge_half_open(connection, recorder);
   judge_close(connection, now, config, recorder);

@@ -27,6 +27,8 @@ enum class Note : std::uint8_t {
   tuple_reuse,
   keepalive,
   zero_window,
+  capture_gap,
+  one_sided,
   count
 };
 
