@@ -260,6 +260,26 @@ ReadEnd read_on_two_threads(source::PacketSource& input, source::BpfFilter* filt
   return ReadEnd{true, input.errors()};
 }
 
+// A capture that missed more than a trace of what the network carried, or that shows
+// most connections in one direction, is said so once: the states are inferred across the
+// gaps, and the operator should know the capture point is lossy or one-sided.
+void warn_about_capture_gaps(std::ostream& err, const sink::Summary& summary) {
+  const std::uint64_t segments = summary.capture.tcp_segments;
+  if (summary.one_sided_connections * 2 > summary.connections && summary.connections > 0) {
+    err << "tcpstate: warning: " << summary.one_sided_connections << " of "
+        << summary.connections
+        << " connections were captured in one direction only (asymmetric routing, a "
+           "one-way tap or a direction filter?); the unseen side is inferred from ACKs\n";
+    return;
+  }
+  // More than one segment in a thousand: a trace of loss is normal at any capture point.
+  if (summary.capture_missed_segments > 0 && summary.capture_missed_segments * 1000 > segments) {
+    err << "tcpstate: warning: the capture missed at least " << summary.capture_missed_segments
+        << " segments (" << summary.capture_missed_bytes
+        << " bytes) that ACKs prove were delivered; states are inferred across the gaps\n";
+  }
+}
+
 } // namespace
 
 ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& err) {
@@ -316,6 +336,7 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
   reconstructor.finish(stats.last_packet);
   sink->on_finish(summary);
   out.flush();
+  warn_about_capture_gaps(err, summary);
   if (extras && !extras->on_finish(summary)) {
     return ExitCode::input_error;
   }

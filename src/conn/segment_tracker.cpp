@@ -80,7 +80,13 @@ private:
       CaptureShape& shape = m_recorder.shape();
       shape.connections_two_way++;
       if (m_connection.counted_one_sided) {
-        shape.connections_one_sided--; // its other side was missed, not unseeable
+        // Its other side was missed, not unseeable: what was inferred is a capture gap.
+        shape.connections_one_sided--;
+        shape.segments_missed += m_sender.missed_segments;
+        m_recorder.note(m_connection, Note::capture_gap, m_sender_side, m_cause,
+                        "capture missed earlier segments of the " +
+                            std::string(side_name(m_sender_side)) +
+                            " that the peer's ACKs prove");
       }
     }
     if (novelty.retransmission) {
@@ -350,6 +356,9 @@ private:
     if (ack && !syn && !m_segment.has(flag::rst)) {
       acknowledge_peer_syn();
       account_for_uncaptured_peer_segments();
+      if (m_sender.fin_possible && acknowledges_peer_fin_only()) {
+        infer_own_fin_before_peer_close();
+      }
       acknowledge_peer_fin();
     }
     if (m_segment.has(flag::fin)) {
@@ -395,6 +404,7 @@ private:
   // so the peer sent one that the capture did not see.
   void infer_uncaptured_syn_ack() {
     count_one_sided();
+    m_receiver.missed_segments = 1;
     m_receiver.sent_syn = true;
     m_receiver.sent_anything = true;
     m_receiver.isn = m_segment.ack - 1;
@@ -461,6 +471,46 @@ private:
     } else {
       m_receiver.fin_possible = true;
     }
+  }
+
+  // A bare ACK of the peer's FIN, sent from where the sender's possible FIN would have
+  // left it (one past it).
+  bool acknowledges_peer_fin_only() const {
+    return m_segment.payload_length == 0 && !m_segment.has(flag::fin) &&
+           m_segment.seq == m_sender.next_seq && m_receiver.sent_fin &&
+           seq_after_or_equal(m_segment.ack, m_receiver.fin_seq + 1);
+  }
+
+  // The sender's capture gap may have ended with a FIN, and the peer, which had
+  // acknowledged the whole gap, then closed too, and the sender answers that FIN without
+  // a FIN of its own: it had closed first. Had it only sent data, it would now be in
+  // CLOSE_WAIT and its own FIN would follow, which disproves this (see
+  // disprove_fin_candidate).
+  void infer_own_fin_before_peer_close() {
+    m_sender.fin_possible = false;
+    if (m_sender.missed_bytes > 0) {
+      m_sender.missed_bytes--;
+    }
+    m_sender.sent_fin = true;
+    m_sender.fin_inferred = true;
+    m_sender.fin_seq = m_sender.next_seq - 1;
+    m_sender.fin_acked = true; // the peer's ACK covered the whole gap
+    m_sender.first_fin_time = m_cause.time;
+    m_sender.fin_transmissions = 1;
+    m_connection.first_fin_side = m_sender_side;
+    m_connection.simultaneous_close = false;
+    m_receiver.received_peer_fin = true;
+    m_receiver.acked_peer_fin = true;
+    m_receiver.acked_peer_fin_time = m_receiver.first_fin_time;
+    m_receiver.acked_peer_fin_packet = m_receiver.last_control_packet;
+    const std::string_view why =
+        "FIN not in the capture: the peer acknowledged it, closed, and is answered by a bare ACK";
+    m_recorder.set_state(m_connection, m_sender_side,
+                         m_sender.received_peer_fin ? TcpState::time_wait : TcpState::fin_wait_2,
+                         why, m_cause);
+    m_recorder.set_state(m_connection, m_receiver_side,
+                         m_receiver.fin_acked ? TcpState::closed : TcpState::last_ack, why,
+                         m_cause);
   }
 
   void count_one_sided() {
@@ -764,11 +814,13 @@ bool track_steady_segment(Connection& connection, Side sender_side,
   if ((segment.flags & ~k_steady_flags) != 0 || segment.window == 0 ||
       sender.state != TcpState::established || receiver.state != TcpState::established ||
       sender.closed_by_received_rst || receiver.sent_fin || !sender.sent_anything ||
-      segment.seq != sender.next_seq || sender.fin_possible ||
+      segment.seq != sender.next_seq || sender.fin_possible || sender.packets == 0 ||
       (receiver.sent_anything && seq_after(segment.ack, receiver.next_seq))) {
     return false;
   }
   // What SegmentTracker::run does with such a segment, rule by rule:
+  // - count: the capture's two-way tally needs the sender's first captured packet (it
+  //   may have sent_anything from an inference before).
   // - classify: no SYN, FIN or RST, and starting at next_seq it has neither the probe
   //   shape (one below next_seq) nor repeats anything, so count() only counts (the
   //   zero-window note needs window 0).

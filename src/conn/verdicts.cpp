@@ -103,9 +103,12 @@ void judge_half_open(Connection& connection, Recorder& recorder) {
     // retransmission timeout after its SYN: that was most likely a retransmitted copy
     // whose first the capture missed, and which the client never got either (3.10.7.3
     // would have it answer at once). Its ESTABLISHED rests on nothing it sent.
-    const bool silent_client = side == Side::client && open.sent_syn && !open.sent_ack &&
-                               open.next_seq == open.isn + 1 && peer.sent_syn &&
-                               peer.first_syn_time - open.first_syn_time >= k_initial_rto;
+    // In a capture that demonstrably missed segments, its answer may simply be missing.
+    const bool silent_client =
+        side == Side::client && open.sent_syn && !open.sent_ack &&
+        open.next_seq == open.isn + 1 && peer.sent_syn &&
+        (peer.first_syn_time - open.first_syn_time >= k_initial_rto ||
+         recorder.shape().segments_missed > 0);
     if (holds_connection_open(open.state) && lacks_connection(peer) && !silent_client) {
       const Cause cause = connection.loss_proof_packet != 0
                               ? Cause{connection.loss_proof_time, connection.loss_proof_packet}
@@ -284,6 +287,10 @@ ConnectionReport take_report(Connection& connection) {
   report.zeek_orig_bytes = connection.zeek.bytes(report.zeek_orig);
   report.zeek_resp_bytes = connection.zeek.bytes(other(report.zeek_orig));
   report.zeek_missed_bytes = connection.zeek.missed_bytes();
+  for (const Endpoint& endpoint : connection.endpoints) {
+    report.capture_missed_segments += endpoint.missed_segments;
+    report.capture_missed_bytes += endpoint.missed_bytes;
+  }
   return report;
 }
 

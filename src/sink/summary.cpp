@@ -22,6 +22,12 @@ void Summary::add(const conn::ConnectionReport& report) {
   for (std::size_t i = 0; i < anomaly::k_note_count; ++i) {
     notes[i] += flag(report.notes.has(static_cast<anomaly::Note>(i)));
   }
+  if (report.notes.has(anomaly::Note::one_sided)) {
+    ++one_sided_connections;
+  } else {
+    capture_missed_segments += report.capture_missed_segments;
+    capture_missed_bytes += report.capture_missed_bytes;
+  }
   const bool anomalous = report.anomalies.any();
   connections_with_anomalies += flag(anomalous);
 

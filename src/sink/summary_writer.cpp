@@ -106,6 +106,14 @@ void append_capture_table(std::string& out, const Summary& summary) {
     append_count_line(out, 2, "dropped by kernel", capture.kernel_dropped);
     append_count_line(out, 2, "dropped by interface", capture.interface_dropped);
   }
+  // Shown only when there is something to say: complete captures read as before.
+  if (summary.capture_missed_segments != 0) {
+    append_count_line(out, 2, "missed segments (ACKed)", summary.capture_missed_segments);
+    append_count_line(out, 2, "missed bytes (ACKed)", summary.capture_missed_bytes);
+  }
+  if (summary.one_sided_connections != 0) {
+    append_count_line(out, 2, "one-sided connections", summary.one_sided_connections);
+  }
   append_count_line(out, 2, "input errors", capture.input_errors.size());
   for (const std::string& error : capture.input_errors) {
     out += "    ";

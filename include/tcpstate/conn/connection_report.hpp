@@ -60,6 +60,10 @@ struct ConnectionReport {
   std::uint64_t zeek_orig_bytes = 0;
   std::uint64_t zeek_resp_bytes = 0;
   std::uint64_t zeek_missed_bytes = 0;
+  // What the capture missed of this connection, proved by ACKs (both endpoints; for a
+  // one-sided connection, what the unseen side's inferred segments cover).
+  std::uint64_t capture_missed_segments = 0;
+  std::uint64_t capture_missed_bytes = 0;
 
   const EndpointReport& client() const { return endpoints[0]; }
   const EndpointReport& server() const { return endpoints[1]; }

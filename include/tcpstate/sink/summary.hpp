@@ -42,6 +42,11 @@ public:
   std::array<std::uint64_t, anomaly::k_anomaly_count> anomalies{};
   std::array<std::uint64_t, anomaly::k_note_count> notes{};
   std::uint64_t connections_with_anomalies = 0;
+  // What the capture missed and the ACKs prove, over connections seen in both directions,
+  // and the connections seen in one direction only.
+  std::uint64_t capture_missed_segments = 0;
+  std::uint64_t capture_missed_bytes = 0;
+  std::uint64_t one_sided_connections = 0;
   std::map<ServerKey, ServerRollup> servers;
 };
 
