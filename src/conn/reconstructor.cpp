@@ -318,9 +318,14 @@ private:
   void hold_new_syn(Connection& old, Direction direction, const decode::TcpSegment& segment,
                     Cause cause) {
     const Side sender = old.side_of(direction);
-    m_recorder.raise(old, Anomaly::half_open, sender, cause,
-                     std::string(side_name(sender)) +
-                         " sent a new SYN on a four-tuple whose connection was still open");
+    // Still open as far as the capture shows: when the peer's side is inferred only (a
+    // one-sided capture), the packet that closed it may simply be the unseen one.
+    const bool peer_seen = old.endpoint(other(sender)).packets > 0;
+    if (peer_seen && !m_recorder.shape().mostly_one_sided()) {
+      m_recorder.raise(old, Anomaly::half_open, sender, cause,
+                       std::string(side_name(sender)) +
+                           " sent a new SYN on a four-tuple whose connection was still open");
+    }
     m_pending_syns.try_emplace(old.conn_id, PendingSyn{segment, cause, direction});
     // A stack that sends a SYN on this four-tuple no longer has the old connection.
     m_recorder.set_state(old, sender, TcpState::closed,

@@ -109,7 +109,9 @@ void judge_half_open(Connection& connection, Recorder& recorder) {
         open.next_seq == open.isn + 1 && peer.sent_syn &&
         (peer.first_syn_time - open.first_syn_time >= k_initial_rto ||
          recorder.shape().segments_missed > 0);
-    if (holds_connection_open(open.state) && lacks_connection(peer) && !silent_client) {
+    // The peer's lack of the connection must rest on something the capture shows of it.
+    if (holds_connection_open(open.state) && lacks_connection(peer) && !silent_client &&
+        peer.packets > 0) {
       const Cause cause = connection.loss_proof_packet != 0
                               ? Cause{connection.loss_proof_time, connection.loss_proof_packet}
                               : Cause{connection.last_seen, connection.last_packet};
@@ -153,7 +155,10 @@ void judge_close(Connection& connection, TimeNs now, const AnalysisConfig& confi
                            (endpoint.sent_fin ? " before its FIN" : " without sending FIN"));
       }
     }
-    if (endpoint.state == TcpState::last_ack && endpoint.fin_transmissions > 1) {
+    // The final ACK travels the other way: in a mostly one-sided capture its absence is
+    // the capture's.
+    if (endpoint.state == TcpState::last_ack && endpoint.fin_transmissions > 1 &&
+        !recorder.shape().mostly_one_sided()) {
       recorder.raise(connection, Anomaly::last_ack_stuck, side,
                      {endpoint.last_control_time, endpoint.last_control_packet},
                      std::string(side_name(side)) + " sent its FIN " +
