@@ -266,8 +266,7 @@ ReadEnd read_on_two_threads(source::PacketSource& input, source::BpfFilter* filt
 void warn_about_capture_gaps(std::ostream& err, const sink::Summary& summary) {
   const std::uint64_t segments = summary.capture.tcp_segments;
   if (summary.one_sided_connections * 2 > summary.connections && summary.connections > 0) {
-    err << "tcpstate: warning: " << summary.one_sided_connections << " of "
-        << summary.connections
+    err << "tcpstate: warning: " << summary.one_sided_connections << " of " << summary.connections
         << " connections were captured in one direction only (asymmetric routing, a "
            "one-way tap or a direction filter?); the unseen side is inferred from ACKs\n";
     return;

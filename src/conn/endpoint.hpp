@@ -59,10 +59,10 @@ struct Endpoint {
 
   std::uint16_t last_window = 0;
   std::uint16_t missed_segments = 0; // uncaptured segments proved by the peer (saturating)
-  std::uint32_t next_seq = 0;    // one past the highest sequence number sent (SND.MAX)
-  std::uint32_t highest_ack = 0; // highest ACK field sent, valid when sent_ack
-  std::uint32_t isn = 0;         // valid when sent_syn
-  std::uint32_t fin_seq = 0;     // sequence number of the FIN, valid when sent_fin
+  std::uint32_t next_seq = 0;        // one past the highest sequence number sent (SND.MAX)
+  std::uint32_t highest_ack = 0;     // highest ACK field sent, valid when sent_ack
+  std::uint32_t isn = 0;             // valid when sent_syn
+  std::uint32_t fin_seq = 0;         // sequence number of the FIN, valid when sent_fin
 
   std::uint32_t retransmits = 0;
   // Retransmissions since the peer last sent anything: a run of them to the end of the

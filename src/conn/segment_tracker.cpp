@@ -85,8 +85,7 @@ private:
         shape.segments_missed += m_sender.missed_segments;
         m_recorder.note(m_connection, Note::capture_gap, m_sender_side, m_cause,
                         "capture missed earlier segments of the " +
-                            std::string(side_name(m_sender_side)) +
-                            " that the peer's ACKs prove");
+                            std::string(side_name(m_sender_side)) + " that the peer's ACKs prove");
       }
     }
     if (novelty.retransmission) {
@@ -534,10 +533,9 @@ private:
         m_receiver.sent_ack = true;
       }
       m_sender.fin_acked = true;
-      m_recorder.set_state(m_connection, m_sender_side,
-                           next_state(m_sender.state, Stimulus::receive_ack_of_fin),
-                           "ACK of FIN not in the capture: the peer's uncaptured FIN carried it",
-                           m_cause);
+      m_recorder.set_state(
+          m_connection, m_sender_side, next_state(m_sender.state, Stimulus::receive_ack_of_fin),
+          "ACK of FIN not in the capture: the peer's uncaptured FIN carried it", m_cause);
     }
   }
 

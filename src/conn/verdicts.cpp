@@ -104,11 +104,10 @@ void judge_half_open(Connection& connection, Recorder& recorder) {
     // whose first the capture missed, and which the client never got either (3.10.7.3
     // would have it answer at once). Its ESTABLISHED rests on nothing it sent.
     // In a capture that demonstrably missed segments, its answer may simply be missing.
-    const bool silent_client =
-        side == Side::client && open.sent_syn && !open.sent_ack &&
-        open.next_seq == open.isn + 1 && peer.sent_syn &&
-        (peer.first_syn_time - open.first_syn_time >= k_initial_rto ||
-         recorder.shape().segments_missed > 0);
+    const bool silent_client = side == Side::client && open.sent_syn && !open.sent_ack &&
+                               open.next_seq == open.isn + 1 && peer.sent_syn &&
+                               (peer.first_syn_time - open.first_syn_time >= k_initial_rto ||
+                                recorder.shape().segments_missed > 0);
     // The peer's lack of the connection must rest on something the capture shows of it.
     if (holds_connection_open(open.state) && lacks_connection(peer) && !silent_client &&
         peer.packets > 0) {
