@@ -44,6 +44,26 @@ Novelty classify(const Endpoint& sender, const Endpoint& receiver, const TcpSegm
   return novelty;
 }
 
+// The last sequence number of a counted gap was a FIN, not a byte.
+void take_fin_out_of_gap(Endpoint& endpoint) {
+  endpoint.fin_possible = false;
+  if (endpoint.missed_bytes > 0) {
+    endpoint.missed_bytes--;
+  }
+}
+
+// Marks the endpoint's FIN as sent at the end of what the peer's ACKs proved it sent
+// (next_seq is one past it), though the capture does not show it. A gap is first counted
+// as bytes; its last sequence number was the FIN.
+void mark_fin_inferred(Endpoint& endpoint, TimeNs when) {
+  endpoint.sent_fin = true;
+  endpoint.fin_inferred = true;
+  endpoint.fin_seq = endpoint.next_seq - 1;
+  endpoint.first_fin_time = when;
+  endpoint.fin_transmissions = 1;
+  take_fin_out_of_gap(endpoint);
+}
+
 void count_traffic(Endpoint& sender, Endpoint& receiver, const TcpSegment& segment) {
   sender.packets++;
   sender.payload_bytes += segment.payload_length;
@@ -463,9 +483,8 @@ private:
     }
     // One sequence number is a FIN unless a lone byte of data follows (then the
     // receiver's next segment disproves it). More may be data with or without a FIN at
-    // the end: decided by what follows, or at the end of the connection.
+    // the end: decided by what follows.
     if (missed == 1 || m_sender.sent_fin) {
-      m_receiver.missed_bytes -= 1;
       infer_peer_fin("FIN not in the capture: this packet acknowledges it");
     } else {
       m_receiver.fin_possible = true;
@@ -486,16 +505,8 @@ private:
   // CLOSE_WAIT and its own FIN would follow, which disproves this (see
   // disprove_fin_candidate).
   void infer_own_fin_before_peer_close() {
-    m_sender.fin_possible = false;
-    if (m_sender.missed_bytes > 0) {
-      m_sender.missed_bytes--;
-    }
-    m_sender.sent_fin = true;
-    m_sender.fin_inferred = true;
-    m_sender.fin_seq = m_sender.next_seq - 1;
+    mark_fin_inferred(m_sender, m_cause.time);
     m_sender.fin_acked = true; // the peer's ACK covered the whole gap
-    m_sender.first_fin_time = m_cause.time;
-    m_sender.fin_transmissions = 1;
     m_connection.first_fin_side = m_sender_side;
     m_connection.simultaneous_close = false;
     m_receiver.received_peer_fin = true;
@@ -521,7 +532,12 @@ private:
 
   void infer_peer_fin(std::string_view why) {
     const bool passive_close = m_receiver.state == TcpState::close_wait;
-    ::tcpstate::conn::infer_fin(m_connection, m_receiver_side, m_cause, why, m_recorder);
+    mark_fin_inferred(m_receiver, m_cause.time);
+    if (!m_sender.sent_fin) {
+      m_connection.first_fin_side = m_receiver_side;
+    }
+    m_recorder.set_state(m_connection, m_receiver_side,
+                         next_state(m_receiver.state, Stimulus::send_fin), why, m_cause);
     // A FIN sent from CLOSE_WAIT acknowledged the FIN that put its sender there (every
     // segment after the peer's FIN acknowledges it, 3.10.7.4): the sender's FIN is
     // acknowledged too, unless the sender goes on to retransmit it.
@@ -559,10 +575,7 @@ private:
     const std::uint32_t fin_seq = m_segment.seq + m_segment.payload_length;
     if (m_sender.fin_possible) {
       // The FIN the capture missed, retransmitted: its first copy was already acknowledged.
-      m_sender.fin_possible = false;
-      if (m_sender.missed_bytes > 0) {
-        m_sender.missed_bytes--;
-      }
+      take_fin_out_of_gap(m_sender);
     }
     if (!m_sender.sent_fin) {
       m_sender.sent_fin = true;
@@ -787,22 +800,6 @@ private:
 };
 
 } // namespace
-
-void infer_fin(Connection& connection, Side side, Cause cause, std::string_view why,
-               Recorder& recorder) {
-  Endpoint& endpoint = connection.endpoint(side);
-  const Endpoint& peer = connection.endpoint(other(side));
-  endpoint.sent_fin = true;
-  endpoint.fin_inferred = true;
-  endpoint.fin_possible = false;
-  endpoint.fin_seq = endpoint.next_seq - 1;
-  endpoint.first_fin_time = cause.time;
-  endpoint.fin_transmissions = 1;
-  if (!peer.sent_fin) {
-    connection.first_fin_side = side;
-  }
-  recorder.set_state(connection, side, next_state(endpoint.state, Stimulus::send_fin), why, cause);
-}
 
 bool track_steady_segment(Connection& connection, Side sender_side,
                           const decode::TcpSegment& segment) {

@@ -17,11 +17,6 @@ void track_segment(Connection& connection, Side sender, const decode::TcpSegment
 // endpoints, by far the commonest segment, with a few updates; it returns false, having
 // changed nothing, for any other segment. apply_segment_rules runs every rule.
 bool track_steady_segment(Connection& connection, Side sender, const decode::TcpSegment& segment);
-// A FIN the capture did not show, proved by the peer's ACK of FIN+1 (next_seq is already
-// one past it): the endpoint's state moves as if it had been captured, at `cause`.
-void infer_fin(Connection& connection, Side side, Cause cause, std::string_view why,
-               Recorder& recorder);
-
 void apply_segment_rules(Connection& connection, Side sender, const decode::TcpSegment& segment,
                          Cause cause, Recorder& recorder);
 

@@ -1,7 +1,5 @@
 #include "verdicts.hpp"
 
-#include "segment_tracker.hpp"
-
 #include <cmath>
 #include <string>
 #include <utility>
@@ -99,11 +97,11 @@ void judge_half_open(Connection& connection, Recorder& recorder) {
   for (const Side side : {Side::client, Side::server}) {
     const Endpoint& open = connection.endpoint(side);
     const Endpoint& peer = connection.endpoint(other(side));
-    // A client that never answered the first SYN-ACK in the capture, which came a whole
-    // retransmission timeout after its SYN: that was most likely a retransmitted copy
-    // whose first the capture missed, and which the client never got either (3.10.7.3
-    // would have it answer at once). Its ESTABLISHED rests on nothing it sent.
-    // In a capture that demonstrably missed segments, its answer may simply be missing.
+    // A client that never answered the SYN-ACK (3.10.7.3 would have it answer at once),
+    // when that came a whole retransmission timeout after the SYN (a retransmitted copy
+    // whose first the capture missed, and which the client never got either) or when the
+    // capture demonstrably missed segments (the answer may be one of them): its
+    // ESTABLISHED rests on nothing it sent.
     const bool silent_client = side == Side::client && open.sent_syn && !open.sent_ack &&
                                open.next_seq == open.isn + 1 && peer.sent_syn &&
                                (peer.first_syn_time - open.first_syn_time >= k_initial_rto ||
