@@ -124,27 +124,9 @@ KNOWN_HEADER = """\
 
 # ------------------------------------------------------------------------------ addresses
 
-def norm_addr(addr):
-    addr = str(addr).strip().strip("[]")
-    if "%" in addr:
-        addr = addr.split("%", 1)[0]
-    try:
-        ip = ipaddress.ip_address(addr)
-    except ValueError:
-        return addr
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.compressed
-
-
-def split_ep(ep):
-    addr, port = ep.rsplit(":", 1)
-    return norm_addr(addr), int(port)
-
-
-def show_ep(ep):
-    addr, port = ep
-    return f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}"
+# The same address forms as the kernel-truth checker beside this file, so both match
+# rows to scenario connections alike.
+from check_kernel_truth import norm_addr, show_ep, split_ep  # noqa: E402
 
 
 # ------------------------------------------------------------------------------ pcap
