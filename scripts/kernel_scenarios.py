@@ -1281,14 +1281,9 @@ def sc_syn_flood(sc):
     sc.keep = l
 
 
-@scenario
-def sc_nginx_http(sc):
-    sc.description = ("nginx (single process) on 127.0.0.1:8080; curl fetches / twice over one "
-                      "keep-alive connection, then /missing (404); then / with 'Connection: "
-                      "close' from a Python socket that reads to EOF before closing. curl exits right after "
-                      "each response (client closes first: client TIME_WAIT); nginx closes the "
-                      "last one first (server TIME_WAIT).")
-    sc.setup()
+def start_nginx(sc, worker_connections, keepalive_timeout, listen_options=""):
+    """nginx, single process, serving a small index.html on 127.0.0.1:PORT from the
+    scenario's temporary directory; returns its process once it listens."""
     d = sc.tmp
     os.makedirs(os.path.join(d, "html"), exist_ok=True)
     os.makedirs(os.path.join(d, "logs"), exist_ok=True)
@@ -1300,7 +1295,7 @@ master_process off;
 worker_processes 1;
 pid {d}/nginx.pid;
 error_log {d}/logs/error.log;
-events {{ worker_connections 64; }}
+events {{ worker_connections {worker_connections}; }}
 http {{
   access_log off;
   client_body_temp_path {d}/tmp_body;
@@ -1308,9 +1303,9 @@ http {{
   fastcgi_temp_path {d}/tmp_fcgi;
   uwsgi_temp_path {d}/tmp_uwsgi;
   scgi_temp_path {d}/tmp_scgi;
-  keepalive_timeout 30s;
+  keepalive_timeout {keepalive_timeout};
   server {{
-    listen 127.0.0.1:{PORT};
+    listen 127.0.0.1:{PORT}{listen_options};
     root {d}/html;
   }}
 }}
@@ -1318,7 +1313,6 @@ http {{
     cpath = os.path.join(d, "nginx.conf")
     with open(cpath, "w") as f:
         f.write(conf)
-    sc.start_capture()
     ng = subprocess.Popen(["nginx", "-p", d, "-c", cpath], stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL)
     sc.procs.append(ng)
@@ -1327,6 +1321,19 @@ http {{
         if time.monotonic() > deadline or ng.poll() is not None:
             raise RuntimeError("nginx did not start")
         time.sleep(0.05)
+    return ng
+
+
+@scenario
+def sc_nginx_http(sc):
+    sc.description = ("nginx (single process) on 127.0.0.1:8080; curl fetches / twice over one "
+                      "keep-alive connection, then /missing (404); then / with 'Connection: "
+                      "close' from a Python socket that reads to EOF before closing. curl exits right after "
+                      "each response (client closes first: client TIME_WAIT); nginx closes the "
+                      "last one first (server TIME_WAIT).")
+    sc.setup()
+    sc.start_capture()
+    ng = start_nginx(sc, worker_connections=64, keepalive_timeout="30s")
     base = f"http://{LOOP4}:{PORT}"
     curl = ["curl", "-s", "-w", "%{http_code} %{local_port}\n", "--max-time", "5"]
     out = []
@@ -1361,6 +1368,10 @@ http {{
 
 GAP_REQUEST = b"GET / HTTP/1.0\r\n\r\n"
 GAP_REPLY = b"HTTP/1.0 200 OK\r\n\r\nhello\n"
+# The capture misses packets on purpose: tests/check_capture_loss.py sweeps no second gap
+# on top. PENDING: tcpstate does not get the scenario right yet; check_kernel_truth.py
+# skips it and counts it apart.
+BY_DESIGN = "capture_gaps_by_design"
 PENDING = "pending_capture_gap_analysis"
 
 
@@ -1372,7 +1383,7 @@ def _gap_run(sc, bpf, notes, refused_first=False, refused_anomalies=(), refused_
     sc.data_len = {"c": len(GAP_REQUEST), "s": len(GAP_REPLY)}
     sc.record_tcpdump_stats = True
     sc.pre_write_check = _gap_check_drops   # the filter must be the only gap
-    sc.extra[PENDING] = True
+    sc.extra[BY_DESIGN] = True
     sc.setup()
     l = listener(sc)
     sc.start_capture(bpf)
@@ -1436,6 +1447,8 @@ def sc_capture_hides_client_fin(sc):
 def sc_capture_hides_syn_ack(sc):
     sc.description = ("As capture_hides_server_fin, but the filter leaves out every SYN-ACK "
                       "(the client's handshake ACK proves it).")
+    # Pending: one of the four connections misses its capture_gap note.
+    sc.extra[PENDING] = True
     _gap_run(sc, "tcp and not (tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack))",
              ["capture_gap"])
 
@@ -1488,45 +1501,11 @@ def sc_busy_server_capture_drops(sc):
                       "unknowable only where every packet that would prove its state was "
                       "dropped from the capture.")
     sc.record_tcpdump_stats = True
-    sc.extra[PENDING] = True
+    sc.extra[BY_DESIGN] = True
+    sc.extra[PENDING] = True  # 2 of ~4,400 endpoints wrong
     sc.setup()
-    d = sc.tmp
-    os.makedirs(os.path.join(d, "html"), exist_ok=True)
-    os.makedirs(os.path.join(d, "logs"), exist_ok=True)
-    with open(os.path.join(d, "html", "index.html"), "w") as f:
-        f.write("<html><body>tcpstate</body></html>\n")
-    conf = f"""
-daemon off;
-master_process off;
-worker_processes 1;
-pid {d}/nginx.pid;
-error_log {d}/logs/error.log;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
-  client_body_temp_path {d}/tmp_body;
-  proxy_temp_path {d}/tmp_proxy;
-  fastcgi_temp_path {d}/tmp_fcgi;
-  uwsgi_temp_path {d}/tmp_uwsgi;
-  scgi_temp_path {d}/tmp_scgi;
-  keepalive_timeout 0;
-  server {{
-    listen 127.0.0.1:{PORT} backlog=1024;
-    root {d}/html;
-  }}
-}}
-"""
-    cpath = os.path.join(d, "nginx.conf")
-    with open(cpath, "w") as f:
-        f.write(conf)
-    ng = subprocess.Popen(["nginx", "-p", d, "-c", cpath], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL)
-    sc.procs.append(ng)
-    deadline = time.monotonic() + 5
-    while ss_listening(PORT) is False:
-        if time.monotonic() > deadline or ng.poll() is not None:
-            raise RuntimeError("nginx did not start")
-        time.sleep(0.05)
+    ng = start_nginx(sc, worker_connections=1024, keepalive_timeout="0",
+                     listen_options=" backlog=1024")
     sc.start_capture("tcp", buffer_kib=BUSY_BUFFER_KIB)
     request = b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n"
     lock = threading.Lock()
