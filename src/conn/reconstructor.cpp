@@ -5,6 +5,7 @@
 #include "embryo_table.hpp"
 #include "recorder.hpp"
 #include "segment_tracker.hpp"
+#include "tcpstate/util/sequence.hpp"
 #include "timers.hpp"
 #include "verdicts.hpp"
 
@@ -70,9 +71,9 @@ public:
     const std::uint64_t hash = hash_key(keyed.key);
     const Cause cause{time, packet_number};
     const ConnectionTable::Slot slot = m_table.find(keyed.key, hash);
-    const bool bare_syn = segment.has(flag::syn) && !segment.has(flag::ack);
     // Nearly every segment belongs to a connection already followed and starts nothing new.
-    if (slot != ConnectionTable::k_no_slot && !bare_syn && m_pending_syns.empty()) [[likely]] {
+    if (slot != ConnectionTable::k_no_slot && !segment.has(flag::syn) && m_pending_syns.empty())
+        [[likely]] {
       Connection& connection = m_table.at(slot);
       track_segment(connection, connection.side_of(keyed.direction), segment, cause, m_recorder);
       after_segment(connection, slot);
@@ -192,16 +193,28 @@ private:
           hold_new_syn(existing, keyed.direction, segment, cause);
           return;
         }
+        settle_pending_before_supersede(existing);
         replay = take_pending_syn(existing.conn_id, segment);
         reuse = supersede(slot, keyed.direction, cause);
         slot = ConnectionTable::k_no_slot;
       }
     } else if (slot != ConnectionTable::k_no_slot &&
-               accepts_pending_syn(m_table.at(slot), segment)) {
+               accepts_pending_syn(m_table.at(slot), keyed.direction, segment)) {
       // The peer took the new SYN after all: the old incarnation is over.
       replay = take_pending_syn(m_table.at(slot).conn_id, std::nullopt);
       reuse = supersede(slot, replay->direction, replay->cause);
       slot = ConnectionTable::k_no_slot;
+    } else if (slot != ConnectionTable::k_no_slot &&
+               answers_uncaptured_new_syn(m_table.at(slot), keyed.direction, segment)) {
+      Connection& existing = m_table.at(slot);
+      run_timers(existing, time, m_config, m_recorder);
+      settle_pending_before_supersede(existing);
+      m_pending_syns.erase(existing.conn_id);
+      reuse = supersede(slot, flipped(keyed.direction), cause);
+      slot = ConnectionTable::k_no_slot;
+    }
+    if (slot != ConnectionTable::k_no_slot && !m_pending_syns.empty()) {
+      settle_on_peer_answer(m_table.at(slot), keyed.direction);
     }
     if (slot == ConnectionTable::k_no_slot && !m_finished.empty() &&
         absorb_late_segment(keyed, segment, cause, reuse)) {
@@ -301,6 +314,17 @@ private:
     return embryo == EmbryoTable::k_no_slot ? ConnectionTable::k_no_slot : hatch(embryo);
   }
 
+  // The old incarnation ends for another reason than the peer's acceptance of the held SYN.
+  void settle_pending_before_supersede(Connection& old) {
+    if (m_pending_syns.empty()) {
+      return;
+    }
+    const auto found = m_pending_syns.find(old.conn_id);
+    if (found != m_pending_syns.end()) {
+      confirm_half_open(old, found->second);
+    }
+  }
+
   // A SYN for a new incarnation that arrived while the old one was still open on the other
   // side. Linux answers it with a challenge ACK (RFC 5961 4.2); the SYN's sender then
   // resets the old connection and retries. Until then the old record takes the packets.
@@ -308,6 +332,9 @@ private:
     decode::TcpSegment segment;
     Cause cause;
     Direction direction;
+    // The old connection looked open on the peer's side when the SYN came: half-open,
+    // unless the peer shows it had closed after all by accepting the SYN.
+    bool peer_looked_open = false;
   };
 
   static bool still_open(const Connection& connection) {
@@ -321,12 +348,9 @@ private:
     // Still open as far as the capture shows: when the peer's side is inferred only (a
     // one-sided capture), the packet that closed it may simply be the unseen one.
     const bool peer_seen = old.endpoint(other(sender)).packets > 0;
-    if (peer_seen && !m_recorder.shape().mostly_one_sided()) {
-      m_recorder.raise(old, Anomaly::half_open, sender, cause,
-                       std::string(side_name(sender)) +
-                           " sent a new SYN on a four-tuple whose connection was still open");
-    }
-    m_pending_syns.try_emplace(old.conn_id, PendingSyn{segment, cause, direction});
+    const bool peer_looked_open = peer_seen && !m_recorder.shape().mostly_one_sided();
+    m_pending_syns.try_emplace(old.conn_id,
+                               PendingSyn{segment, cause, direction, peer_looked_open});
     // A stack that sends a SYN on this four-tuple no longer has the old connection.
     m_recorder.set_state(old, sender, TcpState::closed,
                          "sent a new SYN: it no longer has this connection", cause);
@@ -334,12 +358,47 @@ private:
     old.last_packet = cause.packet_number;
   }
 
-  bool accepts_pending_syn(const Connection& connection, const decode::TcpSegment& segment) const {
-    if (m_pending_syns.empty() || !segment.has(flag::syn) || !segment.has(flag::ack)) {
+  // The peer did not accept the held SYN (it answered on the old connection, or never
+  // answered): the old connection was still open on its side, so the SYN's sender had
+  // left it half-open. Judged now, but dated at the SYN.
+  void confirm_half_open(Connection& old, PendingSyn& pending) {
+    if (!pending.peer_looked_open) {
+      return;
+    }
+    pending.peer_looked_open = false;
+    const Side sender = old.side_of(pending.direction);
+    m_recorder.raise(old, Anomaly::half_open, sender, pending.cause,
+                     std::string(side_name(sender)) +
+                         " sent a new SYN on a four-tuple whose connection was still open");
+  }
+
+  // A segment on a four-tuple whose held SYN is not yet settled: the peer's answer on the
+  // old connection (a challenge ACK, RFC 5961 4.2) shows it still had that connection.
+  void settle_on_peer_answer(Connection& old, Direction direction) {
+    const auto found = m_pending_syns.find(old.conn_id);
+    if (found != m_pending_syns.end() && direction != found->second.direction) {
+      confirm_half_open(old, found->second);
+    }
+  }
+
+  // The peer's SYN-ACK to the held SYN, or, when the capture missed that SYN-ACK, the SYN
+  // sender's next segment: it comes from one past the new SYN, which a stack sends only
+  // once the SYN is acknowledged (RFC 9293 3.10.7.3).
+  bool accepts_pending_syn(const Connection& connection, Direction direction,
+                           const decode::TcpSegment& segment) const {
+    if (m_pending_syns.empty() || !segment.has(flag::ack)) {
       return false;
     }
     const auto found = m_pending_syns.find(connection.conn_id);
-    return found != m_pending_syns.end() && segment.ack == found->second.segment.seq + 1;
+    if (found == m_pending_syns.end()) {
+      return false;
+    }
+    const PendingSyn& pending = found->second;
+    if (segment.has(flag::syn)) {
+      return segment.ack == pending.segment.seq + 1;
+    }
+    return direction == pending.direction && !segment.has(flag::rst) &&
+           segment.seq == pending.segment.seq + 1;
   }
 
   // The held SYN, if the incarnation now starting began with it.
@@ -355,6 +414,25 @@ private:
       return std::nullopt;
     }
     return pending;
+  }
+
+  // A SYN-ACK that acknowledges nothing the connection's other side sent, from an ISN
+  // outside what its sender sent: it answers the SYN of a new incarnation that the capture
+  // missed (a reopened four-tuple starts above the old sequence space, RFC 9293 3.4.1).
+  static bool answers_uncaptured_new_syn(const Connection& connection, Direction direction,
+                                         const decode::TcpSegment& segment) {
+    if (!segment.has(flag::syn) || !segment.has(flag::ack) || segment.has(flag::rst)) {
+      return false;
+    }
+    const Side sender = connection.side_of(direction);
+    const Endpoint& answering = connection.endpoint(sender);
+    const Endpoint& opener = connection.endpoint(other(sender));
+    const auto within = [](std::uint32_t value, std::uint32_t first, std::uint32_t last) {
+      return !seq_before(value, first) && !seq_after(value, last);
+    };
+    return opener.sent_syn && answering.sent_syn &&
+           !within(segment.ack, opener.isn + 1, opener.next_seq) &&
+           !within(segment.seq, answering.isn, answering.next_seq);
   }
 
   // A SYN without ACK on a known four-tuple is a retransmission, the other half of a
@@ -513,11 +591,21 @@ private:
     Direction client_direction;
     bool has_time_wait;
     Side time_wait_side;
+    // What a SYN-ACK of this incarnation acknowledges (the client's ISN + 1), if known;
+    // fits where the fields above leave padding.
+    bool client_syn_known;
+    std::uint32_t client_syn_end;
     TimeNs until;
   };
 
   void remember_finished(const Connection& connection) {
-    Finished finished{connection.conn_id, connection.client_direction, false, Side::client,
+    const Endpoint& client = connection.client();
+    Finished finished{connection.conn_id,
+                      connection.client_direction,
+                      false,
+                      Side::client,
+                      client.sent_syn,
+                      client.isn + 1,
                       connection.last_seen + 2 * m_config.msl};
     for (const Side side : {Side::client, Side::server}) {
       const Endpoint& endpoint = connection.endpoint(side);
@@ -557,6 +645,19 @@ private:
       reuse.reused = true;
       reuse.previous_conn_id = finished.conn_id;
       reuse.cut_own_time_wait = finished.has_time_wait && finished.time_wait_side == sender &&
+                                cause.time < finished.until;
+      return false;
+    }
+    // The server's answer to a new SYN the capture missed (see answers_uncaptured_new_syn).
+    const bool answers_new_syn = segment.has(flag::syn) && segment.has(flag::ack) &&
+                                 !segment.has(flag::rst) && sender == Side::server &&
+                                 finished.client_syn_known &&
+                                 segment.ack != finished.client_syn_end;
+    if (answers_new_syn) {
+      m_finished.erase(found);
+      reuse.reused = true;
+      reuse.previous_conn_id = finished.conn_id;
+      reuse.cut_own_time_wait = finished.has_time_wait && finished.time_wait_side == Side::client &&
                                 cause.time < finished.until;
       return false;
     }
@@ -644,6 +745,7 @@ private:
 
   void write_out(ConnectionTable::Slot slot, TimeNs now) {
     Connection& connection = m_table.at(slot);
+    settle_pending_before_supersede(connection);
     judge_at_end(connection, now, m_config, m_floods, m_recorder);
     m_reports.on_report(take_report(connection));
     std::optional<PendingSyn> pending;

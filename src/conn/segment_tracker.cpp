@@ -44,6 +44,10 @@ Novelty classify(const Endpoint& sender, const Endpoint& receiver, const TcpSegm
   return novelty;
 }
 
+// An ACK further beyond what the capture showed than any window a stack can offer
+// (RFC 7323 2.3) is not an ACK of this connection's data, so no evidence.
+constexpr std::uint32_t k_largest_window = std::uint32_t{1} << 30;
+
 // The last sequence number of a counted gap was a FIN, not a byte.
 void take_fin_out_of_gap(Endpoint& endpoint) {
   endpoint.fin_possible = false;
@@ -149,6 +153,7 @@ private:
     if (!rst && (m_sender.fin_inferred || m_sender.fin_possible) && carries_fin_candidate()) {
       disprove_fin_candidate();
     }
+    correct_fin_inferred_too_early();
     // A retransmitted SYN-ACK: the handshake's final ACK never arrived (3.5, figure 6).
     if (m_segment.has(flag::syn) && m_segment.has(flag::ack) && novelty.retransmission &&
         m_sender.syn_acked) {
@@ -225,31 +230,48 @@ private:
       m_sender.fin_possible = false;
       return;
     }
+    withdraw_inferred_fin(m_sender_side, "this segment goes past it");
+  }
+
+  // An inferred FIN that later evidence shows was a byte of data: the closer and its peer
+  // go back to where they were without it, and the byte counts as missed data again.
+  void withdraw_inferred_fin(Side closer_side, std::string_view evidence) {
+    Endpoint& closer = m_connection.endpoint(closer_side);
+    Endpoint& peer = m_connection.endpoint(other(closer_side));
     const std::string reason = m_recorder.wants_events()
                                    ? "the FIN inferred at sequence " +
-                                         std::to_string(m_sender.fin_seq - m_sender.isn) +
-                                         " was a byte of data: this segment goes past it"
+                                         std::to_string(closer.fin_seq - closer.isn) +
+                                         " was a byte of data: " + std::string(evidence)
                                    : std::string();
-    m_sender.fin_inferred = false;
-    m_sender.sent_fin = false;
-    m_sender.fin_acked = false;
-    m_sender.fin_transmissions = 0;
-    m_sender.first_fin_time = 0;
-    if (m_sender.missed_bytes < UINT32_MAX) {
-      m_sender.missed_bytes++;
+    closer.fin_inferred = false;
+    closer.sent_fin = false;
+    closer.fin_acked = false;
+    closer.fin_transmissions = 0;
+    closer.first_fin_time = 0;
+    if (closer.missed_bytes < UINT32_MAX) {
+      closer.missed_bytes++;
     }
-    m_recorder.set_state(m_connection, m_sender_side, state_without_own_fin(m_sender), reason,
-                         m_cause);
-    if (m_receiver.received_peer_fin) {
-      m_receiver.received_peer_fin = false;
-      m_receiver.acked_peer_fin = false;
-      m_receiver.acked_peer_fin_time = 0;
-      m_receiver.acked_peer_fin_packet = 0;
-      m_recorder.set_state(m_connection, m_receiver_side, state_without_peer_fin(m_receiver),
-                           reason, m_cause);
+    m_recorder.set_state(m_connection, closer_side, state_without_own_fin(closer), reason, m_cause);
+    if (peer.received_peer_fin) {
+      peer.received_peer_fin = false;
+      peer.acked_peer_fin = false;
+      peer.acked_peer_fin_time = 0;
+      peer.acked_peer_fin_packet = 0;
+      m_recorder.set_state(m_connection, other(closer_side), state_without_peer_fin(peer), reason,
+                           m_cause);
     }
-    if (m_connection.first_fin_side == m_sender_side && m_receiver.sent_fin) {
-      m_connection.first_fin_side = m_receiver_side;
+    if (m_connection.first_fin_side == closer_side && peer.sent_fin) {
+      m_connection.first_fin_side = other(closer_side);
+    }
+  }
+
+  // An ACK past the peer's inferred FIN: nothing follows a FIN (3.6), so the sequence
+  // number taken for it was data, and what the ACK covers beyond it is the real gap.
+  void correct_fin_inferred_too_early() {
+    if (m_receiver.fin_inferred && m_segment.has(flag::ack) && !m_segment.has(flag::rst) &&
+        seq_after(m_segment.ack, m_receiver.fin_seq + 1) &&
+        m_segment.ack - (m_receiver.fin_seq + 1) <= k_largest_window) {
+      withdraw_inferred_fin(m_receiver_side, "this packet acknowledges past it");
     }
   }
 
@@ -444,9 +466,6 @@ private:
       return;
     }
     const std::uint32_t missed = m_segment.ack - m_receiver.next_seq;
-    // Beyond any window a stack can offer (RFC 7323 2.3): not an ACK of this connection's
-    // data, so no evidence.
-    constexpr std::uint32_t k_largest_window = std::uint32_t{1} << 30;
     if (missed > k_largest_window) {
       return;
     }

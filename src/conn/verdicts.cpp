@@ -68,13 +68,17 @@ void judge_handshake(Connection& connection, TimeNs now, const AnalysisConfig& c
   const Endpoint& client = connection.client();
   const Endpoint& server = connection.server();
   const bool unanswered = client.sent_syn && !server.sent_anything && !connection.midstream;
+  const bool completed = client.reached_established && server.reached_established;
+  const bool flooded = client.sent_syn && !completed && !connection.midstream &&
+                       floods.flooded_at(server_of(connection), client.first_syn_time);
   // In a capture that mostly shows one direction, a server's silence is the capture's.
   // In one that demonstrably missed segments, a lone SYN that was never retransmitted
   // although the client's retransmission timer ran out was most likely answered by a
-  // packet the capture missed: a client with no answer retransmits (RFC 6298 5.5).
+  // packet the capture missed: a client with no answer retransmits (RFC 6298 5.5). Not
+  // during a SYN flood on the server, whose spoofed sources never retransmit.
   const bool silence_proves_nothing =
       recorder.shape().mostly_one_sided() ||
-      (recorder.shape().segments_missed > 0 && client.syn_transmissions == 1);
+      (recorder.shape().segments_missed > 0 && client.syn_transmissions == 1 && !flooded);
   if (unanswered && !silence_proves_nothing &&
       (client.syn_transmissions > 1 || now - client.first_syn_time >= k_initial_rto)) {
     recorder.raise(connection, Anomaly::syn_unanswered, Side::client,
@@ -82,9 +86,7 @@ void judge_handshake(Connection& connection, TimeNs now, const AnalysisConfig& c
                    std::to_string(client.syn_transmissions) + " SYN(s) over " +
                        seconds_text(connection.last_seen - client.first_syn_time) + ", no reply");
   }
-  const bool completed = client.reached_established && server.reached_established;
-  if (client.sent_syn && !completed && !connection.midstream &&
-      floods.flooded_at(server_of(connection), client.first_syn_time)) {
+  if (flooded) {
     recorder.raise(connection, Anomaly::syn_flood, Side::server,
                    {client.first_syn_time, client.first_syn_packet},
                    "handshake began during a SYN flood on the server: more than " +
@@ -93,19 +95,22 @@ void judge_handshake(Connection& connection, TimeNs now, const AnalysisConfig& c
   }
 }
 
-void judge_half_open(Connection& connection, Recorder& recorder) {
+void judge_half_open(Connection& connection, TimeNs now, Recorder& recorder) {
   for (const Side side : {Side::client, Side::server}) {
     const Endpoint& open = connection.endpoint(side);
     const Endpoint& peer = connection.endpoint(other(side));
     // A client that never answered the SYN-ACK (3.10.7.3 would have it answer at once),
     // when that came a whole retransmission timeout after the SYN (a retransmitted copy
-    // whose first the capture missed, and which the client never got either) or when the
-    // capture demonstrably missed segments (the answer may be one of them): its
-    // ESTABLISHED rests on nothing it sent.
-    const bool silent_client = side == Side::client && open.sent_syn && !open.sent_ack &&
-                               open.next_seq == open.isn + 1 && peer.sent_syn &&
-                               (peer.first_syn_time - open.first_syn_time >= k_initial_rto ||
-                                recorder.shape().segments_missed > 0);
+    // whose first the capture missed, and which the client never got either), or when the
+    // capture demonstrably missed segments and the SYN-ACK's own retransmission timer ran
+    // out with no retransmission in the capture (the answer, or the retransmission, is one
+    // of the missed ones): its ESTABLISHED rests on nothing it sent.
+    const bool answer_missed_by_capture =
+        recorder.shape().segments_missed > 0 && now - peer.last_control_time >= k_initial_rto;
+    const bool silent_client =
+        side == Side::client && open.sent_syn && !open.sent_ack && open.next_seq == open.isn + 1 &&
+        peer.sent_syn &&
+        (peer.first_syn_time - open.first_syn_time >= k_initial_rto || answer_missed_by_capture);
     // The peer's lack of the connection must rest on something the capture shows of it.
     if (holds_connection_open(open.state) && lacks_connection(peer) && !silent_client &&
         peer.packets > 0) {
@@ -251,7 +256,7 @@ void judge_at_end(Connection& connection, TimeNs now, const AnalysisConfig& conf
                   const anomaly::SynFloodDetector& floods, Recorder& recorder) {
   describe_capture_gaps(connection, recorder);
   judge_handshake(connection, now, config, floods, recorder);
-  judge_half_open(connection, recorder);
+  judge_half_open(connection, now, recorder);
   judge_close(connection, now, config, recorder);
 }
 
