@@ -1400,6 +1400,19 @@ std::string Generator::unprovable_reason(
   // the missing answers for none, but an unanswered SYN (and its verdict) is not proven.
   if (m_o.one_direction == 0 && c.side[0].sent_syn && !c.side[1].sent_anything)
     return "one_sided_silence";
+  // In a capture that missed segments, one SYN with no answer may have been answered by
+  // packets the capture missed too (a client without an answer retransmits), so tcpstate
+  // does not call it unanswered unless the server is flooded: when the capture kept only
+  // one copy of an unanswered connection's SYNs, its verdict is not proven.
+  if (m_o.capture_loss > 0 && c.side[0].sent_syn && !c.side[1].sent_anything &&
+      !(c.anomalies & A_SYN_FLOOD)) {
+    int captured_syns = 0;
+    for (const Sent* sent : pk)
+      if (sent->captured && sent->step.from == 0 && (sent->step.flags & F::syn))
+        ++captured_syns;
+    if (captured_syns == 1)
+      return "lone_syn_copy";
+  }
   // tcpstate tells an incarnation from the next by its SYN, and judges the one before at
   // that SYN: both hang on it being captured. What the reuse found of the previous one
   // (missing_time_wait) is proven only if that one is.

@@ -397,6 +397,12 @@ private:
     if (ack && !syn && !m_segment.has(flag::rst)) {
       acknowledge_peer_syn();
       account_for_uncaptured_peer_segments();
+      // Data sent after acknowledging the peer's gap: the sender was still in the middle
+      // of the exchange, so the gap is read as the peer's data, not its FIN (both fit the
+      // packets; a closing peer is rarely sent more).
+      if (m_receiver.fin_possible && m_segment.payload_length > 0) {
+        m_receiver.fin_possible = false;
+      }
       if (m_sender.fin_possible && acknowledges_peer_fin_only()) {
         infer_own_fin_before_peer_close();
       }
@@ -828,7 +834,8 @@ bool track_steady_segment(Connection& connection, Side sender_side,
   if ((segment.flags & ~k_steady_flags) != 0 || segment.window == 0 ||
       sender.state != TcpState::established || receiver.state != TcpState::established ||
       sender.closed_by_received_rst || receiver.sent_fin || !sender.sent_anything ||
-      segment.seq != sender.next_seq || sender.fin_possible || sender.packets == 0 ||
+      segment.seq != sender.next_seq || sender.fin_possible || receiver.fin_possible ||
+      sender.packets == 0 ||
       (receiver.sent_anything && seq_after(segment.ack, receiver.next_seq))) {
     return false;
   }
@@ -844,8 +851,9 @@ bool track_steady_segment(Connection& connection, Side sender_side,
   //   inferred FIN would have taken the sender out of ESTABLISHED).
   // - apply_to_sender: the held-SYN-ACK release needs SYN_RECEIVED, acknowledge_peer_syn
   //   needs SYN_SENT, a capture gap needs an ACK beyond what the receiver was seen to
-  //   send, acknowledge_peer_fin needs the receiver's FIN, and the inference of the
-  //   peer's FIN at this one's needs a FIN.
+  //   send, data that settles the receiver's gap as data needs its fin_possible,
+  //   acknowledge_peer_fin needs the receiver's FIN, and the inference of the peer's FIN
+  //   at this one's needs a FIN.
   // - deliver_ack: the ACK of a SYN needs SYN_SENT or SYN_RECEIVED, the ACK of a FIN
   //   needs the receiver's FIN; there is no FIN or RST to deliver.
   // - remember_sent: as below, for a segment without SYN, FIN or RST.
