@@ -1400,6 +1400,17 @@ std::string Generator::unprovable_reason(
   // the missing answers for none, but an unanswered SYN (and its verdict) is not proven.
   if (m_o.one_direction == 0 && c.side[0].sent_syn && !c.side[1].sent_anything)
     return "one_sided_silence";
+  // In a capture that missed segments, a client that never answered a captured SYN-ACK
+  // may have answered it in packets the capture missed (a capture buffer that overflows
+  // drops whole bursts), so tcpstate does not call it half-open.
+  if (m_o.capture_loss > 0 && (truth.anomalies & A_HALF_OPEN)) {
+    bool client_spoke_after_syn = false;
+    for (const Sent* sent : pk)
+      if (sent->captured && sent->step.from == 0 && !(sent->step.flags & F::syn))
+        client_spoke_after_syn = true;
+    if (!client_spoke_after_syn && c.side[1].sent_syn)
+      return "silent_client";
+  }
   // In a capture that missed segments, one SYN with no answer may have been answered by
   // packets the capture missed too (a client without an answer retransmits), so tcpstate
   // does not call it unanswered unless the server is flooded: when the capture kept only

@@ -1369,10 +1369,8 @@ def sc_nginx_http(sc):
 GAP_REQUEST = b"GET / HTTP/1.0\r\n\r\n"
 GAP_REPLY = b"HTTP/1.0 200 OK\r\n\r\nhello\n"
 # The capture misses packets on purpose: tests/check_capture_loss.py sweeps no second gap
-# on top. PENDING: tcpstate does not get the scenario right yet; check_kernel_truth.py
-# skips it and counts it apart.
+# on top.
 BY_DESIGN = "capture_gaps_by_design"
-PENDING = "pending_capture_gap_analysis"
 
 
 def _gap_run(sc, bpf, notes, refused_first=False, refused_anomalies=(), refused_comment=None):
@@ -1447,8 +1445,6 @@ def sc_capture_hides_client_fin(sc):
 def sc_capture_hides_syn_ack(sc):
     sc.description = ("As capture_hides_server_fin, but the filter leaves out every SYN-ACK "
                       "(the client's handshake ACK proves it).")
-    # Pending: one of the four connections misses its capture_gap note.
-    sc.extra[PENDING] = True
     _gap_run(sc, "tcp and not (tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack))",
              ["capture_gap"])
 
@@ -1502,7 +1498,6 @@ def sc_busy_server_capture_drops(sc):
                       "dropped from the capture.")
     sc.record_tcpdump_stats = True
     sc.extra[BY_DESIGN] = True
-    sc.extra[PENDING] = True  # 2 of ~4,400 endpoints wrong
     sc.setup()
     ng = start_nginx(sc, worker_connections=1024, keepalive_timeout="0",
                      listen_options=" backlog=1024")

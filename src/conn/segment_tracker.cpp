@@ -501,8 +501,13 @@ private:
                            "acknowledges segments the capture missed, which acknowledged its SYN",
                            m_cause);
     }
-    const bool could_close =
-        m_receiver.state == TcpState::established || m_receiver.state == TcpState::close_wait;
+    // A receiver still in SYN_RECEIVED as far as the capture shows sent data, so the ACK
+    // of its SYN had arrived (this ACK delivers it below): the data may end in its FIN.
+    const bool sent_data_from_syn_received =
+        m_receiver.state == TcpState::syn_received && missed > 1 && !m_sender.sent_fin;
+    const bool could_close = m_receiver.state == TcpState::established ||
+                             m_receiver.state == TcpState::close_wait ||
+                             sent_data_from_syn_received;
     if (!could_close) {
       return;
     }

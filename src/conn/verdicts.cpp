@@ -95,22 +95,20 @@ void judge_handshake(Connection& connection, TimeNs now, const AnalysisConfig& c
   }
 }
 
-void judge_half_open(Connection& connection, TimeNs now, Recorder& recorder) {
+void judge_half_open(Connection& connection, Recorder& recorder) {
   for (const Side side : {Side::client, Side::server}) {
     const Endpoint& open = connection.endpoint(side);
     const Endpoint& peer = connection.endpoint(other(side));
     // A client that never answered the SYN-ACK (3.10.7.3 would have it answer at once),
     // when that came a whole retransmission timeout after the SYN (a retransmitted copy
-    // whose first the capture missed, and which the client never got either), or when the
-    // capture demonstrably missed segments and the SYN-ACK's own retransmission timer ran
-    // out with no retransmission in the capture (the answer, or the retransmission, is one
-    // of the missed ones): its ESTABLISHED rests on nothing it sent.
-    const bool answer_missed_by_capture =
-        recorder.shape().segments_missed > 0 && now - peer.last_control_time >= k_initial_rto;
-    const bool silent_client =
-        side == Side::client && open.sent_syn && !open.sent_ack && open.next_seq == open.isn + 1 &&
-        peer.sent_syn &&
-        (peer.first_syn_time - open.first_syn_time >= k_initial_rto || answer_missed_by_capture);
+    // whose first the capture missed, and which the client never got either) or when the
+    // capture demonstrably missed segments (the answer may be one of them: a capture
+    // buffer that overflows drops whole bursts, so everything after it too): its
+    // ESTABLISHED rests on nothing it sent.
+    const bool silent_client = side == Side::client && open.sent_syn && !open.sent_ack &&
+                               open.next_seq == open.isn + 1 && peer.sent_syn &&
+                               (peer.first_syn_time - open.first_syn_time >= k_initial_rto ||
+                                recorder.shape().segments_missed > 0);
     // The peer's lack of the connection must rest on something the capture shows of it.
     if (holds_connection_open(open.state) && lacks_connection(peer) && !silent_client &&
         peer.packets > 0) {
@@ -256,7 +254,7 @@ void judge_at_end(Connection& connection, TimeNs now, const AnalysisConfig& conf
                   const anomaly::SynFloodDetector& floods, Recorder& recorder) {
   describe_capture_gaps(connection, recorder);
   judge_handshake(connection, now, config, floods, recorder);
-  judge_half_open(connection, now, recorder);
+  judge_half_open(connection, recorder);
   judge_close(connection, now, config, recorder);
 }
 
