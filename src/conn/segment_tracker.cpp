@@ -154,6 +154,7 @@ private:
       disprove_fin_candidate();
     }
     correct_fin_inferred_too_early();
+    correct_fin_inferred_for_closed_peer(novelty);
     // A retransmitted SYN-ACK: the handshake's final ACK never arrived (3.5, figure 6).
     if (m_segment.has(flag::syn) && m_segment.has(flag::ack) && novelty.retransmission &&
         m_sender.syn_acked) {
@@ -272,6 +273,18 @@ private:
         seq_after(m_segment.ack, m_receiver.fin_seq + 1) &&
         m_segment.ack - (m_receiver.fin_seq + 1) <= k_largest_window) {
       withdraw_inferred_fin(m_receiver_side, "this packet acknowledges past it");
+    }
+  }
+
+  // A new segment from an endpoint that an inferred FIN had closed (it answered that FIN
+  // from LAST_ACK and got the last ACK): an endpoint without the connection sends nothing
+  // unprompted (RFC 9293 3.10.7.1), so it still had it, and the FIN was data. A
+  // retransmission only says the last ACK never arrived (see the FIN rule below).
+  void correct_fin_inferred_for_closed_peer(const Novelty& novelty) {
+    if (m_receiver.fin_inferred && m_sender.state == TcpState::closed &&
+        m_sender.received_peer_fin && !m_sender.closed_by_received_rst && !m_sender.sent_rst &&
+        !novelty.retransmission) {
+      withdraw_inferred_fin(m_receiver_side, "the peer it closed still sends");
     }
   }
 
