@@ -265,7 +265,8 @@ def tcp(flags=pw.SYN, **kw):
 
 
 def garbage_frames():
-    """[(label, ethernet frame, expected skip reason or None for a decoded segment)]."""
+    """[(label, ethernet frame, expected skip reason or None for a decoded segment[, wire
+    length when not the frame's own])]."""
     eth = pw.ethernet
     cases = [
         ("data offset 0", eth(pw.ipv4_tcp(A, B, tcp(data_offset=0))), "bad_tcp_header"),
@@ -276,8 +277,12 @@ def garbage_frames():
          eth(pw.ipv4_tcp(A, B, tcp(options=b"\x02\x04\x05\xb4\x08\x28\x00\x00"))), None),
         ("option length 0", eth(pw.ipv4_tcp(A, B, tcp(options=b"\x03\x00\x00\x00"))), None),
         ("option length 1", eth(pw.ipv4_tcp(A, B, tcp(options=b"\x05\x01\x00\x00"))), None),
-        ("IP length larger than frame",
-         eth(pw.ipv4_tcp(A, B, tcp(), total_length=1500)), None),
+        # Captured whole (wire length = frame length), a longer IP length is a lie; cut by
+        # a snapshot length (wire length 1514), it is what was sent.
+        ("IP length larger than a whole frame",
+         eth(pw.ipv4_tcp(A, B, tcp(), total_length=1500)), "bad_ip_header"),
+        ("IP length larger than a frame cut by snaplen",
+         eth(pw.ipv4_tcp(A, B, tcp(), total_length=1500)), None, 1514),
         # Total length 0 is a capture taken before segmentation offload (TSO/BIG TCP).
         ("IP length 0", eth(pw.ipv4_tcp(A, B, tcp(), total_length=0)), None),
         ("IP length below header", eth(pw.ipv4_tcp(A, B, tcp(), total_length=12)),
@@ -289,7 +294,8 @@ def garbage_frames():
         ("IHL 15 past frame", eth(pw.ipv4_tcp(A, B, b"", ihl=15)[:40]), "truncated_ip"),
         # The IP lengths leave no room for a TCP header: a contradiction, not a short capture.
         ("IP header only", eth(pw.ipv4_tcp(A, B, b"")), "bad_tcp_header"),
-        ("TCP cut at 10 bytes", eth(pw.ipv4_tcp(A, B, tcp()))[:14 + 20 + 10], "truncated_tcp"),
+        ("TCP cut at 10 bytes", eth(pw.ipv4_tcp(A, B, tcp()))[:14 + 20 + 10], "truncated_tcp",
+         14 + 20 + 20),
         ("IPv4 cut at 10 bytes", eth(pw.ipv4_tcp(A, B, tcp()))[:14 + 10], "truncated_ip"),
         ("ethernet header only", eth(b""), "truncated_ip"),
         ("half an ethernet header", eth(b"")[:7], "truncated_link"),
@@ -310,8 +316,12 @@ def garbage_frames():
         ("IPv6 extension past payload",
          eth(pw.ipv6_packet(A6, B6, 60, b"\x06\xff" + b"\0" * 6 + tcp()), ethertype=0x86DD),
          "bad_ipv6_extension"),
-        ("IPv6 payload length past frame",
-         eth(pw.ipv6_packet(A6, B6, 6, tcp(), payload_length=4000), ethertype=0x86DD), None),
+        ("IPv6 payload length past a whole frame",
+         eth(pw.ipv6_packet(A6, B6, 6, tcp(), payload_length=4000), ethertype=0x86DD),
+         "bad_ip_header"),
+        ("IPv6 payload length past a frame cut by snaplen",
+         eth(pw.ipv6_packet(A6, B6, 6, tcp(), payload_length=4000), ethertype=0x86DD), None,
+         4054),
         ("IPv6 payload length 0 (jumbo)",
          eth(pw.ipv6_packet(A6, B6, 6, tcp(), payload_length=0), ethertype=0x86DD), None),
         ("IPv6 payload length 4",
@@ -331,8 +341,9 @@ def garbage_frames():
 def case_garbage(r):
     cases = garbage_frames()
     # Each alone, so a wrong classification names its case.
-    for label, frame, reason in cases:
-        summary = r.all_views("garbage-one.pcap", pw.pcap_file([(10**9, frame)]))
+    for label, frame, reason, *wire in cases:
+        summary = r.all_views("garbage-one.pcap",
+                              pw.pcap_file([(10**9, frame, wire[0] if wire else len(frame))]))
         if summary is None:
             failures.append(f"garbage {label!r}: run failed")
             continue
@@ -345,12 +356,14 @@ def case_garbage(r):
                   f"garbage {label!r}: expected skipped {{{reason}: 1}}, got {skipped}")
     # All together, between the packets of a real connection, and in a raw-IP capture.
     expected = {}
-    for _, _, reason in cases:
+    for _, _, reason, *_ in cases:
         if reason is not None:
             expected[reason] = expected.get(reason, 0) + 1
-    frames = [frame for _, frame, _ in cases]
+    frames = [frame for _, frame, *_ in cases]
+    wires = [case[3] if len(case) > 3 else len(case[1]) for case in cases]
     summary = r.all_views("garbage-all.pcap",
-                          pw.pcap_file([(10**9 + i, f) for i, f in enumerate(frames)]))
+                          pw.pcap_file([(10**9 + i, f, w)
+                                        for i, (f, w) in enumerate(zip(frames, wires))]))
     if summary is not None:
         skipped = {k: v for k, v in summary["skipped"].items() if v}
         check(skipped == expected, f"garbage all: skipped {skipped}, expected {expected}")

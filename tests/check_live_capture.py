@@ -393,6 +393,70 @@ def case_write(namespace, binary, scratch):
           (live_rows, replay_rows))
 
 
+def bulk_transfer(connections, size):
+    """`connections` connections, each sending `size` bytes and closing: bounded traffic
+    on the namespace's loopback."""
+    for _ in range(connections):
+        server = listener()
+        try:
+            client, accepted = connect_pair(server)
+            client.sendall(b"x" * size)
+            received = 0
+            while received < size:
+                chunk = accepted.recv(65536)
+                if not chunk:
+                    break
+                received += len(chunk)
+            client.close()
+            accepted.close()
+        finally:
+            server.close()
+
+
+def case_write_full(namespace, binary, scratch):
+    """-w onto a full disk (a 64 KiB tmpfs): said at once on stderr, the analysis goes on,
+    the summary counts the packets not saved, exit 3, and the file keeps whole packets."""
+    mount_point = os.path.join(scratch, "small")
+    os.mkdir(mount_point)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tcpst-live-small", mount_point],
+                   check=True, timeout=30)
+    try:
+        path = os.path.join(mount_point, "saved.pcap")
+        live = Live(namespace, binary, ["-i", "lo", "-s", "2000", "-B", "16384", "--summary",
+                                        "--format", "csv", "-w", path])
+        try:
+            if not live.wait_listening():
+                return
+            bulk_transfer(100, 4000)
+            said = live.err.wait_for(
+                lambda lines: any("--write: cannot write '" + path + "': No space left on device"
+                                  in line for line in lines), ROW_TIMEOUT)
+            check(said and live.running(),
+                  "-w full: no failure line on stderr while capturing: %r" % live.err.text())
+            code = live.stop()
+        finally:
+            live.kill()
+        check(code == 3, "-w full: exit %r, expected 3" % code)
+        captured = int(summary_value(live.out.lines, "packets_read") or 0)
+        not_saved = int(summary_value(live.out.lines, "packets_not_saved") or 0)
+        check(captured > 0 and 0 < not_saved <= captured,
+              "-w full: summary packets_read %d, packets_not_saved %d" % (captured, not_saved))
+        failure_lines = [line for line in live.err.lines if "--write: cannot write" in line]
+        check(len(failure_lines) == 1, "-w full: failure said %d times" % len(failure_lines))
+        check("tcpstate: %d of %d packets were not saved to %s" % (not_saved, captured, path)
+              in live.err.lines, "-w full: no closing count on stderr: %r" % live.err.text())
+        replay = subprocess.run([binary, "-r", path, "--summary", "--format", "csv"],
+                                capture_output=True, text=True, timeout=30)
+        check(replay.returncode == 0,
+              "-w full: the cut file does not read back: exit %d, %s" %
+              (replay.returncode, replay.stderr))
+        saved = int(summary_value(replay.stdout.splitlines(), "packets_read") or -1)
+        check(saved == captured - not_saved,
+              "-w full: file holds %d packets, expected %d - %d" % (saved, captured, not_saved))
+    finally:
+        subprocess.run(["umount", mount_point], timeout=30)
+
+
 def case_head(namespace, binary):
     live = Live(namespace, binary, ["-i", "lo", "--format", "csv"])
     try:
@@ -469,6 +533,16 @@ def case_errors(namespace, binary):
     result = run(namespace, binary, ["-i", "lo", "-r", "x.pcap"])
     check(result.returncode == 2, "-i with -r: exit %d" % result.returncode)
 
+    result = run(namespace, binary, ["-i", "lo", "-w", "/nonexistent/x.pcap"])
+    check(result.returncode == 3 and result.stderr ==
+          "tcpstate: --write: cannot create '/nonexistent/x.pcap': No such file or directory\n",
+          "-w into a missing directory: exit %d, stderr %r" % (result.returncode, result.stderr))
+
+    result = run(namespace, binary, ["-i", "lo", "-w", "/dev/full"])
+    check(result.returncode == 3 and result.stderr ==
+          "tcpstate: --write: cannot write '/dev/full': No space left on device\n",
+          "-w /dev/full: exit %d, stderr %r" % (result.returncode, result.stderr))
+
     result = run(namespace, binary, ["-D"])
     check(result.returncode == 0 and any(line.split(" ")[0].endswith(".lo")
                                          for line in result.stdout.splitlines()),
@@ -512,6 +586,7 @@ def main():
             ("count", lambda: case_count(namespace, binary)),
             ("duration", lambda: case_duration(namespace, binary)),
             ("write", lambda: case_write(namespace, binary, scratch)),
+            ("write_full", lambda: case_write_full(namespace, binary, scratch)),
             ("head", lambda: case_head(namespace, binary)),
             ("user", lambda: case_user(namespace, binary)),
             ("errors", lambda: case_errors(namespace, binary)),

@@ -46,11 +46,32 @@ def pcapng_blocks(data):
     return blocks
 
 
+class CapturedFrame(bytes):
+    """A frame read from a capture, remembering its length on the wire: a frame that a
+    snapshot length cut short must be written back as cut short, or its IP length would
+    claim bytes a whole frame does not hold. Slicing or joining gives plain bytes, whose
+    wire length is their own."""
+
+    def __new__(cls, data, wire):
+        frame = super().__new__(cls, data)
+        frame.wire = wire
+        return frame
+
+
+def wire_length(frame):
+    return getattr(frame, "wire", len(frame))
+
+
 def read_pcap_packets(data):
-    """[(ts_ns, frame)] of a classic pcap file, and its link type."""
+    """[(ts_ns, frame)] of a classic pcap file (frames are CapturedFrame), and its link
+    type."""
     _, records, endian, _ = pcap_records(data)
     link = struct.unpack_from(endian + "I", data, 20)[0] & 0xFFFF
-    return [(ts, data[off + 16:off + size]) for off, size, ts, _ in records], link
+    packets = []
+    for off, size, ts, _ in records:
+        wire = struct.unpack_from(endian + "I", data, off + 12)[0]
+        packets.append((ts, CapturedFrame(data[off + 16:off + size], wire)))
+    return packets, link
 
 
 # -- writing ---------------------------------------------------------------------------
@@ -64,7 +85,7 @@ def pcap_file(packets, link=LINK_ETHERNET, snaplen=262144, nanos=False, big_endi
                                 2, 4, 0, 0, snaplen, link))
     for packet in packets:
         ts, frame = packet[0], packet[1]
-        wire = packet[2] if len(packet) > 2 else len(frame)
+        wire = packet[2] if len(packet) > 2 else wire_length(frame)
         sec, rem = divmod(ts, 10**9)
         frac = rem if nanos else rem // 1000
         out += struct.pack(e + "IIII", sec & 0xFFFFFFFF, frac, len(frame), wire)
@@ -104,7 +125,7 @@ def pcapng_file(packets, links, tsresol=None, tsoffsets=None, raw_units=False):
         else:
             units = ts // 1000 if tsresol is None else ts // (10 ** (9 - tsresol))
         out += _block(6, struct.pack("<IIIII", interface, units >> 32, units & 0xFFFFFFFF,
-                                     len(frame), len(frame)) + frame)
+                                     len(frame), wire_length(frame)) + bytes(frame))
     return bytes(out)
 
 

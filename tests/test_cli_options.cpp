@@ -1,8 +1,12 @@
+#include "cli/option_suggestion.hpp"
+#include "scratch_dir.hpp"
 #include "tcpstate/cli/options.hpp"
 #include "tcpstate/util/fatal.hpp"
 
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -12,7 +16,9 @@ namespace {
 using tcpstate::ExitCode;
 using tcpstate::Fatal;
 using tcpstate::k_ns_per_second;
+using tcpstate::cli::edit_distance;
 using tcpstate::cli::ExitRequest;
+using tcpstate::cli::nearest_option;
 using tcpstate::cli::Options;
 using tcpstate::cli::parse_command_line;
 namespace sink = tcpstate::sink;
@@ -68,7 +74,7 @@ TEST_CASE("cli options: one input and nothing else gives the documented defaults
   CHECK(options.filter.empty());
   CHECK(options.output.format == sink::Format::table);
   CHECK(options.output.view == sink::View::connections);
-  CHECK(options.output.csv_header);
+  CHECK(options.output.header);
   CHECK_FALSE(options.verify_checksums);
   CHECK_FALSE(options.fail_on_anomaly);
   CHECK(options.analysis.msl == 30 * k_ns_per_second);
@@ -133,12 +139,14 @@ TEST_CASE("cli options: a repeated option keeps its last value") {
   CHECK(options.analysis.msl == 2 * k_ns_per_second);
 }
 
-TEST_CASE("cli options: --no-header only with CSV") {
-  CHECK_FALSE(parse({"-r", "f", "--format", "csv", "--no-header"}).output.csv_header);
-  CHECK_FALSE(parse({"-r", "f", "--no-header", "--format", "csv", "--events"}).output.csv_header);
-  CHECK(usage_error({"-r", "f", "--no-header"}) ==
-        "--no-header: only --format csv has a header line to omit");
-  CHECK(usage_error({"-r", "f", "--format", "jsonl", "--no-header"}).find("--no-header") == 0);
+TEST_CASE("cli options: --no-header with every format, so scripts can switch formats") {
+  CHECK(parse({"-r", "f"}).output.header);
+  CHECK_FALSE(parse({"-r", "f", "--format", "csv", "--no-header"}).output.header);
+  CHECK_FALSE(parse({"-r", "f", "--no-header", "--format", "csv", "--events"}).output.header);
+  for (const std::string format : {"table", "csv", "jsonl", "zeek"}) {
+    CAPTURE(format);
+    CHECK_FALSE(parse({"-r", "f", "--format", format, "--no-header"}).output.header);
+  }
 }
 
 TEST_CASE("cli options: views") {
@@ -195,10 +203,15 @@ TEST_CASE("cli options: each timer takes seconds, fractions allowed") {
 }
 
 TEST_CASE("cli options: a timer must be a positive, finite number of seconds") {
-  const std::vector<std::string> timers{"--msl", "--close-wait-timeout", "--handshake-timeout",
-                                        "--synack-timeout", "--syn-flood-window"};
-  const std::vector<std::string> bad{"0",   "-1",    "abc", "1s",   "",   "nan",
-                                     "inf", "1e-10", "2e9", "0x10", " 1", "1,5"};
+  const std::vector<std::string> timers{"--msl",
+                                        "--close-wait-timeout",
+                                        "--handshake-timeout",
+                                        "--synack-timeout",
+                                        "--syn-flood-window",
+                                        "--fin-wait-2-timeout",
+                                        "--idle-timeout",
+                                        "--interval"};
+  const std::vector<std::string> bad{"0", "-1", "abc", "1s", "", "nan", "0x10", " 1", "1,5", "-0"};
   for (const auto& timer : timers) {
     for (const auto& value : bad) {
       CAPTURE(timer);
@@ -209,15 +222,35 @@ TEST_CASE("cli options: a timer must be a positive, finite number of seconds") {
   }
 }
 
-TEST_CASE("cli options: --syn-flood-threshold is a whole number of at least 1") {
+TEST_CASE("cli options: a timer beyond its range says what the range is") {
+  const std::string range =
+      "' is out of range: seconds from 0.000000001 (1 ns) to 1000000000 (about 31 years)";
+  for (const std::string value :
+       {"1e10", "2e9", "1000000000.5", "inf", "1e400", "1e-10", "1e-400"}) {
+    CAPTURE(value);
+    CHECK(usage_error({"-r", "f", "--msl", value}) == "--msl: '" + value + range);
+  }
+  CHECK(parse({"-r", "f", "--msl", "1e9"}).analysis.msl == 1'000'000'000 * k_ns_per_second);
+  CHECK(parse({"-r", "f", "--msl", "1e-9"}).analysis.msl == 1);
+}
+
+TEST_CASE("cli options: --syn-flood-threshold is a whole number from 1 to 4294967295") {
   CHECK(parse({"-r", "f", "--syn-flood-threshold", "1"}).analysis.syn_flood_threshold == 1);
   CHECK(parse({"-r", "f", "--syn-flood-threshold", "4294967295"}).analysis.syn_flood_threshold ==
         4294967295U);
-  for (const std::string value : {"0", "-1", "1.5", "many", "4294967296", ""}) {
+  for (const std::string value : {"1.5", "many", "", "1e3", " 1"}) {
     CAPTURE(value);
     CHECK(usage_error({"-r", "f", "--syn-flood-threshold", value}) ==
-          "--syn-flood-threshold: '" + value + "' is not a whole number of at least 1");
+          "--syn-flood-threshold: '" + value + "' is not a whole number");
   }
+  for (const std::string value : {"0", "-1", "4294967296", "99999999999999999999"}) {
+    CAPTURE(value);
+    CHECK(usage_error({"-r", "f", "--syn-flood-threshold", value}) ==
+          "--syn-flood-threshold: '" + value +
+              "' is out of range: from 1 to 4294967295 handshakes");
+  }
+  CHECK(usage_error({"-r", "f", "--max-connections", "0"}) ==
+        "--max-connections: '0' is out of range: from 1 to 4294967295 connections");
 }
 
 TEST_CASE("cli options: an unknown option is a usage error naming it") {
@@ -246,12 +279,91 @@ TEST_CASE("cli options: --help fits an 80-column terminal") {
   }
 }
 
-TEST_CASE("cli options: --version prints the name and version") {
+TEST_CASE("cli options: --version names tcpstate's version, then libpcap's") {
   const std::string version = printed_and_exit({"--version"});
   CHECK(version.rfind("tcpstate ", 0) == 0);
   CHECK(version.back() == '\n');
-  CHECK(version.size() > std::string("tcpstate \n").size());
+  const std::size_t second = version.find('\n') + 1;
+  CHECK(second > std::string("tcpstate \n").size());
+  CHECK(version.substr(second).starts_with("libpcap version "));
   CHECK(version == printed_and_exit({"-r", "f", "--version"}));
+}
+
+TEST_CASE("cli options: tcpdump habits") {
+  SUBCASE("-c with -r reads the first N packets") {
+    CHECK(parse({"-r", "f", "-c", "5"}).live.count == 5);
+    CHECK(parse({"-r", "f", "-c5"}).live.count == 5);
+    CHECK(parse({"-r", "f"}).live.count == 0);
+  }
+  SUBCASE("-n and -nn are accepted and change nothing") {
+    const Options plain = parse({"-r", "f", "port", "80"});
+    for (const auto& flags :
+         std::vector<std::vector<std::string>>{{"-n"}, {"-nn"}, {"-n", "-n"}, {"-nnq"}}) {
+      std::vector<std::string> words{"-r", "f"};
+      words.insert(words.end(), flags.begin(), flags.end());
+      words.insert(words.end(), {"port", "80"});
+      const Options options = parse(words);
+      CHECK(options.filter == plain.filter);
+      CHECK(options.inputs == plain.inputs);
+    }
+  }
+  SUBCASE("-q leaves out the summary; -v adds the evidence; not both, -q not with --summary") {
+    CHECK(parse({"-r", "f"}).output.detail == sink::Detail::normal);
+    CHECK(parse({"-r", "f", "-q"}).output.detail == sink::Detail::quiet);
+    CHECK(parse({"-r", "f", "--verbose"}).output.detail == sink::Detail::verbose);
+    CHECK(usage_error({"-r", "f", "-q", "-v"}).find("--quiet") != std::string::npos);
+    CHECK(usage_error({"-r", "f", "-q", "--summary"}) ==
+          "--quiet: leaves out the summary, which is all --summary shows");
+  }
+}
+
+TEST_CASE("cli options: -F reads the filter from a file") {
+  const tcpstate::test::ScratchDir dir;
+  const std::string path = (dir.path() / "filter").string();
+  const std::string missing = (dir.path() / "missing").string();
+  {
+    std::ofstream file(path);
+    file << "# web traffic only\ntcp port 80   # plain HTTP\n  or tcp port 443\n\n";
+  }
+  CHECK(parse({"-r", "f", "-F", path}).filter == "tcp port 80 or tcp port 443");
+  CHECK(usage_error({"-r", "f", "-F", path, "port", "22"}).find("--filter-file") !=
+        std::string::npos);
+  CHECK(usage_error({"-r", "f", "-F", missing}) ==
+        "--filter-file: cannot read '" + missing + "': No such file or directory");
+  {
+    std::ofstream file(path);
+    file << "# nothing but a comment\n";
+  }
+  CHECK(usage_error({"-r", "f", "-F", path}) ==
+        "--filter-file: '" + path + "' holds no filter expression");
+}
+
+TEST_CASE("cli options: an unknown option names the nearest real one") {
+  CHECK(usage_error({"-r", "f", "--anomalies-onyl"}) ==
+        "unknown option '--anomalies-onyl' (did you mean --anomalies-only?)");
+  CHECK(usage_error({"-r", "f", "--summery"}) ==
+        "unknown option '--summery' (did you mean --summary?)");
+  CHECK(usage_error({"-r", "f", "--colour=always"}) ==
+        "unknown option '--colour' (did you mean --color?)");
+  CHECK(usage_error({"-r", "f", "--anomal"}) ==
+        "unknown option '--anomal' (did you mean --anomalies-only?)");
+  CHECK(usage_error({"-r", "f", "--frobnicate"}) == "unknown option '--frobnicate'");
+  CHECK(usage_error({"-r", "f", "-X"}) == "unknown option '-X'");
+}
+
+TEST_CASE("cli::edit_distance and cli::nearest_option") {
+  CHECK(edit_distance("", "") == 0);
+  CHECK(edit_distance("abc", "abc") == 0);
+  CHECK(edit_distance("anomalies-onyl", "anomalies-only") == 1); // a swap counts once
+  CHECK(edit_distance("colour", "color") == 1);
+  CHECK(edit_distance("kitten", "sitting") == 3);
+  const std::vector<std::string> known{"-r", "--read", "--summary", "--events", "--msl"};
+  CHECK(nearest_option("--sumary", known) == "--summary");
+  CHECK(nearest_option("--evnets", known) == "--events");
+  CHECK(nearest_option("--ms", known) == "--msl");
+  CHECK(nearest_option("--x", known) == std::nullopt);
+  CHECK(nearest_option("--zzzzzzzz", known) == std::nullopt);
+  CHECK(nearest_option("-", known) == std::nullopt);
 }
 
 TEST_CASE("cli::parse_command_line bounds the connection table and idle time") {
@@ -305,14 +417,14 @@ TEST_CASE("cli options: live capture") {
   }
   SUBCASE("bad values and combinations are usage errors naming the option") {
     CHECK(usage_error({"-i", "lo", "-r", "f.pcap"}).find("--interface") != std::string::npos);
-    CHECK(usage_error({"-r", "f.pcap", "-c", "5"}).find("--count") != std::string::npos);
     CHECK(usage_error({"-r", "f.pcap", "-w", "out.pcap"}).find("--write") != std::string::npos);
     CHECK(usage_error({"-i", "lo", "-c", "0"}) ==
-          "--count: '0' is not a whole number of at least 1");
+          "--count: '0' is out of range: from 1 to 9223372036854775807 packets");
+    CHECK(usage_error({"-i", "lo", "-c", "ten"}) == "--count: 'ten' is not a whole number");
     CHECK(usage_error({"-i", "lo", "-s", "262145"}) ==
-          "--snaplen: '262145' is not a number of bytes from 0 to 262144");
+          "--snaplen: '262145' is out of range: from 0 to 262144 bytes");
     CHECK(usage_error({"-i", "lo", "-B", "0"}) ==
-          "--buffer-size: '0' is not a size in KiB from 1 to 2097151");
+          "--buffer-size: '0' is out of range: from 1 to 2097151 KiB");
     CHECK(usage_error({"-i", "lo", "--duration", "0"}) ==
           "--duration: '0' is not a positive number of seconds");
     CHECK(usage_error({"-i", "lo", "-w", "-"}).find("standard output") != std::string::npos);

@@ -9,6 +9,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <sstream>
 #include <string>
@@ -20,6 +21,7 @@ using tcpstate::ExitCode;
 using tcpstate::Fatal;
 using tcpstate::cli::Options;
 using tcpstate::cli::run_analysis;
+using tcpstate::cli::Threads;
 using tcpstate::test::Bytes;
 using tcpstate::test::PacketBuilder;
 using tcpstate::test::PcapBuilder;
@@ -157,16 +159,46 @@ TEST_CASE("cli run: an input that cannot be opened is reported, the others still
   CHECK(contains(result.out, "10.0.0.1"));
 }
 
-TEST_CASE("cli run: with no input readable the summary is still written") {
+TEST_CASE("cli run: with no input readable the table says only the errors, as tcpdump") {
   const ScratchDir dir;
-  Options options = options_for({dir.file("a.pcap"), dir.write("b.pcap", std::string("junk"))});
-  options.output.view = sink::View::summary;
-  options.output.format = sink::Format::table;
+  for (const auto view : {sink::View::summary, sink::View::connections, sink::View::events}) {
+    Options options = options_for({dir.file("a.pcap"), dir.write("b.pcap", std::string("junk"))});
+    options.output.view = view;
+    options.output.format = sink::Format::table;
+    const Run result = run(options);
+    CHECK(result.code == ExitCode::input_error);
+    CHECK(result.out.empty());
+    CHECK(contains(result.err, dir.file("a.pcap")));
+    CHECK(contains(result.err, dir.file("b.pcap")));
+  }
+}
+
+TEST_CASE("cli run: with no input readable the machine formats keep their header") {
+  const ScratchDir dir;
+  Options options = options_for({dir.file("a.pcap")});
+  options.output.format = sink::Format::csv;
   const Run result = run(options);
   CHECK(result.code == ExitCode::input_error);
-  CHECK_FALSE(result.out.empty());
-  CHECK(contains(result.err, dir.file("a.pcap")));
-  CHECK(contains(result.err, dir.file("b.pcap")));
+  CHECK(result.out.starts_with("conn_id,first_seen,"));
+  CHECK(std::count(result.out.begin(), result.out.end(), '\n') == 1);
+}
+
+TEST_CASE("cli run: -c with a file analyses only the first N packets that pass the filter") {
+  const ScratchDir dir;
+  const std::string path = dir.write("clean.pcap", clean_capture());
+  Options options = options_for({path});
+  options.output.view = sink::View::summary;
+  options.output.format = sink::Format::csv;
+  for (const auto threads : {Threads::one, Threads::two}) {
+    options.threads = threads;
+    options.live.count = 2;
+    Run result = run(options);
+    CHECK(result.code == ExitCode::success);
+    CHECK(contains(result.out, "capture,,packets_read,2\n"));
+    options.live.count = 1000;
+    result = run(options);
+    CHECK_FALSE(contains(result.out, "capture,,packets_read,2\n"));
+  }
 }
 
 TEST_CASE("cli run: a truncated capture reports what it read, and exit code 3") {

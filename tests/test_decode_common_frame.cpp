@@ -48,20 +48,22 @@ struct Tally {
 void compare(const Bytes& bytes, std::size_t ip_offset, LinkType ip_link, Tally& tally) {
   const ByteView frame = bytes;
   const ByteView packet = frame.subspan(ip_offset);
-  for (const auto checksums : {ChecksumPolicy::ignore, ChecksumPolicy::verify}) {
-    ++tally.frames;
-    const DecodeResult layered = decode_frame(ip_link, packet, checksums);
-    const DecodeResult whole = decode_frame(LinkType::ethernet, frame, checksums);
-    REQUIRE(whole.ok == layered.ok);
-    if (!whole.ok) {
-      CHECK(whole.reason == layered.reason);
-      continue;
-    }
-    check_same_segment(whole.segment, layered.segment);
-    TcpSegment fast;
-    if (checksums == ChecksumPolicy::ignore && decode_common_frame(frame, fast)) {
-      ++tally.accepted;
-      check_same_segment(fast, layered.segment);
+  for (const auto extent : {FrameExtent::maybe_cut, FrameExtent::whole}) {
+    for (const auto checksums : {ChecksumPolicy::ignore, ChecksumPolicy::verify}) {
+      ++tally.frames;
+      const DecodeResult layered = decode_frame(ip_link, packet, checksums, extent);
+      const DecodeResult whole = decode_frame(LinkType::ethernet, frame, checksums, extent);
+      REQUIRE(whole.ok == layered.ok);
+      if (!whole.ok) {
+        CHECK(whole.reason == layered.reason);
+        continue;
+      }
+      check_same_segment(whole.segment, layered.segment);
+      TcpSegment fast;
+      if (checksums == ChecksumPolicy::ignore && decode_common_frame(frame, extent, fast)) {
+        ++tally.accepted;
+        check_same_segment(fast, layered.segment);
+      }
     }
   }
 }
@@ -123,12 +125,12 @@ TEST_CASE("decode::common frames decode as the layered decoder decodes them") {
   Tally tally;
   for (const Frame& frame : common) {
     TcpSegment segment;
-    CHECK(decode_common_frame(frame.view(), segment));
+    CHECK(decode_common_frame(frame.view(), FrameExtent::whole, segment));
     compare_variants(frame, tally);
   }
   for (const Frame& frame : other) {
     TcpSegment segment;
-    CHECK_FALSE(decode_common_frame(frame.view(), segment));
+    CHECK_FALSE(decode_common_frame(frame.view(), FrameExtent::maybe_cut, segment));
     compare_variants(frame, tally);
   }
   // Both kinds of frame were met in numbers.

@@ -159,3 +159,38 @@ TEST_CASE("decode::ipv4 total length 0 from segmentation offload") {
   REQUIRE(cut.ok);
   CHECK(cut.segment.payload_length == 10);
 }
+
+TEST_CASE("decode ipv4: a frame captured whole cannot hold more than its bytes") {
+  // 66 bytes on the wire and in the file, the IPv4 header claiming 820: tcpdump says
+  // "truncated-ip - 768 bytes missing", tshark counts no payload.
+  const auto frame = PacketBuilder{}.payload(12).ip_length_field(820).build();
+  REQUIRE(frame.bytes.size() == 66);
+  for (const auto checksums : {ChecksumPolicy::ignore, ChecksumPolicy::verify}) {
+    const DecodeResult whole =
+        decode_frame(frame.link, frame.view(), checksums, frame_extent(frame.bytes.size(), 66));
+    CHECK_FALSE(whole.ok);
+    CHECK(whole.reason == SkipReason::bad_ip_header);
+  }
+  // Cut by a snapshot length (the wire had 834 bytes), the same header is the truth.
+  const DecodeResult cut = decode_frame(frame.link, frame.view(), ChecksumPolicy::ignore,
+                                        frame_extent(frame.bytes.size(), 834));
+  REQUIRE(cut.ok);
+  CHECK(cut.segment.payload_length == 780);
+  // Frames that are whole and honest, and link padding past the datagram, still decode.
+  const auto honest = PacketBuilder{}.payload(12).build();
+  CHECK(decode_frame(honest.link, honest.view(), ChecksumPolicy::ignore, FrameExtent::whole).ok);
+  const auto padded = PacketBuilder{}.build();
+  Bytes with_padding = padded.bytes;
+  with_padding.resize(with_padding.size() + 6);
+  const DecodeResult short_frame =
+      decode_frame(padded.link, with_padding, ChecksumPolicy::ignore, FrameExtent::whole);
+  REQUIRE(short_frame.ok);
+  CHECK(short_frame.segment.payload_length == 0);
+}
+
+TEST_CASE("decode: frame_extent") {
+  CHECK(frame_extent(66, 66) == FrameExtent::whole);
+  CHECK(frame_extent(70, 66) == FrameExtent::whole);
+  CHECK(frame_extent(66, 834) == FrameExtent::maybe_cut);
+  CHECK(frame_extent(66, 0) == FrameExtent::maybe_cut); // the format did not say
+}

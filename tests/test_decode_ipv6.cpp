@@ -184,3 +184,15 @@ TEST_CASE("decode::ipv6 routing header final destination") {
     CHECK(result.segment.dst.to_string() == "2001:db8::b");
   }
 }
+
+TEST_CASE("decode ipv6: a frame captured whole cannot hold more than its bytes") {
+  const auto frame = v6().payload(12).ip_length_field(800).build();
+  const DecodeResult whole =
+      decode_frame(frame.link, frame.view(), ChecksumPolicy::ignore, FrameExtent::whole);
+  CHECK_FALSE(whole.ok);
+  CHECK(whole.reason == SkipReason::bad_ip_header);
+  const DecodeResult cut =
+      decode_frame(frame.link, frame.view(), ChecksumPolicy::ignore, FrameExtent::maybe_cut);
+  REQUIRE(cut.ok);
+  CHECK(cut.segment.payload_length == 780);
+}

@@ -381,3 +381,23 @@ TEST_CASE("decode::tunnel truncation, fragments and outer checksums") {
   // UDP that is not on a tunnel port and not Teredo stays UDP.
   check_skipped(decode_ethernet(outer_ipv4(17, udp(53, 5353, inner_ipv4()))), SkipReason::non_tcp);
 }
+
+TEST_CASE("decode tunnel: a whole outer frame does not make a cut inner datagram a lie") {
+  // The encapsulating device may truncate what it mirrors (ERSPAN, GTP probes): only the
+  // outer IP length is checked against the captured bytes.
+  const Bytes long_inner = inner_packet("10.1.1.1", "10.2.2.2", Bytes(400, 0x61));
+  const Bytes cut_inner(long_inner.begin(), long_inner.begin() + 60);
+  const Bytes frame = concat(ethernet_header(0x0800), outer_ipv4(4, cut_inner));
+  const DecodeResult result =
+      decode_frame(LinkType::ethernet, frame, ChecksumPolicy::ignore, FrameExtent::whole);
+  REQUIRE(result.ok);
+  CHECK(result.segment.payload_length == 400);
+  // The outer header itself claiming more than the whole frame holds is a lie.
+  Bytes lying = outer_ipv4(4, cut_inner);
+  lying[2] = 0x05; // total length 1280+
+  const Bytes lying_frame = concat(ethernet_header(0x0800), lying);
+  const DecodeResult skipped =
+      decode_frame(LinkType::ethernet, lying_frame, ChecksumPolicy::ignore, FrameExtent::whole);
+  CHECK_FALSE(skipped.ok);
+  CHECK(skipped.reason == SkipReason::bad_ip_header);
+}

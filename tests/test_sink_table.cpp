@@ -4,7 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 using namespace tcpstate;
@@ -81,7 +83,7 @@ Servers with anomalous connections (top 1)
 
 } // namespace
 
-TEST_CASE("table rows align under the header for IPv4; IPv6 pushes its line wider") {
+TEST_CASE("table rows align under the header; a long anomaly list widens its column") {
   const auto anomalous = anomalous_report();
   const std::string out = run_sink({Format::table, View::connections, true},
                                    {clean_report(), anomalous.report}, {}, small_summary());
@@ -89,10 +91,10 @@ TEST_CASE("table rows align under the header for IPv4; IPv6 pushes its line wide
   REQUIRE(lines.size() > 4);
   CHECK(lines[0] == "    ID  CLIENT                 SERVER                 CLIENT STATE  "
                     "SERVER STATE  CLOSE       BY        PACKETS C/S  RETRANS C/S  ANOMALIES  "
-                    "         NOTES");
+                    "                NOTES");
   CHECK(lines[1] == "     1  10.0.0.1:43210         10.0.0.2:80            TIME_WAIT     "
                     "CLOSED        fin         client          12/10          0/1  -          "
-                    "         -");
+                    "                -");
   CHECK(lines[2] == "     7  [2001:db8::1]:51000    [2001:db8::2]:443      FIN_WAIT_2    "
                     "CLOSE_WAIT    open        client            4/3          0/2  "
                     "half_open,close_wait_leak  midstream");
@@ -207,4 +209,125 @@ TEST_CASE("table lists at most ten servers, worst first") {
   CHECK(lines[5].starts_with("  10.0.0.2:14 "));
   CHECK(lines[6].starts_with("  10.0.0.2:10 "));
   CHECK(lines[11].starts_with("  10.0.0.2:5 "));
+}
+
+namespace {
+
+conn::ConnectionReport wide_ipv6_report() {
+  conn::ConnectionReport report = clean_report();
+  report.conn_id = 2;
+  report.endpoints[0].address = address("2001:470:1f11:81f:c999:d94:aa7c:2e3e");
+  report.endpoints[0].port = 49185;
+  report.endpoints[1].address = address("2001:db8:85a3:8d3:1319:8a2e:370:7348");
+  report.endpoints[1].port = 443;
+  return report;
+}
+
+// Each title starts where every row's cell of that column starts.
+void check_aligned(const std::vector<std::string>& lines, std::size_t titles, std::size_t rows) {
+  for (const std::string_view title :
+       {"SERVER ", "CLIENT STATE", "SERVER STATE", "CLOSE ", "BY ", "ANOMALIES", "NOTES"}) {
+    CAPTURE(title);
+    const std::size_t column = lines[titles].find(title);
+    REQUIRE(column != std::string::npos);
+    for (std::size_t i = titles + 1; i <= titles + rows; ++i) {
+      CAPTURE(lines[i]);
+      CHECK(lines[i][column - 1] == ' ');
+      CHECK(lines[i][column] != ' ');
+    }
+  }
+}
+
+} // namespace
+
+TEST_CASE("table columns fit the widest IPv6 endpoint of a whole file") {
+  const std::string out = run_sink({Format::table, View::connections, true},
+                                   {clean_report(), wide_ipv6_report(), clean_report()});
+  const auto lines = lines_of(out);
+  REQUIRE(lines.size() > 4);
+  CHECK(lines[0].starts_with("    ID  CLIENT                                        SERVER  "));
+  CHECK(lines[2].starts_with("     2  [2001:470:1f11:81f:c999:d94:aa7c:2e3e]:49185  "
+                             "[2001:db8:85a3:8d3:1319:8a2e:370:7348]:443  TIME_WAIT     CLOSED  "));
+  check_aligned(lines, 0, 3);
+  CHECK(lines[4].empty());
+  CHECK(lines[5] == "Capture");
+}
+
+TEST_CASE("table streamed rows: a row that does not fit gets wider titles of its own") {
+  SinkOptions options{Format::table, View::connections, true};
+  options.delivery = Delivery::as_they_finish;
+  std::ostringstream out;
+  auto sink = make_sink(options, out);
+  sink->on_connection(clean_report());
+  // Printed at once, at the minimum widths: nothing is held back.
+  CHECK(out.str().find("10.0.0.1:43210         10.0.0.2:80            TIME_WAIT") !=
+        std::string::npos);
+  sink->on_connection(wide_ipv6_report());
+  sink->on_connection(clean_report());
+  sink->on_finish(Summary{});
+  const auto lines = lines_of(out.str());
+  REQUIRE(lines.size() > 5);
+  CHECK(lines[0].starts_with("    ID  CLIENT                 SERVER                 CLIENT STATE"));
+  check_aligned(lines, 0, 1);
+  CHECK(lines[2].starts_with("    ID  CLIENT                                        SERVER  "));
+  check_aligned(lines, 2, 2);
+  CHECK(lines[5].empty());
+}
+
+TEST_CASE("table streamed events widen the same way") {
+  SinkOptions options{Format::table, View::events, true};
+  options.delivery = Delivery::as_they_finish;
+  conn::Event wide = state_event();
+  wide.client_address = address("2001:470:1f11:81f:c999:d94:aa7c:2e3e");
+  wide.client_port = 49185;
+  const auto lines =
+      lines_of(run_sink(options, {}, {state_event(), wide, state_event()}, Summary{}));
+  REQUIRE(lines.size() > 5);
+  CHECK(lines[0].starts_with("  PACKET  TIME"));
+  CHECK(lines[2].starts_with("  PACKET  TIME"));
+  const std::size_t side = lines[2].find("SIDE");
+  CHECK(lines[3].substr(side, 6) == "server");
+  CHECK(lines[4].substr(side, 6) == "server");
+}
+
+TEST_CASE("table counts wider than their column widen it too") {
+  conn::ConnectionReport report = clean_report();
+  report.conn_id = 12'345'678;
+  report.endpoints[0].packets = 123'456'789;
+  report.endpoints[1].packets = 987'654'321;
+  const auto lines =
+      lines_of(run_sink({Format::table, View::connections, true}, {clean_report(), report}));
+  CHECK(lines[0].starts_with("      ID  CLIENT"));
+  CHECK(lines[2].starts_with("12345678  10.0.0.1:43210"));
+  const std::size_t end = lines[0].find("PACKETS C/S") + std::string_view("PACKETS C/S").size();
+  CHECK(lines[1].find("12/10") + 5 == end);
+  CHECK(lines[2].find("123456789/987654321") + 19 == end);
+}
+
+TEST_CASE("table --no-header, -q and -v") {
+  SUBCASE("--no-header leaves out the titles, and only them") {
+    SinkOptions options{Format::table, View::connections, false};
+    const auto lines = lines_of(run_sink(options, {clean_report()}));
+    CHECK(lines[0].starts_with("     1  10.0.0.1:43210"));
+    CHECK(lines[2] == "Capture");
+  }
+  SUBCASE("-q: rows only, no summary, and nothing at all without rows") {
+    SinkOptions options{Format::table, View::connections, true};
+    options.detail = Detail::quiet;
+    const auto lines = lines_of(run_sink(options, {clean_report()}, {}, small_summary()));
+    REQUIRE(lines.size() == 2);
+    CHECK(lines[1].starts_with("     1  10.0.0.1:43210"));
+    CHECK(run_sink(options, {}, {}, small_summary()).empty());
+  }
+  SUBCASE("-v: each evidence line under its row") {
+    SinkOptions options{Format::table, View::connections, true};
+    options.detail = Detail::verbose;
+    const auto lines = lines_of(run_sink(options, {clean_report(), anomalous_report().report}));
+    REQUIRE(lines.size() > 5);
+    CHECK(lines[1].starts_with("     1  10.0.0.1:43210"));
+    CHECK(lines[2].starts_with("     7  [2001:db8::1]:51000"));
+    CHECK(lines[3] == "        anomaly half_open at packet 12: server \"lost\" state\tafter RST");
+    CHECK(lines[4] == "        note midstream at packet 1: no handshake seen");
+    CHECK(lines[5].empty());
+  }
 }

@@ -6,6 +6,7 @@
 
 #include "tcpstate/sink/snapshot.hpp"
 #include "tcpstate/util/fatal.hpp"
+#include "tcpstate/util/time.hpp"
 
 #include <algorithm>
 #include <array>
@@ -40,8 +41,11 @@ constexpr std::size_t k_ladder_packets = 200;
 constexpr std::size_t k_ladder_packets_total = 12'000;
 constexpr std::size_t k_servers = 100;
 
-// At most this many snapshots for one gap in the capture; the boundaries before them are
-// skipped.
+// A gap in the capture that spans more boundaries than this is a quiet stretch: nothing
+// changes until the next packet, so its snapshots are all the same. Its first and last are
+// written, and one line on stderr says how long nothing happened and how many identical
+// snapshots were left out (a capture whose clock jumps by weeks must neither turn into
+// millions of rows nor lose them without a word).
 constexpr TimeNs k_max_repeated_snapshots = 1000;
 
 // --interval with capture files: a snapshot whenever the capture clock crosses first
@@ -57,6 +61,8 @@ public:
     if (!m_next) {
       m_next = clock + m_interval;
     }
+    const TimeNs previous_clock = m_previous_clock.value_or(clock);
+    m_previous_clock = clock;
     if (clock < *m_next) {
       return;
     }
@@ -70,18 +76,17 @@ public:
     capture.packets_read += packets;
     capture.tcp_segments += segments;
     std::string rows;
-    // A gap repeats the counts for each boundary it spans, up to a limit: a capture whose
-    // clock jumps by years must not turn into billions of rows.
-    if ((clock - *m_next) / m_interval >= k_max_repeated_snapshots) {
-      *m_next += ((clock - *m_next) / m_interval - k_max_repeated_snapshots + 1) * m_interval;
+    const TimeNs boundaries = (clock - *m_next) / m_interval + 1;
+    if (boundaries > k_max_repeated_snapshots) {
+      const TimeNs first = *m_next;
+      const TimeNs last = first + (boundaries - 1) * m_interval;
+      write(rows, snapshot, first, summary);
+      say_quiet_stretch(previous_clock, clock, first, last, boundaries - 2);
+      write(rows, snapshot, last, summary);
+      *m_next = last + m_interval;
     }
     while (clock >= *m_next) {
-      snapshot.time = *m_next;
-      if (m_to_out) {
-        sink::append_snapshot(rows, m_format, snapshot, summary);
-      } else {
-        m_err << "tcpstate: " << sink::snapshot_line(snapshot, summary) << '\n';
-      }
+      write(rows, snapshot, *m_next, summary);
       *m_next += m_interval;
     }
     capture.packets_read = saved_packets;
@@ -90,12 +95,34 @@ public:
   }
 
 private:
+  void write(std::string& rows, sink::Snapshot& snapshot, TimeNs time,
+             const sink::Summary& summary) {
+    snapshot.time = time;
+    if (m_to_out) {
+      sink::append_snapshot(rows, m_format, snapshot, summary);
+    } else {
+      m_err << "tcpstate: " << sink::snapshot_line(snapshot, summary) << '\n';
+    }
+  }
+
+  void say_quiet_stretch(TimeNs quiet_from, TimeNs clock, TimeNs first, TimeNs last,
+                         TimeNs left_out) {
+    m_err << "tcpstate: --interval: no packet from " << format_iso8601(quiet_from) << " to "
+          << format_iso8601(clock) << " (" << (clock - quiet_from) / k_ns_per_second << " s); the "
+          << left_out << " snapshots between " << format_iso8601(first) << " and "
+          << format_iso8601(last) << " would repeat the one at " << format_iso8601(first)
+          << " and are left out\n";
+  }
+
+public:
+private:
   TimeNs m_interval;
   bool m_to_out;
   sink::Format m_format;
   std::ostream& m_out;
   std::ostream& m_err;
   std::optional<TimeNs> m_next;
+  std::optional<TimeNs> m_previous_clock; // the packet before's, where a quiet stretch began
 };
 
 class ReportBuilder {
@@ -229,7 +256,7 @@ public:
     if (interval > 0) {
       const bool to_out = options.output.view == sink::View::summary;
       m_snapshots.emplace(interval, to_out, options.output.format, out, err);
-      if (to_out && options.output.format == sink::Format::csv && options.output.csv_header) {
+      if (to_out && options.output.format == sink::Format::csv && options.output.header) {
         m_wrote_header = true;
         out << "section,key,metric,value\n";
       }
@@ -242,7 +269,7 @@ public:
   sink::SinkOptions sink_options(const sink::SinkOptions& given) const override {
     sink::SinkOptions options = given;
     if (m_wrote_header) {
-      options.csv_header = false;
+      options.header = false;
     }
     return options;
   }

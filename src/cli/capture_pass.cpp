@@ -51,7 +51,9 @@ PassResult replay_inputs(const Options& options, conn::Reconstructor& reconstruc
     if (filter && !filter->matches(packet)) {
       continue;
     }
-    const decode::DecodeResult decoded = decode::decode_frame(packet.link, packet.data, checksums);
+    const decode::DecodeResult decoded =
+        decode::decode_frame(packet.link, packet.data, checksums,
+                             decode::frame_extent(packet.data.size(), packet.wire_length));
     if (!decoded.ok) {
       if (decoded.reason == decode::SkipReason::bad_checksum) {
         reconstructor.on_bad_checksum(decoded.segment);

@@ -32,7 +32,8 @@ inline void filter_and_decode(const source::RawPacket& packet, source::BpfFilter
     out.outcome = FrameOutcome::filtered;
     return;
   }
-  out.outcome = decode::decode_frame(packet.link, packet.data, checksums, out.segment, out.reason)
+  out.outcome = decode::decode_frame(packet.link, packet.data, checksums, out.segment, out.reason,
+                                     decode::frame_extent(packet.data.size(), packet.wire_length))
                     ? FrameOutcome::segment
                     : FrameOutcome::skipped;
 }

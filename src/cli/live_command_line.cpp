@@ -16,17 +16,6 @@ constexpr const char* k_live_group = "Live capture (tcpstate -i IFACE)";
 // A kernel buffer of 2 GiB is already far beyond need; the limit keeps bytes in an int.
 constexpr std::int64_t k_max_buffer_kib = 2'097'151;
 
-std::int64_t parse_whole(std::string_view option, const std::string& text, std::int64_t low,
-                         std::int64_t high, std::string_view expected) {
-  std::int64_t value = 0;
-  const char* const end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (ec != std::errc{} || ptr != end || value < low || value > high) {
-    usage_error(option, text, expected);
-  }
-  return value;
-}
-
 } // namespace
 
 void describe_live(CLI::App& app, LiveWords& words, CLI::Option* read) {
@@ -52,7 +41,13 @@ void describe_live(CLI::App& app, LiveWords& words, CLI::Option* read) {
                 ->type_name("KIB"));
   live_only(app.add_flag("-p,--no-promiscuous-mode", words.no_promiscuous,
                          "Do not put the interface in promiscuous mode"));
-  live_only(app.add_option("-c,--count", words.count, "Stop after N packets")->type_name("N"));
+  // As tcpdump -c, for files too: the first N packets that pass the filter.
+  app.add_option("-c,--count", words.count,
+                 "Stop after N packets that pass the filter (with\n"
+                 "-r: read only the first N)")
+      ->type_name("N")
+      ->allow_extra_args(false)
+      ->group("Input");
   live_only(
       app.add_option("--duration", words.duration, "Stop after SECONDS")->type_name("SECONDS"));
   live_only(app.add_option("-w,--write", words.write_file,
@@ -62,14 +57,6 @@ void describe_live(CLI::App& app, LiveWords& words, CLI::Option* read) {
   live_only(app.add_option("-Z,--relinquish-privileges", words.user,
                            "Switch to USER once the capture is open")
                 ->type_name("USER"));
-  // Also for files (-r), in capture time: the sampling is src/cli/analysis_extras.cpp.
-  app.add_option("--interval", words.interval,
-                 "Every SECONDS (of capture time with -r), the\n"
-                 "count of endpoints per state, to stderr\n"
-                 "(stdout with --summary)")
-      ->type_name("SECONDS")
-      ->allow_extra_args(false)
-      ->group(k_live_group);
 }
 
 void convert_live(const LiveWords& words, Options& options) {
@@ -88,18 +75,16 @@ void convert_live(const LiveWords& words, Options& options) {
   }
   live.promiscuous = !words.no_promiscuous;
   if (words.snaplen) {
-    live.snaplen =
-        static_cast<int>(parse_whole("--snaplen", *words.snaplen, 0, source::k_max_snaplen,
-                                     "a number of bytes from 0 to 262144"));
+    live.snaplen = static_cast<int>(
+        parse_whole("--snaplen", *words.snaplen, 0, source::k_max_snaplen, "bytes"));
   }
   if (words.buffer_size) {
-    live.buffer_size_kib =
-        static_cast<int>(parse_whole("--buffer-size", *words.buffer_size, 1, k_max_buffer_kib,
-                                     "a size in KiB from 1 to 2097151"));
+    live.buffer_size_kib = static_cast<int>(
+        parse_whole("--buffer-size", *words.buffer_size, 1, k_max_buffer_kib, "KiB"));
   }
   if (words.count) {
-    live.count = static_cast<std::uint64_t>(
-        parse_whole("--count", *words.count, 1, INT64_MAX, "a whole number of at least 1"));
+    live.count =
+        static_cast<std::uint64_t>(parse_whole("--count", *words.count, 1, INT64_MAX, "packets"));
   }
   if (words.duration) {
     live.duration = parse_seconds("--duration", *words.duration);

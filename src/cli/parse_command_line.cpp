@@ -2,20 +2,26 @@
 // values); the values themselves are converted here afterwards, so every message about a
 // bad value names the option and the value in one style.
 #include "live_command_line.hpp"
+#include "option_suggestion.hpp"
 #include "option_values.hpp"
 #include "picture_command_line.hpp"
 #include "tcpstate/cli/options.hpp"
+#include "tcpstate/source/live_capture.hpp"
 #include "tcpstate/util/fatal.hpp"
 #include "tcpstate/util/time.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <array>
+#include <cerrno>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -48,9 +54,17 @@ constexpr std::string_view k_footer =
     "  tcpstate -i eth0 --format csv port 443 | other-tool     # live, streaming\n"
     "  tcpstate -i any --summary --interval 10 --format jsonl  # live ss -s view\n"
     "\n"
-    "EXIT STATUS: 0 ok, 1 anomaly found (--fail-on-anomaly), 2 usage error,\n"
-    "3 an input could not be read in full (what was read is still reported), or\n"
-    "the interface could not be captured on.";
+    "EXIT STATUS:\n"
+    "  0  success, also when the reader of stdout went away (| head)\n"
+    "  1  --fail-on-anomaly and some connection has an anomaly\n"
+    "  2  usage error: unknown option, bad value, conflicting options, a filter\n"
+    "     that does not compile, a -F file that cannot be read, a --follow\n"
+    "     connection not in the capture, an unknown -Z user\n"
+    "  3  an input could not be opened or read in full (what was read is still\n"
+    "     reported); the interface could not be captured on or its capture broke;\n"
+    "     -w could not be created or written (packets went unsaved); -Z failed;\n"
+    "     stdout could not be written (a full disk); --report could not be\n"
+    "     written; memory ran out";
 
 struct FormatName {
   std::string_view name;
@@ -71,14 +85,8 @@ std::string seconds_text(TimeNs ns) {
   return std::string(buffer.data(), result.ptr);
 }
 
-std::uint32_t parse_count(std::string_view option, const std::string& text) {
-  std::uint32_t value = 0;
-  const char* const end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (ec != std::errc{} || ptr != end || value < 1) {
-    usage_error(option, text, "a whole number of at least 1");
-  }
-  return value;
+std::uint32_t parse_count(std::string_view option, const std::string& text, std::string_view unit) {
+  return static_cast<std::uint32_t>(parse_whole(option, text, 1, UINT32_MAX, unit));
 }
 
 sink::Format parse_format(const std::string& text) {
@@ -103,6 +111,40 @@ Threads parse_threads(const std::string& text) {
   usage_error("--threads", text, "1, 2 or auto");
 }
 
+// tcpdump -F: the whole file is the expression; '#' to the end of a line is a comment
+// (pcap-filter has no comments of its own, so the file may explain itself).
+std::string read_filter_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    throw Fatal(ExitCode::usage,
+                "--filter-file: cannot read '" + path + "': " + std::strerror(errno));
+  }
+  std::string expression;
+  std::string line;
+  while (std::getline(file, line)) {
+    if (const std::size_t hash = line.find('#'); hash != std::string::npos) {
+      line.erase(hash);
+    }
+    expression += line;
+    expression += ' ';
+  }
+  if (file.bad()) {
+    throw Fatal(ExitCode::usage,
+                "--filter-file: cannot read '" + path + "': " + std::strerror(errno));
+  }
+  // One blank between words, whatever the file's layout.
+  std::istringstream words(expression);
+  std::string joined;
+  for (std::string word; words >> word;) {
+    joined += joined.empty() ? "" : " ";
+    joined += word;
+  }
+  if (joined.empty()) {
+    throw Fatal(ExitCode::usage, "--filter-file: '" + path + "' holds no filter expression");
+  }
+  return joined;
+}
+
 std::string join_words(const std::vector<std::string>& words) {
   std::string joined;
   for (const auto& word : words) {
@@ -121,6 +163,10 @@ struct Words {
   std::vector<std::string> filter;
   std::string format = "table";
   bool no_header = false;
+  bool no_resolve = false; // -n, -nn: accepted, as names are never resolved
+  bool quiet = false;
+  bool verbose = false;
+  std::optional<std::string> filter_file;
   bool summary = false;
   bool events = false;
   bool anomalies_only = false;
@@ -182,9 +228,23 @@ void describe(CLI::App& app, Words& words) {
           ->allow_extra_args(false)
           ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
           ->group("Input");
-  app.add_option("FILTER", words.filter, "Only packets matching this tcpdump expression")
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-      ->type_name("");
+  auto* const filter =
+      app.add_option("FILTER", words.filter, "Only packets matching this tcpdump expression")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+          ->type_name("");
+  app.add_option("-F,--filter-file", words.filter_file,
+                 "Read the filter from FILE ('#': a comment), as\n"
+                 "tcpdump -F; not with FILTER words as well")
+      ->type_name("FILE")
+      ->allow_extra_args(false)
+      ->excludes(filter)
+      ->group("Input");
+  // tcpdump users type -n or -nn out of habit; tcpstate prints addresses and ports as
+  // numbers anyway, so the flag is accepted and changes nothing.
+  app.add_flag("-n", words.no_resolve,
+               "Accepted as tcpdump's -n/-nn: addresses and\n"
+               "ports are always numeric")
+      ->group("Input");
   app.add_flag("--verify-checksums", words.verify_checksums,
                "Skip segments with a bad IP or TCP checksum (off\n"
                "by default: checksum offload makes packets the\n"
@@ -205,7 +265,18 @@ void describe(CLI::App& app, Words& words) {
                  "conn.log)")
       ->type_name("FORMAT")
       ->group("Output");
-  app.add_flag("--no-header", words.no_header, "Omit the CSV header line")->group("Output");
+  app.add_flag("--no-header", words.no_header,
+               "Omit the header of any format: CSV header line,\n"
+               "table column titles, Zeek's # lines")
+      ->group("Output");
+  auto* const quiet =
+      app.add_flag("-q,--quiet", words.quiet, "Rows only: no summary block after the table")
+          ->group("Output");
+  auto* const verbose = app.add_flag("-v,--verbose", words.verbose,
+                                     "Table: each anomaly's and note's evidence\n"
+                                     "(packet and reason) on a line under its row")
+                            ->group("Output");
+  quiet->excludes(verbose);
   auto* const summary =
       app.add_flag("--summary", words.summary, "Show only the totals")->group("Output");
   auto* const events =
@@ -218,6 +289,14 @@ void describe(CLI::App& app, Words& words) {
   events->excludes(anomalies);
   app.add_flag("--fail-on-anomaly", words.fail_on_anomaly,
                "Exit 1 if any connection has an anomaly")
+      ->group("Output");
+  // Files (-r, in capture time: src/cli/analysis_extras.cpp) and live captures alike.
+  app.add_option("--interval", words.live.interval,
+                 "Every SECONDS (of capture time with -r, of the\n"
+                 "wall clock with -i), the count of endpoints per\n"
+                 "state, to stderr (stdout with --summary)")
+      ->type_name("SECONDS")
+      ->allow_extra_args(false)
       ->group("Output");
 
   add_seconds_option(app, "--msl", words.msl, "TIME_WAIT lasts 2*MSL", defaults.msl);
@@ -251,23 +330,32 @@ void describe(CLI::App& app, Words& words) {
       ->type_name("N")
       ->group(k_analysis_group);
 
-  app.set_version_flag("--version", std::string{k_program} + " " + TCPSTATE_VERSION,
-                       "Print the version and exit");
+  app.set_version_flag("--version",
+                       std::string{k_program} + " " + TCPSTATE_VERSION + "\n" +
+                           source::libpcap_version(),
+                       "Print tcpstate's and libpcap's versions, exit");
   app.footer(std::string{k_footer});
   app.formatter(std::make_shared<HelpFormatter>());
 }
 
 Options convert(const Words& words) {
-  if (words.no_header && words.format != "csv") {
-    throw Fatal(ExitCode::usage, "--no-header: only --format csv has a header line to omit");
-  }
-
   Options options;
   options.inputs = words.inputs;
-  options.filter = join_words(words.filter);
+  options.filter =
+      words.filter_file ? read_filter_file(*words.filter_file) : join_words(words.filter);
   convert_live(words.live, options);
   options.output.format = parse_format(words.format);
-  options.output.csv_header = !words.no_header;
+  // Accepted with every format, so that a script can switch formats freely: a format
+  // without a header (jsonl) simply has nothing to omit.
+  options.output.header = !words.no_header;
+  if (words.quiet) {
+    if (words.summary) {
+      throw Fatal(ExitCode::usage, "--quiet: leaves out the summary, which is all --summary shows");
+    }
+    options.output.detail = sink::Detail::quiet;
+  } else if (words.verbose) {
+    options.output.detail = sink::Detail::verbose;
+  }
   if (words.summary) {
     options.output.view = sink::View::summary;
   } else if (words.events) {
@@ -299,10 +387,12 @@ Options convert(const Words& words) {
   seconds("--fin-wait-2-timeout", words.fin_wait_2_timeout, analysis.fin_wait_2_timeout);
   seconds("--idle-timeout", words.idle_timeout, analysis.idle_timeout);
   if (words.max_connections) {
-    analysis.max_connections = parse_count("--max-connections", *words.max_connections);
+    analysis.max_connections =
+        parse_count("--max-connections", *words.max_connections, "connections");
   }
   if (words.syn_flood_threshold) {
-    analysis.syn_flood_threshold = parse_count("--syn-flood-threshold", *words.syn_flood_threshold);
+    analysis.syn_flood_threshold =
+        parse_count("--syn-flood-threshold", *words.syn_flood_threshold, "handshakes");
   }
   convert_pictures(words.pictures, options);
   return options;
@@ -323,6 +413,9 @@ Options parse_command_line(int argc, char** argv, std::ostream& out) {
     // --help: CLI11 only reports it; printing is ours, to the stream we were given.
     out << app.help();
     throw ExitRequest{0};
+  } catch (const CLI::ExtrasError& error) {
+    // An option CLI11 does not know, most often a typo: name the nearest real one.
+    throw Fatal(ExitCode::usage, unknown_option_message(app, argc, argv, error.what()));
   } catch (const CLI::ParseError& error) {
     throw Fatal(ExitCode::usage, error.what());
   }

@@ -107,9 +107,14 @@ TimeNs saturating_add(TimeNs time, TimeNs delta) {
 // calls in the same order, which is what keeps their reports identical.
 class PacketAnalysis {
 public:
+  // `count`: stop after this many packets passed the filter (-c); 0: read everything.
   PacketAnalysis(conn::Reconstructor& reconstructor, sink::CaptureStats& stats, std::ostream& out,
-                 const ClockHook& on_clock)
-      : m_reconstructor(reconstructor), m_stats(stats), m_out(out), m_on_clock(on_clock) {}
+                 const ClockHook& on_clock, std::uint64_t count)
+      : m_reconstructor(reconstructor), m_stats(stats), m_out(out), m_on_clock(on_clock),
+        m_count(count) {}
+
+  // -c packets have been analysed: reading stops here, as if the input had ended.
+  bool count_reached() const { return m_count != 0 && m_matched >= m_count; }
 
   // A frame stamped `time` was read, and is about to be filtered. False when the output
   // went away: reading stops here.
@@ -140,6 +145,10 @@ public:
 
   // What the filter and decoder made of that frame.
   void on_decoded(const DecodedPacket& packet) {
+    // As tcpdump -c: the packets that passed the filter, whatever they turn out to be.
+    if (packet.outcome != FrameOutcome::filtered) {
+      ++m_matched;
+    }
     switch (packet.outcome) {
     case FrameOutcome::segment:
       ++m_segments;
@@ -181,6 +190,8 @@ private:
   std::uint64_t m_out_of_order = 0;
   std::uint64_t m_filtered = 0;
   std::uint64_t m_segments = 0;
+  std::uint64_t m_count;
+  std::uint64_t m_matched = 0;
 };
 
 // How reading ended: whether the output was still there, and the input's error lines
@@ -202,13 +213,16 @@ ReadEnd read_on_one_thread(source::PacketSource& input, source::BpfFilter* filte
     }
     filter_and_decode(packet, filter, checksums, decoded);
     analysis.on_decoded(decoded);
+    if (analysis.count_reached()) {
+      break;
+    }
   }
   end.input_errors = input.errors();
   return end;
 }
 
-// Returns the error lines met so far when the output went away, or nullopt once the
-// input has ended; the reader thread is joined either way.
+// Returns the error lines met so far when the output went away or -c packets were
+// analysed, or nullopt once the input has ended; the reader thread is joined either way.
 std::optional<std::vector<std::string>> analyse_batches(std::vector<std::string> errors_met,
                                                         DecodingThread& reader,
                                                         PacketAnalysis& analysis) {
@@ -227,6 +241,9 @@ std::optional<std::vector<std::string>> analyse_batches(std::vector<std::string>
         break;
       }
       analysis.on_decoded(packet);
+      if (analysis.count_reached()) {
+        return errors_met;
+      }
     }
     if (batch.failure) {
       std::rethrow_exception(batch.failure);
@@ -255,7 +272,7 @@ ReadEnd read_on_two_threads(source::PacketSource& input, source::BpfFilter* filt
   std::optional<std::vector<std::string>> stopped_early =
       analyse_batches(std::move(errors_met), *reader, analysis);
   if (stopped_early) {
-    return ReadEnd{false, std::move(*stopped_early)};
+    return ReadEnd{analysis.count_reached(), std::move(*stopped_early)};
   }
   return ReadEnd{true, input.errors()};
 }
@@ -292,8 +309,12 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
   }
 
   const std::unique_ptr<AnalysisExtras> extras = AnalysisExtras::make(options, out, err);
-  const std::unique_ptr<sink::Sink> sink =
-      sink::make_sink(extras ? extras->sink_options(options.output) : options.output, out);
+  sink::SinkOptions sink_options = extras ? extras->sink_options(options.output) : options.output;
+  // A pipe (`tcpdump -w - | tcpstate -r -`) shows rows as connections finish; a file's
+  // table can wait until it has been read whole.
+  sink_options.delivery = all_regular_files(options.inputs) ? sink::Delivery::after_input
+                                                            : sink::Delivery::as_they_finish;
+  const std::unique_ptr<sink::Sink> sink = sink::make_sink(sink_options, out);
   sink::Summary summary;
   sink::CaptureStats& stats = summary.capture;
 
@@ -314,7 +335,7 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
         extras->on_clock(clock, packets, segments, reconstructor, summary);
       };
     }
-    PacketAnalysis analysis(reconstructor, stats, out, on_clock);
+    PacketAnalysis analysis(reconstructor, stats, out, on_clock, options.live.count);
     source::BpfFilter* const packet_filter = filter ? &*filter : nullptr;
     const ReadEnd end = decode_on_own_thread(options.threads, options.inputs)
                             ? read_on_two_threads(*input, packet_filter, checksums,
@@ -332,6 +353,14 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
     }
   }
 
+  // Nothing could be read at all: as tcpdump, only the error (on err) is said; an empty
+  // table and a summary of zeros would read like an answer. The machine formats still
+  // write what a consumer needs to load an empty result (a CSV header, Zeek's # lines).
+  const bool nothing_read = stats.packets_read == 0 && !stats.input_errors.empty();
+  if (nothing_read && options.output.format == sink::Format::table) {
+    out.flush();
+    return ExitCode::input_error;
+  }
   reconstructor.finish(stats.last_packet);
   sink->on_finish(summary);
   out.flush();

@@ -172,6 +172,17 @@ void warn_about_drops(std::ostream& err, const sink::CaptureStats& stats) {
       << "): states may be wrong; try a larger --buffer-size or a narrower filter\n";
 }
 
+// A -w write that failed is said the moment it is known, as tcpdump does; the analysis
+// goes on, and the summary and the exit status say it again at the end.
+void report_save_failure(source::CaptureSaver* saver, std::ostream& err) {
+  if (saver == nullptr) {
+    return;
+  }
+  if (const std::string failure = saver->take_failure(); !failure.empty()) {
+    err << "tcpstate: " << failure << std::endl;
+  }
+}
+
 struct Counters {
   std::uint64_t packets = 0;
   std::uint64_t segments = 0;
@@ -228,19 +239,22 @@ ExitCode run_live(const Options& options, std::ostream& out, std::ostream& err, 
   if (!live.write_file.empty()) {
     capture.save_to(live.write_file);
   }
+  source::CaptureSaver* const saver = capture.saver();
 
   // With --summary the snapshots are stdout's rows, ahead of the summary; in CSV they share
   // its long format and header, written here once and at once.
   const bool snapshots_to_out = live.interval > 0 && options.output.view == sink::View::summary;
   sink::SinkOptions sink_options = options.output;
-  if (snapshots_to_out && sink_options.format == sink::Format::csv && sink_options.csv_header) {
-    sink_options.csv_header = false;
+  sink_options.delivery = sink::Delivery::as_they_finish;
+  if (snapshots_to_out && sink_options.format == sink::Format::csv && sink_options.header) {
+    sink_options.header = false;
     out << "section,key,metric,value\n";
   }
   const std::unique_ptr<sink::Sink> sink = sink::make_sink(sink_options, out);
   sink::Summary summary;
   sink::CaptureStats& stats = summary.capture;
   stats.live = true;
+  stats.saving = saver != nullptr;
   ReportFanOut reports(summary, *sink);
   conn::EventObserver* const events =
       options.output.view == sink::View::events ? sink.get() : nullptr;
@@ -284,7 +298,8 @@ ExitCode run_live(const Options& options, std::ostream& out, std::ostream& err, 
       clock = std::max(clock, packet.time);
       now = clock;
       const decode::DecodeResult decoded =
-          decode::decode_frame(packet.link, packet.data, checksums);
+          decode::decode_frame(packet.link, packet.data, checksums,
+                               decode::frame_extent(packet.data.size(), packet.wire_length));
       if (decoded.ok) {
         ++counters.segments;
         reconstructor.on_segment(decoded.segment, clock, counters.packets);
@@ -340,12 +355,17 @@ ExitCode run_live(const Options& options, std::ostream& out, std::ostream& err, 
         next_snapshot = now + live.interval;
       }
     }
+    report_save_failure(saver, err);
     if ((live.count > 0 && counters.packets >= live.count) || now >= deadline) {
       break;
     }
   }
 
   capture.flush_saved();
+  report_save_failure(saver, err);
+  if (saver != nullptr) {
+    stats.packets_not_saved = saver->not_saved();
+  }
   copy_counters(counters, stats);
   copy_drop_stats(capture, stats);
   for (const std::string& line : capture.errors()) {
@@ -354,7 +374,8 @@ ExitCode run_live(const Options& options, std::ostream& out, std::ostream& err, 
   }
   if (!output_alive) {
     // `| head` has what it wanted: end quietly, as in file mode.
-    return failed ? ExitCode::input_error : ExitCode::success;
+    return failed || (saver != nullptr && saver->failed()) ? ExitCode::input_error
+                                                           : ExitCode::success;
   }
 
   reconstructor.finish(std::max(clock, wall_clock()));
@@ -368,11 +389,15 @@ ExitCode run_live(const Options& options, std::ostream& out, std::ostream& err, 
   } else {
     err << "tcpstate: " << counters.packets << " packets captured\n";
   }
+  if (saver != nullptr && saver->failed()) {
+    err << "tcpstate: " << saver->not_saved() << " of " << counters.packets
+        << " packets were not saved to " << saver->path() << '\n';
+  }
   if (dropped(stats) > 0) {
     warn_about_drops(err, stats);
   }
 
-  if (failed) {
+  if (failed || (saver != nullptr && saver->failed())) {
     return ExitCode::input_error;
   }
   if (options.fail_on_anomaly && summary.connections_with_anomalies > 0) {

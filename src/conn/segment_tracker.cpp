@@ -1,5 +1,7 @@
 #include "segment_tracker.hpp"
 
+#include "evidence_text.hpp"
+
 #include "tcpstate/util/sequence.hpp"
 
 #include <string>
@@ -672,10 +674,7 @@ private:
       // 3.10.7.1: a RST from an endpoint with no such connection, to a peer that still
       // has one.
       m_recorder.raise(m_connection, Anomaly::half_open, m_sender_side, m_cause,
-                       who +
-                           " answered with RST: it no longer had the connection, its peer "
-                           "was still " +
-                           std::string(state_name(m_receiver.state)));
+                       rst_from_lost_connection(m_sender_side, m_receiver.state));
       return;
     }
     if (!is_synchronized(sender_before) && !is_synchronized(m_receiver.state)) {
@@ -688,21 +687,16 @@ private:
                                      m_receiver.sent_ack && m_segment.seq == m_receiver.highest_ack;
     if (no_connection_reply && peer_synchronized) {
       m_recorder.raise(m_connection, Anomaly::half_open, m_sender_side, m_cause,
-                       who +
-                           " answered with a bare RST, as a host with no such connection "
-                           "does: it had lost the connection while its peer was " +
-                           std::string(state_name(m_receiver.state)));
+                       bare_rst_from_lost_connection(m_sender_side, m_receiver.state));
       return;
     }
     const bool active_closer = m_sender.sent_fin && m_connection.first_fin_side == m_sender_side;
     if (active_closer) {
       m_recorder.raise(m_connection, Anomaly::missing_time_wait, m_sender_side, m_cause,
-                       who + " (the active closer) sent RST in " +
-                           std::string(state_name(sender_before)) + " instead of TIME_WAIT");
+                       active_closer_rst(m_sender_side, sender_before));
     } else if (!m_sender.sent_fin) {
       m_recorder.raise(m_connection, Anomaly::rst_instead_of_fin, m_sender_side, m_cause,
-                       who + " aborted the connection with RST in " +
-                           std::string(state_name(sender_before)));
+                       abort_by_rst(m_sender_side, sender_before));
     } else if (m_receiver.state == TcpState::time_wait) {
       m_recorder.raise(m_connection, Anomaly::missing_time_wait, m_sender_side, m_cause,
                        who + " sent RST that ends its peer's TIME_WAIT");

@@ -1,5 +1,7 @@
 #include "verdicts.hpp"
 
+#include "evidence_text.hpp"
+
 #include <cmath>
 #include <string>
 #include <utility>
@@ -116,9 +118,7 @@ void judge_half_open(Connection& connection, Recorder& recorder) {
                               ? Cause{connection.loss_proof_time, connection.loss_proof_packet}
                               : Cause{connection.last_seen, connection.last_packet};
       recorder.raise(connection, Anomaly::half_open, side, cause,
-                     std::string(side_name(side)) + " is " + std::string(state_name(open.state)) +
-                         " while " + std::string(side_name(other(side))) + " is " +
-                         std::string(state_name(peer.state)));
+                     one_side_open(side, open.state, peer.state));
       return;
     }
     // Retransmissions are unanswered only if the peer's answers could have been captured.

@@ -38,7 +38,7 @@ constexpr std::uint16_t k_fragment_bits = 0x3fff;
 // So for every frame this accepts, the layered decoder would give the same segment.
 // Inline: inside decode_frame, the frame's pointer and length stay in registers for the
 // layered decoder instead of being saved around a call.
-inline bool decode_common_frame(ByteView frame, TcpSegment& out) {
+inline bool decode_common_frame(ByteView frame, FrameExtent extent, TcpSegment& out) {
   using namespace common_frame_detail;
   const std::uint8_t* p = frame.data();
   const std::size_t size = frame.size();
@@ -81,6 +81,10 @@ inline bool decode_common_frame(ByteView frame, TcpSegment& out) {
   // offload, IPv6 jumbograms, or lengths that contradict each other) is the layered
   // decoder's to judge, as is a capture that ends inside the TCP header.
   if (total_length < ip_header + k_tcp_min_header) {
+    return false;
+  }
+  // A whole frame shorter than its IP length: a lying header, the layered decoder's too.
+  if (extent == FrameExtent::whole && total_length > ip_bytes) {
     return false;
   }
   const std::size_t captured = std::min<std::size_t>(ip_bytes, total_length);

@@ -12,7 +12,7 @@ namespace tcpstate::decode {
 
 namespace {
 
-SkipReason decode_ip(NetworkLayer network, ByteView packet, IpLayer& out) {
+SkipReason decode_ip_header(NetworkLayer network, ByteView packet, IpLayer& out) {
   switch (network) {
   case NetworkLayer::ipv4:
     return decode_ipv4(packet, out);
@@ -36,12 +36,24 @@ SkipReason decode_ip(NetworkLayer network, ByteView packet, IpLayer& out) {
   }
 }
 
+SkipReason decode_ip(NetworkLayer network, ByteView packet, FrameExtent extent, IpLayer& out) {
+  const SkipReason reason = decode_ip_header(network, packet, out);
+  // A frame captured whole holds its datagram whole: an IP length beyond the frame is a
+  // header that lies (tcpdump: "truncated-ip - N bytes missing"), not a short snapshot,
+  // and the bytes it claims were never on the wire.
+  if (extent == FrameExtent::whole && (reason == k_decoded || reason == SkipReason::non_tcp) &&
+      out.total_length > packet.size()) {
+    return SkipReason::bad_ip_header;
+  }
+  return reason;
+}
+
 // Every stage writes straight into the caller's segment and the result is one object, so
 // it is constructed in place: at ten million frames a second, copying a finished segment
 // shows up in profiles. Not inlined into decode_frame, whose common frames would otherwise
 // pay for saving the registers this one needs.
 [[gnu::noinline]] SkipReason decode_segment(LinkType link, ByteView frame, ChecksumPolicy checksums,
-                                            TcpSegment& out) {
+                                            FrameExtent extent, TcpSegment& out) {
   ByteView packet;
   IpLayer ip;
   // Each pass peels one encapsulation: link header, IP header, and when the IP payload is
@@ -53,7 +65,10 @@ SkipReason decode_ip(NetworkLayer network, ByteView packet, IpLayer& out) {
     }
     packet = frame.subspan(link_layer.header_length);
     ip = IpLayer{};
-    const SkipReason reason = decode_ip(link_layer.network, packet, ip);
+    // Only the outermost datagram is known whole: a tunnelled one may have been cut by the
+    // device that encapsulated it (ERSPAN and GTP mirrors truncate), as a snaplen would.
+    const FrameExtent ip_extent = depth == 0 ? extent : FrameExtent::maybe_cut;
+    const SkipReason reason = decode_ip(link_layer.network, packet, ip_extent, ip);
     if (reason == k_decoded) {
       break;
     }
@@ -106,18 +121,19 @@ SkipReason decode_ip(NetworkLayer network, ByteView packet, IpLayer& out) {
 } // namespace
 
 bool decode_frame(LinkType link, ByteView frame, ChecksumPolicy checksums, TcpSegment& out,
-                  SkipReason& reason) {
+                  SkipReason& reason, FrameExtent extent) {
   if (link == LinkType::ethernet && checksums == ChecksumPolicy::ignore &&
-      decode_common_frame(frame, out)) [[likely]] {
+      decode_common_frame(frame, extent, out)) [[likely]] {
     return true;
   }
-  reason = decode_segment(link, frame, checksums, out);
+  reason = decode_segment(link, frame, checksums, extent, out);
   return reason == k_decoded;
 }
 
-DecodeResult decode_frame(LinkType link, ByteView frame, ChecksumPolicy checksums) {
+DecodeResult decode_frame(LinkType link, ByteView frame, ChecksumPolicy checksums,
+                          FrameExtent extent) {
   DecodeResult result;
-  result.ok = decode_frame(link, frame, checksums, result.segment, result.reason);
+  result.ok = decode_frame(link, frame, checksums, result.segment, result.reason, extent);
   return result;
 }
 

@@ -106,6 +106,9 @@ void append_capture_table(std::string& out, const Summary& summary) {
     append_count_line(out, 2, "dropped by kernel", capture.kernel_dropped);
     append_count_line(out, 2, "dropped by interface", capture.interface_dropped);
   }
+  if (capture.saving) {
+    append_count_line(out, 2, "not saved (-w)", capture.packets_not_saved);
+  }
   // Shown only when there is something to say: complete captures read as before.
   if (summary.capture_missed_segments != 0) {
     append_count_line(out, 2, "missed segments (ACKed)", summary.capture_missed_segments);
@@ -324,6 +327,9 @@ void append_summary_csv(std::string& out, const Summary& summary, bool header) {
     append_csv_row(out, "capture", "", "kernel_dropped", capture.kernel_dropped);
     append_csv_row(out, "capture", "", "interface_dropped", capture.interface_dropped);
   }
+  if (capture.saving) {
+    append_csv_row(out, "capture", "", "packets_not_saved", capture.packets_not_saved);
+  }
   // Times stay empty (not the epoch) when nothing was read.
   TimeFormatter times;
   append_csv_row_start(out, "capture", "first_packet");
@@ -390,6 +396,10 @@ void append_summary_json(std::string& out, const Summary& summary) {
     append_uint(out, capture.kernel_dropped);
     out += R"(,"interface_dropped":)";
     append_uint(out, capture.interface_dropped);
+  }
+  if (capture.saving) {
+    out += R"(,"packets_not_saved":)";
+    append_uint(out, capture.packets_not_saved);
   }
   out += R"(,"input_errors":[)";
   for (std::size_t i = 0; i < capture.input_errors.size(); ++i) {

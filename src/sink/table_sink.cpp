@@ -4,20 +4,16 @@
 #include "summary_writer.hpp"
 #include "view.hpp"
 
-#include <array>
+#include <algorithm>
 #include <ostream>
 #include <string_view>
 
 namespace tcpstate::sink {
 namespace {
 
-enum class Align { left, right };
-
-struct Column {
-  std::string_view title;
-  std::size_t width;
-  Align align;
-};
+using Align = TableSink::Align;
+using Column = TableSink::Column;
+using Row = TableSink::Row;
 
 constexpr std::size_t k_endpoint_width = 21; // "255.255.255.255:65535"
 constexpr std::size_t k_state_width = 12;    // "SYN_RECEIVED"
@@ -48,56 +44,16 @@ constexpr std::array<Column, 9> k_event_columns{{
     {"EVENT", 27, Align::left}, // "SYN_RECEIVED -> ESTABLISHED"
     {"REASON", 0, Align::left},
 }};
+static_assert(k_connection_columns.size() <= TableSink::k_max_cells);
+static_assert(k_event_columns.size() <= TableSink::k_max_cells);
 
-// Appends cells left to right, padding each to its column. The last column is never
-// padded, so lines carry no trailing blanks.
-template <std::size_t N> class RowWriter {
-public:
-  RowWriter(std::string& out, const std::array<Column, N>& columns)
-      : m_out(out), m_columns(columns) {}
+// Call after appending each cell's text.
+void end_cell(Row& row) {
+  row.ends[row.cells++] = row.text.size();
+}
 
-  // Call before appending each cell's text.
-  void next() {
-    if (m_index != 0) {
-      close_cell();
-      m_out += k_gap;
-    }
-    m_start = m_out.size();
-    ++m_index;
-  }
-
-  void end() {
-    close_cell();
-    m_out.push_back('\n');
-  }
-
-private:
-  void close_cell() {
-    const Column& column = m_columns[m_index - 1];
-    if (m_index == N) {
-      return;
-    }
-    if (column.align == Align::left) {
-      pad_right_from(m_out, m_start, column.width);
-    } else {
-      pad_left_from(m_out, m_start, column.width);
-    }
-  }
-
-  std::string& m_out;
-  const std::array<Column, N>& m_columns;
-  std::size_t m_index = 0;
-  std::size_t m_start = 0;
-};
-
-template <std::size_t N>
-void append_header(std::string& out, const std::array<Column, N>& columns) {
-  RowWriter<N> writer(out, columns);
-  for (const Column& column : columns) {
-    writer.next();
-    out += column.title;
-  }
-  writer.end();
+std::size_t cell_start(const Row& row, std::size_t i) {
+  return i == 0 ? 0 : row.ends[i - 1];
 }
 
 void append_pair(std::string& out, std::uint64_t client, std::uint64_t server) {
@@ -106,125 +62,250 @@ void append_pair(std::string& out, std::uint64_t client, std::uint64_t server) {
   append_uint(out, server);
 }
 
-} // namespace
-
-TableSink::TableSink(std::ostream& out, View view) : m_out(out), m_view(view) {}
-
-void TableSink::start_row() {
-  m_row.clear();
-  if (!m_header_written) {
-    m_header_written = true;
-    if (shows_events(m_view)) {
-      append_header(m_row, k_event_columns);
-    } else {
-      append_header(m_row, k_connection_columns);
-    }
+void append_evidence(std::string& out, const conn::ConnectionReport& report) {
+  for (const conn::Evidence& evidence : report.evidence) {
+    const VerdictLabel label = verdict_label(evidence);
+    out += "        ";
+    out += label.kind;
+    out.push_back(' ');
+    out += label.name;
+    out += " at packet ";
+    append_uint(out, evidence.packet_number);
+    out += ": ";
+    out += evidence.detail;
+    out.push_back('\n');
   }
 }
 
-void TableSink::write_row() {
-  m_out.write(m_row.data(), static_cast<std::streamsize>(m_row.size()));
+} // namespace
+
+TableSink::TableSink(std::ostream& out, const SinkOptions& options)
+    : m_out(out), m_options(options), m_streaming(options.delivery == Delivery::as_they_finish) {
+  for (const Column& column : columns()) {
+    m_widths.push_back(column.min_width);
+  }
+}
+
+std::span<const Column> TableSink::columns() const {
+  if (shows_events(m_options.view)) {
+    return k_event_columns;
+  }
+  return k_connection_columns;
+}
+
+bool TableSink::widen_to(const Row& row) {
+  bool grew = false;
+  // The last column is never padded, so its width does not matter.
+  for (std::size_t i = 0; i + 1 < row.cells; ++i) {
+    const std::size_t width = row.ends[i] - cell_start(row, i);
+    if (width > m_widths[i]) {
+      m_widths[i] = width;
+      grew = true;
+    }
+  }
+  return grew;
+}
+
+void TableSink::append_titles() {
+  const std::span<const Column> all = columns();
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (i != 0) {
+      m_text += k_gap;
+    }
+    const std::size_t start = m_text.size();
+    m_text += all[i].title;
+    if (i + 1 == all.size()) {
+      break; // no trailing blanks
+    }
+    if (all[i].align == Align::left) {
+      pad_right_from(m_text, start, m_widths[i]);
+    } else {
+      pad_left_from(m_text, start, m_widths[i]);
+    }
+  }
+  m_text.push_back('\n');
+}
+
+void TableSink::append_row(const Row& row) {
+  const std::span<const Column> all = columns();
+  for (std::size_t i = 0; i < row.cells; ++i) {
+    if (i != 0) {
+      m_text += k_gap;
+    }
+    const std::size_t start = m_text.size();
+    m_text.append(row.text, cell_start(row, i), row.ends[i] - cell_start(row, i));
+    if (i + 1 == row.cells) {
+      break;
+    }
+    if (all[i].align == Align::left) {
+      pad_right_from(m_text, start, m_widths[i]);
+    } else {
+      pad_left_from(m_text, start, m_widths[i]);
+    }
+  }
+  m_text.push_back('\n');
+  m_text += row.after;
+}
+
+void TableSink::add(Row& row) {
+  m_any_row = true;
+  const bool grew = widen_to(row);
+  if (!m_streaming) {
+    m_held.push_back(std::move(row));
+    if (m_held.size() >= k_max_held_rows) {
+      release_held();
+    }
+    return;
+  }
+  // A row that no longer fits under the titles gets titles of its own.
+  if (grew && m_options.header) {
+    m_titles_due = true;
+  }
+  m_text.clear();
+  if (m_titles_due && m_options.header) {
+    append_titles();
+  }
+  m_titles_due = false;
+  append_row(row);
+  write_out();
+}
+
+void TableSink::release_held() {
+  m_streaming = true;
+  m_text.clear();
+  if (m_any_row && m_options.header) {
+    append_titles();
+  }
+  m_titles_due = false;
+  for (const Row& row : m_held) {
+    append_row(row);
+    // Written in pieces, so that a million rows never need a second copy in memory.
+    if (m_text.size() >= (std::size_t{1} << 16)) {
+      write_out();
+      m_text.clear();
+    }
+  }
+  write_out();
+  m_held.clear();
+  m_held.shrink_to_fit();
+}
+
+void TableSink::write_out() {
+  m_out.write(m_text.data(), static_cast<std::streamsize>(m_text.size()));
 }
 
 void TableSink::on_connection(const conn::ConnectionReport& report) {
-  if (!shows_connection(m_view, report)) {
+  if (!shows_connection(m_options.view, report)) {
     return;
   }
-  start_row();
-  std::string& row = m_row;
+  Row& row = m_row;
+  row.text.clear();
+  row.after.clear();
+  row.cells = 0;
+  std::string& text = row.text;
   const conn::EndpointReport& client = report.client();
   const conn::EndpointReport& server = report.server();
-  RowWriter writer(row, k_connection_columns);
-  writer.next();
-  append_uint(row, report.conn_id);
-  writer.next();
-  append_endpoint(row, client.address, client.port);
-  writer.next();
-  append_endpoint(row, server.address, server.port);
-  writer.next();
-  row += conn::state_name(client.state);
-  writer.next();
-  row += conn::state_name(server.state);
-  writer.next();
-  row += conn::close_kind_name(report.close);
-  writer.next();
-  row += conn::closed_by_name(report.closed_by);
-  writer.next();
-  append_pair(row, client.packets, server.packets);
-  writer.next();
-  append_pair(row, client.retransmits, server.retransmits);
-  writer.next();
+  append_uint(text, report.conn_id);
+  end_cell(row);
+  append_endpoint(text, client.address, client.port);
+  end_cell(row);
+  append_endpoint(text, server.address, server.port);
+  end_cell(row);
+  text += conn::state_name(client.state);
+  end_cell(row);
+  text += conn::state_name(server.state);
+  end_cell(row);
+  text += conn::close_kind_name(report.close);
+  end_cell(row);
+  text += conn::closed_by_name(report.closed_by);
+  end_cell(row);
+  append_pair(text, client.packets, server.packets);
+  end_cell(row);
+  append_pair(text, client.retransmits, server.retransmits);
+  end_cell(row);
   if (report.anomalies.any()) {
-    append_anomaly_names(row, report.anomalies, ",");
+    append_anomaly_names(text, report.anomalies, ",");
   } else {
-    row.push_back('-');
+    text.push_back('-');
   }
-  writer.next();
+  end_cell(row);
   if (report.notes.any()) {
-    append_note_names(row, report.notes, ",");
+    append_note_names(text, report.notes, ",");
   } else {
-    row.push_back('-');
+    text.push_back('-');
   }
-  writer.end();
-  write_row();
+  end_cell(row);
+  if (m_options.detail == Detail::verbose) {
+    append_evidence(row.after, report);
+  }
+  add(row);
 }
 
 void TableSink::on_event(const conn::Event& event) {
-  if (!shows_events(m_view)) {
+  if (!shows_events(m_options.view)) {
     return;
   }
-  start_row();
-  std::string& row = m_row;
-  RowWriter writer(row, k_event_columns);
-  writer.next();
-  append_uint(row, event.packet_number);
-  writer.next();
-  m_times.append(row, event.time);
-  writer.next();
-  append_uint(row, event.conn_id);
-  writer.next();
-  append_endpoint(row, event.client_address, event.client_port);
-  writer.next();
-  append_endpoint(row, event.server_address, event.server_port);
-  writer.next();
-  row += conn::side_name(event.side);
-  writer.next();
-  row += conn::event_kind_name(event.kind);
-  writer.next();
+  Row& row = m_row;
+  row.text.clear();
+  row.after.clear();
+  row.cells = 0;
+  std::string& text = row.text;
+  append_uint(text, event.packet_number);
+  end_cell(row);
+  m_times.append(text, event.time);
+  end_cell(row);
+  append_uint(text, event.conn_id);
+  end_cell(row);
+  append_endpoint(text, event.client_address, event.client_port);
+  end_cell(row);
+  append_endpoint(text, event.server_address, event.server_port);
+  end_cell(row);
+  text += conn::side_name(event.side);
+  end_cell(row);
+  text += conn::event_kind_name(event.kind);
+  end_cell(row);
   if (event.kind == conn::EventKind::state_change) {
-    row += conn::state_name(event.from);
-    row += " -> ";
-    row += conn::state_name(event.to);
+    text += conn::state_name(event.from);
+    text += " -> ";
+    text += conn::state_name(event.to);
   } else {
-    row += event_verdict_name(event);
+    text += event_verdict_name(event);
   }
-  writer.next();
-  row += event.reason;
-  writer.end();
-  write_row();
+  end_cell(row);
+  text += event.reason;
+  end_cell(row);
+  add(row);
 }
 
 void TableSink::on_finish(const Summary& summary) {
-  m_row.clear();
-  if (m_view != View::summary) {
-    if (!m_header_written) {
+  if (!m_held.empty()) {
+    release_held();
+  }
+  m_text.clear();
+  const bool quiet = m_options.detail == Detail::quiet;
+  if (m_options.view != View::summary) {
+    if (!m_any_row && !quiet) {
       // Say so rather than print a bare header: an empty table reads like a hang.
-      switch (m_view) {
+      switch (m_options.view) {
       case View::anomalies_only:
-        m_row += "no anomalous connections\n";
+        m_text += "no anomalous connections\n";
         break;
       case View::events:
-        m_row += "no events\n";
+        m_text += "no events\n";
         break;
       default:
-        m_row += "no connections\n";
+        m_text += "no connections\n";
         break;
       }
     }
-    m_row.push_back('\n');
+    if (!quiet) {
+      m_text.push_back('\n');
+    }
   }
-  append_summary_table(m_row, summary);
-  write_row();
+  if (!quiet) {
+    append_summary_table(m_text, summary);
+  }
+  write_out();
 }
 
 } // namespace tcpstate::sink

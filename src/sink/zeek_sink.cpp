@@ -74,7 +74,8 @@ std::string zeek_uid(std::uint64_t conn_id) {
   return uid;
 }
 
-ZeekSink::ZeekSink(std::ostream& out, View view) : m_out(out), m_view(view) {}
+ZeekSink::ZeekSink(std::ostream& out, View view, bool header)
+    : m_out(out), m_view(view), m_header(header), m_header_due(header) {}
 
 void ZeekSink::write_row() {
   m_out.write(m_row.data(), static_cast<std::streamsize>(m_row.size()));
@@ -143,6 +144,9 @@ void ZeekSink::on_connection(const conn::ConnectionReport& report) {
 
 void ZeekSink::on_finish(const Summary& summary) {
   m_row.clear();
+  if (!m_header) {
+    return;
+  }
   if (m_header_due) {
     append_header(summary.capture.first_packet);
   }

@@ -14,7 +14,8 @@ namespace tcpstate::sink {
 
 class ZeekSink final : public Sink {
 public:
-  ZeekSink(std::ostream& out, View view);
+  // header false: no # lines at all (--no-header), only the rows.
+  ZeekSink(std::ostream& out, View view, bool header);
   void on_connection(const conn::ConnectionReport& report) override;
   void on_finish(const Summary& summary) override;
 
@@ -24,7 +25,8 @@ private:
 
   std::ostream& m_out;
   View m_view;
-  bool m_header_due = true;
+  bool m_header; // the # lines are written
+  bool m_header_due;
   std::string m_row;
 };
 

@@ -86,17 +86,14 @@ struct LiveCapture::Handle {
   Handle(const Handle&) = delete;
   Handle& operator=(const Handle&) = delete;
   ~Handle() {
-    if (dumper != nullptr) {
-      pcap_dump_close(dumper);
-    }
     if (pcap != nullptr) {
       pcap_close(pcap);
     }
   }
 
   pcap_t* pcap = nullptr;
-  pcap_dumper_t* dumper = nullptr;
-  int fd = -1; // pcap_get_selectable_fd: poll(2) it for packets
+  std::unique_ptr<CaptureSaver> saver; // -w
+  int fd = -1;                         // pcap_get_selectable_fd: poll(2) it for packets
   int timeout_ms = 0;
 
   // One pcap_next_ex; in non-blocking mode it returns 0 at once when nothing is buffered.
@@ -210,8 +207,11 @@ LiveCapture::Read LiveCapture::read(RawPacket& packet) {
     }
   }
   if (result == 1) {
-    if (m_handle->dumper != nullptr) {
-      pcap_dump(reinterpret_cast<u_char*>(m_handle->dumper), header, bytes);
+    if (m_handle->saver) {
+      m_handle->saver->save({static_cast<std::uint32_t>(header->ts.tv_sec),
+                             static_cast<std::uint32_t>(header->ts.tv_usec)},
+                            ByteView(reinterpret_cast<const std::uint8_t*>(bytes), header->caplen),
+                            header->len);
     }
     packet.time = packet_time(*header, m_nanosecond_stamps);
     packet.wire_length = header->len;
@@ -250,21 +250,18 @@ void LiveCapture::stop() noexcept {
 }
 
 void LiveCapture::save_to(const std::string& path) {
-  pcap_dumper_t* const dumper = pcap_dump_open(m_handle->pcap, path.c_str());
-  if (dumper == nullptr) {
-    throw Fatal(ExitCode::input_error,
-                "cannot write '" + path + "': " + pcap_geterr(m_handle->pcap));
-  }
-  if (m_handle->dumper != nullptr) {
-    pcap_dump_close(m_handle->dumper);
-  }
-  m_handle->dumper = dumper;
+  m_handle->saver = std::make_unique<CaptureSaver>(
+      path, pcap_datalink(m_handle->pcap), pcap_snapshot(m_handle->pcap), m_nanosecond_stamps);
 }
 
 void LiveCapture::flush_saved() {
-  if (m_handle->dumper != nullptr) {
-    pcap_dump_flush(m_handle->dumper);
+  if (m_handle->saver) {
+    m_handle->saver->flush();
   }
+}
+
+CaptureSaver* LiveCapture::saver() {
+  return m_handle->saver.get();
 }
 
 std::optional<LiveDropStats> LiveCapture::drop_stats() {
@@ -289,6 +286,10 @@ std::string LiveCapture::link_description() const {
     text += ')';
   }
   return text;
+}
+
+std::string libpcap_version() {
+  return pcap_lib_version();
 }
 
 std::vector<std::string> list_interfaces() {

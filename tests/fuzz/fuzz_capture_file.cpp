@@ -144,7 +144,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } else {
       options.output.format = k_formats[combination % 3];
       options.output.view = k_views[(combination / 3) % 4];
-      options.output.csv_header = (combination & 1) == 0;
+      options.output.header = (combination & 1) == 0;
       options.verify_checksums = ((combination / 12) & 1) != 0;
       if (((combination / 24) & 1) != 0) {
         options.analysis.idle_timeout = tcpstate::k_ns_per_second;

@@ -15,16 +15,27 @@ struct DecodeResult {
   TcpSegment segment;                    // meaningful when ok or reason is bad_checksum
 };
 
-// `frame` is the captured bytes (caplen); the original length on the wire may be larger
-// and is not needed: lengths come from the IP header. Checksums are verified only when
-// asked and only when the whole segment was captured.
+// Whether the frame holds every byte that was on the wire. Only then is an IP length
+// beyond the frame known to be false (bad_ip_header); otherwise the snapshot length may
+// have cut the frame short, and the IP length is what was sent.
+enum class FrameExtent : std::uint8_t { maybe_cut, whole };
+
+// From a capture record: captured bytes and the original length on the wire (0 when the
+// format does not say).
+inline FrameExtent frame_extent(std::size_t captured, std::uint32_t wire_length) {
+  return wire_length != 0 && captured >= wire_length ? FrameExtent::whole : FrameExtent::maybe_cut;
+}
+
+// `frame` is the captured bytes (caplen); lengths come from the IP header. Checksums are
+// verified only when asked and only when the whole segment was captured.
 //
 // Fills `out` and returns true, or returns false with the reason in `reason` (`out` is then
 // partly written). The per-packet form: the segment is built where the caller keeps it.
 bool decode_frame(LinkType link, ByteView frame, ChecksumPolicy checksums, TcpSegment& out,
-                  SkipReason& reason);
+                  SkipReason& reason, FrameExtent extent = FrameExtent::maybe_cut);
 
 // The same as one value, for callers off the hot path.
-DecodeResult decode_frame(LinkType link, ByteView frame, ChecksumPolicy checksums);
+DecodeResult decode_frame(LinkType link, ByteView frame, ChecksumPolicy checksums,
+                          FrameExtent extent = FrameExtent::maybe_cut);
 
 } // namespace tcpstate::decode

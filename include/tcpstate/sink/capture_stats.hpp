@@ -26,6 +26,10 @@ struct CaptureStats {
   bool live = false;
   std::uint64_t kernel_dropped = 0;    // no room in the kernel's capture buffer (ps_drop)
   std::uint64_t interface_dropped = 0; // dropped by the interface or its driver (ps_ifdrop)
+  // -w only: packets that could not be written to the saved capture (a full disk). Shown
+  // whenever `saving` is set, so a clean run says 0 rather than nothing.
+  bool saving = false;
+  std::uint64_t packets_not_saved = 0;
 };
 
 } // namespace tcpstate::sink

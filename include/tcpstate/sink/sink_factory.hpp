@@ -2,6 +2,7 @@
 // Chooses the sink for an output format and view.
 #include "tcpstate/sink/sink.hpp"
 
+#include <cstdint>
 #include <iosfwd>
 #include <memory>
 
@@ -11,10 +12,20 @@ namespace tcpstate::sink {
 enum class Format { table, csv, jsonl, zeek };
 enum class View { connections, summary, events, anomalies_only };
 
+// When the reader needs the rows: once the whole input is read (files: a table can be
+// measured before it is printed), or as each connection finishes (a pipe, a live capture).
+enum class Delivery : std::uint8_t { after_input, as_they_finish };
+
+// How much the table view says: -q leaves out the summary block, -v adds each anomaly's
+// and note's evidence under its row. The machine formats are the same either way.
+enum class Detail : std::uint8_t { normal, quiet, verbose };
+
 struct SinkOptions {
   Format format = Format::table;
   View view = View::connections;
-  bool csv_header = true;
+  bool header = true; // the CSV header line, the table's column titles, Zeek's # lines
+  Delivery delivery = Delivery::after_input;
+  Detail detail = Detail::normal;
 };
 
 std::unique_ptr<Sink> make_sink(const SinkOptions& options, std::ostream& out);

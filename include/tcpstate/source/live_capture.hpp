@@ -3,6 +3,7 @@
 // pcap_create, a small snapshot length (the analysis needs headers, not payload; lengths
 // come from the IP headers), immediate mode, and a read timeout so that the caller wakes
 // up regularly to run timers, flush its output and check for a stop request.
+#include "tcpstate/source/capture_saver.hpp"
 #include "tcpstate/source/packet_source.hpp"
 
 #include <atomic>
@@ -64,11 +65,13 @@ public:
   void stop() noexcept;
   static constexpr std::uint64_t k_drain_limit = 100000;
 
-  // Also writes every packet read from now on to `path` as a pcap file (pcap_dump), as
-  // tcpdump -w does. Throws Fatal(input_error) when the file cannot be created.
+  // Also writes every packet read from now on to `path` as a pcap file, as tcpdump -w
+  // does. Throws Fatal(input_error) when the file cannot be created.
   void save_to(const std::string& path);
-  // Pushes what was saved so far to the file (pcap_dump_flush).
+  // Pushes what was saved so far to the file.
   void flush_saved();
+  // The -w file's writer, to ask whether writing failed; null without save_to.
+  CaptureSaver* saver();
 
   // nullopt when the platform keeps no counters.
   std::optional<LiveDropStats> drop_stats();
@@ -94,5 +97,9 @@ private:
 // The interfaces libpcap can capture on, one line each as `tcpdump -D` prints them, e.g.
 // "1.eth0 [Up, Running, Connected]". Throws Fatal(input_error) when libpcap cannot list them.
 std::vector<std::string> list_interfaces();
+
+// libpcap's own description of itself, e.g. "libpcap version 1.10.3 (with TPACKET_V3)",
+// for --version: what captures and compiles filters matters as much as tcpstate's own.
+std::string libpcap_version();
 
 } // namespace tcpstate::source
