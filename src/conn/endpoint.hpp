@@ -32,6 +32,7 @@ struct Endpoint {
 
   bool closed_by_received_rst : 1 = false;
   bool sent_syn : 1 = false;
+  bool sent_syn_ack : 1 = false; // a SYN with ACK: in a simultaneous open, after a bare SYN
   bool sent_fin : 1 = false;
   bool sent_rst : 1 = false;
   bool sent_anything : 1 = false;

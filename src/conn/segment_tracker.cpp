@@ -158,8 +158,11 @@ private:
     correct_fin_inferred_too_early();
     correct_fin_inferred_for_closed_peer(novelty);
     // A retransmitted SYN-ACK: the handshake's final ACK never arrived (3.5, figure 6).
-    if (m_segment.has(flag::syn) && m_segment.has(flag::ack) && novelty.retransmission &&
-        m_sender.syn_acked) {
+    // The first SYN-ACK after a bare SYN of the same ISN is a simultaneous open's answer
+    // (3.5, figure 8), not a retransmission.
+    const bool syn_ack_again = m_segment.has(flag::syn) && m_segment.has(flag::ack) &&
+                               novelty.retransmission && m_sender.sent_syn_ack;
+    if (syn_ack_again && m_sender.syn_acked) {
       m_sender.syn_acked = false;
       if (m_sender.state == TcpState::established) {
         m_recorder.set_state(m_connection, m_sender_side, TcpState::syn_received,
@@ -167,15 +170,14 @@ private:
       }
       hold_acks(HeldAck::ack_of_syn);
       mark_loss_proof();
-    } else if (m_segment.has(flag::syn) && m_segment.has(flag::ack) && novelty.retransmission) {
+    } else if (syn_ack_again) {
       hold_acks_again(HeldAck::ack_of_syn);
     }
     // A retransmitted SYN-ACK to a client that has said nothing since its SYN: a client
     // that got the SYN-ACK answers it at once (3.10.7.3), so it never arrived.
     const bool silent_client = m_receiver.state == TcpState::established && m_receiver.sent_syn &&
                                !m_receiver.sent_ack && m_receiver.next_seq == m_receiver.isn + 1;
-    if (m_segment.has(flag::syn) && m_segment.has(flag::ack) && novelty.retransmission &&
-        silent_client) {
+    if (syn_ack_again && silent_client) {
       m_receiver.syn_acked = false;
       m_receiver.deaf_to_syn_ack = true;
       m_recorder.set_state(m_connection, m_receiver_side, TcpState::syn_sent,
@@ -411,6 +413,7 @@ private:
     }
     if (ack && !syn && !m_segment.has(flag::rst)) {
       acknowledge_peer_syn();
+      acknowledge_crossing_syn_ack();
       account_for_uncaptured_peer_segments();
       // Data sent after acknowledging the peer's gap: the sender was still in the middle
       // of the exchange, so the gap is read as the peer's data, not its FIN (both fit the
@@ -442,7 +445,44 @@ private:
       }
       return;
     }
+    // A SYN-ACK from an endpoint that had sent bare SYNs of its own answers the peer's
+    // crossing SYN (3.5, figure 8), which the capture did not show.
+    if (!m_sender.sent_syn_ack && m_sender.syn_transmissions > 1 && !m_receiver.sent_anything &&
+        m_sender.state == TcpState::syn_sent) {
+      infer_crossing_syn();
+    }
+    m_sender.sent_syn_ack = true;
     m_recorder.apply(m_connection, m_sender_side, Stimulus::send_syn_ack, m_cause);
+  }
+
+  [[gnu::cold]] void infer_crossing_syn() {
+    count_one_sided();
+    m_receiver.missed_segments = 1;
+    m_receiver.sent_syn = true;
+    m_receiver.sent_anything = true;
+    m_receiver.isn = m_segment.ack - 1;
+    m_receiver.next_seq = m_segment.ack;
+    m_receiver.first_syn_time = m_cause.time;
+    m_recorder.note(m_connection, Note::simultaneous_open, m_receiver_side, m_cause,
+                    "both endpoints sent SYN without ACK");
+    m_recorder.set_state(m_connection, m_receiver_side, TcpState::syn_received,
+                         "SYN not in the capture: the peer's SYN-ACK after its own SYN answers it",
+                         m_cause);
+  }
+
+  // In a simultaneous open, an endpoint that sent its SYN-ACK sends a bare ACK once the
+  // peer's SYN-ACK acknowledged its SYN (3.5, figure 8): that SYN-ACK arrived, though the
+  // capture does not show it.
+  void acknowledge_crossing_syn_ack() {
+    if (m_sender.state != TcpState::syn_received || !m_sender.sent_syn_ack || m_sender.syn_acked ||
+        m_sender.held_ack == HeldAck::ack_of_syn ||
+        !m_connection.notes.has(Note::simultaneous_open) || !m_receiver.sent_syn ||
+        m_segment.ack != m_receiver.isn + 1 || m_segment.payload_length != 0) {
+      return;
+    }
+    m_sender.syn_acked = true;
+    m_recorder.set_state(m_connection, m_sender_side, TcpState::established,
+                         "SYN-ACK not in the capture: answered by this ACK", m_cause);
   }
 
   // A client in SYN_SENT acknowledging the peer's SYN got the SYN-ACK after all. With
