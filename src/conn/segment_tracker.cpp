@@ -723,8 +723,13 @@ private:
     // 3.10.7.1: a host with no such connection answers a segment carrying an ACK with a
     // RST without ACK whose sequence number is that ACK. Stacks aborting a connection they
     // do have (close with SO_LINGER 0, or with unread data) send RST with ACK instead.
-    const bool no_connection_reply = !m_segment.has(flag::ack) && !m_sender.sent_fin &&
-                                     m_receiver.sent_ack && m_segment.seq == m_receiver.highest_ack;
+    // With the peer unseen, its ACK is known only as far as the sender's own sequence
+    // space: a peer that had everything acknowledged up to the sender's next sequence number.
+    const std::uint32_t peer_ack = m_receiver.sent_ack       ? m_receiver.highest_ack
+                                   : m_receiver.packets == 0 ? m_sender.next_seq
+                                                             : m_segment.seq + 1;
+    const bool no_connection_reply =
+        !m_segment.has(flag::ack) && !m_sender.sent_fin && m_segment.seq == peer_ack;
     if (no_connection_reply && peer_synchronized) {
       m_recorder.raise(m_connection, Anomaly::half_open, m_sender_side, m_cause,
                        bare_rst_from_lost_connection(m_sender_side, m_receiver.state));
