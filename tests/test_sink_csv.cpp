@@ -84,6 +84,9 @@ TEST_CASE("csv summary is one long-format table") {
   summary.capture.skipped[static_cast<std::size_t>(decode::SkipReason::truncated_ip)] = 3;
   summary.capture.first_packet = k_base_time;
   summary.capture.last_packet = k_base_time + 61 * k_ns_per_second;
+  summary.capture_missed_segments = 4;
+  summary.capture_missed_bytes = 2900;
+  summary.one_sided_connections = 1;
 
   const std::string out =
       run_sink({Format::csv, View::summary, true}, {clean_report()}, {state_event()}, summary);
@@ -98,6 +101,9 @@ TEST_CASE("csv summary is one long-format table") {
                         "capture,,span_s,61.000000\n"
                         "capture,,connections,2\n"
                         "capture,,connections_with_anomalies,1\n"
+                        "capture,,capture_missed_segments,4\n"
+                        "capture,,capture_missed_bytes,2900\n"
+                        "capture,,one_sided_connections,1\n"
                         "skipped,,unsupported_link,0\n"));
   CHECK(out.find("\nskipped,,truncated_ip,3\n") != std::string::npos);
   CHECK(out.find("\nclose,,fin,1\nclose,,rst,0\n") != std::string::npos);
@@ -113,9 +119,9 @@ TEST_CASE("csv summary is one long-format table") {
                       "server,[2001:db8::2]:443,syn_received,0\n"
                       "server,[2001:db8::2]:443,syn_unanswered,0\n"
                       "server,[2001:db8::2]:443,syn_flood,0\n"));
-  // 10 capture, 11 skip reasons, 6 close kinds, 22 states, 8 anomalies, 6 notes,
+  // 13 capture, 11 skip reasons, 6 close kinds, 22 states, 8 anomalies, 6 notes,
   // 2 servers x 8 metrics, and the header.
-  CHECK(std::count(out.begin(), out.end(), '\n') == 1 + 10 + 11 + 6 + 22 + 8 + 8 + 16);
+  CHECK(std::count(out.begin(), out.end(), '\n') == 1 + 13 + 11 + 6 + 22 + 8 + 8 + 16);
   // No connection or event rows slipped in.
   CHECK(out.find("TIME_WAIT,CLOSED") == std::string::npos);
 

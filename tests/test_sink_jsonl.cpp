@@ -91,6 +91,8 @@ TEST_CASE("jsonl summary is a single object line, only with --summary") {
   summary.capture.first_packet = k_base_time;
   summary.capture.last_packet = k_base_time + 2'500'000'000;
   summary.capture.input_errors.push_back("b.pcap: \"truncated\" record");
+  summary.capture_missed_segments = 1;
+  summary.capture_missed_bytes = 1;
 
   CHECK(run_sink({Format::jsonl, View::connections, true}, {}, {}, summary).empty());
   CHECK(run_sink({Format::jsonl, View::events, true}, {}, {}, summary).empty());
@@ -102,7 +104,8 @@ TEST_CASE("jsonl summary is a single object line, only with --summary") {
       R"({"type":"summary","capture":{"packets_read":20,"packets_filtered":0,"tcp_segments":19,)"
       R"("timestamps_out_of_order":0,"input_errors":["b.pcap: \"truncated\" record"],)"
       R"("first_packet":"2024-05-01T10:00:00.000000Z","last_packet":"2024-05-01T10:00:02.500000Z",)"
-      R"("span_s":2.500000,"connections":1,"connections_with_anomalies":0},)"
+      R"("span_s":2.500000,"connections":1,"connections_with_anomalies":0,)"
+      R"("capture_missed_segments":1,"capture_missed_bytes":1,"one_sided_connections":0},)"
       R"("skipped":{"unsupported_link":0,"truncated_link":0,"non_ip":0,"truncated_ip":0,)"
       R"("bad_ip_header":0,"ip_fragment":0,"bad_ipv6_extension":0,"non_tcp":1,"truncated_tcp":0,)"
       R"("bad_tcp_header":0,"bad_checksum":0},)"

@@ -350,6 +350,10 @@ void append_summary_csv(std::string& out, const Summary& summary, bool header) {
   append_csv_row(out, "capture", "", "connections", summary.connections);
   append_csv_row(out, "capture", "", "connections_with_anomalies",
                  summary.connections_with_anomalies);
+  // What the peers' ACKs prove the capture missed (the man page's CAPTURE GAPS).
+  append_csv_row(out, "capture", "", "capture_missed_segments", summary.capture_missed_segments);
+  append_csv_row(out, "capture", "", "capture_missed_bytes", summary.capture_missed_bytes);
+  append_csv_row(out, "capture", "", "one_sided_connections", summary.one_sided_connections);
 
   for (std::size_t i = 0; i < capture.skipped.size(); ++i) {
     append_csv_row(out, "skipped", "", decode::skip_reason_name(skip_reason_at(i)),
@@ -433,6 +437,12 @@ void append_summary_json(std::string& out, const Summary& summary) {
   append_uint(out, summary.connections);
   out += R"(,"connections_with_anomalies":)";
   append_uint(out, summary.connections_with_anomalies);
+  out += R"(,"capture_missed_segments":)";
+  append_uint(out, summary.capture_missed_segments);
+  out += R"(,"capture_missed_bytes":)";
+  append_uint(out, summary.capture_missed_bytes);
+  out += R"(,"one_sided_connections":)";
+  append_uint(out, summary.one_sided_connections);
 
   out += R"(},"skipped":)";
   append_json_counts(out, capture.skipped,
