@@ -29,6 +29,12 @@ public:
   void push(const DueCheck& check);
   // Removes the earliest check due at or before `now` into `out`; false when none is.
   bool pop_due(TimeNs now, DueCheck& out);
+  // False when pop_due(now) would surely find nothing: asked before every segment, and
+  // nearly always false, so it is kept inline and cheap.
+  bool may_have_due(TimeNs now) const {
+    return (!m_near.empty() && m_near.front().due <= now) ||
+           (m_started && m_cursor < bucket_of(now));
+  }
   void clear();
 
 private:

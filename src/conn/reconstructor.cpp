@@ -3,6 +3,8 @@
 #include "connection_table.hpp"
 #include "due_check_queue.hpp"
 #include "embryo_table.hpp"
+#include "finished_tuples.hpp"
+#include "pending_syns.hpp"
 #include "recorder.hpp"
 #include "segment_tracker.hpp"
 #include "tcpstate/util/sequence.hpp"
@@ -11,8 +13,6 @@
 
 #include <algorithm>
 #include <optional>
-#include <queue>
-#include <unordered_map>
 #include <vector>
 
 namespace tcpstate::conn {
@@ -55,6 +55,14 @@ bool holds_connection_open(TcpState state) {
   return is_synchronized(state) && state != TcpState::time_wait;
 }
 
+// One captured segment meets its connection: the RFC 9293 endpoints (segment_tracker.cpp)
+// and Zeek's account of the same packets (zeek_conn.cpp), side by side and independent.
+void observe_segment(Connection& connection, Side sender, const decode::TcpSegment& segment,
+                     Cause cause, Recorder& recorder) {
+  connection.zeek.observe(sender, segment);
+  track_segment(connection, sender, segment, cause, recorder);
+}
+
 } // namespace
 
 class Reconstructor::Impl {
@@ -63,7 +71,7 @@ public:
 
   Impl(const AnalysisConfig& config, ReportReceiver& reports, EventObserver* events)
       : m_config(config), m_reports(reports), m_recorder(events),
-        m_floods(config.syn_flood_threshold, config.syn_flood_window) {}
+        m_floods(config.syn_flood_threshold, config.syn_flood_window), m_finished(config.msl) {}
 
   void on_segment(const decode::TcpSegment& segment, TimeNs time, std::uint64_t packet_number) {
     run_due_checks(time);
@@ -72,10 +80,10 @@ public:
     const Cause cause{time, packet_number};
     const ConnectionTable::Slot slot = m_table.find(keyed.key, hash);
     // Nearly every segment belongs to a connection already followed and starts nothing new.
-    if (slot != ConnectionTable::k_no_slot && !segment.has(flag::syn) && m_pending_syns.empty())
+    if (slot != ConnectionTable::k_no_slot && !segment.has(flag::syn) && m_pending.empty())
         [[likely]] {
       Connection& connection = m_table.at(slot);
-      track_segment(connection, connection.side_of(keyed.direction), segment, cause, m_recorder);
+      observe_segment(connection, connection.side_of(keyed.direction), segment, cause, m_recorder);
       after_segment(connection, slot);
       return;
     }
@@ -193,31 +201,31 @@ private:
           hold_new_syn(existing, keyed.direction, segment, cause);
           return;
         }
-        settle_pending_before_supersede(existing);
-        replay = take_pending_syn(existing.conn_id, segment);
+        m_pending.settle_before_end(existing, m_recorder);
+        replay = m_pending.take(existing.conn_id, segment);
         reuse = supersede(slot, keyed.direction, cause);
         slot = ConnectionTable::k_no_slot;
       }
     } else if (slot != ConnectionTable::k_no_slot &&
-               accepts_pending_syn(m_table.at(slot), keyed.direction, segment)) {
+               m_pending.accepted_by(m_table.at(slot), keyed.direction, segment)) {
       // The peer took the new SYN after all: the old incarnation is over.
-      replay = take_pending_syn(m_table.at(slot).conn_id, std::nullopt);
+      replay = m_pending.take(m_table.at(slot).conn_id, std::nullopt);
       reuse = supersede(slot, replay->direction, replay->cause);
       slot = ConnectionTable::k_no_slot;
     } else if (slot != ConnectionTable::k_no_slot &&
                answers_uncaptured_new_syn(m_table.at(slot), keyed.direction, segment)) {
       Connection& existing = m_table.at(slot);
       run_timers(existing, time, m_config, m_recorder);
-      settle_pending_before_supersede(existing);
-      m_pending_syns.erase(existing.conn_id);
+      m_pending.settle_before_end(existing, m_recorder);
+      m_pending.drop(existing.conn_id);
       reuse = supersede(slot, flipped(keyed.direction), cause);
       slot = ConnectionTable::k_no_slot;
     }
-    if (slot != ConnectionTable::k_no_slot && !m_pending_syns.empty()) {
-      settle_on_peer_answer(m_table.at(slot), keyed.direction);
+    if (slot != ConnectionTable::k_no_slot && !m_pending.empty()) {
+      m_pending.settle_on_answer(m_table.at(slot), keyed.direction, m_recorder);
     }
     if (slot == ConnectionTable::k_no_slot && !m_finished.empty() &&
-        absorb_late_segment(keyed, segment, cause, reuse)) {
+        m_finished.absorb_late_segment(keyed, segment, cause, reuse, m_recorder)) {
       return;
     }
     if (slot == ConnectionTable::k_no_slot) {
@@ -226,7 +234,7 @@ private:
         // The incarnation began with the SYN that was held while the old one was open.
         slot = create(key_of(replay->segment), replay->segment, replay->cause, reuse, hash);
         Connection& connection = m_table.at(slot);
-        track_segment(connection, Side::client, replay->segment, replay->cause, m_recorder);
+        observe_segment(connection, Side::client, replay->segment, replay->cause, m_recorder);
       } else if (may_stay_embryonic(segment, reuse)) {
         lay_embryo(keyed, hash, segment, cause);
         return;
@@ -235,15 +243,9 @@ private:
       }
     }
     Connection& connection = m_table.at(slot);
-    track_segment(connection, connection.side_of(keyed.direction), segment, cause, m_recorder);
+    observe_segment(connection, connection.side_of(keyed.direction), segment, cause, m_recorder);
     after_segment(connection, slot);
   }
-
-  struct Reuse {
-    bool reused = false;
-    bool cut_own_time_wait = false;
-    std::uint64_t previous_conn_id = 0;
-  };
 
   // A first SYN that carries nothing but the SYN (no ACK, FIN or RST) on a four-tuple
   // with no history, while many connections are held: its record is kept as the SYN
@@ -278,15 +280,15 @@ private:
     return due;
   }
 
-  // The record as it stood after the SYN: what create() and track_segment() made of it.
+  // The record as it stood after the SYN: what create() and observe_segment() made of it.
   static void grow_from_syn(Connection& connection, const Embryo& embryo, Recorder& recorder) {
     connection.key = embryo.key;
     connection.conn_id = embryo.conn_id;
     connection.first_seen = embryo.time;
     connection.client_direction = embryo.direction;
     connection.handshake_counted = true;
-    track_segment(connection, Side::client, embryo.segment(), {embryo.time, embryo.packet_number},
-                  recorder);
+    observe_segment(connection, Side::client, embryo.segment(), {embryo.time, embryo.packet_number},
+                    recorder);
   }
 
   ConnectionTable::Slot hatch(EmbryoTable::Slot embryo_slot) {
@@ -314,29 +316,7 @@ private:
     return embryo == EmbryoTable::k_no_slot ? ConnectionTable::k_no_slot : hatch(embryo);
   }
 
-  // The old incarnation ends for another reason than the peer's acceptance of the held SYN.
-  void settle_pending_before_supersede(Connection& old) {
-    if (m_pending_syns.empty()) {
-      return;
-    }
-    const auto found = m_pending_syns.find(old.conn_id);
-    if (found != m_pending_syns.end()) {
-      confirm_half_open(old, found->second);
-    }
-  }
-
-  // A SYN for a new incarnation that arrived while the old one was still open on the other
-  // side. Linux answers it with a challenge ACK (RFC 5961 4.2); the SYN's sender then
-  // resets the old connection and retries. Until then the old record takes the packets.
-  struct PendingSyn {
-    decode::TcpSegment segment;
-    Cause cause;
-    Direction direction;
-    // The old connection looked open on the peer's side when the SYN came: half-open,
-    // unless the peer shows it had closed after all by accepting the SYN.
-    bool peer_looked_open = false;
-  };
-
+  // A SYN for a new incarnation while the old one still looked open (see pending_syns.hpp).
   static bool still_open(const Connection& connection) {
     return holds_connection_open(connection.client().state) ||
            holds_connection_open(connection.server().state);
@@ -349,71 +329,12 @@ private:
     // one-sided capture), the packet that closed it may simply be the unseen one.
     const bool peer_seen = old.endpoint(other(sender)).packets > 0;
     const bool peer_looked_open = peer_seen && !m_recorder.shape().mostly_one_sided();
-    m_pending_syns.try_emplace(old.conn_id,
-                               PendingSyn{segment, cause, direction, peer_looked_open});
+    m_pending.hold(old.conn_id, PendingSyn{segment, cause, direction, peer_looked_open});
     // A stack that sends a SYN on this four-tuple no longer has the old connection.
     m_recorder.set_state(old, sender, TcpState::closed,
                          "sent a new SYN: it no longer has this connection", cause);
     old.last_seen = cause.time;
     old.last_packet = cause.packet_number;
-  }
-
-  // The peer did not accept the held SYN (it answered on the old connection, or never
-  // answered): the old connection was still open on its side, so the SYN's sender had
-  // left it half-open. Judged now, but dated at the SYN.
-  void confirm_half_open(Connection& old, PendingSyn& pending) {
-    if (!pending.peer_looked_open) {
-      return;
-    }
-    pending.peer_looked_open = false;
-    const Side sender = old.side_of(pending.direction);
-    m_recorder.raise(old, Anomaly::half_open, sender, pending.cause,
-                     std::string(side_name(sender)) +
-                         " sent a new SYN on a four-tuple whose connection was still open");
-  }
-
-  // A segment on a four-tuple whose held SYN is not yet settled: the peer's answer on the
-  // old connection (a challenge ACK, RFC 5961 4.2) shows it still had that connection.
-  void settle_on_peer_answer(Connection& old, Direction direction) {
-    const auto found = m_pending_syns.find(old.conn_id);
-    if (found != m_pending_syns.end() && direction != found->second.direction) {
-      confirm_half_open(old, found->second);
-    }
-  }
-
-  // The peer's SYN-ACK to the held SYN, or, when the capture missed that SYN-ACK, the SYN
-  // sender's next segment: it comes from one past the new SYN, which a stack sends only
-  // once the SYN is acknowledged (RFC 9293 3.10.7.3).
-  bool accepts_pending_syn(const Connection& connection, Direction direction,
-                           const decode::TcpSegment& segment) const {
-    if (m_pending_syns.empty() || !segment.has(flag::ack)) {
-      return false;
-    }
-    const auto found = m_pending_syns.find(connection.conn_id);
-    if (found == m_pending_syns.end()) {
-      return false;
-    }
-    const PendingSyn& pending = found->second;
-    if (segment.has(flag::syn)) {
-      return segment.ack == pending.segment.seq + 1;
-    }
-    return direction == pending.direction && !segment.has(flag::rst) &&
-           segment.seq == pending.segment.seq + 1;
-  }
-
-  // The held SYN, if the incarnation now starting began with it.
-  std::optional<PendingSyn> take_pending_syn(std::uint64_t conn_id,
-                                             std::optional<decode::TcpSegment> current) {
-    const auto found = m_pending_syns.find(conn_id);
-    if (found == m_pending_syns.end()) {
-      return std::nullopt;
-    }
-    PendingSyn pending = found->second;
-    m_pending_syns.erase(found);
-    if (current && current->seq != pending.segment.seq) {
-      return std::nullopt;
-    }
-    return pending;
   }
 
   // A SYN-ACK that acknowledges nothing the connection's other side sent, from an ISN
@@ -560,8 +481,8 @@ private:
       m_floods.handshake_completed(server_of(connection), connection.client().first_syn_time);
     }
     if (m_config.write_out_when_finished && is_finished(connection) &&
-        m_pending_syns.count(connection.conn_id) == 0) {
-      remember_finished(connection);
+        !m_pending.holds_for(connection.conn_id)) {
+      m_finished.remember(connection);
       write_out(slot, connection.last_seen);
       return;
     }
@@ -582,101 +503,6 @@ private:
       return state == TcpState::closed || state == TcpState::time_wait;
     };
     return done(client) && done(server);
-  }
-
-  // What a written-out connection leaves behind for 2*MSL: enough to report a reuse of its
-  // four-tuple, or a RST that ends a TIME_WAIT, on the next incarnation or as an event.
-  struct Finished {
-    std::uint64_t conn_id;
-    Direction client_direction;
-    bool has_time_wait;
-    Side time_wait_side;
-    // What a SYN-ACK of this incarnation acknowledges (the client's ISN + 1), if known;
-    // fits where the fields above leave padding.
-    bool client_syn_known;
-    std::uint32_t client_syn_end;
-    TimeNs until;
-  };
-
-  void remember_finished(const Connection& connection) {
-    const Endpoint& client = connection.client();
-    Finished finished{connection.conn_id,
-                      connection.client_direction,
-                      false,
-                      Side::client,
-                      client.sent_syn,
-                      client.isn + 1,
-                      connection.last_seen + 2 * m_config.msl};
-    for (const Side side : {Side::client, Side::server}) {
-      const Endpoint& endpoint = connection.endpoint(side);
-      if (endpoint.state == TcpState::time_wait) {
-        finished.has_time_wait = true;
-        finished.time_wait_side = side;
-        finished.until = endpoint.wait_state_since + 2 * m_config.msl;
-      }
-    }
-    m_finished[connection.key] = finished;
-    m_finished_expiry.push({finished.until, connection.key});
-  }
-
-  void forget_expired_finished(TimeNs now) {
-    while (!m_finished_expiry.empty() && m_finished_expiry.front().first <= now) {
-      const auto& [until, key] = m_finished_expiry.front();
-      const auto found = m_finished.find(key);
-      if (found != m_finished.end() && found->second.until <= now) {
-        m_finished.erase(found);
-      }
-      m_finished_expiry.pop();
-    }
-  }
-
-  // A segment for a four-tuple whose connection was written out within 2*MSL. Returns true
-  // when the segment was dealt with here (a late segment of the finished connection).
-  bool absorb_late_segment(const KeyedSegment& keyed, const decode::TcpSegment& segment,
-                           Cause cause, Reuse& reuse) {
-    const auto found = m_finished.find(keyed.key);
-    if (found == m_finished.end()) {
-      return false;
-    }
-    const Finished finished = found->second;
-    const Side sender = keyed.direction == finished.client_direction ? Side::client : Side::server;
-    if (segment.has(flag::syn) && !segment.has(flag::ack)) {
-      m_finished.erase(found);
-      reuse.reused = true;
-      reuse.previous_conn_id = finished.conn_id;
-      reuse.cut_own_time_wait = finished.has_time_wait && finished.time_wait_side == sender &&
-                                cause.time < finished.until;
-      return false;
-    }
-    // The server's answer to a new SYN the capture missed (see answers_uncaptured_new_syn).
-    const bool answers_new_syn = segment.has(flag::syn) && segment.has(flag::ack) &&
-                                 !segment.has(flag::rst) && sender == Side::server &&
-                                 finished.client_syn_known &&
-                                 segment.ack != finished.client_syn_end;
-    if (answers_new_syn) {
-      m_finished.erase(found);
-      reuse.reused = true;
-      reuse.previous_conn_id = finished.conn_id;
-      reuse.cut_own_time_wait = finished.has_time_wait && finished.time_wait_side == Side::client &&
-                                cause.time < finished.until;
-      return false;
-    }
-    if (segment.has(flag::rst) && finished.has_time_wait && m_recorder.wants_events()) {
-      Connection ghost;
-      ghost.key = keyed.key;
-      ghost.conn_id = finished.conn_id;
-      ghost.client_direction = finished.client_direction;
-      ghost.endpoint(finished.time_wait_side).state = TcpState::time_wait;
-      if (sender == finished.time_wait_side) {
-        m_recorder.raise(ghost, Anomaly::missing_time_wait, sender, cause,
-                         std::string(side_name(sender)) +
-                             " sent RST from TIME_WAIT after its row was written");
-      } else {
-        m_recorder.set_state(ghost, finished.time_wait_side, TcpState::closed,
-                             "RST ended TIME_WAIT after the row was written", cause);
-      }
-    }
-    return true;
   }
 
   // When this connection next needs a look without a packet: a timer, the end of its
@@ -708,8 +534,9 @@ private:
   }
 
   void run_due_checks(TimeNs now) {
-    if (!m_finished_expiry.empty()) {
-      forget_expired_finished(now);
+    m_finished.forget_expired(now);
+    if (!m_checks.may_have_due(now)) [[likely]] {
+      return;
     }
     DueCheck entry;
     while (m_checks.pop_due(now, entry)) {
@@ -745,12 +572,12 @@ private:
 
   void write_out(ConnectionTable::Slot slot, TimeNs now) {
     Connection& connection = m_table.at(slot);
-    settle_pending_before_supersede(connection);
+    m_pending.settle_before_end(connection, m_recorder);
     judge_at_end(connection, now, m_config, m_floods, m_recorder);
     m_reports.on_report(take_report(connection));
     std::optional<PendingSyn> pending;
-    if (!m_pending_syns.empty()) {
-      pending = take_pending_syn(connection.conn_id, std::nullopt);
+    if (!m_pending.empty()) {
+      pending = m_pending.take(connection.conn_id, std::nullopt);
     }
     const ConnectionKey key = connection.key;
     const bool evicted = connection.evicted;
@@ -762,7 +589,7 @@ private:
       const ConnectionTable::Slot fresh =
           create(key_of(pending->segment), pending->segment, pending->cause, reuse, hash_key(key));
       Connection& next = m_table.at(fresh);
-      track_segment(next, Side::client, pending->segment, pending->cause, m_recorder);
+      observe_segment(next, Side::client, pending->segment, pending->cause, m_recorder);
       after_segment(next, fresh);
     }
   }
@@ -775,14 +602,8 @@ private:
   EmbryoTable m_embryos;
   DueCheckQueue m_checks;
   std::uint64_t m_last_conn_id = 0;
-  std::unordered_map<std::uint64_t, PendingSyn> m_pending_syns;
-  struct KeyHash {
-    std::size_t operator()(const ConnectionKey& key) const {
-      return static_cast<std::size_t>(hash_key(key));
-    }
-  };
-  std::unordered_map<ConnectionKey, Finished, KeyHash> m_finished;
-  std::queue<std::pair<TimeNs, ConnectionKey>> m_finished_expiry;
+  PendingSyns m_pending;
+  FinishedTuples m_finished;
 };
 
 Reconstructor::Reconstructor(const AnalysisConfig& config, ReportReceiver& reports,
