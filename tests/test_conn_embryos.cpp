@@ -59,7 +59,23 @@ struct Traffic {
     }
   }
 
+  // One segment in eight repeats an earlier SYN exactly, as a stack retransmits a SYN
+  // that nothing answered (the embryo keeps such copies).
   TcpSegment next() {
+    if (!sent_syns.empty() && pick(8) == 0) {
+      return sent_syns[pick(static_cast<std::uint32_t>(sent_syns.size()))];
+    }
+    TcpSegment segment = fresh();
+    if (segment.flags == flag::syn) {
+      if (sent_syns.size() == 8) {
+        sent_syns.erase(sent_syns.begin());
+      }
+      sent_syns.push_back(segment);
+    }
+    return segment;
+  }
+
+  TcpSegment fresh() {
     TcpSegment segment;
     const bool v6 = pick(4) == 0;
     const std::size_t base = v6 ? 2 : 0;
@@ -118,6 +134,7 @@ struct Traffic {
 
   std::mt19937 random;
   std::vector<IpAddress> addresses;
+  std::vector<TcpSegment> sent_syns;
 };
 
 struct Run {

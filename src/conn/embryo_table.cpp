@@ -50,6 +50,18 @@ decode::TcpSegment Embryo::segment() const {
   return syn;
 }
 
+bool Embryo::is_copy(const KeyedSegment& keyed, const decode::TcpSegment& segment) const {
+  const decode::TcpOptions& other = segment.options;
+  const bool same_options =
+      other.mss == options.mss && other.window_scale == options.window_scale &&
+      other.sack_permitted == options.sack_permitted && other.sack_blocks == options.sack_blocks &&
+      other.has_timestamp == options.has_timestamp && other.has_tfo == options.has_tfo &&
+      other.malformed == options.malformed;
+  return keyed.direction == direction && segment.flags == flags && segment.seq == seq &&
+         segment.ack == ack && segment.window == window &&
+         segment.payload_length == payload_length && segment.ip_length == ip_length && same_options;
+}
+
 EmbryoTable::Slot EmbryoTable::insert(const Embryo& embryo, std::uint64_t hash) {
   const Slot slot = add(hash, embryo.conn_id);
   Store::at(slot) = embryo;
@@ -57,6 +69,25 @@ EmbryoTable::Slot EmbryoTable::insert(const Embryo& embryo, std::uint64_t hash) 
     m_age_order.push_back({embryo.packet_number, embryo.conn_id, slot});
   }
   return slot;
+}
+
+bool EmbryoTable::add_copy(Slot slot, TimeNs time, std::uint64_t packet_number) {
+  Embryo& embryo = Store::at(slot);
+  // A copy from before the last one (the capture's clock stepped back) would move the
+  // record's timers before the check queued for the embryo: it hatches instead.
+  const TimeNs last_time = embryo.copies == 0 ? embryo.time : embryo.copy_times[embryo.copies - 1U];
+  if (embryo.copies == Embryo::k_max_copies || time < last_time ||
+      packet_number < embryo.packet_number || packet_number - embryo.packet_number > UINT32_MAX) {
+    return false;
+  }
+  embryo.copy_times[embryo.copies] = time;
+  embryo.copy_packet_offsets[embryo.copies] =
+      static_cast<std::uint32_t>(packet_number - embryo.packet_number);
+  ++embryo.copies;
+  if (m_age_order_kept) {
+    m_age_order.push_back({packet_number, embryo.conn_id, slot});
+  }
+  return true;
 }
 
 void EmbryoTable::erase(Slot slot) {
@@ -73,7 +104,8 @@ EmbryoTable::Slot EmbryoTable::oldest() {
   // Packet numbers only grow, so an order appended to in capture order stays sorted.
   while (m_age_front < m_age_order.size()) {
     const AgeEntry& entry = m_age_order[m_age_front];
-    if (conn_id_at(entry.slot) == entry.conn_id) {
+    if (conn_id_at(entry.slot) == entry.conn_id &&
+        at(entry.slot).last_packet_number() == entry.packet_number) {
       return entry.slot;
     }
     ++m_age_front;
@@ -86,7 +118,7 @@ void EmbryoTable::rebuild_age_order() {
   m_age_front = 0;
   m_age_order.reserve(size());
   for_each_slot([this](Slot slot) {
-    m_age_order.push_back({at(slot).packet_number, conn_id_at(slot), slot});
+    m_age_order.push_back({at(slot).last_packet_number(), conn_id_at(slot), slot});
   });
   std::sort(m_age_order.begin(), m_age_order.end(),
             [](const AgeEntry& a, const AgeEntry& b) { return a.packet_number < b.packet_number; });

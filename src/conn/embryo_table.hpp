@@ -5,12 +5,15 @@
 // size of the segment it is built from. A connection's record after its first SYN depends
 // on that segment alone, so the reconstructor builds ("hatches") the full record from the
 // kept SYN the moment it is needed: the tuple's second packet, a timer, an eviction, the
-// end of the capture. The output is the same either way.
+// end of the capture. The output is the same either way. Retransmitted copies of the SYN
+// (a SYN that nothing answers is sent again and again) keep it an embryo: the copies' times
+// are kept, and the hatched record is built from the SYN and its copies.
 #include "connection_key.hpp"
 #include "record_store.hpp"
 #include "tcpstate/decode/tcp_segment.hpp"
 #include "tcpstate/util/time.hpp"
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -29,11 +32,28 @@ struct Embryo {
   TimeNs time = 0;
   std::uint64_t packet_number = 0;
   std::uint64_t conn_id = 0;
+  // Retransmitted copies, in capture order: when each came, and its packet number as an
+  // offset from the first SYN's. Linux's first two retries (1 s and 3 s after the SYN) fit;
+  // a later one hatches the record.
+  static constexpr std::size_t k_max_copies = 2;
+  std::array<TimeNs, k_max_copies> copy_times{};
+  std::array<std::uint32_t, k_max_copies> copy_packet_offsets{};
+  std::uint8_t copies = 0;
 
   static Embryo of(const KeyedSegment& keyed, const decode::TcpSegment& syn, TimeNs time,
                    std::uint64_t packet_number, std::uint64_t conn_id);
   // The SYN as it was decoded.
   decode::TcpSegment segment() const;
+  // A segment that repeats the SYN exactly, from the same side (the timestamp option
+  // aside, which no rule reads).
+  bool is_copy(const KeyedSegment& keyed, const decode::TcpSegment& segment) const;
+  std::uint64_t copy_packet_number(std::size_t copy) const {
+    return packet_number + copy_packet_offsets[copy];
+  }
+  // The packet number of the SYN's last copy: when the connection was last heard from.
+  std::uint64_t last_packet_number() const {
+    return copies == 0 ? packet_number : copy_packet_number(copies - 1U);
+  }
 };
 
 class EmbryoTable : private RecordStore<Embryo> {
@@ -51,13 +71,16 @@ public:
 
   // `embryo.key` must not be present.
   Slot insert(const Embryo& embryo, std::uint64_t hash);
+  // Records a retransmitted copy of the SYN; false, changing nothing, when the embryo has
+  // no room for another (or the packet number is too far on to keep).
+  bool add_copy(Slot slot, TimeNs time, std::uint64_t packet_number);
   void erase(Slot slot);
   void clear() { *this = EmbryoTable{}; }
 
   const Embryo& at(Slot slot) const { return Store::at(slot); }
   bool empty() const { return size() == 0; }
 
-  // The embryo whose SYN came first, or k_no_slot when there is none.
+  // The embryo last heard from longest ago, or k_no_slot when there is none.
   Slot oldest();
 
 private:
@@ -69,9 +92,10 @@ private:
 
   void rebuild_age_order();
 
-  // Embryos never change, so once built (on the first call to oldest(), when the table is
-  // full) their order by first packet only grows at the back, as new SYNs come. Entries of
-  // embryos since gone are skipped at the front, and the order is rebuilt when they pile up.
+  // Embryos change only by a copy of their SYN, which moves them to the back, so once built
+  // (on the first call to oldest(), when the table is full) their order by last packet only
+  // grows at the back, as SYNs come. Entries of embryos since gone or moved are skipped at
+  // the front, and the order is rebuilt when they pile up.
   std::vector<AgeEntry> m_age_order;
   std::size_t m_age_front = 0;
   bool m_age_order_kept = false;

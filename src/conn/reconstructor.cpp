@@ -187,8 +187,16 @@ private:
                                             ConnectionTable::Slot slot,
                                             const decode::TcpSegment& segment, Cause cause) {
     const TimeNs time = cause.time;
-    if (slot == ConnectionTable::k_no_slot) {
-      slot = hatch_if_embryonic(keyed.key, hash);
+    if (slot == ConnectionTable::k_no_slot && !m_embryos.empty()) {
+      const EmbryoTable::Slot embryo = m_embryos.find(keyed.key, hash);
+      if (embryo != EmbryoTable::k_no_slot) {
+        // A retransmitted SYN is still only a SYN: the embryo keeps it.
+        if (m_embryos.at(embryo).is_copy(keyed, segment) &&
+            m_embryos.add_copy(embryo, time, cause.packet_number)) {
+          return;
+        }
+        slot = hatch(embryo);
+      }
     }
     Reuse reuse;
     const bool bare_syn = segment.has(flag::syn) && !segment.has(flag::ack);
@@ -287,8 +295,12 @@ private:
     connection.first_seen = embryo.time;
     connection.client_direction = embryo.direction;
     connection.handshake_counted = true;
-    observe_segment(connection, Side::client, embryo.segment(), {embryo.time, embryo.packet_number},
-                    recorder);
+    const decode::TcpSegment syn = embryo.segment();
+    observe_segment(connection, Side::client, syn, {embryo.time, embryo.packet_number}, recorder);
+    for (std::size_t copy = 0; copy < embryo.copies; ++copy) {
+      observe_segment(connection, Side::client, syn,
+                      {embryo.copy_times[copy], embryo.copy_packet_number(copy)}, recorder);
+    }
   }
 
   ConnectionTable::Slot hatch(EmbryoTable::Slot embryo_slot) {
@@ -462,7 +474,7 @@ private:
       const EmbryoTable::Slot embryo = m_embryos.oldest();
       if (embryo != EmbryoTable::k_no_slot &&
           (victim == ConnectionTable::k_no_slot ||
-           m_embryos.at(embryo).packet_number < m_table.at(victim).last_packet)) {
+           m_embryos.at(embryo).last_packet_number() < m_table.at(victim).last_packet)) {
         victim = hatch(embryo);
       }
       if (victim == ConnectionTable::k_no_slot) {
