@@ -1,5 +1,7 @@
 #include "tcpstate/cli/run_live.hpp"
 
+#include "connection_selector.hpp"
+
 #include "tcpstate/conn/reconstructor.hpp"
 #include "tcpstate/decode/decoder.hpp"
 #include "tcpstate/sink/capture_stats.hpp"
@@ -255,9 +257,12 @@ ExitCode run_live(const Options& options, std::ostream& out, std::ostream& err, 
   sink::CaptureStats& stats = summary.capture;
   stats.live = true;
   stats.saving = saver != nullptr;
-  ReportFanOut reports(summary, *sink);
+  ReportFanOut fan_out(summary, *sink);
+  // --conn: the one connection, in the totals as in the rows.
+  SelectedReports reports(options.selected, fan_out);
+  SelectedEvents selected_events(options.selected, *sink);
   conn::EventObserver* const events =
-      options.output.view == sink::View::events ? sink.get() : nullptr;
+      options.output.view == sink::View::events ? &selected_events : nullptr;
   conn::Reconstructor reconstructor(config, reports, events);
   const auto checksums =
       options.verify_checksums ? decode::ChecksumPolicy::verify : decode::ChecksumPolicy::ignore;
