@@ -6,6 +6,7 @@
 #include "decoding_thread.hpp"
 #include "filter_hint.hpp"
 #include "follow.hpp"
+#include "terminal_width.hpp"
 #include "thread_choice.hpp"
 
 #include "tcpstate/conn/reconstructor.hpp"
@@ -322,6 +323,7 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
   // table can wait until it has been read whole.
   sink_options.delivery = all_regular_files(options.inputs) ? sink::Delivery::after_input
                                                             : sink::Delivery::as_they_finish;
+  sink_options.terminal_columns = terminal_columns();
   const std::unique_ptr<sink::Sink> sink = sink::make_sink(sink_options, out);
   sink::Summary summary;
   sink::CaptureStats& stats = summary.capture;

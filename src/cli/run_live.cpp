@@ -1,6 +1,7 @@
 #include "tcpstate/cli/run_live.hpp"
 
 #include "connection_selector.hpp"
+#include "terminal_width.hpp"
 
 #include "tcpstate/conn/reconstructor.hpp"
 #include "tcpstate/decode/decoder.hpp"
@@ -252,6 +253,7 @@ ExitCode run_live(const Options& options, std::ostream& out, std::ostream& err, 
     sink_options.header = false;
     out << "section,key,metric,value\n";
   }
+  sink_options.terminal_columns = terminal_columns();
   const std::unique_ptr<sink::Sink> sink = sink::make_sink(sink_options, out);
   sink::Summary summary;
   sink::CaptureStats& stats = summary.capture;

@@ -892,6 +892,8 @@ void apply_segment_rules(Connection& connection, Side sender, const decode::TcpS
 void track_segment(Connection& connection, Side sender, const decode::TcpSegment& segment,
                    Cause cause, Recorder& recorder) {
   connection.zeek.observe(sender, segment);
+  observe_round_trip(connection.round_trips, sender, connection.endpoint(sender),
+                     connection.endpoint(other(sender)), segment, cause.time);
   connection.last_seen = cause.time;
   connection.last_packet = cause.packet_number;
   if (!track_steady_segment(connection, sender, segment)) {
