@@ -22,9 +22,9 @@ namespace {
 using tcpstate::ExitCode;
 using tcpstate::Fatal;
 using tcpstate::IpAddress;
-using tcpstate::cli::FollowTarget;
+using tcpstate::cli::ConnectionTarget;
 using tcpstate::cli::Options;
-using tcpstate::cli::parse_follow_target;
+using tcpstate::cli::parse_connection_target;
 namespace conn = tcpstate::conn;
 namespace sink = tcpstate::sink;
 namespace flag = tcpstate::decode::tcp_flag;
@@ -64,19 +64,19 @@ std::string testdata(const std::string& name) {
 } // namespace
 
 TEST_CASE("--follow takes a conn_id or a four-tuple in either notation") {
-  FollowTarget target;
-  REQUIRE(parse_follow_target("42", target));
+  ConnectionTarget target;
+  REQUIRE(parse_connection_target("42", target));
   CHECK_FALSE(target.by_tuple);
   CHECK(target.conn_id == 42);
 
-  REQUIRE(parse_follow_target("10.0.0.1:80-10.0.0.2:5000", target));
+  REQUIRE(parse_connection_target("10.0.0.1:80-10.0.0.2:5000", target));
   CHECK(target.by_tuple);
   CHECK(target.address_a == address("10.0.0.1"));
   CHECK(target.port_a == 80);
   CHECK(target.address_b == address("10.0.0.2"));
   CHECK(target.port_b == 5000);
 
-  REQUIRE(parse_follow_target("[::1]:80-[2001:db8::1]:8080", target));
+  REQUIRE(parse_connection_target("[::1]:80-[2001:db8::1]:8080", target));
   CHECK(target.address_a == address("::1"));
   CHECK(target.address_b == address("2001:db8::1"));
   CHECK(target.port_b == 8080);
@@ -84,7 +84,7 @@ TEST_CASE("--follow takes a conn_id or a four-tuple in either notation") {
   for (const char* bad : {"0", "", "abc", "10.0.0.1-80", "::1:80-::1:81", "10.0.0.1:80-",
                           "10.0.0.1:99999-10.0.0.2:1", "[::1]-[::1]:1", "10.0.0.1:80-x:1", "-1"}) {
     CAPTURE(bad);
-    CHECK_FALSE(parse_follow_target(bad, target));
+    CHECK_FALSE(parse_connection_target(bad, target));
   }
 }
 

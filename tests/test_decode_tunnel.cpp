@@ -4,6 +4,7 @@
 #include "packet_builder.hpp"
 
 #include "tcpstate/decode/decoder.hpp"
+#include "tcpstate/decode/encapsulation.hpp"
 #include "tcpstate/decode/link_type.hpp"
 #include "tcpstate/decode/skip_reason.hpp"
 
@@ -400,4 +401,42 @@ TEST_CASE("decode tunnel: a whole outer frame does not make a cut inner datagram
       decode_frame(LinkType::ethernet, lying_frame, ChecksumPolicy::ignore, FrameExtent::whole);
   CHECK_FALSE(skipped.ok);
   CHECK(skipped.reason == SkipReason::bad_ip_header);
+}
+
+TEST_CASE("decode::encapsulation_of names what a BPF filter would not look past") {
+  const auto of_ethernet = [](std::uint16_t type, const Bytes& rest) {
+    return encapsulation_of(LinkType::ethernet, concat(ethernet_header(type), rest));
+  };
+  CHECK_FALSE(of_ethernet(0x0800, inner_ipv4()).any());
+  CHECK_FALSE(encapsulation_of(LinkType::raw, inner_ipv4()).any());
+
+  // One 802.1Q tag, then 802.1ad over 802.1Q (QinQ).
+  const Bytes tag{0x00, 0x64, 0x08, 0x00};
+  CHECK(of_ethernet(0x8100, concat(tag, inner_ipv4())).vlan_tags == 1);
+  const Bytes outer_tag{0x00, 0xc8, 0x81, 0x00};
+  const Encapsulation qinq = of_ethernet(0x88a8, concat(concat(outer_tag, tag), inner_ipv4()));
+  CHECK(qinq.vlan_tags == 2);
+  CHECK_FALSE(qinq.tunnel);
+
+  // An MPLS label with the bottom-of-stack bit; PPPoE session carrying PPP IPv4.
+  const Encapsulation mpls = of_ethernet(0x8847, concat({0x00, 0x01, 0x01, 0x40}, inner_ipv4()));
+  CHECK(mpls.mpls);
+  CHECK(mpls.vlan_tags == 0);
+  const Bytes pppoe{0x11, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x21};
+  CHECK(of_ethernet(0x8864, concat(pppoe, inner_ipv4())).pppoe);
+
+  // Tunnels: IP in IP, VXLAN (whose inner Ethernet frame carries a VLAN tag).
+  const Encapsulation ipip = of_ethernet(0x0800, outer_ipv4(4, inner_ipv4()));
+  CHECK(ipip.tunnel);
+  CHECK(ipip.vlan_tags == 0);
+  Bytes vxlan_header{0x08, 0, 0, 0, 0, 0, 0x2a, 0};
+  const Bytes inner_frame = concat(ethernet_header(0x8100), concat(tag, inner_ipv4()));
+  const Encapsulation vxlan =
+      of_ethernet(0x0800, outer_ipv4(17, udp(50000, 4789, concat(vxlan_header, inner_frame))));
+  CHECK(vxlan.tunnel);
+  CHECK(vxlan.vlan_tags == 1);
+
+  // A frame cut inside its VLAN tag still says it was tagged.
+  CHECK(encapsulation_of(LinkType::ethernet, concat(ethernet_header(0x8100), {0x00})).vlan_tags ==
+        1);
 }

@@ -16,16 +16,17 @@ constexpr std::string_view k_header =
     "conn_id,first_seen,last_seen,duration_s,client_addr,client_port,server_addr,server_port,"
     "client_state,server_state,close,closed_by,client_packets,server_packets,client_bytes,"
     "server_bytes,client_retransmits,server_retransmits,anomalies,notes,zeek_conn_state,"
-    "zeek_history,zeek_missed_bytes\n";
+    "zeek_history,zeek_missed_bytes,client_handshake_rtt_s,server_handshake_rtt_s,"
+    "client_data_rtt_s,server_data_rtt_s,client_data_rtt_samples,server_data_rtt_samples\n";
 
 constexpr std::string_view k_clean_row =
     "1,2024-05-01T10:00:00.123456Z,2024-05-01T10:00:02.500000Z,2.376543,10.0.0.1,43210,"
-    "10.0.0.2,80,TIME_WAIT,CLOSED,fin,client,12,10,300,5000,0,1,,,,,0\n";
+    "10.0.0.2,80,TIME_WAIT,CLOSED,fin,client,12,10,300,5000,0,1,,,,,0,,,,,0,0\n";
 
 constexpr std::string_view k_anomalous_row =
     "7,2024-05-01T10:00:00.000000Z,2024-05-01T10:01:01.000250Z,61.000250,2001:db8::1,51000,"
     "2001:db8::2,443,FIN_WAIT_2,CLOSE_WAIT,open,client,4,3,0,10,0,2,"
-    "half_open;close_wait_leak,midstream,,,0\n";
+    "half_open;close_wait_leak,midstream,,,0,,,,,0,0\n";
 
 std::string joined(std::initializer_list<std::string_view> parts) {
   std::string text;
@@ -133,4 +134,13 @@ TEST_CASE("csv summary of an empty run leaves the capture times empty") {
   const std::string out = run_sink({Format::csv, View::summary, true}, {}, {}, Summary{});
   CHECK(out.find("\ncapture,,first_packet,\ncapture,,last_packet,\ncapture,,span_s,\n") !=
         std::string::npos);
+}
+
+TEST_CASE("csv round trips: the last six columns, empty when unknown") {
+  conn::ConnectionReport report = clean_report();
+  report.handshake_rtt = {1'500'000, 0};
+  report.data_rtt = {0, 20'250'000};
+  report.data_rtt_samples = {0, 7};
+  const std::string out = run_sink({Format::csv, View::connections, false}, {report});
+  CHECK(out.ends_with(",0,0.001500,,,0.020250,0,7\n"));
 }

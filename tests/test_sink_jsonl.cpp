@@ -21,7 +21,9 @@ TEST_CASE("jsonl connections: one object per line, keys in column order") {
       R"("server_port":80,"client_state":"TIME_WAIT","server_state":"CLOSED","close":"fin",)"
       R"("closed_by":"client","client_packets":12,"server_packets":10,"client_bytes":300,)"
       R"("server_bytes":5000,"client_retransmits":0,"server_retransmits":1,"anomalies":[],)"
-      R"("notes":[],"zeek_conn_state":"","zeek_history":"","zeek_missed_bytes":0,"evidence":[]})"
+      R"("notes":[],"zeek_conn_state":"","zeek_history":"","zeek_missed_bytes":0,"evidence":[])"
+      R"(,"client_handshake_rtt_s":null,"server_handshake_rtt_s":null,"client_data_rtt_s":null,)"
+      R"("server_data_rtt_s":null,"client_data_rtt_samples":0,"server_data_rtt_samples":0})"
       "\n"
       R"({"conn_id":7,"first_seen":"2024-05-01T10:00:00.000000Z","last_seen":"2024-05-01T10:01:01.000250Z",)"
       R"("duration_s":61.000250,"client_addr":"2001:db8::1","client_port":51000,)"
@@ -33,7 +35,9 @@ TEST_CASE("jsonl connections: one object per line, keys in column order") {
       R"("evidence":[{"name":"half_open","kind":"anomaly","packet":12,)"
       R"("time":"2024-05-01T10:00:00.001000Z","detail":"server \"lost\" state\u0009after RST"},)"
       R"({"name":"midstream","kind":"note","packet":1,"time":"2024-05-01T10:00:00.000000Z",)"
-      R"("detail":"no handshake seen"}]})"
+      R"("detail":"no handshake seen"}])"
+      R"(,"client_handshake_rtt_s":null,"server_handshake_rtt_s":null,"client_data_rtt_s":null,)"
+      R"("server_data_rtt_s":null,"client_data_rtt_samples":0,"server_data_rtt_samples":0})"
       "\n");
 }
 
@@ -54,7 +58,10 @@ TEST_CASE("jsonl evidence without a verdict and with invalid UTF-8 still parses"
   report.evidence = evidence;
   const std::string out = run_sink({Format::jsonl, View::connections, true}, {report});
   CHECK(out.ends_with(R"("evidence":[{"name":null,"kind":null,"packet":5,)"
-                      R"("time":"2024-05-01T10:00:00.000000Z","detail":"bad \ufffd byte"}]})"
+                      R"("time":"2024-05-01T10:00:00.000000Z","detail":"bad \ufffd byte"}],)"
+                      R"("client_handshake_rtt_s":null,"server_handshake_rtt_s":null,)"
+                      R"("client_data_rtt_s":null,"server_data_rtt_s":null,)"
+                      R"("client_data_rtt_samples":0,"server_data_rtt_samples":0})"
                       "\n"));
 }
 
@@ -129,4 +136,17 @@ TEST_CASE("jsonl summary of an empty run has null capture times") {
   CHECK(out.find(R"("first_packet":null,"last_packet":null,"span_s":null,)") != std::string::npos);
   CHECK(out.ends_with(R"("servers":[]})"
                       "\n"));
+}
+
+TEST_CASE("jsonl round trips: the last keys, null when unknown") {
+  conn::ConnectionReport report = clean_report();
+  report.handshake_rtt = {0, 2'000'000};
+  report.data_rtt = {3'000, 0};
+  report.data_rtt_samples = {4, 0};
+  const std::string out = run_sink({Format::jsonl, View::connections, true}, {report});
+  CHECK(out.ends_with(
+      R"("evidence":[],"client_handshake_rtt_s":null,"server_handshake_rtt_s":0.002000,)"
+      R"("client_data_rtt_s":0.000003,"server_data_rtt_s":null,)"
+      R"("client_data_rtt_samples":4,"server_data_rtt_samples":0})"
+      "\n"));
 }

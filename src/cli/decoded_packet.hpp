@@ -3,6 +3,7 @@
 // made of one captured frame, copied out of the reader's buffer so that it can be made on
 // one thread and analysed on another (decoding_thread.hpp).
 #include "tcpstate/decode/decoder.hpp"
+#include "tcpstate/decode/encapsulation.hpp"
 #include "tcpstate/source/bpf_filter.hpp"
 #include "tcpstate/source/raw_packet.hpp"
 #include "tcpstate/util/time.hpp"
@@ -23,13 +24,32 @@ struct DecodedPacket {
   FrameOutcome outcome = FrameOutcome::failed;
   decode::SkipReason reason = decode::SkipReason::count;
   decode::TcpSegment segment;
+  // filtered frames that were probed (FilterProbe): what wraps them, for filter_hint.hpp.
+  decode::Encapsulation encapsulation;
+};
+
+// Which frames the filter rejected are still looked into, to tell why a filter matched
+// nothing (filter_hint.hpp): the first 64, then one in 4096, so a capture that starts with
+// other traffic is still sampled, at no cost that shows.
+class FilterProbe {
+public:
+  bool next() {
+    const std::uint64_t seen = m_rejected++;
+    return seen < 64 || (seen & 4095U) == 0;
+  }
+
+private:
+  std::uint64_t m_rejected = 0;
 };
 
 // Filters and decodes `packet` into `out` (all but `out.time`). `filter` may be null.
 inline void filter_and_decode(const source::RawPacket& packet, source::BpfFilter* filter,
-                              decode::ChecksumPolicy checksums, DecodedPacket& out) {
+                              decode::ChecksumPolicy checksums, FilterProbe& probe,
+                              DecodedPacket& out) {
   if (filter != nullptr && !filter->matches(packet)) {
     out.outcome = FrameOutcome::filtered;
+    out.encapsulation =
+        probe.next() ? decode::encapsulation_of(packet.link, packet.data) : decode::Encapsulation{};
     return;
   }
   out.outcome = decode::decode_frame(packet.link, packet.data, checksums, out.segment, out.reason,

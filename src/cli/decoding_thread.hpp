@@ -75,6 +75,7 @@ private:
   source::PacketSource& m_input;
   source::BpfFilter* m_filter;
   decode::ChecksumPolicy m_checksums;
+  FilterProbe m_probe;
   bool m_hand_over_partial;
   std::size_t m_error_count = 0;
 

@@ -37,7 +37,7 @@ bool use_color(ColorMode mode) {
 }
 
 ExitCode run_follow(const Options& options, std::ostream& out, std::ostream& err) {
-  const FollowTarget& target = options.pictures.follow;
+  const ConnectionTarget& target = options.pictures.follow;
   std::unique_ptr<LadderCollector> collector;
   if (target.by_tuple) {
     collector = std::make_unique<LadderCollector>(
@@ -55,7 +55,17 @@ ExitCode run_follow(const Options& options, std::ostream& out, std::ostream& err
   }
   reconstructor.finish(pass.last_clock);
 
-  const std::vector<sink::Ladder> ladders = collector->take();
+  std::vector<sink::Ladder> ladders = collector->take();
+  // --conn as well: the ladder must be of that connection too.
+  const ConnectionTarget& selected = options.selected;
+  if (!ladders.empty() && selected.enabled &&
+      !selected.matches(ladders.front().conn_id, ladders.front().client_address,
+                        ladders.front().client_port, ladders.front().server_address,
+                        ladders.front().server_port)) {
+    err << "tcpstate: --follow " << target.text << ": connection " << ladders.front().conn_id
+        << " is not the one --conn " << selected.text << " names\n";
+    return pass.input_errors.empty() ? ExitCode::usage : ExitCode::input_error;
+  }
   if (ladders.empty()) {
     err << "tcpstate: --follow " << target.text << ": no such connection in the capture ("
         << collector->connections_seen() << " connection"

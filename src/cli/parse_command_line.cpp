@@ -5,6 +5,7 @@
 #include "option_suggestion.hpp"
 #include "option_values.hpp"
 #include "picture_command_line.hpp"
+#include "selection_command_line.hpp"
 #include "tcpstate/cli/options.hpp"
 #include "tcpstate/source/live_capture.hpp"
 #include "tcpstate/util/fatal.hpp"
@@ -184,6 +185,7 @@ struct Words {
   std::optional<std::string> max_connections;
   LiveWords live;
   PictureWords pictures;
+  SelectionWords selection;
 };
 
 // CLI11's default help lists every option's exclusions and a generic usage line; this keeps
@@ -259,6 +261,7 @@ void describe(CLI::App& app, Words& words) {
       ->group("Input");
   describe_live(app, words.live, read);
   describe_pictures(app, words.pictures);
+  describe_selection(app, words.selection);
 
   app.add_option("--format", words.format,
                  "table (default), csv, jsonl, or zeek (a Zeek\n"
@@ -395,6 +398,7 @@ Options convert(const Words& words) {
         parse_count("--syn-flood-threshold", *words.syn_flood_threshold, "handshakes");
   }
   convert_pictures(words.pictures, options);
+  convert_selection(words.selection, options);
   return options;
 }
 

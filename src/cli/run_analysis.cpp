@@ -1,9 +1,12 @@
 #include "tcpstate/cli/run_analysis.hpp"
 
 #include "analysis_extras.hpp"
+#include "connection_selector.hpp"
 #include "decoded_packet.hpp"
 #include "decoding_thread.hpp"
+#include "filter_hint.hpp"
 #include "follow.hpp"
+#include "terminal_width.hpp"
 #include "thread_choice.hpp"
 
 #include "tcpstate/conn/reconstructor.hpp"
@@ -156,6 +159,7 @@ public:
       return;
     case FrameOutcome::filtered:
       ++m_filtered;
+      m_filtered_wrappers |= packet.encapsulation;
       return;
     case FrameOutcome::skipped:
       ++m_stats.skipped[static_cast<std::size_t>(packet.reason)];
@@ -167,6 +171,9 @@ public:
       return;
     }
   }
+
+  // What wrapped the frames the filter rejected (those probed: FilterProbe).
+  const decode::Encapsulation& filtered_wrappers() const { return m_filtered_wrappers; }
 
   // The input has ended, or reading stopped: the counts go into the stats.
   void finish() {
@@ -192,6 +199,7 @@ private:
   std::uint64_t m_segments = 0;
   std::uint64_t m_count;
   std::uint64_t m_matched = 0;
+  decode::Encapsulation m_filtered_wrappers;
 };
 
 // How reading ended: whether the output was still there, and the input's error lines
@@ -205,13 +213,14 @@ ReadEnd read_on_one_thread(source::PacketSource& input, source::BpfFilter* filte
                            decode::ChecksumPolicy checksums, PacketAnalysis& analysis) {
   source::RawPacket packet;
   DecodedPacket decoded;
+  FilterProbe probe;
   ReadEnd end;
   while (input.next(packet)) {
     if (!analysis.on_frame(packet.time)) {
       end.output_alive = false;
       break;
     }
-    filter_and_decode(packet, filter, checksums, decoded);
+    filter_and_decode(packet, filter, checksums, probe, decoded);
     analysis.on_decoded(decoded);
     if (analysis.count_reached()) {
       break;
@@ -314,16 +323,20 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
   // table can wait until it has been read whole.
   sink_options.delivery = all_regular_files(options.inputs) ? sink::Delivery::after_input
                                                             : sink::Delivery::as_they_finish;
+  sink_options.terminal_columns = terminal_columns();
   const std::unique_ptr<sink::Sink> sink = sink::make_sink(sink_options, out);
   sink::Summary summary;
   sink::CaptureStats& stats = summary.capture;
 
   std::unique_ptr<source::PacketSource> input = combine(open_inputs(options.inputs, err, stats));
 
-  ReportFanOut reports(summary, *sink, extras.get());
+  ReportFanOut fan_out(summary, *sink, extras.get());
+  // --conn: the one connection, in the totals as in the rows.
+  SelectedReports reports(options.selected, fan_out);
+  SelectedEvents selected_events(options.selected, *sink);
   // Without the events view no event is even built.
   conn::EventObserver* const events =
-      options.output.view == sink::View::events ? sink.get() : nullptr;
+      options.output.view == sink::View::events ? &selected_events : nullptr;
   conn::Reconstructor reconstructor(options.analysis, reports, events);
 
   if (input) {
@@ -342,6 +355,13 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
                                                   !all_regular_files(options.inputs), analysis)
                             : read_on_one_thread(*input, packet_filter, checksums, analysis);
     analysis.finish();
+    if (filter && stats.packets_filtered == stats.packets_read) {
+      const std::string hint =
+          filter_hint(options.filter, stats.packets_read, analysis.filtered_wrappers());
+      if (!hint.empty()) {
+        err << "tcpstate: " << hint << '\n';
+      }
+    }
     if (extras) {
       extras->on_capture_end(reconstructor, summary);
     }
@@ -371,6 +391,13 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
 
   if (!stats.input_errors.empty()) {
     return ExitCode::input_error;
+  }
+  // As --follow: naming a connection the capture does not have is a usage error.
+  if (options.selected.enabled && reports.reports_passed() == 0) {
+    err << "tcpstate: --conn " << options.selected.text << ": no such connection in the capture ("
+        << reports.reports_seen() << " connection" << (reports.reports_seen() == 1 ? "" : "s")
+        << ")\n";
+    return ExitCode::usage;
   }
   if (options.fail_on_anomaly && summary.connections_with_anomalies > 0) {
     return ExitCode::anomaly_found;

@@ -1,5 +1,8 @@
 #include "tcpstate/cli/run_live.hpp"
 
+#include "connection_selector.hpp"
+#include "terminal_width.hpp"
+
 #include "tcpstate/conn/reconstructor.hpp"
 #include "tcpstate/decode/decoder.hpp"
 #include "tcpstate/sink/capture_stats.hpp"
@@ -250,14 +253,18 @@ ExitCode run_live(const Options& options, std::ostream& out, std::ostream& err, 
     sink_options.header = false;
     out << "section,key,metric,value\n";
   }
+  sink_options.terminal_columns = terminal_columns();
   const std::unique_ptr<sink::Sink> sink = sink::make_sink(sink_options, out);
   sink::Summary summary;
   sink::CaptureStats& stats = summary.capture;
   stats.live = true;
   stats.saving = saver != nullptr;
-  ReportFanOut reports(summary, *sink);
+  ReportFanOut fan_out(summary, *sink);
+  // --conn: the one connection, in the totals as in the rows.
+  SelectedReports reports(options.selected, fan_out);
+  SelectedEvents selected_events(options.selected, *sink);
   conn::EventObserver* const events =
-      options.output.view == sink::View::events ? sink.get() : nullptr;
+      options.output.view == sink::View::events ? &selected_events : nullptr;
   conn::Reconstructor reconstructor(config, reports, events);
   const auto checksums =
       options.verify_checksums ? decode::ChecksumPolicy::verify : decode::ChecksumPolicy::ignore;

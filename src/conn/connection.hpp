@@ -3,6 +3,7 @@
 // live in the connection table from the first packet until they are written out.
 #include "connection_key.hpp"
 #include "endpoint.hpp"
+#include "round_trips.hpp"
 #include "tcpstate/anomaly/anomaly.hpp"
 #include "tcpstate/conn/connection_report.hpp"
 #include "tcpstate/util/deep_copied.hpp"
@@ -40,6 +41,8 @@ struct Connection {
   // Round trip at the capture point, from the handshake (SYN to the ACK of the SYN-ACK);
   // 0 when the handshake was not seen.
   TimeNs handshake_rtt = 0;
+  // Both legs' round trips, for the report (round_trips.hpp).
+  RoundTrips round_trips;
   // The latest packet that proved an earlier segment never arrived (retransmitted SYN-ACK
   // or FIN after its ACK, or traffic after a RST): evidence for half_open at the end.
   std::uint64_t loss_proof_packet = 0;

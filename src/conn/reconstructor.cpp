@@ -6,6 +6,7 @@
 #include "finished_tuples.hpp"
 #include "pending_syns.hpp"
 #include "recorder.hpp"
+#include "round_trips.hpp"
 #include "segment_tracker.hpp"
 #include "tcpstate/util/sequence.hpp"
 #include "timers.hpp"
@@ -55,11 +56,14 @@ bool holds_connection_open(TcpState state) {
   return is_synchronized(state) && state != TcpState::time_wait;
 }
 
-// One captured segment meets its connection: the RFC 9293 endpoints (segment_tracker.cpp)
-// and Zeek's account of the same packets (zeek_conn.cpp), side by side and independent.
+// One captured segment meets its connection: Zeek's account of the packets (zeek_conn.cpp),
+// the round-trip timing at the capture point (round_trips.cpp, from the endpoints as they
+// stood before this segment) and the RFC 9293 endpoints (segment_tracker.cpp), side by side.
 void observe_segment(Connection& connection, Side sender, const decode::TcpSegment& segment,
                      Cause cause, Recorder& recorder) {
   connection.zeek.observe(sender, segment);
+  observe_round_trip(connection.round_trips, sender, connection.endpoint(sender),
+                     connection.endpoint(other(sender)), segment, cause.time);
   track_segment(connection, sender, segment, cause, recorder);
 }
 

@@ -296,6 +296,12 @@ ConnectionReport take_report(Connection& connection) {
     report.capture_missed_segments += endpoint.missed_segments;
     report.capture_missed_bytes += endpoint.missed_bytes;
   }
+  for (const Side side : {Side::client, Side::server}) {
+    const auto i = static_cast<std::size_t>(side);
+    report.handshake_rtt[i] = connection.round_trips.handshake[i];
+    report.data_rtt[i] = median_data_round_trip(connection.round_trips, side);
+    report.data_rtt_samples[i] = data_round_trip_samples(connection.round_trips, side);
+  }
   return report;
 }
 

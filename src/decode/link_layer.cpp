@@ -48,6 +48,7 @@ bool is_vlan_tpid(std::uint16_t type) {
 // anything else (a pseudowire control word, Ethernet) is not IP to this decoder.
 SkipReason resolve_mpls(ByteView frame, std::size_t offset, LinkLayer& out) {
   constexpr std::uint8_t k_bottom_of_stack = 0x01;
+  out.mpls = true;
   for (;;) {
     if (frame.size() - offset < k_mpls_label) {
       return SkipReason::truncated_link;
@@ -117,6 +118,7 @@ SkipReason resolve_ppp(ByteView frame, std::size_t offset, LinkLayer& out) {
 // access networks send IP to subscribers this way.
 SkipReason resolve_pppoe_session(ByteView frame, std::size_t offset, LinkLayer& out) {
   constexpr std::uint8_t k_version_and_type = 0x11;
+  out.pppoe = true;
   if (frame.size() - offset < k_pppoe_header) {
     return SkipReason::truncated_link;
   }
@@ -133,6 +135,9 @@ SkipReason resolve_pppoe_session(ByteView frame, std::size_t offset, LinkLayer& 
 SkipReason resolve_ethertype(ByteView frame, std::uint16_t type, std::size_t offset,
                              LinkLayer& out) {
   while (is_vlan_tpid(type)) {
+    if (out.vlan_tags < 255) {
+      ++out.vlan_tags;
+    }
     if (frame.size() - offset < k_vlan_tag) {
       return SkipReason::truncated_link;
     }
@@ -245,13 +250,16 @@ SkipReason decode_link_layer(LinkType link, ByteView frame, LinkLayer& out) {
   case LinkType::c_hdlc:
     return decode_cisco_hdlc(frame, out);
   case LinkType::raw:
-    out = LinkLayer{0, NetworkLayer::ip_any};
+    out = LinkLayer{};
+    out.network = NetworkLayer::ip_any;
     return k_decoded;
   case LinkType::ipv4:
-    out = LinkLayer{0, NetworkLayer::ipv4};
+    out = LinkLayer{};
+    out.network = NetworkLayer::ipv4;
     return k_decoded;
   case LinkType::ipv6:
-    out = LinkLayer{0, NetworkLayer::ipv6};
+    out = LinkLayer{};
+    out.network = NetworkLayer::ipv6;
     return k_decoded;
   case LinkType::linux_sll:
     return decode_cooked(frame, k_sll_header, k_sll_protocol_offset, out);

@@ -19,6 +19,11 @@ enum class NetworkLayer : std::uint8_t {
 struct LinkLayer {
   std::size_t header_length = 0; // bytes before the IP header, VLAN tags included
   NetworkLayer network = NetworkLayer::ip_any;
+  // What was met on the way to the IP header beyond the link's own header, for
+  // encapsulation_of (a BPF filter needs to be told about each).
+  std::uint8_t vlan_tags = 0; // saturating
+  bool pppoe = false;
+  bool mpls = false;
 };
 
 // Returns k_decoded and fills `out`, or the reason the frame carries no IP packet.

@@ -14,7 +14,8 @@ constexpr std::string_view k_connection_header =
     "conn_id,first_seen,last_seen,duration_s,client_addr,client_port,server_addr,server_port,"
     "client_state,server_state,close,closed_by,client_packets,server_packets,client_bytes,"
     "server_bytes,client_retransmits,server_retransmits,anomalies,notes,zeek_conn_state,"
-    "zeek_history,zeek_missed_bytes\n";
+    "zeek_history,zeek_missed_bytes,client_handshake_rtt_s,server_handshake_rtt_s,"
+    "client_data_rtt_s,server_data_rtt_s,client_data_rtt_samples,server_data_rtt_samples\n";
 
 constexpr std::string_view k_event_header = "packet,time,conn_id,client_addr,client_port,"
                                             "server_addr,server_port,kind,side,from_state,"
@@ -89,6 +90,18 @@ void CsvSink::on_connection(const conn::ConnectionReport& report) {
   row += report.zeek_history_text();
   row.push_back(',');
   append_uint(row, report.zeek_missed_bytes);
+  // Round trips: empty when unknown, so a loader reads NULL rather than zero.
+  for (const TimeNs rtt :
+       {report.handshake_rtt[0], report.handshake_rtt[1], report.data_rtt[0], report.data_rtt[1]}) {
+    row.push_back(',');
+    if (rtt > 0) {
+      append_duration(row, rtt);
+    }
+  }
+  row.push_back(',');
+  append_uint(row, report.data_rtt_samples[0]);
+  row.push_back(',');
+  append_uint(row, report.data_rtt_samples[1]);
   row.push_back('\n');
   write_row();
 }

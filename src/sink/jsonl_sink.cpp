@@ -104,7 +104,23 @@ void JsonlSink::on_connection(const conn::ConnectionReport& report) {
     append_json_string(row, evidence.detail);
     row.push_back('}');
   }
-  row += "]}\n";
+  row.push_back(']');
+  // Round trips last, after the columns that were there before them: null when unknown.
+  const auto rtt_member = [&row](std::string_view key, TimeNs rtt) {
+    row += key;
+    if (rtt > 0) {
+      append_duration(row, rtt);
+    } else {
+      row += "null";
+    }
+  };
+  rtt_member(R"(,"client_handshake_rtt_s":)", report.handshake_rtt[0]);
+  rtt_member(R"(,"server_handshake_rtt_s":)", report.handshake_rtt[1]);
+  rtt_member(R"(,"client_data_rtt_s":)", report.data_rtt[0]);
+  rtt_member(R"(,"server_data_rtt_s":)", report.data_rtt[1]);
+  append_uint_member(row, R"(,"client_data_rtt_samples":)", report.data_rtt_samples[0]);
+  append_uint_member(row, R"(,"server_data_rtt_samples":)", report.data_rtt_samples[1]);
+  row += "}\n";
   write_row();
 }
 

@@ -44,7 +44,54 @@ constexpr std::array<Column, 9> k_event_columns{{
     {"EVENT", 27, Align::left}, // "SYN_RECEIVED -> ESTABLISHED"
     {"REASON", 0, Align::left},
 }};
+// The same with the round trips at the capture point (milliseconds, client leg/server leg),
+// on a terminal wide enough for them.
+constexpr std::array<Column, 13> k_connection_columns_with_rtt{{
+    {"ID", 6, Align::right},
+    {"CLIENT", k_endpoint_width, Align::left},
+    {"SERVER", k_endpoint_width, Align::left},
+    {"CLIENT STATE", k_state_width, Align::left},
+    {"SERVER STATE", k_state_width, Align::left},
+    {"CLOSE", 10, Align::left},
+    {"BY", 6, Align::left},
+    {"PACKETS C/S", 13, Align::right},
+    {"RETRANS C/S", 11, Align::right},
+    {"HS RTT ms C/S", 13, Align::right},
+    {"DATA RTT ms C/S", 15, Align::right},
+    {"ANOMALIES", 18, Align::left},
+    {"NOTES", 0, Align::left},
+}};
+static_assert(k_connection_columns_with_rtt.size() <= TableSink::k_max_cells);
 static_assert(k_connection_columns.size() <= TableSink::k_max_cells);
+
+// Whether a row of the narrowest widths fits `terminal` columns.
+bool fits(std::span<const Column> columns, std::size_t terminal) {
+  std::size_t width = 0;
+  for (const Column& column : columns) {
+    width += std::max(column.min_width, column.title.size()) + k_gap.size();
+  }
+  return terminal != 0 && width <= terminal;
+}
+
+// Milliseconds with microsecond precision; "-" when unknown.
+void append_milliseconds(std::string& out, TimeNs rtt) {
+  if (rtt <= 0) {
+    out.push_back('-');
+    return;
+  }
+  const auto micros = static_cast<std::uint64_t>(rtt) / 1000;
+  append_uint(out, micros / 1000);
+  out.push_back('.');
+  const std::uint64_t fraction = micros % 1000;
+  out.append(fraction < 10 ? "00" : fraction < 100 ? "0" : "");
+  append_uint(out, fraction);
+}
+
+void append_rtt_pair(std::string& out, TimeNs client, TimeNs server) {
+  append_milliseconds(out, client);
+  out.push_back('/');
+  append_milliseconds(out, server);
+}
 static_assert(k_event_columns.size() <= TableSink::k_max_cells);
 
 // Call after appending each cell's text.
@@ -80,7 +127,9 @@ void append_evidence(std::string& out, const conn::ConnectionReport& report) {
 } // namespace
 
 TableSink::TableSink(std::ostream& out, const SinkOptions& options)
-    : m_out(out), m_options(options), m_streaming(options.delivery == Delivery::as_they_finish) {
+    : m_out(out), m_options(options),
+      m_round_trips(fits(k_connection_columns_with_rtt, options.terminal_columns)),
+      m_streaming(options.delivery == Delivery::as_they_finish) {
   for (const Column& column : columns()) {
     m_widths.push_back(column.min_width);
   }
@@ -89,6 +138,9 @@ TableSink::TableSink(std::ostream& out, const SinkOptions& options)
 std::span<const Column> TableSink::columns() const {
   if (shows_events(m_options.view)) {
     return k_event_columns;
+  }
+  if (m_round_trips) {
+    return k_connection_columns_with_rtt;
   }
   return k_connection_columns;
 }
@@ -223,6 +275,12 @@ void TableSink::on_connection(const conn::ConnectionReport& report) {
   end_cell(row);
   append_pair(text, client.retransmits, server.retransmits);
   end_cell(row);
+  if (m_round_trips) {
+    append_rtt_pair(text, report.handshake_rtt[0], report.handshake_rtt[1]);
+    end_cell(row);
+    append_rtt_pair(text, report.data_rtt[0], report.data_rtt[1]);
+    end_cell(row);
+  }
   if (report.anomalies.any()) {
     append_anomaly_names(text, report.anomalies, ",");
   } else {

@@ -38,7 +38,7 @@ public:
     std::size_t min_width;
     Align align;
   };
-  static constexpr std::size_t k_max_cells = 11;
+  static constexpr std::size_t k_max_cells = 13;
 
   // One row's cells, not yet padded, and the lines that follow it (-v evidence).
   struct Row {
@@ -59,6 +59,7 @@ private:
 
   std::ostream& m_out;
   SinkOptions m_options;
+  bool m_round_trips; // the connection view has the round-trip columns
   std::vector<std::size_t> m_widths;
   bool m_streaming; // rows are printed as they come (held ones already released)
   bool m_titles_due = true;

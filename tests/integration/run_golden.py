@@ -33,6 +33,7 @@ class Case:
     def __init__(self, name, exit_code, args, stdin=None, out=None, line=0):
         self.name, self.exit_code, self.args = name, exit_code, args
         self.stdin, self.out, self.line = stdin, out, line
+        self.env = {}
 
     @property
     def out_name(self):
@@ -61,6 +62,9 @@ def parse_cases(path=CASES_FILE):
                     case.stdin = value
                 elif key == "out" and value:
                     case.out = value
+                elif key == "env" and "=" in value:
+                    name, _, setting = value.partition("=")
+                    case.env[name] = setting
                 else:
                     sys.exit(f"{where}: unknown option '{opt}'")
             if case.name in seen:
@@ -84,8 +88,11 @@ def command_line(binary, case):
 
 def run(binary, root, case):
     stdin = open(os.path.join(root, case.stdin), "rb") if case.stdin else subprocess.DEVNULL
+    # The terminal width reaches the table through COLUMNS: only a case may set it.
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    env.update(case.env)
     try:
-        proc = subprocess.run([binary] + case.args, cwd=root, stdin=stdin,
+        proc = subprocess.run([binary] + case.args, cwd=root, stdin=stdin, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               timeout=TIMEOUT_S, check=False)
     finally:

@@ -27,6 +27,9 @@ struct Options {
   conn::AnalysisConfig analysis;
   LiveOptions live;        // -i, -D and the options that only apply to them
   PictureOptions pictures; // --follow, --report, --color
+  // --conn: only this connection in every view (rows, events, summary, --follow, --report);
+  // disabled: every connection.
+  ConnectionTarget selected;
 };
 
 // Thrown after --help or --version has been printed: the program should end with `code`.

@@ -64,6 +64,12 @@ struct ConnectionReport {
   // one-sided connection, what the unseen side's inferred segments cover).
   std::uint64_t capture_missed_segments = 0;
   std::uint64_t capture_missed_bytes = 0;
+  // Round trips at the capture point, per leg ([Side]: the capture point to that endpoint
+  // and back); 0 when unknown. handshake_rtt: the server leg SYN -> SYN-ACK, the client
+  // leg SYN-ACK -> ACK. data_rtt: the median over data_rtt_samples ACKed segments.
+  std::array<TimeNs, 2> handshake_rtt{};
+  std::array<TimeNs, 2> data_rtt{};
+  std::array<std::uint32_t, 2> data_rtt_samples{};
 
   const EndpointReport& client() const { return endpoints[0]; }
   const EndpointReport& server() const { return endpoints[1]; }

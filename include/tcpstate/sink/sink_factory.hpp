@@ -2,6 +2,7 @@
 // Chooses the sink for an output format and view.
 #include "tcpstate/sink/sink.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <iosfwd>
 #include <memory>
@@ -26,6 +27,9 @@ struct SinkOptions {
   bool header = true; // the CSV header line, the table's column titles, Zeek's # lines
   Delivery delivery = Delivery::after_input;
   Detail detail = Detail::normal;
+  // The terminal's width in columns, 0 when standard output is no terminal: the table adds
+  // its round-trip columns only when the whole row fits.
+  std::size_t terminal_columns = 0;
 };
 
 std::unique_ptr<Sink> make_sink(const SinkOptions& options, std::ostream& out);
