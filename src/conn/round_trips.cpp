@@ -3,6 +3,7 @@
 #include "tcpstate/util/sequence.hpp"
 
 #include <algorithm>
+#include <array>
 #include <memory>
 
 namespace tcpstate::conn {
@@ -26,6 +27,8 @@ void set_timing(RoundTrips& trips, Side sender, bool on) {
   }
 }
 
+constexpr std::size_t k_first_samples = 8;
+
 void add_sample(RoundTrips& trips, Side leg, TimeNs sample) {
   if (!trips.samples) {
     trips.samples = std::make_unique<RoundTripSamples>();
@@ -36,6 +39,11 @@ void add_sample(RoundTrips& trips, Side leg, TimeNs sample) {
     ++seen;
   }
   if (kept.size() < k_max_round_trip_samples) {
+    if (kept.empty()) {
+      // Most connections take a handful of samples: one allocation for them, not one per
+      // doubling.
+      kept.reserve(k_first_samples);
+    }
     kept.push_back(sample);
     return;
   }
@@ -117,10 +125,16 @@ TimeNs median_data_round_trip(const RoundTrips& trips, Side leg) {
   if (!trips.samples || trips.samples->kept[index(leg)].empty()) {
     return 0;
   }
-  std::vector<TimeNs> sorted = trips.samples->kept[index(leg)];
-  std::sort(sorted.begin(), sorted.end());
-  const std::size_t middle = sorted.size() / 2;
-  if (sorted.size() % 2 == 1) {
+  // Ordered in a copy on the stack: the kept samples stay in the order reservoir sampling
+  // needs, and a row costs no allocation.
+  const std::vector<TimeNs>& kept = trips.samples->kept[index(leg)];
+  std::array<TimeNs, k_max_round_trip_samples>
+      sorted; // NOLINT(cppcoreguidelines-pro-type-member-init): filled below
+  std::copy(kept.begin(), kept.end(), sorted.begin());
+  const auto end = sorted.begin() + static_cast<std::ptrdiff_t>(kept.size());
+  std::sort(sorted.begin(), end);
+  const std::size_t middle = kept.size() / 2;
+  if (kept.size() % 2 == 1) {
     return sorted[middle];
   }
   return sorted[middle - 1] + (sorted[middle] - sorted[middle - 1]) / 2;
