@@ -1,4 +1,4 @@
-#include "anomaly_rows.hpp"
+#include "tcpstate/sink/anomaly_rows.hpp"
 
 #include <bit>
 

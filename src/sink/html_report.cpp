@@ -1,4 +1,4 @@
-#include "html_report.hpp"
+#include "tcpstate/sink/html_report.hpp"
 
 #include "html_text.hpp"
 #include "report_text.hpp"

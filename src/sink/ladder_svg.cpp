@@ -1,11 +1,11 @@
 // The ladder as SVG for --report: the same rows as the text ladder (ladder_renderer.cpp),
 // client on the left, server on the right, one arrow per packet.
 #include "html_text.hpp"
-#include "ladder.hpp"
 #include "svg_writer.hpp"
 #include "text_format.hpp"
 
 #include "tcpstate/decode/tcp_segment.hpp"
+#include "tcpstate/sink/ladder.hpp"
 
 #include <utility>
 

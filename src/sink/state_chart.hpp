@@ -2,7 +2,7 @@
 // The report's "Endpoints per state over the capture": for clients and for servers, a
 // stacked SVG chart of how many endpoints were in each state at each sample, and the same
 // numbers as JSON for the page's hover captions.
-#include "html_report.hpp"
+#include "tcpstate/sink/html_report.hpp"
 
 #include <string>
 

@@ -4,11 +4,10 @@
 // capture, the anomalous connections (worst first, capped) each opening its ladder as SVG,
 // the per-server rollup and what was skipped. Every list is capped, so the file stays
 // bounded (a few MB) whatever the size of the capture.
-#include "anomaly_rows.hpp"
-#include "ladder.hpp"
-
 #include "tcpstate/anomaly/anomaly.hpp"
 #include "tcpstate/conn/connection_report.hpp"
+#include "tcpstate/sink/anomaly_rows.hpp"
+#include "tcpstate/sink/ladder.hpp"
 #include "tcpstate/sink/summary.hpp"
 
 #include <array>
