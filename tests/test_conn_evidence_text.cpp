@@ -1,7 +1,7 @@
 // Every evidence sentence that names a state, built from every state and both sides, must
 // read as English: it names the sender, never says a state "instead of" itself, has no
 // doubled or trailing blanks, and the ones that name the state name the right one.
-#include "evidence_text.hpp"
+#include "conn/evidence_text.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,6 +1,6 @@
 // The record store under the connection and embryo tables: records found by key, slots
 // reused after removal, and records that never move while the store grows.
-#include "record_store.hpp"
+#include "conn/record_store.hpp"
 
 #include <doctest/doctest.h>
 

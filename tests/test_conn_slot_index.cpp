@@ -1,6 +1,6 @@
 // The slot index on its own: open addressing with backward-shift deletion, checked against
 // a map under heavy hash collisions and through several rounds of growth.
-#include "slot_index.hpp"
+#include "conn/slot_index.hpp"
 
 #include <doctest/doctest.h>
 
