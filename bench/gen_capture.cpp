@@ -705,13 +705,11 @@ void set_state(SideModel& s, u8 to, i64 t) {
 // tcpstate's timers, as of time `now` (src/conn/timers.cpp).
 void run_timers(SideModel (&side)[2], i64 now) {
   for (SideModel& s : side) {
-    if (s.state == TIME_WAIT && now >= s.tw_since + k_time_wait)
-      s.state = CLOSED;
-    else if (s.state == SYN_SENT && now >= s.first_syn + k_handshake_timeout)
-      s.state = CLOSED;
-    else if (s.state == SYN_RECEIVED && now >= s.first_syn + k_synack_timeout)
-      s.state = CLOSED;
-    else if (s.state == FIN_WAIT_2 && now >= s.fw2_since + k_fin_wait_2_timeout)
+    const bool expired = (s.state == TIME_WAIT && now >= s.tw_since + k_time_wait) ||
+                         (s.state == SYN_SENT && now >= s.first_syn + k_handshake_timeout) ||
+                         (s.state == SYN_RECEIVED && now >= s.first_syn + k_synack_timeout) ||
+                         (s.state == FIN_WAIT_2 && now >= s.fw2_since + k_fin_wait_2_timeout);
+    if (expired)
       s.state = CLOSED;
   }
 }
@@ -1100,7 +1098,7 @@ Outcome outcome_of(const Conn& c) {
   o.state[1] = c.side[1].state;
   o.before_reuse[0] = c.before_reuse[0];
   o.before_reuse[1] = c.before_reuse[1];
-  o.anomalies = c.anomalies & ~A_SYN_FLOOD;
+  o.anomalies = static_cast<u16>(c.anomalies & ~A_SYN_FLOOD);
   o.close = close_of(c);
   return o;
 }
@@ -1562,13 +1560,13 @@ int Generator::run() {
     const u32 magic = 0xa1b2c3d4, snaplen = 262144, link = 1;
     const u16 major = 2, minor = 4;
     const u32 zero = 0;
-    std::memcpy(h, &magic, 4);
-    std::memcpy(h + 4, &major, 2);
-    std::memcpy(h + 6, &minor, 2);
-    std::memcpy(h + 8, &zero, 4);
-    std::memcpy(h + 12, &zero, 4);
-    std::memcpy(h + 16, &snaplen, 4);
-    std::memcpy(h + 20, &link, 4);
+    std::memcpy(h, &magic, sizeof magic);
+    std::memcpy(h + 4, &major, sizeof major);
+    std::memcpy(h + 6, &minor, sizeof minor);
+    std::memcpy(h + 8, &zero, sizeof zero);
+    std::memcpy(h + 12, &zero, sizeof zero);
+    std::memcpy(h + 16, &snaplen, sizeof snaplen);
+    std::memcpy(h + 20, &link, sizeof link);
     std::memcpy(m_buf.data(), h, 24);
     m_fill = 24;
     m_bytes = 24;
@@ -1650,7 +1648,7 @@ int Generator::run() {
       i64 closed_at = c.last_time;
       if (c.side[0].sent_syn && !c.side[1].sent_anything)
         closed_at = c.side[0].first_syn + k_handshake_timeout;
-      release = std::max(c.last_time + 2 * 30 * k_s, closed_at);
+      release = std::max(c.last_time + 2 * (30 * k_s), closed_at);
     }
     held_ev.emplace_back(c.first_time, 1);
     held_ev.emplace_back(std::min(release, end + 1), -1);
@@ -1675,14 +1673,15 @@ int Generator::run() {
   for (std::FILE* f : {stats, stderr}) {
     if (f == nullptr)
       continue;
-    std::fprintf(f, fmt, (unsigned long long)written, (unsigned long long)m_bytes,
+    std::fprintf(f, fmt, static_cast<unsigned long long>(written),
+                 static_cast<unsigned long long>(m_bytes),
                  double(m_bytes - 24) / double(std::max<u64>(written, 1)) - 16,
-                 (unsigned long long)with_packets, (unsigned long long)flood_conns, duration,
-                 max_open, max_held);
+                 static_cast<unsigned long long>(with_packets),
+                 static_cast<unsigned long long>(flood_conns), duration, max_open, max_held);
     if (m_o.lossy())
       std::fprintf(f, "network_packets=%llu\ncapture_loss=%g\nloss_seed=%llu\none_direction=%s\n",
-                   (unsigned long long)m_emitted, m_o.capture_loss,
-                   (unsigned long long)m_o.loss_seed,
+                   static_cast<unsigned long long>(m_emitted), m_o.capture_loss,
+                   static_cast<unsigned long long>(m_o.loss_seed),
                    m_o.one_direction < 0    ? "none"
                    : m_o.one_direction == 0 ? "client"
                                             : "server");

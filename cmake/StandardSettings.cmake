@@ -10,6 +10,11 @@ add_library(tcpstate_warnings INTERFACE)
 target_compile_options(tcpstate_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
   -Wold-style-cast -Woverloaded-virtual -Wimplicit-fallthrough)
+# Off by default so a newer compiler's new warnings never stop someone building a release;
+# `bootstrap test` (and so CI) turns it on, so no warning gets in unnoticed.
+if(TCPSTATE_WERROR)
+  target_compile_options(tcpstate_warnings INTERFACE -Werror)
+endif()
 
 if(TCPSTATE_SANITIZE)
   target_compile_options(tcpstate_settings INTERFACE

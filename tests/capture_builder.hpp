@@ -211,7 +211,7 @@ public:
 
 private:
   static ByteOrder order_of(std::span<const std::uint8_t> section_body) {
-    return section_body.size() >= 1 && section_body[0] == 0x1a ? ByteOrder::big : ByteOrder::little;
+    return !section_body.empty() && section_body[0] == 0x1a ? ByteOrder::big : ByteOrder::little;
   }
 
   ByteWriter m_out;

@@ -39,7 +39,7 @@ public:
 
   // Creates (or replaces) file `name` holding `bytes`; returns its path.
   std::string write(std::string_view name, std::span<const std::uint8_t> bytes) const {
-    const std::string path = file(name);
+    std::string path = file(name);
     std::FILE* out = std::fopen(path.c_str(), "wb");
     if (out == nullptr) {
       throw std::runtime_error("cannot create " + path);

@@ -3,10 +3,9 @@
 #include "tcpstate/cli/options.hpp"
 #include "tcpstate/cli/run_analysis.hpp"
 #include "tcpstate/decode/tcp_segment.hpp"
+#include "tcpstate/sink/html_report.hpp"
+#include "tcpstate/sink/ladder.hpp"
 #include "tcpstate/util/fatal.hpp"
-
-#include "sink/html_report.hpp"
-#include "sink/ladder.hpp"
 
 #include <doctest/doctest.h>
 

@@ -41,7 +41,7 @@ std::string client_address(std::uint32_t connection) {
 void add_busy_traffic(PcapBuilder& pcap, std::uint32_t first, std::uint32_t count) {
   std::uint32_t frames = 0;
   const auto add = [&](std::uint32_t connection, std::uint32_t step, const PacketBuilder& packet) {
-    const std::uint64_t usec = std::uint64_t{connection} * 20'000 + step * 100;
+    const std::uint64_t usec = std::uint64_t{connection} * 20'000 + std::uint64_t{step} * 100;
     std::uint32_t seconds = k_start + static_cast<std::uint32_t>(usec / 1'000'000);
     if (++frames % 97 == 0) {
       --seconds;
@@ -125,7 +125,7 @@ Options options_for(std::vector<std::string> inputs) {
 
 // The run as one thread makes it, checked to be the same with a reader thread.
 Run same_on_both(const Options& options, std::size_t output_limit = std::string::npos) {
-  const Run one = run(options, Threads::one, output_limit);
+  Run one = run(options, Threads::one, output_limit);
   const Run two = run(options, Threads::two, output_limit);
   CHECK(two.code == one.code);
   CHECK(two.err == one.err);

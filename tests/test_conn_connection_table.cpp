@@ -1,4 +1,4 @@
-#include "connection_table.hpp"
+#include "conn/connection_table.hpp"
 
 #include <doctest/doctest.h>
 

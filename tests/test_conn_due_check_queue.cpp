@@ -1,4 +1,4 @@
-#include "due_check_queue.hpp"
+#include "conn/due_check_queue.hpp"
 
 #include <doctest/doctest.h>
 

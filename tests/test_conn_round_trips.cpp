@@ -1,4 +1,4 @@
-#include "round_trips.hpp"
+#include "conn/round_trips.hpp"
 
 #include <doctest/doctest.h>
 

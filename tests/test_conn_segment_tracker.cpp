@@ -1,8 +1,8 @@
 // The steady path of track_segment against the full rules (src/conn/segment_tracker.cpp):
 // over seeded random segment sequences, wherever the steady path takes a segment the full
 // rules must leave the same record and report nothing.
-#include "segment_tracker.hpp"
-#include "timers.hpp"
+#include "conn/segment_tracker.hpp"
+#include "conn/timers.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-#include "state_machine.hpp"
+#include "conn/state_machine.hpp"
 
 #include <doctest/doctest.h>
 

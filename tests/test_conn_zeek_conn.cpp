@@ -1,5 +1,5 @@
 // Zeek's conn_state and history letters (src/conn/zeek_conn.cpp).
-#include "zeek_conn.hpp"
+#include "conn/zeek_conn.hpp"
 
 #include <doctest/doctest.h>
 

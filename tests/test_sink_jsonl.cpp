@@ -97,7 +97,7 @@ TEST_CASE("jsonl summary is a single object line, only with --summary") {
   summary.capture.skipped[static_cast<std::size_t>(decode::SkipReason::non_tcp)] = 1;
   summary.capture.first_packet = k_base_time;
   summary.capture.last_packet = k_base_time + 2'500'000'000;
-  summary.capture.input_errors.push_back("b.pcap: \"truncated\" record");
+  summary.capture.input_errors.emplace_back("b.pcap: \"truncated\" record");
   summary.capture_missed_segments = 1;
   summary.capture_missed_bytes = 1;
 

@@ -37,7 +37,7 @@ Summary small_summary() {
   summary.capture.skipped[static_cast<std::size_t>(decode::SkipReason::truncated_ip)] = 3;
   summary.capture.first_packet = k_base_time;
   summary.capture.last_packet = k_base_time + 61 * k_ns_per_second;
-  summary.capture.input_errors.push_back("b.pcap: truncated record");
+  summary.capture.input_errors.emplace_back("b.pcap: truncated record");
   return summary;
 }
 

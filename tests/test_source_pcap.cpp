@@ -168,7 +168,7 @@ TEST_CASE("source::pcap records larger than the read buffer") {
 TEST_CASE("source::open_capture_fd reads a pipe delivered in small pieces") {
   PcapBuilder builder{ByteOrder::big, PcapPrecision::nanoseconds};
   for (std::uint32_t i = 0; i < 200; ++i) {
-    builder.packet(i, i, filled(i * 3, static_cast<std::uint8_t>(i)));
+    builder.packet(i, i, filled(std::size_t{i} * 3, static_cast<std::uint8_t>(i)));
   }
   const Bytes& file = builder.bytes();
   int ends[2];
@@ -190,7 +190,7 @@ TEST_CASE("source::open_capture_fd reads a pipe delivered in small pieces") {
   REQUIRE(packets.size() == 200);
   for (std::uint32_t i = 0; i < 200; ++i) {
     CHECK(packets[i].time == TimeNs{i} * k_ns_per_second + i);
-    CHECK(packets[i].data == filled(i * 3, static_cast<std::uint8_t>(i)));
+    CHECK(packets[i].data == filled(std::size_t{i} * 3, static_cast<std::uint8_t>(i)));
   }
 }
 

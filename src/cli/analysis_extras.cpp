@@ -1,9 +1,9 @@
 #include "analysis_extras.hpp"
 
-#include "../sink/html_report.hpp"
 #include "capture_pass.hpp"
 #include "ladder_collector.hpp"
 
+#include "tcpstate/sink/html_report.hpp"
 #include "tcpstate/sink/snapshot.hpp"
 #include "tcpstate/util/fatal.hpp"
 #include "tcpstate/util/time.hpp"

@@ -3,10 +3,10 @@
 // pass over the inputs: connections named by conn_id (the --report ladders), or the first
 // connection on a four-tuple (--follow ADDR:PORT-ADDR:PORT). Everything else is dropped
 // as it goes by, so memory follows the followed connections only.
-#include "../sink/ladder.hpp"
 #include "capture_pass.hpp"
 
 #include "tcpstate/conn/reconstructor.hpp"
+#include "tcpstate/sink/ladder.hpp"
 
 #include <cstddef>
 #include <cstdint>

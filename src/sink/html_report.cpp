@@ -1,86 +1,18 @@
-#include "html_report.hpp"
+#include "tcpstate/sink/html_report.hpp"
 
+#include "html_text.hpp"
 #include "report_text.hpp"
+#include "server_ranking.hpp"
+#include "state_chart.hpp"
 #include "text_format.hpp"
 
 #include "tcpstate/decode/skip_reason.hpp"
-#include "tcpstate/decode/tcp_segment.hpp"
 
-#include <algorithm>
-#include <bit>
-#include <charconv>
 #include <map>
 #include <string_view>
-#include <utility>
 
 namespace tcpstate::sink {
 namespace {
-
-constexpr std::size_t k_states = conn::k_tcp_state_count;
-
-// One colour per state, in TcpState order: greys for the closed ones, green for
-// ESTABLISHED, warm colours for the states a leak or a lost packet leaves behind.
-constexpr std::array<std::string_view, k_states> k_state_colors{
-    "#9e9e9e", "#cfcfcf", "#90caf9", "#ffb74d", "#43a047", "#4dd0e1",
-    "#00897b", "#e53935", "#ab47bc", "#ff7043", "#5c6bc0"};
-
-conn::TcpState state_at(std::size_t i) {
-  return static_cast<conn::TcpState>(i);
-}
-
-void escape(std::string& out, std::string_view text) {
-  for (const char c : text) {
-    switch (c) {
-    case '&':
-      out += "&amp;";
-      break;
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    case '\'':
-      out += "&#39;";
-      break;
-    default:
-      out.push_back(c);
-    }
-  }
-}
-
-void append_fixed(std::string& out, double value, int precision) {
-  std::array<char, 64> buffer{};
-  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
-                                    std::chars_format::fixed, precision);
-  out.append(buffer.data(), result.ptr);
-}
-
-void append_seconds(std::string& out, TimeNs ns) {
-  append_duration(out, ns);
-}
-
-// The shortest decimal that reads back as the same number of seconds: the sampling
-// interval, which --interval must be able to repeat exactly.
-void append_exact_seconds(std::string& out, TimeNs ns) {
-  std::array<char, 64> buffer{};
-  const auto result =
-      std::to_chars(buffer.data(), buffer.data() + buffer.size(), ns_to_seconds(ns));
-  out.append(buffer.data(), result.ptr);
-}
-
-void append_iso(std::string& out, TimeNs time) {
-  TimeFormatter().append(out, time);
-}
-
-void append_endpoint_html(std::string& out, const IpAddress& address, std::uint16_t port) {
-  std::string text;
-  append_endpoint(text, address, port);
-  escape(out, text);
-}
 
 std::string_view severity_class(anomaly::Severity severity) {
   switch (severity) {
@@ -230,233 +162,6 @@ void append_headline(std::string& out, const HtmlReportData& data) {
   }
 }
 
-// ---- the state chart ----
-
-constexpr double k_chart_width = 1100;
-constexpr double k_chart_height = 190;
-constexpr double k_chart_left = 56;
-constexpr double k_chart_right = 10;
-constexpr double k_chart_top = 8;
-constexpr double k_chart_bottom = 22;
-
-struct ChartPoint {
-  double x = 0;
-  std::array<std::uint64_t, k_states> counts{};
-};
-
-std::vector<ChartPoint> chart_points(const HtmlReportData& data, std::size_t side) {
-  const CaptureStats& capture = data.summary->capture;
-  const double span =
-      std::max<double>(1.0, static_cast<double>(capture.last_packet - capture.first_packet));
-  const double plot = k_chart_width - k_chart_left - k_chart_right;
-  std::vector<ChartPoint> points;
-  points.reserve(data.samples.size() + 1);
-  points.push_back({k_chart_left, {}}); // nothing is held before the first packet
-  for (const ReportSample& sample : data.samples) {
-    const double at = static_cast<double>(sample.time - capture.first_packet) / span;
-    points.push_back({k_chart_left + std::clamp(at, 0.0, 1.0) * plot, sample.states[side]});
-  }
-  return points;
-}
-
-void append_state_chart(std::string& out, const HtmlReportData& data, conn::Side side) {
-  const std::size_t index = static_cast<std::size_t>(side);
-  const std::vector<ChartPoint> points = chart_points(data, index);
-  std::uint64_t top = 1;
-  std::array<bool, k_states> used{};
-  for (const ChartPoint& point : points) {
-    std::uint64_t total = 0;
-    for (std::size_t s = 0; s < k_states; ++s) {
-      total += point.counts[s];
-      used[s] = used[s] || point.counts[s] > 0;
-    }
-    top = std::max(top, total);
-  }
-  const double plot_height = k_chart_height - k_chart_top - k_chart_bottom;
-  const auto y_of = [&](std::uint64_t value) {
-    return k_chart_top +
-           plot_height * (1.0 - static_cast<double>(value) / static_cast<double>(top));
-  };
-
-  out += "<svg class=\"state-chart\" data-side=\"";
-  out += conn::side_name(side);
-  out += "\" viewBox=\"0 0 ";
-  append_fixed(out, k_chart_width, 0);
-  out += ' ';
-  append_fixed(out, k_chart_height, 0);
-  out += "\" role=\"img\" aria-label=\"";
-  out += conn::side_name(side);
-  out += " endpoints per state over the capture\">";
-  // Axes and labels.
-  const double bottom = k_chart_height - k_chart_bottom;
-  out += "<g stroke=\"#c5cad3\" stroke-width=\"1\"><line x1=\"";
-  append_fixed(out, k_chart_left, 0);
-  out += "\" y1=\"";
-  append_fixed(out, bottom, 1);
-  out += "\" x2=\"";
-  append_fixed(out, k_chart_width - k_chart_right, 0);
-  out += "\" y2=\"";
-  append_fixed(out, bottom, 1);
-  out += "\"/><line x1=\"";
-  append_fixed(out, k_chart_left, 0);
-  out += "\" y1=\"";
-  append_fixed(out, k_chart_top, 1);
-  out += "\" x2=\"";
-  append_fixed(out, k_chart_left, 0);
-  out += "\" y2=\"";
-  append_fixed(out, bottom, 1);
-  out += "\"/></g><g font-size=\"11\" fill=\"#5b6475\" font-family=\"sans-serif\">";
-  out += "<text x=\"";
-  append_fixed(out, k_chart_left - 4, 0);
-  out += "\" y=\"";
-  append_fixed(out, k_chart_top + 9, 0);
-  out += "\" text-anchor=\"end\">";
-  append_uint(out, top);
-  out += "</text><text x=\"";
-  append_fixed(out, k_chart_left - 4, 0);
-  out += "\" y=\"";
-  append_fixed(out, bottom, 0);
-  out += "\" text-anchor=\"end\">0</text>";
-  const CaptureStats& capture = data.summary->capture;
-  const TimeNs span = capture.last_packet - capture.first_packet;
-  for (int i = 0; i <= 4; ++i) {
-    const double fraction = i / 4.0;
-    out += "<text x=\"";
-    append_fixed(out, k_chart_left + fraction * (k_chart_width - k_chart_left - k_chart_right), 1);
-    out += "\" y=\"";
-    append_fixed(out, k_chart_height - 6, 0);
-    out += "\" text-anchor=\"";
-    out += i == 0 ? "start" : (i == 4 ? "end" : "middle");
-    out += "\">";
-    append_fixed(out, ns_to_seconds(span) * fraction, 3);
-    out += " s</text>";
-  }
-  out += "</g>";
-
-  // One band per state, stacked in TcpState order.
-  std::vector<std::uint64_t> below(points.size(), 0);
-  for (std::size_t s = 0; s < k_states; ++s) {
-    if (!used[s]) {
-      continue;
-    }
-    out += "<path class=\"band\" data-state=\"";
-    out += conn::state_name(state_at(s));
-    out += "\" fill=\"";
-    out += k_state_colors[s];
-    out += "\" d=\"M";
-    for (std::size_t p = 0; p < points.size(); ++p) {
-      if (p > 0) {
-        out += 'L';
-      }
-      append_fixed(out, points[p].x, 1);
-      out += ',';
-      append_fixed(out, y_of(below[p] + points[p].counts[s]), 1);
-    }
-    for (std::size_t p = points.size(); p-- > 0;) {
-      out += 'L';
-      append_fixed(out, points[p].x, 1);
-      out += ',';
-      append_fixed(out, y_of(below[p]), 1);
-    }
-    out += "Z\"><title>";
-    out += conn::state_name(state_at(s));
-    out += "</title></path>";
-    for (std::size_t p = 0; p < points.size(); ++p) {
-      below[p] += points[p].counts[s];
-    }
-  }
-  out += "</svg>";
-}
-
-void append_chart_data(std::string& out, const HtmlReportData& data) {
-  const std::vector<ChartPoint> client = chart_points(data, 0);
-  out += "<script type=\"application/json\" id=\"chart-data\">{\"width\":";
-  append_fixed(out, k_chart_width, 0);
-  out += ",\"interval_s\":";
-  append_exact_seconds(out, data.sample_interval);
-  out += ",\"states\":[";
-  for (std::size_t s = 0; s < k_states; ++s) {
-    out += s == 0 ? "\"" : ",\"";
-    out += conn::state_name(state_at(s));
-    out += '"';
-  }
-  // The samples (the origin point of the chart is not one).
-  out += "],\"x\":[";
-  for (std::size_t p = 1; p < client.size(); ++p) {
-    if (p > 1) {
-      out += ',';
-    }
-    append_fixed(out, client[p].x, 1);
-  }
-  out += "],\"time\":[";
-  for (std::size_t i = 0; i < data.samples.size(); ++i) {
-    out += i == 0 ? "\"" : ",\"";
-    append_iso(out, data.samples[i].time);
-    out += '"';
-  }
-  out += "],\"elapsed\":[";
-  for (std::size_t i = 0; i < data.samples.size(); ++i) {
-    if (i > 0) {
-      out += ',';
-    }
-    append_seconds(out, data.samples[i].time - data.summary->capture.first_packet);
-  }
-  out += ']';
-  for (const conn::Side side : {conn::Side::client, conn::Side::server}) {
-    out += ",\"";
-    out += conn::side_name(side);
-    out += "\":[";
-    for (std::size_t i = 0; i < data.samples.size(); ++i) {
-      out += i == 0 ? "[" : ",[";
-      const auto& counts = data.samples[i].states[static_cast<std::size_t>(side)];
-      for (std::size_t s = 0; s < k_states; ++s) {
-        if (s > 0) {
-          out += ',';
-        }
-        append_uint(out, counts[s]);
-      }
-      out += ']';
-    }
-    out += ']';
-  }
-  out += "}</script>";
-}
-
-void append_charts(std::string& out, const HtmlReportData& data) {
-  out += "<h2>Endpoints per state over the capture</h2>";
-  if (data.samples.empty()) {
-    out += "<p class=\"more\">No packets: nothing to draw.</p>";
-    return;
-  }
-  out += "<p class=\"sub\">Endpoints of the connections held, per state, sampled every ";
-  append_exact_seconds(out, data.sample_interval);
-  out += " s of capture time (";
-  append_uint(out, data.samples.size());
-  out += " samples, the last at the capture's end); the same rows as "
-         "<code>--summary --interval ";
-  append_exact_seconds(out, data.sample_interval);
-  out += "</code>. Hover for the numbers.</p>";
-  out += "<div class=\"legend\">";
-  for (std::size_t s = 0; s < k_states; ++s) {
-    out += "<span><i style=\"background:";
-    out += k_state_colors[s];
-    out += "\"></i>";
-    out += conn::state_name(state_at(s));
-    out += "</span>";
-  }
-  out += "</div>";
-  for (const conn::Side side : {conn::Side::client, conn::Side::server}) {
-    out += "<div class=\"panel\"><b>";
-    out += side == conn::Side::client ? "Clients" : "Servers";
-    out += "</b>";
-    append_state_chart(out, data, side);
-    out += "<div class=\"cap\" id=\"cap-";
-    out += conn::side_name(side);
-    out += "\"></div></div>";
-  }
-  append_chart_data(out, data);
-}
-
 // ---- the anomaly table ----
 
 void append_anomaly_tags(std::string& out, anomaly::AnomalySet set) {
@@ -483,7 +188,7 @@ void append_anomalies(std::string& out, const HtmlReportData& data) {
          "row for "
          "its ladder: client on the left, server on the right, one arrow per packet, each "
          "endpoint's state where it changed. ";
-  escape(out, data.ladder_note);
+  escape_html(out, data.ladder_note);
   out += "</p>";
   std::map<std::uint64_t, const Ladder*> ladders;
   for (const Ladder& ladder : data.ladders) {
@@ -527,7 +232,7 @@ void append_anomalies(std::string& out, const HtmlReportData& data) {
       out += "</b> packet ";
       append_uint(out, evidence.packet_number);
       out += ": ";
-      escape(out, evidence.detail);
+      escape_html(out, evidence.detail);
       out += "</div>";
     }
     out += "</td></tr><tr class=\"ladder-row\"";
@@ -540,7 +245,7 @@ void append_anomalies(std::string& out, const HtmlReportData& data) {
       first_ladder = false;
     } else {
       out += "<p class=\"more\">No ladder for this connection: ";
-      escape(out, data.ladder_note);
+      escape_html(out, data.ladder_note);
       out += "</p>";
     }
     out += "</td></tr>";
@@ -565,32 +270,16 @@ void append_servers(std::string& out, const HtmlReportData& data) {
     out += "<p class=\"more\">No server.</p>";
     return;
   }
-  std::vector<std::pair<const ServerKey*, const ServerRollup*>> servers;
-  servers.reserve(summary.servers.size());
-  for (const auto& [key, rollup] : summary.servers) {
-    servers.emplace_back(&key, &rollup);
-  }
-  const auto worse = [](const auto& a, const auto& b) {
-    if (a.second->anomalous != b.second->anomalous) {
-      return a.second->anomalous > b.second->anomalous;
-    }
-    if (a.second->connections != b.second->connections) {
-      return a.second->connections > b.second->connections;
-    }
-    return *a.first < *b.first;
-  };
-  const std::size_t keep = std::min(servers.size(), data.server_cap);
-  std::partial_sort(servers.begin(), servers.begin() + static_cast<std::ptrdiff_t>(keep),
-                    servers.end(), worse);
+  const std::vector<RankedServer> servers = rank_servers(summary, data.server_cap);
   out += "<p class=\"sub\">Most anomalous connections first.</p>";
   out += "<table id=\"server-table\"><thead><tr><th>server</th><th class=\"n\">connections</th>"
          "<th class=\"n\">anomalous</th><th class=\"n\">close_wait_leaks</th><th class=\"n\">"
          "rst_closes</th><th class=\"n\">refused</th><th class=\"n\">syn_received</th><th "
          "class=\"n\">syn_unanswered</th><th class=\"n\">syn_flood</th></tr></thead><tbody>";
-  for (std::size_t i = 0; i < keep; ++i) {
-    const ServerRollup& r = *servers[i].second;
+  for (const RankedServer& server : servers) {
+    const ServerRollup& r = *server.rollup;
     out += "<tr><td>";
-    append_endpoint_html(out, servers[i].first->address, servers[i].first->port);
+    append_endpoint_html(out, server.key->address, server.key->port);
     out += "</td>";
     for (const std::uint64_t value : {r.connections, r.anomalous, r.close_wait_leaks, r.rst_closes,
                                       r.refused, r.syn_received, r.syn_unanswered, r.syn_flood}) {
@@ -601,9 +290,9 @@ void append_servers(std::string& out, const HtmlReportData& data) {
     out += "</tr>";
   }
   out += "</tbody></table>";
-  if (servers.size() > keep) {
+  if (summary.servers.size() > servers.size()) {
     out += "<p class=\"more\">";
-    append_uint(out, servers.size() - keep);
+    append_uint(out, summary.servers.size() - servers.size());
     out += " more servers not shown.</p>";
   }
 }
@@ -614,7 +303,7 @@ void append_skips(std::string& out, const HtmlReportData& data) {
          "<th class=\"n\">packets</th></tr></thead><tbody>";
   const auto line = [&](std::string_view what, std::uint64_t count) {
     out += "<tr><td>";
-    escape(out, what);
+    escape_html(out, what);
     out += "</td><td class=\"n\">";
     append_uint(out, count);
     out += "</td></tr>";
@@ -632,228 +321,14 @@ void append_skips(std::string& out, const HtmlReportData& data) {
     out += "<p><b>Inputs not read in full:</b></p><ul>";
     for (const std::string& error : capture.input_errors) {
       out += "<li>";
-      escape(out, error);
+      escape_html(out, error);
       out += "</li>";
     }
     out += "</ul>";
   }
 }
 
-// ---- ladder SVG ----
-
-constexpr int k_ladder_width = 980;
-constexpr int k_ladder_client_x = 300;
-constexpr int k_ladder_server_x = 760;
-constexpr int k_ladder_row = 22;
-constexpr int k_ladder_drop = 10;
-constexpr int k_ladder_top = 44;
-constexpr int k_ladder_verdict_x = 120;
-constexpr std::size_t k_ladder_verdict_chars = 125; // 11px monospace from x=120 to the edge
-
-void append_int_attr(std::string& out, std::string_view name, std::int64_t value) {
-  out += ' ';
-  out += name;
-  out += "=\"";
-  append_int(out, value);
-  out += '"';
-}
-
-void append_text(std::string& out, std::string_view css, int x, int y, std::string_view text) {
-  out += "<text class=\"";
-  out += css;
-  out += '"';
-  append_int_attr(out, "x", x);
-  append_int_attr(out, "y", y);
-  out += '>';
-  escape(out, text);
-  out += "</text>";
-}
-
 } // namespace
-
-bool worse_row(const AnomalyRow& a, const AnomalyRow& b) {
-  if (a.severity != b.severity) {
-    return a.severity > b.severity;
-  }
-  if (a.primary != b.primary) {
-    return a.primary < b.primary;
-  }
-  const int a_count = std::popcount(a.anomalies.bits());
-  const int b_count = std::popcount(b.anomalies.bits());
-  if (a_count != b_count) {
-    return a_count > b_count;
-  }
-  return a.conn_id < b.conn_id;
-}
-
-AnomalyRow make_anomaly_row(const conn::ConnectionReport& report) {
-  AnomalyRow row;
-  row.conn_id = report.conn_id;
-  row.first_seen = report.first_seen;
-  row.last_seen = report.last_seen;
-  row.endpoints = report.endpoints;
-  row.close = report.close;
-  row.closed_by = report.closed_by;
-  row.anomalies = report.anomalies;
-  row.notes = report.notes;
-  for (std::size_t i = 0; i < anomaly::k_anomaly_count; ++i) {
-    const auto id = static_cast<anomaly::Anomaly>(i);
-    if (report.anomalies.has(id) &&
-        (row.primary == anomaly::Anomaly::count || anomaly::info(id).severity > row.severity)) {
-      row.severity = anomaly::info(id).severity;
-      row.primary = id;
-    }
-  }
-  for (const conn::Evidence& evidence : report.evidence) {
-    if (evidence.anomaly != anomaly::Anomaly::count) {
-      row.evidence.push_back(evidence);
-    }
-  }
-  return row;
-}
-
-void append_ladder_svg(std::string& out, const Ladder& ladder) {
-  const std::vector<LadderRow> rows = ladder_rows(ladder);
-  std::size_t lines = 0;
-  for (const LadderRow& row : rows) {
-    lines += 1 + row.verdicts.size();
-  }
-  const int height = k_ladder_top + static_cast<int>(lines) * k_ladder_row + 24;
-  out += "<svg class=\"ladder\" data-conn-id=\"";
-  append_uint(out, ladder.conn_id);
-  out += "\" data-packets=\"";
-  append_uint(out, ladder.packets.size());
-  out += "\" viewBox=\"0 0 ";
-  append_int(out, k_ladder_width);
-  out += ' ';
-  append_int(out, height);
-  out += "\" width=\"";
-  append_int(out, k_ladder_width);
-  out += "\" height=\"";
-  append_int(out, height);
-  out += "\"><defs>";
-  for (const auto& [id, color] : {std::pair<std::string_view, std::string_view>{"c", "#1e6fd0"},
-                                  {"s", "#8e3ab8"},
-                                  {"r", "#d32f2f"}}) {
-    out += "<marker id=\"ah-";
-    out += id;
-    out += "\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" "
-           "markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0L10,5L0,10z\" fill=\"";
-    out += color;
-    out += "\"/></marker>";
-  }
-  out += "</defs>";
-  std::string text;
-  text = "client ";
-  append_endpoint(text, ladder.client_address, ladder.client_port);
-  out += "<text class=\"h\" x=\"";
-  append_int(out, k_ladder_client_x);
-  out += "\" y=\"16\" text-anchor=\"middle\">";
-  escape(out, text);
-  out += "</text>";
-  text = "server ";
-  append_endpoint(text, ladder.server_address, ladder.server_port);
-  out += "<text class=\"h\" x=\"";
-  append_int(out, k_ladder_server_x);
-  out += "\" y=\"16\" text-anchor=\"middle\">";
-  escape(out, text);
-  out += "</text>";
-  append_text(out, "m", 8, 34, "#  time (s)");
-  const int axis_bottom = height - 20;
-  for (const int x : {k_ladder_client_x, k_ladder_server_x}) {
-    out += "<line class=\"ax\"";
-    append_int_attr(out, "x1", x);
-    append_int_attr(out, "y1", 24);
-    append_int_attr(out, "x2", x);
-    append_int_attr(out, "y2", axis_bottom);
-    out += "/>";
-  }
-
-  int y = k_ladder_top;
-  bool first = true;
-  for (const LadderRow& row : rows) {
-    text.clear();
-    if (row.packet != nullptr) {
-      append_uint(text, row.packet->number);
-    }
-    append_text(out, "m", 8, y + 4, text);
-    text.clear();
-    append_duration(text, row.time);
-    append_text(out, "m", 62, y + 4, text);
-    if (row.packet != nullptr) {
-      const bool rightwards = row.packet->from_client;
-      const bool reset = (row.packet->flags & decode::tcp_flag::rst) != 0;
-      out += "<line class=\"";
-      out += reset ? "r" : (rightwards ? "c" : "s");
-      out += '"';
-      append_int_attr(out, "x1", rightwards ? k_ladder_client_x : k_ladder_server_x);
-      append_int_attr(out, "y1", y - k_ladder_drop / 2);
-      append_int_attr(out, "x2", rightwards ? k_ladder_server_x : k_ladder_client_x);
-      append_int_attr(out, "y2", y + k_ladder_drop / 2);
-      out += "/>";
-      // Above the arrow's middle, where the line is at y.
-      append_text(out, "l", (k_ladder_client_x + k_ladder_server_x) / 2, y - 3, row.label);
-    } else {
-      text = "(timer)";
-      if (!row.changes.empty() && row.changes.front()->packet_number != 0) {
-        text = "(packet ";
-        append_uint(text, row.changes.front()->packet_number);
-        text += ", not drawn)";
-      }
-      append_text(out, "m", (k_ladder_client_x + k_ladder_server_x) / 2 - 40, y + 4, text);
-    }
-    if (row.changed[0] || first) {
-      out += "<text class=\"st e\"";
-      append_int_attr(out, "x", k_ladder_client_x - 8);
-      append_int_attr(out, "y", y + 4);
-      out += '>';
-      out += conn::state_name(row.states[0]);
-      out += "</text>";
-    }
-    if (row.changed[1] || first) {
-      append_text(out, "st", k_ladder_server_x + 8, y + 4, conn::state_name(row.states[1]));
-    }
-    first = false;
-    y += k_ladder_row;
-    for (const LadderEvent* verdict : row.verdicts) {
-      text.clear();
-      const bool is_anomaly = verdict->kind == conn::EventKind::anomaly;
-      text += is_anomaly ? "\xE2\x9A\xA0 " : "\xE2\x80\xA2 note ";
-      text += is_anomaly ? anomaly::name(verdict->anomaly) : anomaly::name(verdict->note);
-      text += " (";
-      text += conn::side_name(verdict->side);
-      text += "): ";
-      text += verdict->reason;
-      // The ladder is a fixed width: a long reason is cut, and kept whole in the tooltip.
-      out += "<text class=\"";
-      out += is_anomaly ? "v" : "nt";
-      out += '"';
-      append_int_attr(out, "x", k_ladder_verdict_x);
-      append_int_attr(out, "y", y);
-      out += "><title>";
-      escape(out, text);
-      out += "</title>";
-      if (text.size() > k_ladder_verdict_chars) {
-        std::size_t cut = k_ladder_verdict_chars;
-        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U) {
-          --cut; // not inside a UTF-8 sequence
-        }
-        text.resize(cut);
-        text += "\xE2\x80\xA6";
-      }
-      escape(out, text);
-      out += "</text>";
-      y += k_ladder_row;
-    }
-  }
-  if (ladder.truncated()) {
-    text = "\xE2\x80\xA6 ";
-    append_uint(text, ladder.packets_seen - ladder.packets.size());
-    text += " more packets not drawn";
-    append_text(out, "m", k_ladder_client_x + 10, y + 2, text);
-  }
-  out += "</svg>";
-}
 
 std::string render_html_report(const HtmlReportData& data) {
   std::string out;
@@ -865,7 +340,7 @@ std::string render_html_report(const HtmlReportData& data) {
     if (i > 0) {
       out += ", ";
     }
-    escape(out, data.inputs[i]);
+    escape_html(out, data.inputs[i]);
   }
   out += "</title><script>";
   out += k_error_hook;
@@ -875,12 +350,12 @@ std::string render_html_report(const HtmlReportData& data) {
   out += "<h1>tcpstate report</h1><p class=\"sub\">";
   for (std::size_t i = 0; i < data.inputs.size(); ++i) {
     out += i == 0 ? "<code>" : ", <code>";
-    escape(out, data.inputs[i]);
+    escape_html(out, data.inputs[i]);
     out += "</code>";
   }
   if (!data.filter.empty()) {
     out += ", filter <code>";
-    escape(out, data.filter);
+    escape_html(out, data.filter);
     out += "</code>";
   }
   out += "</p>\n";

@@ -1,4 +1,4 @@
-#include "ladder.hpp"
+#include "tcpstate/sink/ladder.hpp"
 
 #include "text_format.hpp"
 

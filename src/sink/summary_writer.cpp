@@ -1,12 +1,12 @@
 #include "summary_writer.hpp"
 
+#include "server_ranking.hpp"
 #include "text_format.hpp"
 
 #include "tcpstate/conn/connection_report.hpp"
 #include "tcpstate/conn/tcp_state.hpp"
 #include "tcpstate/decode/skip_reason.hpp"
 
-#include <algorithm>
 #include <array>
 #include <string_view>
 #include <utility>
@@ -195,27 +195,12 @@ void append_nonzero_counts(std::string& out, const std::array<std::uint64_t, N>&
   }
 }
 
-std::vector<std::pair<ServerKey, ServerRollup>> worst_servers(const Summary& summary) {
-  std::vector<std::pair<ServerKey, ServerRollup>> worst;
-  for (const auto& [key, rollup] : summary.servers) {
-    if (rollup.anomalous != 0) {
-      worst.emplace_back(key, rollup);
-    }
+// The worst servers that have any anomalous connection: those rank before all the others.
+std::vector<RankedServer> worst_servers(const Summary& summary) {
+  std::vector<RankedServer> worst = rank_servers(summary, k_top_servers);
+  while (!worst.empty() && worst.back().rollup->anomalous == 0) {
+    worst.pop_back();
   }
-  // Ties go to the busier server, then to address order so the output is reproducible.
-  const auto worse = [](const auto& a, const auto& b) {
-    if (a.second.anomalous != b.second.anomalous) {
-      return a.second.anomalous > b.second.anomalous;
-    }
-    if (a.second.connections != b.second.connections) {
-      return a.second.connections > b.second.connections;
-    }
-    return a.first < b.first;
-  };
-  const std::size_t keep = std::min(worst.size(), k_top_servers);
-  std::partial_sort(worst.begin(), worst.begin() + static_cast<std::ptrdiff_t>(keep), worst.end(),
-                    worse);
-  worst.resize(keep);
   return worst;
 }
 
@@ -239,15 +224,15 @@ void append_servers_table(std::string& out, const Summary& summary) {
   }
   out.push_back('\n');
 
-  for (const auto& [key, rollup] : worst) {
+  for (const RankedServer& server : worst) {
     start = out.size();
     out += "  ";
-    append_endpoint(out, key.address, key.port);
+    append_endpoint(out, server.key->address, server.key->port);
     pad_right_from(out, start, 2 + k_server_width);
     for (const auto& [name, field] : k_rollup_fields) {
       out += "  ";
       const std::size_t column = out.size();
-      append_uint(out, rollup.*field);
+      append_uint(out, server.rollup->*field);
       pad_left_from(out, column, name.size());
     }
     out.push_back('\n');

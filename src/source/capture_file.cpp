@@ -1,8 +1,8 @@
 #include "tcpstate/source/capture_file.hpp"
 
-#include "source/open_capture_fd.hpp"
-#include "source/pcap_reader.hpp"
-#include "source/pcapng_reader.hpp"
+#include "open_capture_fd.hpp"
+#include "pcap_reader.hpp"
+#include "pcapng_reader.hpp"
 #include "tcpstate/util/fatal.hpp"
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-#include "source/capture_reader.hpp"
+#include "capture_reader.hpp"
 
 #include <cstring>
 #include <utility>

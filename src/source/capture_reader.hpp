@@ -1,7 +1,7 @@
 #pragma once
 // What the pcap and pcapng readers share: the read buffer, the input's name, and the
 // rule that damage stops the reader with one error line. Private to the source stage.
-#include "source/read_buffer.hpp"
+#include "read_buffer.hpp"
 #include "tcpstate/source/packet_source.hpp"
 
 #include <cstddef>

@@ -1,7 +1,7 @@
 #pragma once
 // open_capture_file() on an already open descriptor: how standard input is read, and how
 // the tests feed pipes and small buffers. Private to the source stage.
-#include "source/read_buffer.hpp"
+#include "read_buffer.hpp"
 #include "tcpstate/source/packet_source.hpp"
 
 #include <cstddef>

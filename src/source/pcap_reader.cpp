@@ -1,4 +1,4 @@
-#include "source/pcap_reader.hpp"
+#include "pcap_reader.hpp"
 
 #include "tcpstate/util/fatal.hpp"
 

@@ -1,7 +1,7 @@
 #pragma once
 // Classic pcap: a 24-byte file header, then 16-byte record headers each followed by the
 // captured bytes. Private to the source stage.
-#include "source/capture_reader.hpp"
+#include "capture_reader.hpp"
 #include "tcpstate/util/byte_view.hpp"
 
 #include <cstdint>

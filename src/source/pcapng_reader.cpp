@@ -1,4 +1,4 @@
-#include "source/pcapng_reader.hpp"
+#include "pcapng_reader.hpp"
 
 #include "tcpstate/util/fatal.hpp"
 

@@ -1,8 +1,8 @@
 #pragma once
 // pcapng: a sequence of blocks in one or more sections, each section with its own byte
 // order and its own interfaces (link type, snaplen, clock). Private to the source stage.
-#include "source/capture_reader.hpp"
-#include "source/pcapng_timestamp.hpp"
+#include "capture_reader.hpp"
+#include "pcapng_timestamp.hpp"
 #include "tcpstate/util/byte_view.hpp"
 
 #include <cstdint>

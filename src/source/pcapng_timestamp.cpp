@@ -1,4 +1,4 @@
-#include "source/pcapng_timestamp.hpp"
+#include "pcapng_timestamp.hpp"
 
 namespace tcpstate::source {
 namespace {

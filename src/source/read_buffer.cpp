@@ -1,4 +1,4 @@
-#include "source/read_buffer.hpp"
+#include "read_buffer.hpp"
 
 #include <algorithm>
 #include <cerrno>

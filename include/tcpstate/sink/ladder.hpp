@@ -81,4 +81,7 @@ std::vector<LadderRow> ladder_rows(const Ladder& ladder);
 // on the left and server state on the right; ANSI colours when `color`.
 void append_ladder_text(std::string& out, const Ladder& ladder, bool color);
 
+// The ladder as an SVG element, for the report's anomaly rows (ladder_svg.cpp).
+void append_ladder_svg(std::string& out, const Ladder& ladder);
+
 } // namespace tcpstate::sink
