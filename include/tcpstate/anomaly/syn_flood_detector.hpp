@@ -7,7 +7,7 @@
 #include "tcpstate/util/time.hpp"
 
 #include <cstdint>
-#include <map>
+#include <unordered_map>
 #include <vector>
 
 namespace tcpstate::anomaly {
@@ -46,7 +46,19 @@ private:
   std::uint32_t m_threshold;
   TimeNs m_window;
   TimeNs m_bucket_width;
-  std::map<ServerEndpoint, ServerWindow> m_servers;
+  // Hashed, not ordered: it is only looked up, two or three times per connection, and a
+  // busy capture has tens of thousands of servers (a tree walk missed the cache at every
+  // level).
+  struct ServerHash {
+    std::size_t operator()(const ServerEndpoint& server) const {
+      std::uint64_t h = server.address.word(0) * 0x9E3779B97F4A7C15ULL;
+      h ^= (server.address.word(1) + (std::uint64_t{server.port} << 8) +
+            static_cast<std::uint64_t>(server.address.family)) *
+           0xC2B2AE3D27D4EB4FULL;
+      return static_cast<std::size_t>(h ^ (h >> 29));
+    }
+  };
+  std::unordered_map<ServerEndpoint, ServerWindow, ServerHash> m_servers;
 };
 
 } // namespace tcpstate::anomaly
