@@ -110,7 +110,7 @@ TEST_CASE("conn::median_data_round_trip: even counts, and more samples than are 
   }
   CHECK(data_round_trip_samples(p.trips, Side::client) == 1000);
   REQUIRE(p.trips.samples);
-  CHECK(p.trips.samples->kept[0].size() == tcpstate::conn::k_max_round_trip_samples);
+  CHECK(p.trips.samples->legs[0].count == tcpstate::conn::k_max_round_trip_samples);
   const TimeNs median = median_data_round_trip(p.trips, Side::client);
   CHECK(median >= 2 * k_ms);
   CHECK(median <= 4 * k_ms);

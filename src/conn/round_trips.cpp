@@ -27,33 +27,25 @@ void set_timing(RoundTrips& trips, Side sender, bool on) {
   }
 }
 
-constexpr std::size_t k_first_samples = 8;
-
-void add_sample(RoundTrips& trips, Side leg, TimeNs sample) {
+void add_sample(RoundTrips& trips, Side leg_side, TimeNs sample) {
   if (!trips.samples) {
     trips.samples = std::make_unique<RoundTripSamples>();
   }
-  std::vector<TimeNs>& kept = trips.samples->kept[index(leg)];
-  std::uint32_t& seen = trips.samples->seen[index(leg)];
-  if (seen < UINT32_MAX) {
-    ++seen;
+  RoundTripLeg& leg = trips.samples->legs[index(leg_side)];
+  if (leg.seen < UINT32_MAX) {
+    ++leg.seen;
   }
-  if (kept.size() < k_max_round_trip_samples) {
-    if (kept.empty()) {
-      // Most connections take a handful of samples: one allocation for them, not one per
-      // doubling.
-      kept.reserve(k_first_samples);
-    }
-    kept.push_back(sample);
+  if (leg.count < k_max_round_trip_samples) {
+    leg.push(sample);
     return;
   }
   // Algorithm R: the seen-th sample replaces a kept one with probability kept/seen. The
   // "random" number is a hash of the count, so the same capture gives the same median.
-  std::uint64_t mixed = seen * 0x9e3779b97f4a7c15ULL;
+  std::uint64_t mixed = leg.seen * 0x9e3779b97f4a7c15ULL;
   mixed ^= mixed >> 29;
-  const std::uint64_t slot = mixed % seen;
-  if (slot < kept.size()) {
-    kept[slot] = sample;
+  const std::uint64_t slot = mixed % leg.seen;
+  if (slot < leg.count) {
+    leg.at(static_cast<std::uint32_t>(slot)) = sample;
   }
 }
 
@@ -121,27 +113,27 @@ void observe_round_trip(RoundTrips& trips, Side side, const Endpoint& sender, co
   }
 }
 
-TimeNs median_data_round_trip(const RoundTrips& trips, Side leg) {
-  if (!trips.samples || trips.samples->kept[index(leg)].empty()) {
+TimeNs median_data_round_trip(const RoundTrips& trips, Side leg_side) {
+  if (!trips.samples || trips.samples->legs[index(leg_side)].count == 0) {
     return 0;
   }
   // Ordered in a copy on the stack: the kept samples stay in the order reservoir sampling
   // needs, and a row costs no allocation.
-  const std::vector<TimeNs>& kept = trips.samples->kept[index(leg)];
-  std::array<TimeNs, k_max_round_trip_samples>
-      sorted; // NOLINT(cppcoreguidelines-pro-type-member-init): filled below
-  std::copy(kept.begin(), kept.end(), sorted.begin());
-  const auto end = sorted.begin() + static_cast<std::ptrdiff_t>(kept.size());
+  const RoundTripLeg& leg = trips.samples->legs[index(leg_side)];
+  std::array<TimeNs, k_max_round_trip_samples> sorted; // NOLINT: filled below
+  const auto in_first = std::min(leg.count, RoundTripLeg::k_inline);
+  const auto after_first = std::copy_n(leg.first.begin(), in_first, sorted.begin());
+  const auto end = std::copy(leg.rest.begin(), leg.rest.end(), after_first);
   std::sort(sorted.begin(), end);
-  const std::size_t middle = kept.size() / 2;
-  if (kept.size() % 2 == 1) {
+  const std::size_t middle = leg.count / 2;
+  if (leg.count % 2 == 1) {
     return sorted[middle];
   }
   return sorted[middle - 1] + (sorted[middle] - sorted[middle - 1]) / 2;
 }
 
-std::uint32_t data_round_trip_samples(const RoundTrips& trips, Side leg) {
-  return trips.samples ? trips.samples->seen[index(leg)] : 0;
+std::uint32_t data_round_trip_samples(const RoundTrips& trips, Side leg_side) {
+  return trips.samples ? trips.samples->legs[index(leg_side)].seen : 0;
 }
 
 } // namespace tcpstate::conn

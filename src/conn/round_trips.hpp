@@ -25,9 +25,28 @@ namespace tcpstate::conn {
 // a long connection's record bounded while its median stays representative.
 inline constexpr std::uint32_t k_max_round_trip_samples = 255;
 
+// One leg's kept samples. The first few sit inline, so that the samples of a typical
+// connection take one allocation for both legs; a long connection's spill into `rest`.
+struct RoundTripLeg {
+  static constexpr std::uint32_t k_inline = 6;
+  std::uint32_t seen = 0;  // saturating
+  std::uint32_t count = 0; // kept, at most k_max_round_trip_samples
+  std::array<TimeNs, k_inline> first{};
+  std::vector<TimeNs> rest;
+
+  TimeNs& at(std::uint32_t i) { return i < k_inline ? first[i] : rest[i - k_inline]; }
+  void push(TimeNs sample) {
+    if (count < k_inline) {
+      first[count] = sample;
+    } else {
+      rest.push_back(sample);
+    }
+    ++count;
+  }
+};
+
 struct RoundTripSamples {
-  std::array<std::vector<TimeNs>, 2> kept; // [Side of the leg]
-  std::array<std::uint32_t, 2> seen{};     // saturating
+  std::array<RoundTripLeg, 2> legs; // [Side of the leg]
 };
 
 struct RoundTrips {
