@@ -1,6 +1,7 @@
 #include "tcpstate/cli/run_analysis.hpp"
 
 #include "analysis_extras.hpp"
+#include "color_choice.hpp"
 #include "connection_selector.hpp"
 #include "decoded_packet.hpp"
 #include "decoding_thread.hpp"
@@ -324,6 +325,7 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
   sink_options.delivery = all_regular_files(options.inputs) ? sink::Delivery::after_input
                                                             : sink::Delivery::as_they_finish;
   sink_options.terminal_columns = terminal_columns();
+  sink_options.color = use_color(options.pictures.color);
   const std::unique_ptr<sink::Sink> sink = sink::make_sink(sink_options, out);
   sink::Summary summary;
   sink::CaptureStats& stats = summary.capture;
