@@ -90,14 +90,14 @@ TEST_CASE("table rows align under the header; a long anomaly list widens its col
   const auto lines = lines_of(out);
   REQUIRE(lines.size() > 4);
   CHECK(lines[0] == "    ID  CLIENT                 SERVER                 CLIENT STATE  "
-                    "SERVER STATE  CLOSE       BY        PACKETS C/S  RETRANS C/S  ANOMALIES  "
-                    "                NOTES");
+                    "SERVER STATE  CLOSE       BY        PACKETS C/S  RETRANS C/S    BYTES C/S  "
+                    "DURATION  ANOMALIES                  NOTES");
   CHECK(lines[1] == "     1  10.0.0.1:43210         10.0.0.2:80            TIME_WAIT     "
-                    "CLOSED        fin         client          12/10          0/1  -          "
-                    "                -");
+                    "CLOSED        fin         client          12/10          0/1     300/4.9K  "
+                    "  2.376s  -                          -");
   CHECK(lines[2] == "     7  [2001:db8::1]:51000    [2001:db8::2]:443      FIN_WAIT_2    "
-                    "CLOSE_WAIT    open        client            4/3          0/2  "
-                    "half_open,close_wait_leak  midstream");
+                    "CLOSE_WAIT    open        client            4/3          0/2         0/10  "
+                    "   1m01s  half_open,close_wait_leak  midstream");
   // Every IPv4 cell starts where its header does.
   for (const std::string_view title : {"SERVER ", "CLIENT STATE", "CLOSE ", "ANOMALIES", "NOTES"}) {
     const std::size_t column = lines[0].find(title);
@@ -329,5 +329,33 @@ TEST_CASE("table --no-header, -q and -v") {
     CHECK(lines[3] == "        anomaly half_open at packet 12: server \"lost\" state\tafter RST");
     CHECK(lines[4] == "        note midstream at packet 1: no handshake seen");
     CHECK(lines[5].empty());
+  }
+}
+
+TEST_CASE("table colour marks anomalous rows by their worst severity") {
+  SinkOptions options{Format::table, View::connections, true};
+  SUBCASE("off: no escape code anywhere") {
+    const std::string out = run_sink(options, {clean_report(), anomalous_report().report});
+    CHECK(out.find('\x1b') == std::string::npos);
+  }
+  SUBCASE("on: the anomalous row is red, wrapped outside its padding; the others are plain") {
+    options.color = true;
+    const auto plain = lines_of(run_sink({Format::table, View::connections, true},
+                                         {clean_report(), anomalous_report().report}));
+    const auto lines = lines_of(run_sink(options, {clean_report(), anomalous_report().report}));
+    REQUIRE(lines.size() > 3);
+    CHECK(lines[0] == plain[0]);
+    CHECK(lines[1] == plain[1]);
+    CHECK(lines[2] == "\x1b[31m" + plain[2] + "\x1b[0m");
+  }
+  SUBCASE("a warning is yellow, an info anomaly cyan") {
+    options.color = true;
+    conn::ConnectionReport warning = clean_report();
+    warning.anomalies.set(anomaly::Anomaly::rst_instead_of_fin);
+    conn::ConnectionReport info = clean_report();
+    info.anomalies.set(anomaly::Anomaly::refused);
+    const auto lines = lines_of(run_sink(options, {warning, info}));
+    CHECK(lines[1].starts_with("\x1b[33m"));
+    CHECK(lines[2].starts_with("\x1b[36m"));
   }
 }

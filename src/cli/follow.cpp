@@ -1,15 +1,14 @@
 #include "follow.hpp"
 
 #include "capture_pass.hpp"
+#include "color_choice.hpp"
 #include "ladder_collector.hpp"
 
 #include "tcpstate/conn/reconstructor.hpp"
 
-#include <cstdlib>
 #include <limits>
 #include <ostream>
 #include <string>
-#include <unistd.h>
 
 namespace tcpstate::cli {
 namespace {
@@ -19,22 +18,6 @@ namespace {
 constexpr std::size_t k_follow_packet_cap = 1'000'000;
 
 } // namespace
-
-bool use_color(ColorMode mode) {
-  switch (mode) {
-  case ColorMode::always:
-    return true;
-  case ColorMode::never:
-    return false;
-  case ColorMode::automatic:
-    break;
-  }
-  const char* const no_color = std::getenv("NO_COLOR");
-  if (no_color != nullptr && *no_color != '\0') {
-    return false;
-  }
-  return isatty(STDOUT_FILENO) == 1;
-}
 
 ExitCode run_follow(const Options& options, std::ostream& out, std::ostream& err) {
   const ConnectionTarget& target = options.pictures.follow;

@@ -12,8 +12,4 @@ namespace tcpstate::cli {
 // read in full (the ladder of what was read is still drawn), else success.
 ExitCode run_follow(const Options& options, std::ostream& out, std::ostream& err);
 
-// --color: auto means colour when standard output is a terminal and NO_COLOR is unset or
-// empty.
-bool use_color(ColorMode mode);
-
 } // namespace tcpstate::cli

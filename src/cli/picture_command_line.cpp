@@ -29,8 +29,9 @@ void describe_pictures(CLI::App& app, PictureWords& words) {
       ->allow_extra_args(false)
       ->group(k_picture_group);
   app.add_option("--color", words.color,
-                 "Colour for --follow: auto (default: on a\n"
-                 "terminal without NO_COLOR), always, never")
+                 "Colour for --follow and anomalous table rows:\n"
+                 "auto (default: on a terminal without NO_COLOR),\n"
+                 "always, never")
       ->type_name("WHEN")
       ->allow_extra_args(false)
       ->group(k_picture_group);

@@ -1,11 +1,13 @@
 #include "tcpstate/cli/run_analysis.hpp"
 
 #include "analysis_extras.hpp"
+#include "color_choice.hpp"
 #include "connection_selector.hpp"
 #include "decoded_packet.hpp"
 #include "decoding_thread.hpp"
 #include "filter_hint.hpp"
 #include "follow.hpp"
+#include "moment_gate.hpp"
 #include "terminal_width.hpp"
 #include "thread_choice.hpp"
 
@@ -18,6 +20,7 @@
 #include "tcpstate/source/capture_file.hpp"
 #include "tcpstate/source/merged_source.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -111,18 +114,29 @@ TimeNs saturating_add(TimeNs time, TimeNs delta) {
 class PacketAnalysis {
 public:
   // `count`: stop after this many packets passed the filter (-c); 0: read everything.
+  // `at`: stop before the first frame stamped after this moment (--at).
   PacketAnalysis(conn::Reconstructor& reconstructor, sink::CaptureStats& stats, std::ostream& out,
-                 const ClockHook& on_clock, std::uint64_t count)
+                 const ClockHook& on_clock, std::uint64_t count, const AtTime& at)
       : m_reconstructor(reconstructor), m_stats(stats), m_out(out), m_on_clock(on_clock),
-        m_count(count) {}
+        m_count(count), m_at(at) {}
 
   // -c packets have been analysed: reading stops here, as if the input had ended.
   bool count_reached() const { return m_count != 0 && m_matched >= m_count; }
 
-  // A frame stamped `time` was read, and is about to be filtered. False when the output
-  // went away: reading stops here.
+  // The output went away: reading stopped, and nothing more is to be written.
+  bool output_gone() const { return m_output_gone; }
+
+  // --at: a frame stamped after the moment was read (and left out: not analysed, not
+  // counted), so reading stopped there.
+  bool moment_passed() const { return m_moment_passed; }
+  // The moment --at names, once the first frame was read; the largest time without --at.
+  TimeNs moment() const { return m_moment; }
+
+  // A frame stamped `time` was read, and is about to be filtered. False when reading
+  // stops here: the output went away, or the frame is past the --at moment.
   bool on_frame(TimeNs time) {
     ++m_packet_number;
+    const TimeNs previous = m_clock;
     // Timers must never run backwards: a frame stamped before its predecessor (a clock
     // step, or merged files that overlap) is analysed at its predecessor's time.
     if (time < m_clock) {
@@ -133,15 +147,9 @@ public:
     if (m_on_clock) [[unlikely]] {
       m_on_clock(m_clock, m_packet_number - 1, m_segments);
     }
+    // The --at moment shortens the next check rather than adding one per packet.
     if (m_clock >= m_next_flush || (m_packet_number & k_output_check_mask) == 0) [[unlikely]] {
-      if (m_packet_number == 1) {
-        m_stats.first_packet = m_clock;
-      }
-      m_out.flush();
-      if (!m_out) {
-        return false;
-      }
-      m_next_flush = saturating_add(m_clock, k_flush_interval);
+      return on_check(previous);
     }
     return true;
   }
@@ -187,6 +195,28 @@ public:
   }
 
 private:
+  // The rare check: the output, the --at moment, the next time to look.
+  bool on_check(TimeNs previous) {
+    if (m_packet_number == 1) {
+      m_stats.first_packet = m_clock;
+      m_moment = m_at.resolve(m_clock);
+    }
+    if (m_clock > m_moment) {
+      // Never read, as far as the report goes.
+      --m_packet_number;
+      m_clock = previous;
+      m_moment_passed = true;
+      return false;
+    }
+    m_out.flush();
+    if (!m_out) {
+      m_output_gone = true;
+      return false;
+    }
+    m_next_flush = std::min(saturating_add(m_clock, k_flush_interval), saturating_add(m_moment, 1));
+    return true;
+  }
+
   conn::Reconstructor& m_reconstructor;
   sink::CaptureStats& m_stats;
   std::ostream& m_out;
@@ -200,6 +230,10 @@ private:
   std::uint64_t m_count;
   std::uint64_t m_matched = 0;
   decode::Encapsulation m_filtered_wrappers;
+  const AtTime& m_at;
+  TimeNs m_moment = std::numeric_limits<TimeNs>::max();
+  bool m_moment_passed = false;
+  bool m_output_gone = false;
 };
 
 // How reading ended: whether the output was still there, and the input's error lines
@@ -217,7 +251,7 @@ ReadEnd read_on_one_thread(source::PacketSource& input, source::BpfFilter* filte
   ReadEnd end;
   while (input.next(packet)) {
     if (!analysis.on_frame(packet.time)) {
-      end.output_alive = false;
+      end.output_alive = !analysis.output_gone();
       break;
     }
     filter_and_decode(packet, filter, checksums, probe, decoded);
@@ -281,7 +315,7 @@ ReadEnd read_on_two_threads(source::PacketSource& input, source::BpfFilter* filt
   std::optional<std::vector<std::string>> stopped_early =
       analyse_batches(std::move(errors_met), *reader, analysis);
   if (stopped_early) {
-    return ReadEnd{analysis.count_reached(), std::move(*stopped_early)};
+    return ReadEnd{!analysis.output_gone(), std::move(*stopped_early)};
   }
   return ReadEnd{true, input.errors()};
 }
@@ -305,6 +339,29 @@ void warn_about_capture_gaps(std::ostream& err, const sink::Summary& summary) {
   }
 }
 
+// --at names a moment the capture covers: from its first packet to its last (as read: -c
+// and an input that breaks off end it sooner). Anything else is said here, and is a usage
+// error with nothing on standard output: an empty table would read like "no connections".
+bool moment_within_capture(const AtTime& at, const PacketAnalysis& analysis,
+                           const sink::CaptureStats& stats, std::ostream& err) {
+  const std::string prefix = "tcpstate: --at " + at.text + ": ";
+  if (stats.packets_read == 0 && !analysis.moment_passed()) {
+    err << prefix << "the capture has no packets\n";
+    return false;
+  }
+  if (stats.packets_read == 0) {
+    err << prefix << format_iso8601(analysis.moment()) << " is before the capture's first packet ("
+        << format_iso8601(stats.first_packet) << ")\n";
+    return false;
+  }
+  if (!analysis.moment_passed() && analysis.moment() > stats.last_packet) {
+    err << prefix << format_iso8601(analysis.moment()) << " is after the capture's last packet ("
+        << format_iso8601(stats.last_packet) << ")\n";
+    return false;
+  }
+  return true;
+}
+
 } // namespace
 
 ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& err) {
@@ -324,6 +381,7 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
   sink_options.delivery = all_regular_files(options.inputs) ? sink::Delivery::after_input
                                                             : sink::Delivery::as_they_finish;
   sink_options.terminal_columns = terminal_columns();
+  sink_options.color = use_color(options.pictures.color);
   const std::unique_ptr<sink::Sink> sink = sink::make_sink(sink_options, out);
   sink::Summary summary;
   sink::CaptureStats& stats = summary.capture;
@@ -337,7 +395,12 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
   // Without the events view no event is even built.
   conn::EventObserver* const events =
       options.output.view == sink::View::events ? &selected_events : nullptr;
-  conn::Reconstructor reconstructor(options.analysis, reports, events);
+  // Only with --at does a report pass one more receiver.
+  MomentGate at_moment(reports);
+  conn::Reconstructor reconstructor(
+      options.analysis,
+      options.at.enabled() ? static_cast<conn::ReportReceiver&>(at_moment) : reports, events);
+  TimeNs capture_end = 0;
 
   if (input) {
     const auto checksums =
@@ -348,7 +411,7 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
         extras->on_clock(clock, packets, segments, reconstructor, summary);
       };
     }
-    PacketAnalysis analysis(reconstructor, stats, out, on_clock, options.live.count);
+    PacketAnalysis analysis(reconstructor, stats, out, on_clock, options.live.count, options.at);
     source::BpfFilter* const packet_filter = filter ? &*filter : nullptr;
     const ReadEnd end = decode_on_own_thread(options.threads, options.inputs)
                             ? read_on_two_threads(*input, packet_filter, checksums,
@@ -371,6 +434,18 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
     if (!end.output_alive) {
       return stats.input_errors.empty() ? ExitCode::success : ExitCode::input_error;
     }
+    capture_end = stats.last_packet;
+    // An input that could not be read at all is an input error (below), not a bad --at.
+    const bool unreadable = stats.packets_read == 0 && !stats.input_errors.empty();
+    if (options.at.enabled() && !unreadable) {
+      if (!moment_within_capture(options.at, analysis, stats, err)) {
+        out.flush();
+        return ExitCode::usage;
+      }
+      capture_end = analysis.moment();
+      summary.states_as_of = capture_end;
+      at_moment.open();
+    }
   }
 
   // Nothing could be read at all: as tcpdump, only the error (on err) is said; an empty
@@ -381,7 +456,7 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
     out.flush();
     return ExitCode::input_error;
   }
-  reconstructor.finish(stats.last_packet);
+  reconstructor.finish(capture_end);
   sink->on_finish(summary);
   out.flush();
   warn_about_capture_gaps(err, summary);

@@ -1,5 +1,6 @@
 #include "tcpstate/cli/run_live.hpp"
 
+#include "color_choice.hpp"
 #include "connection_selector.hpp"
 #include "terminal_width.hpp"
 
@@ -254,6 +255,7 @@ ExitCode run_live(const Options& options, std::ostream& out, std::ostream& err, 
     out << "section,key,metric,value\n";
   }
   sink_options.terminal_columns = terminal_columns();
+  sink_options.color = use_color(options.pictures.color);
   const std::unique_ptr<sink::Sink> sink = sink::make_sink(sink_options, out);
   sink::Summary summary;
   sink::CaptureStats& stats = summary.capture;

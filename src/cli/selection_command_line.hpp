@@ -1,5 +1,6 @@
 #pragma once
-// The part of the command line that picks what the views show after decoding (--conn),
+// The part of the command line that picks what the views show after decoding (--conn)
+// and the moment they show (--at),
 // kept apart from parse_command_line.cpp, which calls these two functions.
 #include "tcpstate/cli/options.hpp"
 
@@ -12,12 +13,13 @@ namespace tcpstate::cli {
 
 struct SelectionWords {
   std::optional<std::string> conn;
+  std::optional<std::string> at;
 };
 
 void describe_selection(CLI::App& app, SelectionWords& words);
 
-// Fills options.selected; call after convert_pictures (it checks --follow against it).
-// Throws Fatal(usage).
+// Fills options.selected and options.at; call after convert_pictures (it checks --follow against
+// it). Throws Fatal(usage).
 void convert_selection(const SelectionWords& words, Options& options);
 
 } // namespace tcpstate::cli

@@ -148,7 +148,13 @@ void append_close_table(std::string& out, const Summary& summary) {
 void append_states_table(std::string& out, const Summary& summary) {
   const auto& client = summary.states[static_cast<std::size_t>(conn::Side::client)];
   const auto& server = summary.states[static_cast<std::size_t>(conn::Side::server)];
-  out += "\nEndpoint states at capture end\n";
+  if (summary.states_as_of != 0) {
+    out += "\nEndpoint states at ";
+    out += format_iso8601(summary.states_as_of);
+    out += " (--at)\n";
+  } else {
+    out += "\nEndpoint states at capture end\n";
+  }
   const auto append_line = [&out](std::string_view state, auto&& append_client,
                                   auto&& append_server) {
     const std::size_t start = out.size();

@@ -1,5 +1,6 @@
 #include "table_sink.hpp"
 
+#include "human_units.hpp"
 #include "report_text.hpp"
 #include "summary_writer.hpp"
 #include "view.hpp"
@@ -19,7 +20,7 @@ constexpr std::size_t k_endpoint_width = 21; // "255.255.255.255:65535"
 constexpr std::size_t k_state_width = 12;    // "SYN_RECEIVED"
 constexpr std::string_view k_gap = "  ";
 
-constexpr std::array<Column, 11> k_connection_columns{{
+constexpr std::array<Column, 13> k_connection_columns{{
     {"ID", 6, Align::right},
     {"CLIENT", k_endpoint_width, Align::left},
     {"SERVER", k_endpoint_width, Align::left},
@@ -29,7 +30,9 @@ constexpr std::array<Column, 11> k_connection_columns{{
     {"BY", 6, Align::left},
     {"PACKETS C/S", 13, Align::right},
     {"RETRANS C/S", 11, Align::right},
-    {"ANOMALIES", 18, Align::left}, // "rst_instead_of_fin"
+    {"BYTES C/S", 11, Align::right}, // "1023K/1023K"
+    {"DURATION", 8, Align::right},   // "59.999s", "12m03s"
+    {"ANOMALIES", 18, Align::left},  // "rst_instead_of_fin"
     {"NOTES", 0, Align::left},
 }};
 
@@ -46,7 +49,7 @@ constexpr std::array<Column, 9> k_event_columns{{
 }};
 // The same with the round trips at the capture point (milliseconds, client leg/server leg),
 // on a terminal wide enough for them.
-constexpr std::array<Column, 13> k_connection_columns_with_rtt{{
+constexpr std::array<Column, 15> k_connection_columns_with_rtt{{
     {"ID", 6, Align::right},
     {"CLIENT", k_endpoint_width, Align::left},
     {"SERVER", k_endpoint_width, Align::left},
@@ -56,6 +59,8 @@ constexpr std::array<Column, 13> k_connection_columns_with_rtt{{
     {"BY", 6, Align::left},
     {"PACKETS C/S", 13, Align::right},
     {"RETRANS C/S", 11, Align::right},
+    {"BYTES C/S", 11, Align::right},
+    {"DURATION", 8, Align::right},
     {"HS RTT ms C/S", 13, Align::right},
     {"DATA RTT ms C/S", 15, Align::right},
     {"ANOMALIES", 18, Align::left},
@@ -107,6 +112,44 @@ void append_pair(std::string& out, std::uint64_t client, std::uint64_t server) {
   append_uint(out, client);
   out.push_back('/');
   append_uint(out, server);
+}
+
+void append_bytes_pair(std::string& out, std::uint64_t client, std::uint64_t server) {
+  append_human_bytes(out, client);
+  out.push_back('/');
+  append_human_bytes(out, server);
+}
+
+// A row's colour says how bad its worst anomaly is; rows without one stay uncoloured.
+constexpr std::string_view k_error_color = "\x1b[31m";   // red
+constexpr std::string_view k_warning_color = "\x1b[33m"; // yellow
+constexpr std::string_view k_info_color = "\x1b[36m";    // cyan
+constexpr std::string_view k_reset = "\x1b[0m";
+
+std::string_view severity_color(anomaly::Severity severity) {
+  switch (severity) {
+  case anomaly::Severity::error:
+    return k_error_color;
+  case anomaly::Severity::warning:
+    return k_warning_color;
+  case anomaly::Severity::info:
+    break;
+  }
+  return k_info_color;
+}
+
+std::string_view worst_anomaly_color(const anomaly::AnomalySet& anomalies) {
+  if (!anomalies.any()) {
+    return {};
+  }
+  auto worst = anomaly::Severity::info;
+  for (std::size_t i = 0; i < anomaly::k_anomaly_count; ++i) {
+    const auto id = static_cast<anomaly::Anomaly>(i);
+    if (anomalies.has(id) && anomaly::info(id).severity > worst) {
+      worst = anomaly::info(id).severity;
+    }
+  }
+  return severity_color(worst);
 }
 
 void append_evidence(std::string& out, const conn::ConnectionReport& report) {
@@ -180,6 +223,8 @@ void TableSink::append_titles() {
 
 void TableSink::append_row(const Row& row) {
   const std::span<const Column> all = columns();
+  // The codes wrap the whole line, outside the padding, so they never count as width.
+  m_text += row.color;
   for (std::size_t i = 0; i < row.cells; ++i) {
     if (i != 0) {
       m_text += k_gap;
@@ -194,6 +239,9 @@ void TableSink::append_row(const Row& row) {
     } else {
       pad_left_from(m_text, start, m_widths[i]);
     }
+  }
+  if (!row.color.empty()) {
+    m_text += k_reset;
   }
   m_text.push_back('\n');
   m_text += row.after;
@@ -275,6 +323,10 @@ void TableSink::on_connection(const conn::ConnectionReport& report) {
   end_cell(row);
   append_pair(text, client.retransmits, server.retransmits);
   end_cell(row);
+  append_bytes_pair(text, client.payload_bytes, server.payload_bytes);
+  end_cell(row);
+  append_human_duration(text, report.last_seen - report.first_seen);
+  end_cell(row);
   if (m_round_trips) {
     append_rtt_pair(text, report.handshake_rtt[0], report.handshake_rtt[1]);
     end_cell(row);
@@ -296,6 +348,7 @@ void TableSink::on_connection(const conn::ConnectionReport& report) {
   if (m_options.detail == Detail::verbose) {
     append_evidence(row.after, report);
   }
+  row.color = m_options.color ? worst_anomaly_color(report.anomalies) : std::string_view{};
   add(row);
 }
 
@@ -332,6 +385,9 @@ void TableSink::on_event(const conn::Event& event) {
   end_cell(row);
   text += event.reason;
   end_cell(row);
+  row.color = m_options.color && event.kind == conn::EventKind::anomaly
+                  ? severity_color(anomaly::info(event.anomaly).severity)
+                  : std::string_view{};
   add(row);
 }
 

@@ -6,7 +6,8 @@
 // connections finish (a pipe, a live capture) are printed at once, and when one does not
 // fit, its columns widen and the column titles are printed again above it, so no line is
 // ever out of step with the titles above it. The summary block follows the rows, or
-// stands alone with --summary.
+// stands alone with --summary. With colour on, a row with an anomaly is red, yellow or
+// cyan by its worst anomaly's severity (error, warning, info).
 #include "tcpstate/sink/sink.hpp"
 #include "tcpstate/sink/sink_factory.hpp"
 
@@ -38,7 +39,7 @@ public:
     std::size_t min_width;
     Align align;
   };
-  static constexpr std::size_t k_max_cells = 13;
+  static constexpr std::size_t k_max_cells = 15;
 
   // One row's cells, not yet padded, and the lines that follow it (-v evidence).
   struct Row {
@@ -46,6 +47,7 @@ public:
     std::array<std::size_t, k_max_cells> ends{}; // end offset of each cell in `text`
     std::size_t cells = 0;
     std::string after;
+    std::string_view color; // an SGR code for the whole line (--color), or empty
   };
 
 private:

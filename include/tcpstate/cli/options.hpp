@@ -1,5 +1,6 @@
 #pragma once
 // Everything the command line can say, typed. Only the CLI layer sees argv and CLI11.
+#include "tcpstate/cli/at_time.hpp"
 #include "tcpstate/cli/live_options.hpp"
 #include "tcpstate/cli/picture_options.hpp"
 #include "tcpstate/conn/analysis_config.hpp"
@@ -30,6 +31,8 @@ struct Options {
   // --conn: only this connection in every view (rows, events, summary, --follow, --report);
   // disabled: every connection.
   ConnectionTarget selected;
+  // --at: every view as of this moment (the connections alive then, their states then).
+  AtTime at;
 };
 
 // Thrown after --help or --version has been printed: the program should end with `code`.

@@ -30,6 +30,8 @@ struct SinkOptions {
   // The terminal's width in columns, 0 when standard output is no terminal: the table adds
   // its round-trip columns only when the whole row fits.
   std::size_t terminal_columns = 0;
+  // The table colours its anomalous rows (--color, decided by the CLI).
+  bool color = false;
 };
 
 std::unique_ptr<Sink> make_sink(const SinkOptions& options, std::ostream& out);

@@ -39,6 +39,9 @@ public:
   std::uint64_t connections = 0;
   std::array<std::uint64_t, 6> by_close{}; // indexed by CloseKind
   std::array<std::array<std::uint64_t, conn::k_tcp_state_count>, 2> states{}; // [Side][TcpState]
+  // --at: the states (and every count of connections) are as of this moment rather than
+  // the capture's end; 0 without --at. Only the table's title says so.
+  TimeNs states_as_of = 0;
   std::array<std::uint64_t, anomaly::k_anomaly_count> anomalies{};
   std::array<std::uint64_t, anomaly::k_note_count> notes{};
   std::uint64_t connections_with_anomalies = 0;
