@@ -14,7 +14,7 @@ constexpr TimeNs k_first = 1'795'323'385'692'382'000;
 
 AtTime parsed(const std::string& text) {
   AtTime at;
-  const std::string reason = parse_at_time(text, at);
+  std::string reason = parse_at_time(text, at);
   INFO(text << ": " << reason);
   REQUIRE(reason.empty());
   return at;
@@ -22,7 +22,7 @@ AtTime parsed(const std::string& text) {
 
 std::string reason_for(const std::string& text) {
   AtTime at;
-  const std::string reason = parse_at_time(text, at);
+  std::string reason = parse_at_time(text, at);
   CHECK_FALSE(at.enabled());
   return reason;
 }

@@ -40,9 +40,9 @@ TEST_CASE("append_human_bytes") {
   }
   SUBCASE("whole numbers from ten, and never 1024 of a unit") {
     CHECK(bytes(10'189) == "10K"); // 9.95 rounds to 10.0: no "10.0K"
-    CHECK(bytes(12 * 1024) == "12K");
-    CHECK(bytes(1023 * 1024) == "1023K");
-    CHECK(bytes(1024 * 1024 - 1) == "1.0M");
+    CHECK(bytes(std::uint64_t{12} * 1024) == "12K");
+    CHECK(bytes(std::uint64_t{1023} * 1024) == "1023K");
+    CHECK(bytes(std::uint64_t{1024} * 1024 - 1) == "1.0M");
     CHECK(bytes(std::uint64_t{5} << 30) == "5.0G");
     CHECK(bytes(std::uint64_t{700} << 40) == "700T");
   }

@@ -115,7 +115,7 @@ std::string read_zone(Cursor& in, TimeNs& offset) {
   if (!hours || !minutes || *hours > 23 || *minutes > 59) {
     return "a zone offset is Z, +HH:MM or -HH:MM";
   }
-  offset = (*hours * 60 + *minutes) * 60 * k_ns_per_second;
+  offset = static_cast<TimeNs>((*hours * 60 + *minutes) * 60) * k_ns_per_second;
   if (sign == '-') {
     offset = -offset;
   }
