@@ -8,6 +8,7 @@
 #include "filter_hint.hpp"
 #include "follow.hpp"
 #include "moment_gate.hpp"
+#include "progress_meter.hpp"
 #include "terminal_width.hpp"
 #include "thread_choice.hpp"
 
@@ -25,6 +26,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <iostream>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -33,6 +35,8 @@
 #include <system_error>
 #include <utility>
 #include <vector>
+
+#include <unistd.h>
 
 namespace tcpstate::cli {
 namespace {
@@ -45,6 +49,10 @@ constexpr TimeNs k_flush_interval = k_ns_per_second;
 // How often, in packets, the loop looks at the output stream even when the capture's clock
 // stands still (timestamps that never advance must not hide a closed pipe).
 constexpr std::uint64_t k_output_check_mask = (std::uint64_t{1} << 16) - 1;
+
+// The table holds this many rows before it streams them (sink::k_max_held_rows): past that
+// many finished connections, rows may reach a terminal the progress line is on.
+constexpr std::uint64_t k_rows_held_by_table = 100'000;
 
 // Every finished connection is counted in the summary before the sink sees it, so the
 // totals cover every row, whatever the view shows.
@@ -180,6 +188,16 @@ public:
     }
   }
 
+  // Updates `meter` at each rare check with the packets read and the connections seen:
+  // `finished`'s reports plus those open. Past `reports_limit` finished connections the
+  // line goes for good (rows may then reach the terminal it is on).
+  void show_progress(ProgressMeter& meter, const SelectedReports& finished,
+                     std::uint64_t reports_limit) {
+    m_progress = &meter;
+    m_finished = &finished;
+    m_progress_reports_limit = reports_limit;
+  }
+
   // What wrapped the frames the filter rejected (those probed: FilterProbe).
   const decode::Encapsulation& filtered_wrappers() const { return m_filtered_wrappers; }
 
@@ -214,7 +232,19 @@ private:
       return false;
     }
     m_next_flush = std::min(saturating_add(m_clock, k_flush_interval), saturating_add(m_moment, 1));
+    if (m_progress != nullptr) {
+      update_progress();
+    }
     return true;
+  }
+
+  void update_progress() {
+    const std::uint64_t finished = m_finished->reports_seen();
+    if (finished >= m_progress_reports_limit) {
+      m_progress->stop();
+      return;
+    }
+    m_progress->update(m_packet_number, finished + m_reconstructor.open_connections());
   }
 
   conn::Reconstructor& m_reconstructor;
@@ -234,6 +264,9 @@ private:
   TimeNs m_moment = std::numeric_limits<TimeNs>::max();
   bool m_moment_passed = false;
   bool m_output_gone = false;
+  ProgressMeter* m_progress = nullptr; // null: no progress line
+  const SelectedReports* m_finished = nullptr;
+  std::uint64_t m_progress_reports_limit = 0;
 };
 
 // How reading ended: whether the output was still there, and the input's error lines
@@ -362,6 +395,29 @@ bool moment_within_capture(const AtTime& at, const PacketAnalysis& analysis,
   return true;
 }
 
+// The progress line goes to a terminal's stderr, only when that is the process's own (a
+// test's stream is not), and never where stdout's rows could land on it while reading:
+// stdout elsewhere, or a table that holds its rows until the input has been read. Returns
+// the finished connections after which it must go (the table streams past them), or
+// nullopt for no line at all.
+std::optional<std::uint64_t> progress_reports_limit(const Options& options,
+                                                    const sink::SinkOptions& sink_options,
+                                                    bool extras, const std::ostream& err) {
+  if (&err != &std::cerr || isatty(STDERR_FILENO) != 1) {
+    return std::nullopt;
+  }
+  if (isatty(STDOUT_FILENO) != 1) {
+    return std::numeric_limits<std::uint64_t>::max();
+  }
+  const bool rows_held = sink_options.format == sink::Format::table &&
+                         sink_options.delivery == sink::Delivery::after_input &&
+                         options.output.view != sink::View::events && !extras;
+  if (!rows_held) {
+    return std::nullopt;
+  }
+  return k_rows_held_by_table;
+}
+
 } // namespace
 
 ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& err) {
@@ -412,12 +468,21 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
       };
     }
     PacketAnalysis analysis(reconstructor, stats, out, on_clock, options.live.count, options.at);
+    // Erased as reading ends, however it ends (-c, --at, a closed output, an exception).
+    std::optional<ProgressMeter> progress;
+    if (const auto limit = progress_reports_limit(options, sink_options, extras != nullptr, err)) {
+      progress.emplace(err, *input, total_input_size(options.inputs), progress_delay());
+      analysis.show_progress(*progress, reports, *limit);
+    }
     source::BpfFilter* const packet_filter = filter ? &*filter : nullptr;
     const ReadEnd end = decode_on_own_thread(options.threads, options.inputs)
                             ? read_on_two_threads(*input, packet_filter, checksums,
                                                   !all_regular_files(options.inputs), analysis)
                             : read_on_one_thread(*input, packet_filter, checksums, analysis);
     analysis.finish();
+    if (progress) {
+      progress->stop();
+    }
     if (filter && stats.packets_filtered == stats.packets_read) {
       const std::string hint =
           filter_hint(options.filter, stats.packets_read, analysis.filtered_wrappers());

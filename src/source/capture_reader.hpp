@@ -19,6 +19,7 @@ inline constexpr std::uint32_t k_max_record_length = std::uint32_t{16} << 20;
 class CaptureReader : public PacketSource {
 public:
   const std::vector<std::string>& errors() const final { return m_errors; }
+  std::uint64_t bytes_read() const final { return m_buffer.bytes_read(); }
 
 protected:
   CaptureReader(ReadBuffer buffer, std::string name);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <utility>
 
@@ -47,6 +48,16 @@ public:
 
   // An input's error lines are final once it has run out, so a running sum suffices.
   std::size_t error_count() const override { return m_error_count; }
+
+  // m_inputs itself never changes after construction, so summing is as thread-safe as
+  // each input's own count.
+  std::uint64_t bytes_read() const override {
+    std::uint64_t total = 0;
+    for (const auto& input : m_inputs) {
+      total += input->bytes_read();
+    }
+    return total;
+  }
 
 private:
   static constexpr std::size_t k_none = std::numeric_limits<std::size_t>::max();

@@ -22,8 +22,9 @@ ReadBuffer::ReadBuffer(ReadBuffer&& other) noexcept
     : m_fd(std::exchange(other.m_fd, -1)), m_storage(std::move(other.m_storage)),
       m_capacity(std::exchange(other.m_capacity, 0)), m_pos(std::exchange(other.m_pos, 0)),
       m_end(std::exchange(other.m_end, 0)),
-      m_storage_offset(std::exchange(other.m_storage_offset, 0)), m_read_error(other.m_read_error),
-      m_at_eof(other.m_at_eof) {}
+      m_storage_offset(std::exchange(other.m_storage_offset, 0)),
+      m_bytes_read(other.m_bytes_read.load(std::memory_order_relaxed)),
+      m_read_error(other.m_read_error), m_at_eof(other.m_at_eof) {}
 
 bool ReadBuffer::refill(std::size_t count) {
   if (m_at_eof || m_read_error != 0) {
@@ -59,6 +60,9 @@ bool ReadBuffer::refill(std::size_t count) {
       return false;
     }
     m_end += static_cast<std::size_t>(got);
+    m_bytes_read.store(m_bytes_read.load(std::memory_order_relaxed) +
+                           static_cast<std::uint64_t>(got),
+                       std::memory_order_relaxed);
   }
   return true;
 }

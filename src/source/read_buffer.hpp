@@ -1,6 +1,7 @@
 #pragma once
 // A large buffer over a file descriptor that hands out views into itself, so packet bytes
 // are copied once (kernel to buffer) and never again. Private to the source stage.
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -35,6 +36,10 @@ public:
   // Byte offset in the input of data().
   std::uint64_t offset() const { return m_storage_offset + m_pos; }
 
+  // Bytes read() from the descriptor so far. Safe to ask from another thread while this
+  // one reads: the progress line shows it while a decoding thread fills batches.
+  std::uint64_t bytes_read() const { return m_bytes_read.load(std::memory_order_relaxed); }
+
   // errno of a failed read(), 0 if none failed.
   int read_error() const { return m_read_error; }
 
@@ -47,6 +52,8 @@ private:
   std::size_t m_pos = 0;
   std::size_t m_end = 0;
   std::uint64_t m_storage_offset = 0; // input offset of m_storage[0]
+  // Written by this buffer's reader only, once per read(): nothing per packet.
+  std::atomic<std::uint64_t> m_bytes_read{0};
   int m_read_error = 0;
   bool m_at_eof = false;
 };

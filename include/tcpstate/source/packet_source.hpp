@@ -5,6 +5,7 @@
 #include "tcpstate/source/raw_packet.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,10 @@ public:
   // errors().size(), cheap enough to ask after every packet: a reader on another thread
   // uses it to tell which error lines existed when a given packet was handed out.
   virtual std::size_t error_count() const { return errors().size(); }
+
+  // Bytes taken from the input so far (0 where nobody counts them: a live capture). Safe
+  // to ask from another thread while one calls next(): the progress line does.
+  virtual std::uint64_t bytes_read() const { return 0; }
 };
 
 } // namespace tcpstate::source
