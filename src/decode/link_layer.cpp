@@ -1,6 +1,7 @@
 #include "link_layer.hpp"
 
 #include "decode_status.hpp"
+#include "non_ip_protocols.hpp"
 
 namespace tcpstate::decode {
 
@@ -16,6 +17,8 @@ constexpr std::uint16_t k_tpid_qinq_legacy = 0x9100;
 constexpr std::uint16_t k_ethertype_pppoe_session = 0x8864;
 constexpr std::uint16_t k_ethertype_mpls_unicast = 0x8847;
 constexpr std::uint16_t k_ethertype_mpls_multicast = 0x8848;
+// IEEE 802.3 clause 3.2.6: a type field up to 1500 is the length of an 802.2 LLC frame.
+constexpr std::uint16_t k_max_8023_length = 1500;
 
 constexpr std::size_t k_ethernet_header = 14;
 constexpr std::size_t k_ethernet_type_offset = 12;
@@ -108,7 +111,11 @@ SkipReason resolve_ppp(ByteView frame, std::size_t offset, LinkLayer& out) {
   case k_ppp_mpls_unicast:
     return resolve_mpls(frame, offset, out);
   default:
-    return SkipReason::non_ip; // LCP, IPCP and the other control protocols
+    if (is_non_ip_ppp_protocol(protocol)) {
+      return SkipReason::non_ip; // LCP, IPCP and the other control protocols
+    }
+    out.unsupported = {UnsupportedKind::ppp_protocol, protocol};
+    return SkipReason::unsupported_encapsulation;
   }
   out.header_length = offset;
   return k_decoded;
@@ -127,36 +134,6 @@ SkipReason resolve_pppoe_session(ByteView frame, std::size_t offset, LinkLayer& 
     return SkipReason::non_ip;
   }
   return resolve_ppp(frame, offset + k_pppoe_header, out);
-}
-
-// `type` is the EtherType already read from the link header and `offset` where the bytes
-// after that header begin. Any number of VLAN tags may follow (QinQ stacks two, some
-// carriers more); each is bounded by the captured length, so the loop ends.
-SkipReason resolve_ethertype(ByteView frame, std::uint16_t type, std::size_t offset,
-                             LinkLayer& out) {
-  while (is_vlan_tpid(type)) {
-    if (out.vlan_tags < 255) {
-      ++out.vlan_tags;
-    }
-    if (frame.size() - offset < k_vlan_tag) {
-      return SkipReason::truncated_link;
-    }
-    type = read_be16(frame.data() + offset + 2);
-    offset += k_vlan_tag;
-  }
-  if (type == k_ethertype_ipv4) {
-    out.network = NetworkLayer::ipv4;
-  } else if (type == k_ethertype_ipv6) {
-    out.network = NetworkLayer::ipv6;
-  } else if (type == k_ethertype_pppoe_session) {
-    return resolve_pppoe_session(frame, offset, out);
-  } else if (type == k_ethertype_mpls_unicast || type == k_ethertype_mpls_multicast) {
-    return resolve_mpls(frame, offset, out);
-  } else {
-    return SkipReason::non_ip;
-  }
-  out.header_length = offset;
-  return k_decoded;
 }
 
 SkipReason decode_ethernet(ByteView frame, LinkLayer& out) {
@@ -237,6 +214,72 @@ SkipReason decode_ppp_hdlc(ByteView frame, LinkLayer& out) {
 
 } // namespace
 
+// `type` is the EtherType already read from the link header and `offset` where the bytes
+// after that header begin. Any number of VLAN tags may follow (QinQ stacks two, some
+// carriers more); each is bounded by the captured length, so the loop ends.
+SkipReason resolve_ethertype(ByteView frame, std::uint16_t type, std::size_t offset,
+                             LinkLayer& out) {
+  while (is_vlan_tpid(type)) {
+    if (out.vlan_tags < 255) {
+      ++out.vlan_tags;
+    }
+    if (frame.size() - offset < k_vlan_tag) {
+      return SkipReason::truncated_link;
+    }
+    type = read_be16(frame.data() + offset + 2);
+    offset += k_vlan_tag;
+  }
+  if (type == k_ethertype_ipv4) {
+    out.network = NetworkLayer::ipv4;
+  } else if (type == k_ethertype_ipv6) {
+    out.network = NetworkLayer::ipv6;
+  } else if (type == k_ethertype_pppoe_session) {
+    return resolve_pppoe_session(frame, offset, out);
+  } else if (type == k_ethertype_mpls_unicast || type == k_ethertype_mpls_multicast) {
+    return resolve_mpls(frame, offset, out);
+  } else if (type <= k_max_8023_length) {
+    return resolve_llc(frame, offset, out);
+  } else if (is_non_ip_ethertype(type)) {
+    return SkipReason::non_ip;
+  } else {
+    out.unsupported = {UnsupportedKind::ethertype, type};
+    return SkipReason::unsupported_encapsulation;
+  }
+  out.header_length = offset;
+  return k_decoded;
+}
+
+// IEEE 802.2 LLC: DSAP, SSAP, control. IP rides in SNAP (DSAP = SSAP = 0xaa, UI frame)
+// with the RFC 1042 OUI 00-00-00 or 802.1H's 00-00-f8, then an EtherType; every other
+// SAP (spanning tree, NetBIOS, IPX, OSI) and vendor OUI (CDP, VTP) is another protocol.
+SkipReason resolve_llc(ByteView frame, std::size_t offset, LinkLayer& out) {
+  constexpr std::size_t k_llc_header = 3;
+  constexpr std::size_t k_snap_header = 5;
+  constexpr std::uint8_t k_sap_snap = 0xaa;
+  constexpr std::uint8_t k_unnumbered_information = 0x03;
+  constexpr std::uint8_t k_oui_bridge_tunnel = 0xf8;
+  if (frame.size() - offset < k_llc_header) {
+    return SkipReason::truncated_link;
+  }
+  const std::uint8_t* llc = frame.data() + offset;
+  if (llc[0] != k_sap_snap || llc[1] != k_sap_snap || llc[2] != k_unnumbered_information) {
+    return SkipReason::non_ip;
+  }
+  if (frame.size() - offset < k_llc_header + k_snap_header) {
+    return SkipReason::truncated_link;
+  }
+  const std::uint8_t* snap = llc + k_llc_header;
+  if (snap[0] != 0 || snap[1] != 0 || (snap[2] != 0 && snap[2] != k_oui_bridge_tunnel)) {
+    return SkipReason::non_ip;
+  }
+  const std::uint16_t type = read_be16(snap + 3);
+  // A SNAP type is never a length; read as one it would loop back into LLC.
+  if (type <= k_max_8023_length) {
+    return SkipReason::non_ip;
+  }
+  return resolve_ethertype(frame, type, offset + k_llc_header + k_snap_header, out);
+}
+
 SkipReason decode_link_layer(LinkType link, ByteView frame, LinkLayer& out) {
   switch (link) {
   case LinkType::ethernet:
@@ -270,6 +313,7 @@ SkipReason decode_link_layer(LinkType link, ByteView frame, LinkLayer& out) {
   case LinkType::loop:
     return decode_loop(frame, out);
   }
+  out.unsupported = {UnsupportedKind::link_type, static_cast<std::uint32_t>(link)};
   return SkipReason::unsupported_link;
 }
 

@@ -1,5 +1,7 @@
 #include "tunnel.hpp"
 
+#include "non_ip_protocols.hpp"
+
 #include <cstddef>
 #include <cstdint>
 
@@ -53,6 +55,14 @@ bool link_for_ethertype(std::uint16_t type, LinkType& link) {
   }
 }
 
+// GRE carrying a protocol of its own (ARP, say) is not IP; anything else may be.
+bool unsupported_gre(std::uint16_t protocol, TunnelledFrame& inner) {
+  if (!is_non_ip_ethertype(protocol)) {
+    inner.unsupported = {UnsupportedKind::gre_protocol, protocol};
+  }
+  return false;
+}
+
 bool emit(LinkType link, ByteView payload, std::size_t offset, TunnelledFrame& inner) {
   if (offset > payload.size()) {
     return false;
@@ -87,7 +97,7 @@ bool decode_gre(ByteView payload, TunnelledFrame& inner) {
   case 0: {
     // RFC 1701 source routing is obsolete and its variable-length list is not walked.
     if ((flags & k_routing_present) != 0) {
-      return false;
+      return unsupported_gre(protocol, inner);
     }
     if ((flags & k_checksum_present) != 0) {
       offset += 4; // checksum and reserved
@@ -117,11 +127,14 @@ bool decode_gre(ByteView payload, TunnelledFrame& inner) {
       return emit(LinkType::ipv4, payload, offset + (bare ? 0 : k_redirect_header), inner);
     }
     LinkType link{};
-    return link_for_ethertype(protocol, link) && emit(link, payload, offset, inner);
+    if (!link_for_ethertype(protocol, link)) {
+      return unsupported_gre(protocol, inner);
+    }
+    return emit(link, payload, offset, inner);
   }
   case 1: {
     if (protocol != ethertype::ppp || (flags & k_key_present) == 0) {
-      return false;
+      return unsupported_gre(protocol, inner);
     }
     if ((flags & k_ack_present) != 0) {
       offset += 4;
@@ -129,7 +142,7 @@ bool decode_gre(ByteView payload, TunnelledFrame& inner) {
     return emit(LinkType::ppp, payload, offset, inner); // the link layer reads PPP
   }
   default:
-    return false;
+    return unsupported_gre(protocol, inner);
   }
 }
 
