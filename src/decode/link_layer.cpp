@@ -1,6 +1,7 @@
 #include "link_layer.hpp"
 
 #include "decode_status.hpp"
+#include "ieee80211.hpp"
 #include "non_ip_protocols.hpp"
 
 namespace tcpstate::decode {
@@ -312,6 +313,16 @@ SkipReason decode_link_layer(LinkType link, ByteView frame, LinkLayer& out) {
     return decode_null(frame, out);
   case LinkType::loop:
     return decode_loop(frame, out);
+  case LinkType::ieee802_11:
+    return decode_ieee80211(frame, out);
+  case LinkType::ieee802_11_prism:
+    return decode_prism(frame, out);
+  case LinkType::ieee802_11_radiotap:
+    return decode_radiotap(frame, out);
+  case LinkType::ieee802_11_avs:
+    return decode_avs(frame, out);
+  case LinkType::ppi:
+    return decode_ppi(frame, out);
   }
   out.unsupported = {UnsupportedKind::link_type, static_cast<std::uint32_t>(link)};
   return SkipReason::unsupported_link;

@@ -30,6 +30,11 @@ bool is_supported(LinkType link) {
   case LinkType::ipv4:
   case LinkType::ipv6:
   case LinkType::linux_sll2:
+  case LinkType::ieee802_11:
+  case LinkType::ieee802_11_prism:
+  case LinkType::ieee802_11_radiotap:
+  case LinkType::ieee802_11_avs:
+  case LinkType::ppi:
     return true;
   }
   return false;

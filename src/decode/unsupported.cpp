@@ -46,6 +46,8 @@ std::string describe(Unsupported unsupported) {
     return "GRE protocol " + hex16(unsupported.value);
   case UnsupportedKind::ppp_protocol:
     return "PPP protocol " + hex16(unsupported.value);
+  case UnsupportedKind::ieee80211:
+    return unsupported.value == 1 ? "802.11 A-MSDU" : "802.11 fragment";
   }
   return "other";
 }
