@@ -408,6 +408,26 @@ private:
     case decode::LinkType::ieee802_11:
       out = ieee80211_data();
       break;
+    case decode::LinkType::linux_nflog:
+      // Family, version 0, resource id; a prefix attribute ("t" and NUL, padded), then the
+      // payload attribute's header, little-endian as an x86 host logs it.
+      out = {static_cast<std::uint8_t>(m_src.family == IpFamily::v4 ? 2 : 10),
+             0,
+             0,
+             1,
+             0x06,
+             0x00,
+             0x0a,
+             0x00,
+             't',
+             0,
+             0,
+             0,
+             0x00,
+             0x00,
+             0x09,
+             0x00};
+      break;
     case decode::LinkType::ieee802_11_radiotap:
       out = {0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00}; // no fields present
       append(out, ieee80211_data());

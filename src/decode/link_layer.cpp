@@ -2,6 +2,7 @@
 
 #include "decode_status.hpp"
 #include "ieee80211.hpp"
+#include "nflog.hpp"
 #include "non_ip_protocols.hpp"
 
 namespace tcpstate::decode {
@@ -323,6 +324,8 @@ SkipReason decode_link_layer(LinkType link, ByteView frame, LinkLayer& out) {
     return decode_avs(frame, out);
   case LinkType::ppi:
     return decode_ppi(frame, out);
+  case LinkType::linux_nflog:
+    return decode_nflog(frame, out);
   }
   out.unsupported = {UnsupportedKind::link_type, static_cast<std::uint32_t>(link)};
   return SkipReason::unsupported_link;

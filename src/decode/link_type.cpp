@@ -35,6 +35,7 @@ bool is_supported(LinkType link) {
   case LinkType::ieee802_11_radiotap:
   case LinkType::ieee802_11_avs:
   case LinkType::ppi:
+  case LinkType::linux_nflog:
     return true;
   }
   return false;

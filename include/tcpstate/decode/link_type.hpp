@@ -22,7 +22,8 @@ enum class LinkType : std::uint32_t {
   ppi = 192,                 // Per-Packet Information header, then the link type it names
   ipv4 = 228,
   ipv6 = 229,
-  linux_sll2 = 276, // Linux cooked capture v2
+  linux_nflog = 239, // Linux netfilter NFLOG messages: attributes, one of them the packet
+  linux_sll2 = 276,  // Linux cooked capture v2
 };
 
 // The DLT_ values some systems write instead of LINKTYPE_RAW (12 and 14) map here.
