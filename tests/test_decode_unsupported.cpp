@@ -52,9 +52,9 @@ TEST_CASE("decode::find_unsupported names the link type") {
 }
 
 TEST_CASE("decode::find_unsupported names an EtherType that may carry IP") {
-  // 802.1ah-like and unknown types: not decoded, named; ARP and LLDP: another protocol.
+  // Experimental, NSH and unknown types: not decoded, named; ARP, LLDP: another protocol.
   for (const std::uint16_t type :
-       std::initializer_list<std::uint16_t>{0x88e5, 0x894f, 0x1234, 0xffff}) {
+       std::initializer_list<std::uint16_t>{0x88b5, 0x894f, 0x1234, 0xffff}) {
     CAPTURE(type);
     const Bytes frame = ethernet(type, ip_packet());
     CHECK(reason_of(LinkType::ethernet, frame) == SkipReason::unsupported_encapsulation);

@@ -1,6 +1,7 @@
 #include "link_layer.hpp"
 
 #include "decode_status.hpp"
+#include "ethertype_shims.hpp"
 #include "ieee80211.hpp"
 #include "nflog.hpp"
 #include "non_ip_protocols.hpp"
@@ -24,7 +25,6 @@ constexpr std::uint16_t k_max_8023_length = 1500;
 
 constexpr std::size_t k_ethernet_header = 14;
 constexpr std::size_t k_ethernet_type_offset = 12;
-constexpr std::size_t k_vlan_tag = 4; // TCI, then the EtherType of what follows
 constexpr std::size_t k_pppoe_header = 6;
 constexpr std::size_t k_ppp_protocol = 2;
 constexpr std::size_t k_cisco_hdlc_header = 4; // address, control, EtherType
@@ -221,15 +221,17 @@ SkipReason decode_ppp_hdlc(ByteView frame, LinkLayer& out) {
 // carriers more); each is bounded by the captured length, so the loop ends.
 SkipReason resolve_ethertype(ByteView frame, std::uint16_t type, std::size_t offset,
                              LinkLayer& out) {
-  while (is_vlan_tpid(type)) {
-    if (out.vlan_tags < 255) {
+  // VLAN tags, and the other tags bridges insert before an EtherType (ethertype_shims.cpp).
+  // Each consumes bytes of the captured frame, so the loop ends.
+  for (std::size_t body = tag_body_length(type); body != 0; body = tag_body_length(type)) {
+    if (is_vlan_tpid(type) && out.vlan_tags < 255) {
       ++out.vlan_tags;
     }
-    if (frame.size() - offset < k_vlan_tag) {
+    if (frame.size() - offset < body + 2) {
       return SkipReason::truncated_link;
     }
-    type = read_be16(frame.data() + offset + 2);
-    offset += k_vlan_tag;
+    type = read_be16(frame.data() + offset + body);
+    offset += body + 2;
   }
   if (type == k_ethertype_ipv4) {
     out.network = NetworkLayer::ipv4;
@@ -241,6 +243,8 @@ SkipReason resolve_ethertype(ByteView frame, std::uint16_t type, std::size_t off
     return resolve_mpls(frame, offset, out);
   } else if (type <= k_max_8023_length) {
     return resolve_llc(frame, offset, out);
+  } else if (type == k_ethertype_macsec) {
+    return resolve_macsec(frame, offset, out);
   } else if (is_non_ip_ethertype(type)) {
     return SkipReason::non_ip;
   } else {
