@@ -408,6 +408,9 @@ private:
     case decode::LinkType::ieee802_11:
       out = ieee80211_data();
       break;
+    case decode::LinkType::mpls:
+      out = {0x00, 0x01, 0x01, 0x40}; // label 16, bottom of stack, TTL 64
+      break;
     case decode::LinkType::linux_nflog:
       // Family, version 0, resource id; a prefix attribute ("t" and NUL, padded), then the
       // payload attribute's header, little-endian as an x86 host logs it.

@@ -39,8 +39,9 @@ TEST_CASE("decode::link type normalization") {
   CHECK(normalize_link_type(276) == LinkType::linux_sll2);
   CHECK(normalize_link_type(105) == static_cast<LinkType>(105));
 
-  for (const std::uint32_t value : {0U,   1U,   9U,   50U,  51U,  101U, 104U, 105U, 108U, 113U,
-                                    119U, 127U, 163U, 192U, 228U, 229U, 239U, 276U, 12U,  14U}) {
+  for (const std::uint32_t value :
+       {0U,   1U,   9U,   50U,  51U,  101U, 104U, 105U, 108U, 113U, 119U,
+        127U, 163U, 192U, 219U, 228U, 229U, 239U, 276U, 12U,  14U}) {
     CHECK(is_supported(normalize_link_type(value)));
   }
   for (const std::uint32_t value : {6U, 10U, 147U, 0xffffffffU}) {
@@ -75,7 +76,8 @@ TEST_CASE("decode::every supported link type, IPv4 and IPv6") {
        {LinkType::ethernet, LinkType::raw, LinkType::linux_sll, LinkType::linux_sll2,
         LinkType::null, LinkType::loop, LinkType::ppp, LinkType::ppp_hdlc, LinkType::ppp_ether,
         LinkType::c_hdlc, LinkType::ieee802_11, LinkType::ieee802_11_radiotap, LinkType::ppi,
-        LinkType::ieee802_11_prism, LinkType::ieee802_11_avs, LinkType::linux_nflog}) {
+        LinkType::ieee802_11_prism, LinkType::ieee802_11_avs, LinkType::linux_nflog,
+        LinkType::mpls}) {
     CAPTURE(static_cast<int>(link));
     check_decodes(PacketBuilder{}.link(link).build(), "10.0.0.1", "10.0.0.2");
     check_decodes(

@@ -194,7 +194,25 @@ TEST_CASE("decode::tunnel GRE version 0") {
       find_unsupported(LinkType::ethernet, concat(ethernet_header(0x0800),
                                                   outer_ipv4(47, gre(0, 0x88e7, inner_ipv4())))) ==
       Unsupported{UnsupportedKind::gre_protocol, 0x88e7});
-  // ARP carried by GRE is not IP at all.
+  // GRE protocols that name a link layer: PPP in plain GRE, MPLS (RFC 4023), and Aruba's
+  // 802.11 frames (a data frame to the DS with LLC/SNAP).
+  check_inner_v4(
+      decode_ethernet(outer_ipv4(47, gre(0, 0x880b, concat({0x00, 0x21}, inner_ipv4())))));
+  check_inner_v4(decode_ethernet(
+      outer_ipv4(47, gre(0, 0x8847, concat({0x00, 0x01, 0x01, 0x40}, inner_ipv4())))));
+  const Bytes wlan{0x08, 0x01, 0x2c, 0x00, 2,    0,    0,    0,    0,    1,   2,
+                   0,    0,    0,    0,    2,    2,    0,    0,    0,    0,   3,
+                   0x10, 0x00, 0xaa, 0xaa, 0x03, 0x00, 0x00, 0x00, 0x08, 0x00};
+  check_inner_v4(decode_ethernet(outer_ipv4(47, gre(0, 0x8200, concat(wlan, inner_ipv4())))));
+  check_inner_v4(decode_ethernet(outer_ipv4(47, gre(0x2000, 0x8210, concat(wlan, inner_ipv4())))));
+  check_skipped(decode_ethernet(outer_ipv4(47, gre(0, 0x8201, concat(wlan, inner_ipv4())))),
+                SkipReason::unsupported_encapsulation);
+  // Aruba's 802.11 frames cut short inside the MAC header.
+  check_skipped(
+      decode_ethernet(outer_ipv4(47, gre(0, 0x8200, Bytes(wlan.begin(), wlan.begin() + 20)))),
+      SkipReason::truncated_link);
+  // NHRP (RFC 2332) and ARP carried by GRE are not IP at all.
+  check_skipped(decode_ethernet(outer_ipv4(47, gre(0, 0x2001, inner_ipv4()))), SkipReason::non_tcp);
   check_skipped(decode_ethernet(outer_ipv4(47, gre(0, 0x0806, inner_ipv4()))), SkipReason::non_tcp);
   // A GRE header cut short.
   check_skipped(decode_ethernet(outer_ipv4(47, Bytes{0x00, 0x00, 0x08})), SkipReason::non_tcp);

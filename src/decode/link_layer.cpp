@@ -330,6 +330,8 @@ SkipReason decode_link_layer(LinkType link, ByteView frame, LinkLayer& out) {
     return decode_ppi(frame, out);
   case LinkType::linux_nflog:
     return decode_nflog(frame, out);
+  case LinkType::mpls:
+    return resolve_mpls(frame, 0, out);
   }
   out.unsupported = {UnsupportedKind::link_type, static_cast<std::uint32_t>(link)};
   return SkipReason::unsupported_link;

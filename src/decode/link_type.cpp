@@ -36,6 +36,7 @@ bool is_supported(LinkType link) {
   case LinkType::ieee802_11_avs:
   case LinkType::ppi:
   case LinkType::linux_nflog:
+  case LinkType::mpls:
     return true;
   }
   return false;

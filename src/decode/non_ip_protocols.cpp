@@ -10,10 +10,11 @@ namespace {
 // IEEE registered EtherTypes of protocols that end at the link layer or are another
 // network layer; sorted, for binary search. Encapsulations (802.1ah, VN-Tag, HSR, NSH,
 // MACsec, ...) are deliberately absent: they may carry IP.
-constexpr std::array<std::uint16_t, 43> k_non_ip_ethertypes = {
+constexpr std::array<std::uint16_t, 44> k_non_ip_ethertypes = {
     0x0600, // XNS IDP
     0x0806, // ARP
     0x0842, // Wake-on-LAN
+    0x2001, // NHRP (RFC 2332), as a GRE protocol type
     0x22f0, // AVTP (IEEE 1722)
     0x22f3, // TRILL (RBridge channel)
     0x6001, // DEC MOP dump/load

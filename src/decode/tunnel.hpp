@@ -15,7 +15,8 @@ namespace tcpstate::decode {
 inline constexpr unsigned k_max_tunnel_depth = 8;
 
 struct TunnelledFrame {
-  LinkType link = LinkType::raw; // ethernet, ppp, ipv4, ipv6, or raw (version nibble decides)
+  // ethernet, ppp, mpls, ieee802_11, ipv4, ipv6, or raw (version nibble decides)
+  LinkType link = LinkType::raw;
   ByteView frame;
   // When false is returned for a tunnel whose payload protocol is not decoded (a GRE
   // protocol type tcpstate does not know): what it was.

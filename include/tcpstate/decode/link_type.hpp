@@ -20,6 +20,7 @@ enum class LinkType : std::uint32_t {
   ieee802_11_radiotap = 127, // 802.11 behind a radiotap header (Wi-Fi monitor mode)
   ieee802_11_avs = 163,      // 802.11 behind an AVS monitor header
   ppi = 192,                 // Per-Packet Information header, then the link type it names
+  mpls = 219,                // an MPLS label stack, then what its bottom label carries
   ipv4 = 228,
   ipv6 = 229,
   linux_nflog = 239, // Linux netfilter NFLOG messages: attributes, one of them the packet
