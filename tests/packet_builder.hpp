@@ -408,6 +408,11 @@ private:
     case decode::LinkType::ieee802_11:
       out = ieee80211_data();
       break;
+    case decode::LinkType::ipoib:
+      out.assign(40, 0);
+      packet_detail::put_be16(out, first_type());
+      packet_detail::put_be16(out, 0);
+      break;
     case decode::LinkType::mpls:
       out = {0x00, 0x01, 0x01, 0x40}; // label 16, bottom of stack, TTL 64
       break;

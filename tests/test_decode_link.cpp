@@ -41,7 +41,7 @@ TEST_CASE("decode::link type normalization") {
 
   for (const std::uint32_t value :
        {0U,   1U,   9U,   50U,  51U,  101U, 104U, 105U, 108U, 113U, 119U,
-        127U, 163U, 192U, 219U, 228U, 229U, 239U, 276U, 12U,  14U}) {
+        127U, 163U, 192U, 219U, 228U, 229U, 239U, 242U, 276U, 12U,  14U}) {
     CHECK(is_supported(normalize_link_type(value)));
   }
   for (const std::uint32_t value : {6U, 10U, 147U, 0xffffffffU}) {
@@ -76,8 +76,8 @@ TEST_CASE("decode::every supported link type, IPv4 and IPv6") {
        {LinkType::ethernet, LinkType::raw, LinkType::linux_sll, LinkType::linux_sll2,
         LinkType::null, LinkType::loop, LinkType::ppp, LinkType::ppp_hdlc, LinkType::ppp_ether,
         LinkType::c_hdlc, LinkType::ieee802_11, LinkType::ieee802_11_radiotap, LinkType::ppi,
-        LinkType::ieee802_11_prism, LinkType::ieee802_11_avs, LinkType::linux_nflog,
-        LinkType::mpls}) {
+        LinkType::ieee802_11_prism, LinkType::ieee802_11_avs, LinkType::linux_nflog, LinkType::mpls,
+        LinkType::ipoib}) {
     CAPTURE(static_cast<int>(link));
     check_decodes(PacketBuilder{}.link(link).build(), "10.0.0.1", "10.0.0.2");
     check_decodes(
@@ -241,6 +241,7 @@ TEST_CASE("decode::PPP and Cisco HDLC framings") {
   CHECK(decode_bytes(LinkType::ppp, {0xff, 0x03}).reason == SkipReason::truncated_link);
   CHECK(decode_bytes(LinkType::ppp, {0xff, 0x03, 0x00}).reason == SkipReason::truncated_link);
   CHECK(decode_bytes(LinkType::c_hdlc, {0x0f, 0x00, 0x08}).reason == SkipReason::truncated_link);
+  CHECK(decode_bytes(LinkType::ipoib, Bytes(43, 0)).reason == SkipReason::truncated_link);
   CHECK(decode_bytes(LinkType::ppp_ether, {0x11, 0x00, 0x0f, 0x07, 0x00}).reason ==
         SkipReason::truncated_link);
 }

@@ -204,6 +204,18 @@ SkipReason decode_cisco_hdlc(ByteView frame, LinkLayer& out) {
   return resolve_ethertype(frame, read_be16(frame.data() + 2), k_cisco_hdlc_header, out);
 }
 
+// LINKTYPE_IPOIB (IP over InfiniBand, RFC 4391): as Linux captures it, 40 bytes of
+// addressing (its hardware address field), then RFC 4391 section 6's encapsulation header:
+// an EtherType and two reserved bytes.
+SkipReason decode_ipoib(ByteView frame, LinkLayer& out) {
+  constexpr std::size_t k_type_offset = 40;
+  constexpr std::size_t k_header = 44;
+  if (frame.size() < k_header) {
+    return SkipReason::truncated_link;
+  }
+  return resolve_ethertype(frame, read_be16(frame.data() + k_type_offset), k_header, out);
+}
+
 // LINKTYPE_PPP_HDLC: the first byte says which of the two framings it is.
 SkipReason decode_ppp_hdlc(ByteView frame, LinkLayer& out) {
   constexpr std::uint8_t k_cisco_unicast = 0x0f;
@@ -332,6 +344,8 @@ SkipReason decode_link_layer(LinkType link, ByteView frame, LinkLayer& out) {
     return decode_nflog(frame, out);
   case LinkType::mpls:
     return resolve_mpls(frame, 0, out);
+  case LinkType::ipoib:
+    return decode_ipoib(frame, out);
   }
   out.unsupported = {UnsupportedKind::link_type, static_cast<std::uint32_t>(link)};
   return SkipReason::unsupported_link;

@@ -37,6 +37,7 @@ bool is_supported(LinkType link) {
   case LinkType::ppi:
   case LinkType::linux_nflog:
   case LinkType::mpls:
+  case LinkType::ipoib:
     return true;
   }
   return false;

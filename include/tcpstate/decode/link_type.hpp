@@ -23,8 +23,10 @@ enum class LinkType : std::uint32_t {
   mpls = 219,                // an MPLS label stack, then what its bottom label carries
   ipv4 = 228,
   ipv6 = 229,
-  linux_nflog = 239, // Linux netfilter NFLOG messages: attributes, one of them the packet
-  linux_sll2 = 276,  // Linux cooked capture v2
+  linux_nflog = 239,
+  ipoib = 242, // IP over InfiniBand: 40 bytes of addressing, EtherType, 2 reserved bytes // Linux
+               // netfilter NFLOG messages: attributes, one of them the packet
+  linux_sll2 = 276, // Linux cooked capture v2
 };
 
 // The DLT_ values some systems write instead of LINKTYPE_RAW (12 and 14) map here.
