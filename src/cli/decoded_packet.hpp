@@ -55,12 +55,15 @@ inline void filter_and_decode(const source::RawPacket& packet, source::BpfFilter
         probe.next() ? decode::encapsulation_of(packet.link, packet.data) : decode::Encapsulation{};
     return;
   }
-  out.outcome = decode::decode_frame(packet.link, packet.data, checksums, out.segment, out.reason,
-                                     decode::frame_extent(packet.data.size(), packet.wire_length))
-                    ? FrameOutcome::segment
-                    : FrameOutcome::skipped;
+  if (decode::decode_frame(packet.link, packet.data, checksums, out.segment, out.reason,
+                           decode::frame_extent(packet.data.size(), packet.wire_length)))
+      [[likely]] {
+    out.outcome = FrameOutcome::segment;
+    return;
+  }
+  out.outcome = FrameOutcome::skipped;
   // Rare, and worked out again here so the common path carries nothing for it.
-  if (out.outcome == FrameOutcome::skipped && decode::names_unsupported(out.reason)) {
+  if (decode::names_unsupported(out.reason)) {
     out.unsupported = decode::find_unsupported(packet.link, packet.data);
   }
 }
