@@ -405,7 +405,80 @@ private:
     case decode::LinkType::ipv4:
     case decode::LinkType::ipv6:
       break;
+    case decode::LinkType::ieee802_11:
+      out = ieee80211_data();
+      break;
+    case decode::LinkType::ipoib:
+      out.assign(40, 0);
+      packet_detail::put_be16(out, first_type());
+      packet_detail::put_be16(out, 0);
+      break;
+    case decode::LinkType::mpls:
+      out = {0x00, 0x01, 0x01, 0x40}; // label 16, bottom of stack, TTL 64
+      break;
+    case decode::LinkType::linux_nflog:
+      // Family, version 0, resource id; a prefix attribute ("t" and NUL, padded), then the
+      // payload attribute's header, little-endian as an x86 host logs it.
+      out = {static_cast<std::uint8_t>(m_src.family == IpFamily::v4 ? 2 : 10),
+             0,
+             0,
+             1,
+             0x06,
+             0x00,
+             0x0a,
+             0x00,
+             't',
+             0,
+             0,
+             0,
+             0x00,
+             0x00,
+             0x09,
+             0x00};
+      break;
+    case decode::LinkType::ieee802_11_radiotap:
+      out = {0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00}; // no fields present
+      append(out, ieee80211_data());
+      break;
+    case decode::LinkType::ppi:
+      out = {0x00, 0x00, 0x08, 0x00, 105, 0x00, 0x00, 0x00}; // then LINKTYPE_IEEE802_11
+      append(out, ieee80211_data());
+      break;
+    case decode::LinkType::ieee802_11_prism:
+      out.assign(144, 0);
+      out[0] = 0x41; // message code, little-endian
+      out[4] = 144;  // message length
+      append(out, ieee80211_data());
+      break;
+    case decode::LinkType::ieee802_11_avs:
+      out.assign(64, 0);
+      out[0] = 0x80;
+      out[1] = 0x21;
+      out[2] = 0x10;
+      out[3] = 0x01;
+      out[7] = 64; // header length, big-endian
+      append(out, ieee80211_data());
+      break;
     }
+    return out;
+  }
+
+  static void append(Bytes& out, const Bytes& more) {
+    out.insert(out.end(), more.begin(), more.end());
+  }
+
+  // A QoS data frame from the distribution system (to a station), then RFC 1042 LLC/SNAP.
+  Bytes ieee80211_data() const {
+    Bytes out = {
+        0x88, 0x02, 0x30, 0x00,             // QoS data, from DS; duration
+        0x02, 0,    0,    0,    0,    0x01, // receiver
+        0x02, 0,    0,    0,    0,    0xaa, // transmitter (BSSID)
+        0x02, 0,    0,    0,    0,    0x02, // source
+        0x10, 0x00, 0x00, 0x00,             // sequence control, QoS control
+        0xaa, 0xaa, 0x03, 0x00, 0x00, 0x00, // LLC, SNAP OUI
+    };
+    packet_detail::put_be16(out, first_type());
+    put_vlans(out);
     return out;
   }
 

@@ -40,10 +40,11 @@ TEST_CASE("decode::link type normalization") {
   CHECK(normalize_link_type(105) == static_cast<LinkType>(105));
 
   for (const std::uint32_t value :
-       {0U, 1U, 9U, 50U, 51U, 101U, 104U, 108U, 113U, 228U, 229U, 276U, 12U, 14U}) {
+       {0U,   1U,   9U,   50U,  51U,  101U, 104U, 105U, 108U, 113U, 119U,
+        127U, 163U, 192U, 219U, 228U, 229U, 239U, 242U, 276U, 12U,  14U}) {
     CHECK(is_supported(normalize_link_type(value)));
   }
-  for (const std::uint32_t value : {6U, 10U, 105U, 127U, 192U, 0xffffffffU}) {
+  for (const std::uint32_t value : {6U, 10U, 147U, 0xffffffffU}) {
     CHECK_FALSE(is_supported(normalize_link_type(value)));
   }
 }
@@ -65,15 +66,18 @@ TEST_CASE("decode::skip reason names") {
 
 TEST_CASE("decode::unsupported link type") {
   const Bytes frame = PacketBuilder{}.build().bytes;
-  const DecodeResult result = decode_bytes(static_cast<LinkType>(105), frame);
+  const DecodeResult result = decode_bytes(static_cast<LinkType>(147), frame);
   CHECK_FALSE(result.ok);
   CHECK(result.reason == SkipReason::unsupported_link);
 }
 
 TEST_CASE("decode::every supported link type, IPv4 and IPv6") {
-  for (const LinkType link : {LinkType::ethernet, LinkType::raw, LinkType::linux_sll,
-                              LinkType::linux_sll2, LinkType::null, LinkType::loop, LinkType::ppp,
-                              LinkType::ppp_hdlc, LinkType::ppp_ether, LinkType::c_hdlc}) {
+  for (const LinkType link :
+       {LinkType::ethernet, LinkType::raw, LinkType::linux_sll, LinkType::linux_sll2,
+        LinkType::null, LinkType::loop, LinkType::ppp, LinkType::ppp_hdlc, LinkType::ppp_ether,
+        LinkType::c_hdlc, LinkType::ieee802_11, LinkType::ieee802_11_radiotap, LinkType::ppi,
+        LinkType::ieee802_11_prism, LinkType::ieee802_11_avs, LinkType::linux_nflog, LinkType::mpls,
+        LinkType::ipoib}) {
     CAPTURE(static_cast<int>(link));
     check_decodes(PacketBuilder{}.link(link).build(), "10.0.0.1", "10.0.0.2");
     check_decodes(
@@ -237,6 +241,7 @@ TEST_CASE("decode::PPP and Cisco HDLC framings") {
   CHECK(decode_bytes(LinkType::ppp, {0xff, 0x03}).reason == SkipReason::truncated_link);
   CHECK(decode_bytes(LinkType::ppp, {0xff, 0x03, 0x00}).reason == SkipReason::truncated_link);
   CHECK(decode_bytes(LinkType::c_hdlc, {0x0f, 0x00, 0x08}).reason == SkipReason::truncated_link);
+  CHECK(decode_bytes(LinkType::ipoib, Bytes(43, 0)).reason == SkipReason::truncated_link);
   CHECK(decode_bytes(LinkType::ppp_ether, {0x11, 0x00, 0x0f, 0x07, 0x00}).reason ==
         SkipReason::truncated_link);
 }

@@ -7,6 +7,7 @@
 #include "tcpstate/decode/encapsulation.hpp"
 #include "tcpstate/decode/link_type.hpp"
 #include "tcpstate/decode/skip_reason.hpp"
+#include "tcpstate/decode/unsupported.hpp"
 
 #include <doctest/doctest.h>
 
@@ -181,11 +182,37 @@ TEST_CASE("decode::tunnel GRE version 0") {
       outer_ipv4(47, gre(0, 0x883e, concat({0x05, 0x59, 0x00, 0x48}, inner_ipv4())))));
   check_inner_v4(decode_ethernet(outer_ipv4(47, gre(0, 0x883e, inner_ipv4()))));
 
-  // Source routing (obsolete), an unknown version, an unknown protocol: not a tunnel.
+  // Source routing (obsolete), an unknown version, an unknown protocol: GRE that is not
+  // decoded, named by its protocol type.
   check_skipped(decode_ethernet(outer_ipv4(47, gre(0x4000, 0x0800, inner_ipv4()))),
-                SkipReason::non_tcp);
+                SkipReason::unsupported_encapsulation);
   check_skipped(decode_ethernet(outer_ipv4(47, gre(0x0002, 0x0800, inner_ipv4()))),
-                SkipReason::non_tcp);
+                SkipReason::unsupported_encapsulation);
+  check_skipped(decode_ethernet(outer_ipv4(47, gre(0, 0x88e7, inner_ipv4()))),
+                SkipReason::unsupported_encapsulation);
+  CHECK(
+      find_unsupported(LinkType::ethernet, concat(ethernet_header(0x0800),
+                                                  outer_ipv4(47, gre(0, 0x88e7, inner_ipv4())))) ==
+      Unsupported{UnsupportedKind::gre_protocol, 0x88e7});
+  // GRE protocols that name a link layer: PPP in plain GRE, MPLS (RFC 4023), and Aruba's
+  // 802.11 frames (a data frame to the DS with LLC/SNAP).
+  check_inner_v4(
+      decode_ethernet(outer_ipv4(47, gre(0, 0x880b, concat({0x00, 0x21}, inner_ipv4())))));
+  check_inner_v4(decode_ethernet(
+      outer_ipv4(47, gre(0, 0x8847, concat({0x00, 0x01, 0x01, 0x40}, inner_ipv4())))));
+  const Bytes wlan{0x08, 0x01, 0x2c, 0x00, 2,    0,    0,    0,    0,    1,   2,
+                   0,    0,    0,    0,    2,    2,    0,    0,    0,    0,   3,
+                   0x10, 0x00, 0xaa, 0xaa, 0x03, 0x00, 0x00, 0x00, 0x08, 0x00};
+  check_inner_v4(decode_ethernet(outer_ipv4(47, gre(0, 0x8200, concat(wlan, inner_ipv4())))));
+  check_inner_v4(decode_ethernet(outer_ipv4(47, gre(0x2000, 0x8210, concat(wlan, inner_ipv4())))));
+  check_skipped(decode_ethernet(outer_ipv4(47, gre(0, 0x8201, concat(wlan, inner_ipv4())))),
+                SkipReason::unsupported_encapsulation);
+  // Aruba's 802.11 frames cut short inside the MAC header.
+  check_skipped(
+      decode_ethernet(outer_ipv4(47, gre(0, 0x8200, Bytes(wlan.begin(), wlan.begin() + 20)))),
+      SkipReason::truncated_link);
+  // NHRP (RFC 2332) and ARP carried by GRE are not IP at all.
+  check_skipped(decode_ethernet(outer_ipv4(47, gre(0, 0x2001, inner_ipv4()))), SkipReason::non_tcp);
   check_skipped(decode_ethernet(outer_ipv4(47, gre(0, 0x0806, inner_ipv4()))), SkipReason::non_tcp);
   // A GRE header cut short.
   check_skipped(decode_ethernet(outer_ipv4(47, Bytes{0x00, 0x00, 0x08})), SkipReason::non_tcp);
@@ -215,7 +242,7 @@ TEST_CASE("decode::tunnel GRE version 1 (PPTP) with PPP") {
   check_skipped(decode_ethernet(outer_ipv4(47, pptp(0x2001, concat({0xc0, 0x21}, inner_ipv4())))),
                 SkipReason::non_ip);
   check_skipped(decode_ethernet(outer_ipv4(47, gre(0x0001, 0x880b, concat({0x21}, inner_ipv4())))),
-                SkipReason::non_tcp);
+                SkipReason::unsupported_encapsulation);
 }
 
 TEST_CASE("decode::tunnel VXLAN, Geneve and GRE in UDP") {

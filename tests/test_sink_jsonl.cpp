@@ -115,7 +115,7 @@ TEST_CASE("jsonl summary is a single object line, only with --summary") {
       R"("capture_missed_segments":1,"capture_missed_bytes":1,"one_sided_connections":0},)"
       R"("skipped":{"unsupported_link":0,"truncated_link":0,"non_ip":0,"truncated_ip":0,)"
       R"("bad_ip_header":0,"ip_fragment":0,"bad_ipv6_extension":0,"non_tcp":1,"truncated_tcp":0,)"
-      R"("bad_tcp_header":0,"bad_checksum":0},)"
+      R"("bad_tcp_header":0,"bad_checksum":0,"unsupported_encapsulation":0,"encrypted":0},)"
       R"("close":{"fin":1,"rst":0,"refused":0,"unanswered":0,"open":0,"evicted":0},)"
       R"("states":{"client":{"CLOSED":0,"LISTEN":0,"SYN_SENT":0,"SYN_RECEIVED":0,"ESTABLISHED":0,)"
       R"("FIN_WAIT_1":0,"FIN_WAIT_2":0,"CLOSE_WAIT":0,"CLOSING":0,"LAST_ACK":0,"TIME_WAIT":1},)"

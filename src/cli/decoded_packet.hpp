@@ -4,6 +4,7 @@
 // one thread and analysed on another (decoding_thread.hpp).
 #include "tcpstate/decode/decoder.hpp"
 #include "tcpstate/decode/encapsulation.hpp"
+#include "tcpstate/decode/unsupported.hpp"
 #include "tcpstate/source/bpf_filter.hpp"
 #include "tcpstate/source/raw_packet.hpp"
 #include "tcpstate/util/time.hpp"
@@ -26,6 +27,8 @@ struct DecodedPacket {
   decode::TcpSegment segment;
   // filtered frames that were probed (FilterProbe): what wraps them, for filter_hint.hpp.
   decode::Encapsulation encapsulation;
+  // skipped as unsupported_link or unsupported_encapsulation: what it was wrapped in.
+  decode::Unsupported unsupported;
 };
 
 // Which frames the filter rejected are still looked into, to tell why a filter matched
@@ -52,10 +55,17 @@ inline void filter_and_decode(const source::RawPacket& packet, source::BpfFilter
         probe.next() ? decode::encapsulation_of(packet.link, packet.data) : decode::Encapsulation{};
     return;
   }
-  out.outcome = decode::decode_frame(packet.link, packet.data, checksums, out.segment, out.reason,
-                                     decode::frame_extent(packet.data.size(), packet.wire_length))
-                    ? FrameOutcome::segment
-                    : FrameOutcome::skipped;
+  if (decode::decode_frame(packet.link, packet.data, checksums, out.segment, out.reason,
+                           decode::frame_extent(packet.data.size(), packet.wire_length)))
+      [[likely]] {
+    out.outcome = FrameOutcome::segment;
+    return;
+  }
+  out.outcome = FrameOutcome::skipped;
+  // Rare, and worked out again here so the common path carries nothing for it.
+  if (decode::names_unsupported(out.reason)) {
+    out.unsupported = decode::find_unsupported(packet.link, packet.data);
+  }
 }
 
 } // namespace tcpstate::cli

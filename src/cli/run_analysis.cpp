@@ -11,6 +11,7 @@
 #include "progress_meter.hpp"
 #include "terminal_width.hpp"
 #include "thread_choice.hpp"
+#include "unsupported_warning.hpp"
 
 #include "tcpstate/conn/reconstructor.hpp"
 #include "tcpstate/decode/decoder.hpp"
@@ -179,6 +180,9 @@ public:
       return;
     case FrameOutcome::skipped:
       ++m_stats.skipped[static_cast<std::size_t>(packet.reason)];
+      if (decode::names_unsupported(packet.reason)) {
+        m_stats.unsupported.add(packet.unsupported);
+      }
       if (packet.reason == decode::SkipReason::bad_checksum) {
         m_reconstructor.on_bad_checksum(packet.segment); // Zeek's 'C' letter
       }
@@ -483,6 +487,7 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
     if (progress) {
       progress->stop();
     }
+    warn_about_unsupported(err, stats);
     if (filter && stats.packets_filtered == stats.packets_read) {
       const std::string hint =
           filter_hint(options.filter, stats.packets_read, analysis.filtered_wrappers());

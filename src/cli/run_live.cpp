@@ -3,6 +3,7 @@
 #include "color_choice.hpp"
 #include "connection_selector.hpp"
 #include "terminal_width.hpp"
+#include "unsupported_warning.hpp"
 
 #include "tcpstate/conn/reconstructor.hpp"
 #include "tcpstate/decode/decoder.hpp"
@@ -314,6 +315,9 @@ ExitCode run_live(const Options& options, std::ostream& out, std::ostream& err, 
         reconstructor.on_segment(decoded.segment, clock, counters.packets);
       } else {
         ++stats.skipped[static_cast<std::size_t>(decoded.reason)];
+        if (decode::names_unsupported(decoded.reason)) {
+          stats.unsupported.add(decode::find_unsupported(packet.link, packet.data));
+        }
         if (decoded.reason == decode::SkipReason::bad_checksum) {
           reconstructor.on_bad_checksum(decoded.segment);
         }
@@ -390,6 +394,7 @@ ExitCode run_live(const Options& options, std::ostream& out, std::ostream& err, 
   reconstructor.finish(std::max(clock, wall_clock()));
   sink->on_finish(summary);
   out.flush();
+  warn_about_unsupported(err, stats);
 
   if (const auto drops = capture.drop_stats()) {
     err << "tcpstate: " << counters.packets << " packets captured, " << drops->received

@@ -73,9 +73,13 @@ SkipReason decode_ip(NetworkLayer network, ByteView packet, FrameExtent extent, 
       break;
     }
     TunnelledFrame inner;
-    if (reason != SkipReason::non_tcp || depth == k_max_tunnel_depth ||
-        !find_tunnelled_frame(ip, packet, inner)) {
+    if (reason != SkipReason::non_tcp || depth == k_max_tunnel_depth) {
       return reason;
+    }
+    if (!find_tunnelled_frame(ip, packet, inner)) {
+      return inner.unsupported.kind == UnsupportedKind::none
+                 ? reason
+                 : SkipReason::unsupported_encapsulation;
     }
     // An outer header with a wrong checksum cannot be trusted to delimit what it carries.
     if (checksums == ChecksumPolicy::verify && ip.family == IpFamily::v4 &&

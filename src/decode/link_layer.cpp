@@ -1,6 +1,10 @@
 #include "link_layer.hpp"
 
 #include "decode_status.hpp"
+#include "ethertype_shims.hpp"
+#include "ieee80211.hpp"
+#include "nflog.hpp"
+#include "non_ip_protocols.hpp"
 
 namespace tcpstate::decode {
 
@@ -16,10 +20,11 @@ constexpr std::uint16_t k_tpid_qinq_legacy = 0x9100;
 constexpr std::uint16_t k_ethertype_pppoe_session = 0x8864;
 constexpr std::uint16_t k_ethertype_mpls_unicast = 0x8847;
 constexpr std::uint16_t k_ethertype_mpls_multicast = 0x8848;
+// IEEE 802.3 clause 3.2.6: a type field up to 1500 is the length of an 802.2 LLC frame.
+constexpr std::uint16_t k_max_8023_length = 1500;
 
 constexpr std::size_t k_ethernet_header = 14;
 constexpr std::size_t k_ethernet_type_offset = 12;
-constexpr std::size_t k_vlan_tag = 4; // TCI, then the EtherType of what follows
 constexpr std::size_t k_pppoe_header = 6;
 constexpr std::size_t k_ppp_protocol = 2;
 constexpr std::size_t k_cisco_hdlc_header = 4; // address, control, EtherType
@@ -108,7 +113,11 @@ SkipReason resolve_ppp(ByteView frame, std::size_t offset, LinkLayer& out) {
   case k_ppp_mpls_unicast:
     return resolve_mpls(frame, offset, out);
   default:
-    return SkipReason::non_ip; // LCP, IPCP and the other control protocols
+    if (is_non_ip_ppp_protocol(protocol)) {
+      return SkipReason::non_ip; // LCP, IPCP and the other control protocols
+    }
+    out.unsupported = {UnsupportedKind::ppp_protocol, protocol};
+    return SkipReason::unsupported_encapsulation;
   }
   out.header_length = offset;
   return k_decoded;
@@ -127,36 +136,6 @@ SkipReason resolve_pppoe_session(ByteView frame, std::size_t offset, LinkLayer& 
     return SkipReason::non_ip;
   }
   return resolve_ppp(frame, offset + k_pppoe_header, out);
-}
-
-// `type` is the EtherType already read from the link header and `offset` where the bytes
-// after that header begin. Any number of VLAN tags may follow (QinQ stacks two, some
-// carriers more); each is bounded by the captured length, so the loop ends.
-SkipReason resolve_ethertype(ByteView frame, std::uint16_t type, std::size_t offset,
-                             LinkLayer& out) {
-  while (is_vlan_tpid(type)) {
-    if (out.vlan_tags < 255) {
-      ++out.vlan_tags;
-    }
-    if (frame.size() - offset < k_vlan_tag) {
-      return SkipReason::truncated_link;
-    }
-    type = read_be16(frame.data() + offset + 2);
-    offset += k_vlan_tag;
-  }
-  if (type == k_ethertype_ipv4) {
-    out.network = NetworkLayer::ipv4;
-  } else if (type == k_ethertype_ipv6) {
-    out.network = NetworkLayer::ipv6;
-  } else if (type == k_ethertype_pppoe_session) {
-    return resolve_pppoe_session(frame, offset, out);
-  } else if (type == k_ethertype_mpls_unicast || type == k_ethertype_mpls_multicast) {
-    return resolve_mpls(frame, offset, out);
-  } else {
-    return SkipReason::non_ip;
-  }
-  out.header_length = offset;
-  return k_decoded;
 }
 
 SkipReason decode_ethernet(ByteView frame, LinkLayer& out) {
@@ -225,6 +204,18 @@ SkipReason decode_cisco_hdlc(ByteView frame, LinkLayer& out) {
   return resolve_ethertype(frame, read_be16(frame.data() + 2), k_cisco_hdlc_header, out);
 }
 
+// LINKTYPE_IPOIB (IP over InfiniBand, RFC 4391): as Linux captures it, 40 bytes of
+// addressing (its hardware address field), then RFC 4391 section 6's encapsulation header:
+// an EtherType and two reserved bytes.
+SkipReason decode_ipoib(ByteView frame, LinkLayer& out) {
+  constexpr std::size_t k_type_offset = 40;
+  constexpr std::size_t k_header = 44;
+  if (frame.size() < k_header) {
+    return SkipReason::truncated_link;
+  }
+  return resolve_ethertype(frame, read_be16(frame.data() + k_type_offset), k_header, out);
+}
+
 // LINKTYPE_PPP_HDLC: the first byte says which of the two framings it is.
 SkipReason decode_ppp_hdlc(ByteView frame, LinkLayer& out) {
   constexpr std::uint8_t k_cisco_unicast = 0x0f;
@@ -236,6 +227,76 @@ SkipReason decode_ppp_hdlc(ByteView frame, LinkLayer& out) {
 }
 
 } // namespace
+
+// `type` is the EtherType already read from the link header and `offset` where the bytes
+// after that header begin. Any number of VLAN tags may follow (QinQ stacks two, some
+// carriers more); each is bounded by the captured length, so the loop ends.
+SkipReason resolve_ethertype(ByteView frame, std::uint16_t type, std::size_t offset,
+                             LinkLayer& out) {
+  // VLAN tags, and the other tags bridges insert before an EtherType (ethertype_shims.cpp).
+  // Each consumes bytes of the captured frame, so the loop ends.
+  for (std::size_t body = tag_body_length(type); body != 0; body = tag_body_length(type)) {
+    if (is_vlan_tpid(type) && out.vlan_tags < 255) {
+      ++out.vlan_tags;
+    }
+    if (frame.size() - offset < body + 2) {
+      return SkipReason::truncated_link;
+    }
+    type = read_be16(frame.data() + offset + body);
+    offset += body + 2;
+  }
+  if (type == k_ethertype_ipv4) {
+    out.network = NetworkLayer::ipv4;
+  } else if (type == k_ethertype_ipv6) {
+    out.network = NetworkLayer::ipv6;
+  } else if (type == k_ethertype_pppoe_session) {
+    return resolve_pppoe_session(frame, offset, out);
+  } else if (type == k_ethertype_mpls_unicast || type == k_ethertype_mpls_multicast) {
+    return resolve_mpls(frame, offset, out);
+  } else if (type <= k_max_8023_length) {
+    return resolve_llc(frame, offset, out);
+  } else if (type == k_ethertype_macsec) {
+    return resolve_macsec(frame, offset, out);
+  } else if (is_non_ip_ethertype(type)) {
+    return SkipReason::non_ip;
+  } else {
+    out.unsupported = {UnsupportedKind::ethertype, type};
+    return SkipReason::unsupported_encapsulation;
+  }
+  out.header_length = offset;
+  return k_decoded;
+}
+
+// IEEE 802.2 LLC: DSAP, SSAP, control. IP rides in SNAP (DSAP = SSAP = 0xaa, UI frame)
+// with the RFC 1042 OUI 00-00-00 or 802.1H's 00-00-f8, then an EtherType; every other
+// SAP (spanning tree, NetBIOS, IPX, OSI) and vendor OUI (CDP, VTP) is another protocol.
+SkipReason resolve_llc(ByteView frame, std::size_t offset, LinkLayer& out) {
+  constexpr std::size_t k_llc_header = 3;
+  constexpr std::size_t k_snap_header = 5;
+  constexpr std::uint8_t k_sap_snap = 0xaa;
+  constexpr std::uint8_t k_unnumbered_information = 0x03;
+  constexpr std::uint8_t k_oui_bridge_tunnel = 0xf8;
+  if (frame.size() - offset < k_llc_header) {
+    return SkipReason::truncated_link;
+  }
+  const std::uint8_t* llc = frame.data() + offset;
+  if (llc[0] != k_sap_snap || llc[1] != k_sap_snap || llc[2] != k_unnumbered_information) {
+    return SkipReason::non_ip;
+  }
+  if (frame.size() - offset < k_llc_header + k_snap_header) {
+    return SkipReason::truncated_link;
+  }
+  const std::uint8_t* snap = llc + k_llc_header;
+  if (snap[0] != 0 || snap[1] != 0 || (snap[2] != 0 && snap[2] != k_oui_bridge_tunnel)) {
+    return SkipReason::non_ip;
+  }
+  const std::uint16_t type = read_be16(snap + 3);
+  // A SNAP type is never a length; read as one it would loop back into LLC.
+  if (type <= k_max_8023_length) {
+    return SkipReason::non_ip;
+  }
+  return resolve_ethertype(frame, type, offset + k_llc_header + k_snap_header, out);
+}
 
 SkipReason decode_link_layer(LinkType link, ByteView frame, LinkLayer& out) {
   switch (link) {
@@ -269,7 +330,24 @@ SkipReason decode_link_layer(LinkType link, ByteView frame, LinkLayer& out) {
     return decode_null(frame, out);
   case LinkType::loop:
     return decode_loop(frame, out);
+  case LinkType::ieee802_11:
+    return decode_ieee80211(frame, out);
+  case LinkType::ieee802_11_prism:
+    return decode_prism(frame, out);
+  case LinkType::ieee802_11_radiotap:
+    return decode_radiotap(frame, out);
+  case LinkType::ieee802_11_avs:
+    return decode_avs(frame, out);
+  case LinkType::ppi:
+    return decode_ppi(frame, out);
+  case LinkType::linux_nflog:
+    return decode_nflog(frame, out);
+  case LinkType::mpls:
+    return resolve_mpls(frame, 0, out);
+  case LinkType::ipoib:
+    return decode_ipoib(frame, out);
   }
+  out.unsupported = {UnsupportedKind::link_type, static_cast<std::uint32_t>(link)};
   return SkipReason::unsupported_link;
 }
 

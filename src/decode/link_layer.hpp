@@ -2,6 +2,7 @@
 // First decoder stage: finds where the IP packet starts inside a captured frame.
 #include "tcpstate/decode/link_type.hpp"
 #include "tcpstate/decode/skip_reason.hpp"
+#include "tcpstate/decode/unsupported.hpp"
 #include "tcpstate/util/byte_view.hpp"
 
 #include <cstddef>
@@ -24,9 +25,19 @@ struct LinkLayer {
   std::uint8_t vlan_tags = 0; // saturating
   bool pppoe = false;
   bool mpls = false;
+  // Set only when the result is unsupported_link or unsupported_encapsulation.
+  Unsupported unsupported;
 };
 
 // Returns k_decoded and fills `out`, or the reason the frame carries no IP packet.
 SkipReason decode_link_layer(LinkType link, ByteView frame, LinkLayer& out);
+
+// For the link decoders of other files (ieee80211.cpp, nflog.cpp): `type` is an EtherType
+// read at `offset - 2`, and what it names starts at `offset`.
+SkipReason resolve_ethertype(ByteView frame, std::uint16_t type, std::size_t offset,
+                             LinkLayer& out);
+
+// IEEE 802.2 LLC at `offset`, with RFC 1042 / 802.1H SNAP naming an EtherType.
+SkipReason resolve_llc(ByteView frame, std::size_t offset, LinkLayer& out);
 
 } // namespace tcpstate::decode

@@ -30,6 +30,14 @@ bool is_supported(LinkType link) {
   case LinkType::ipv4:
   case LinkType::ipv6:
   case LinkType::linux_sll2:
+  case LinkType::ieee802_11:
+  case LinkType::ieee802_11_prism:
+  case LinkType::ieee802_11_radiotap:
+  case LinkType::ieee802_11_avs:
+  case LinkType::ppi:
+  case LinkType::linux_nflog:
+  case LinkType::mpls:
+  case LinkType::ipoib:
     return true;
   }
   return false;

@@ -1,5 +1,7 @@
 #include "tunnel.hpp"
 
+#include "non_ip_protocols.hpp"
+
 #include <cstddef>
 #include <cstdint>
 
@@ -20,8 +22,14 @@ constexpr std::uint16_t ipv6 = 0x86dd;
 constexpr std::uint16_t transparent_bridging = 0x6558; // Ethernet frame inside
 constexpr std::uint16_t erspan_type2 = 0x88be;
 constexpr std::uint16_t erspan_type3 = 0x22eb;
-constexpr std::uint16_t ppp = 0x880b;  // RFC 2637 enhanced GRE (PPTP)
-constexpr std::uint16_t wccp = 0x883e; // Cisco WCCP redirection
+constexpr std::uint16_t ppp = 0x880b;          // RFC 2637 enhanced GRE (PPTP)
+constexpr std::uint16_t wccp = 0x883e;         // Cisco WCCP redirection
+constexpr std::uint16_t mpls_unicast = 0x8847; // RFC 4023 MPLS in GRE
+constexpr std::uint16_t mpls_multicast = 0x8848;
+// Aruba access points tunnel their stations' 802.11 frames to the controller in GRE with
+// protocol types 0x8200 to 0x83f0 in steps of 16 (one per radio and SSID slot).
+constexpr std::uint16_t aruba_first = 0x8200;
+constexpr std::uint16_t aruba_last = 0x83f0;
 } // namespace ethertype
 
 // The IANA-assigned ports; a tunnel on another port is not recognised (except Teredo, whose
@@ -51,6 +59,39 @@ bool link_for_ethertype(std::uint16_t type, LinkType& link) {
   default:
     return false;
   }
+}
+
+// GRE's protocol type is an EtherType, and some name a whole link layer rather than a
+// network protocol; those are handed to the link decoder.
+bool link_for_gre_protocol(std::uint16_t protocol, LinkType& link) {
+  if (link_for_ethertype(protocol, link)) {
+    return true;
+  }
+  switch (protocol) {
+  case ethertype::ppp: // PPP in plain GRE (RFC 1702), as some routers still send it
+    link = LinkType::ppp;
+    return true;
+  case ethertype::mpls_unicast:
+  case ethertype::mpls_multicast:
+    link = LinkType::mpls;
+    return true;
+  default:
+    break;
+  }
+  if (protocol >= ethertype::aruba_first && protocol <= ethertype::aruba_last &&
+      (protocol & 0x000fU) == 0) {
+    link = LinkType::ieee802_11; // without radio header or FCS
+    return true;
+  }
+  return false;
+}
+
+// GRE carrying a protocol of its own (ARP, say) is not IP; anything else may be.
+bool unsupported_gre(std::uint16_t protocol, TunnelledFrame& inner) {
+  if (!is_non_ip_ethertype(protocol)) {
+    inner.unsupported = {UnsupportedKind::gre_protocol, protocol};
+  }
+  return false;
 }
 
 bool emit(LinkType link, ByteView payload, std::size_t offset, TunnelledFrame& inner) {
@@ -87,7 +128,7 @@ bool decode_gre(ByteView payload, TunnelledFrame& inner) {
   case 0: {
     // RFC 1701 source routing is obsolete and its variable-length list is not walked.
     if ((flags & k_routing_present) != 0) {
-      return false;
+      return unsupported_gre(protocol, inner);
     }
     if ((flags & k_checksum_present) != 0) {
       offset += 4; // checksum and reserved
@@ -117,11 +158,14 @@ bool decode_gre(ByteView payload, TunnelledFrame& inner) {
       return emit(LinkType::ipv4, payload, offset + (bare ? 0 : k_redirect_header), inner);
     }
     LinkType link{};
-    return link_for_ethertype(protocol, link) && emit(link, payload, offset, inner);
+    if (!link_for_gre_protocol(protocol, link)) {
+      return unsupported_gre(protocol, inner);
+    }
+    return emit(link, payload, offset, inner);
   }
   case 1: {
     if (protocol != ethertype::ppp || (flags & k_key_present) == 0) {
-      return false;
+      return unsupported_gre(protocol, inner);
     }
     if ((flags & k_ack_present) != 0) {
       offset += 4;
@@ -129,7 +173,7 @@ bool decode_gre(ByteView payload, TunnelledFrame& inner) {
     return emit(LinkType::ppp, payload, offset, inner); // the link layer reads PPP
   }
   default:
-    return false;
+    return unsupported_gre(protocol, inner);
   }
 }
 

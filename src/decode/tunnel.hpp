@@ -5,6 +5,7 @@
 // Teredo is analysed like any other: by its own inner four-tuple, as Zeek logs it.
 #include "ip_layer.hpp"
 #include "tcpstate/decode/link_type.hpp"
+#include "tcpstate/decode/unsupported.hpp"
 #include "tcpstate/util/byte_view.hpp"
 
 namespace tcpstate::decode {
@@ -14,13 +15,18 @@ namespace tcpstate::decode {
 inline constexpr unsigned k_max_tunnel_depth = 8;
 
 struct TunnelledFrame {
-  LinkType link = LinkType::raw; // ethernet, ppp, ipv4, ipv6, or raw (version nibble decides)
+  // ethernet, ppp, mpls, ieee802_11, ipv4, ipv6, or raw (version nibble decides)
+  LinkType link = LinkType::raw;
   ByteView frame;
+  // When false is returned for a tunnel whose payload protocol is not decoded (a GRE
+  // protocol type tcpstate does not know): what it was.
+  Unsupported unsupported;
 };
 
 // `packet` starts at the IP header `ip` describes, a whole (unfragmented) datagram whose
 // protocol is not TCP. True, with `inner` set, when its payload is a tunnel this stage
-// knows and the tunnel header is intact; false leaves the datagram what it was, non-TCP.
+// knows and the tunnel header is intact; false leaves the datagram what it was, non-TCP,
+// unless `inner.unsupported` names a tunnel payload this stage does not decode.
 bool find_tunnelled_frame(const IpLayer& ip, ByteView packet, TunnelledFrame& inner);
 
 } // namespace tcpstate::decode

@@ -6,6 +6,7 @@
 #include "tcpstate/conn/connection_report.hpp"
 #include "tcpstate/conn/tcp_state.hpp"
 #include "tcpstate/decode/skip_reason.hpp"
+#include "tcpstate/decode/unsupported.hpp"
 
 #include <array>
 #include <string_view>
@@ -63,6 +64,13 @@ std::uint64_t total(const decode::SkipCounts& counts) {
   return sum;
 }
 
+// Which reason a named unsupported frame was counted under.
+decode::SkipReason reason_of(decode::Unsupported what) {
+  return what.kind == decode::UnsupportedKind::link_type
+             ? decode::SkipReason::unsupported_link
+             : decode::SkipReason::unsupported_encapsulation;
+}
+
 bool has_capture_times(const CaptureStats& capture) {
   return capture.packets_read != 0;
 }
@@ -99,6 +107,11 @@ void append_capture_table(std::string& out, const Summary& summary) {
   for (std::size_t i = 0; i < capture.skipped.size(); ++i) {
     if (capture.skipped[i] != 0) {
       append_count_line(out, 4, decode::skip_reason_name(skip_reason_at(i)), capture.skipped[i]);
+    }
+    for (const auto& entry : capture.unsupported.entries()) {
+      if (reason_of(entry.what) == skip_reason_at(i)) {
+        append_count_line(out, 6, decode::describe(entry.what), entry.frames);
+      }
     }
   }
   append_count_line(out, 2, "out-of-order timestamps", capture.timestamps_out_of_order);
@@ -350,6 +363,11 @@ void append_summary_csv(std::string& out, const Summary& summary, bool header) {
     append_csv_row(out, "skipped", "", decode::skip_reason_name(skip_reason_at(i)),
                    capture.skipped[i]);
   }
+  // Only when there are any: what the two unsupported reasons above were made of.
+  for (const auto& entry : capture.unsupported.entries()) {
+    append_csv_row(out, "unsupported", decode::skip_reason_name(reason_of(entry.what)),
+                   decode::describe(entry.what), entry.frames);
+  }
   for (std::size_t i = 0; i < k_close_kind_count; ++i) {
     append_csv_row(out, "close", "", conn::close_kind_name(close_kind_at(i)),
                    summary.by_close.at(i));
@@ -438,6 +456,20 @@ void append_summary_json(std::string& out, const Summary& summary) {
   out += R"(},"skipped":)";
   append_json_counts(out, capture.skipped,
                      [](std::size_t i) { return decode::skip_reason_name(skip_reason_at(i)); });
+  // Only when there are any: what the two unsupported reasons were made of.
+  if (!capture.unsupported.empty()) {
+    out += R"(,"unsupported":{)";
+    bool first = true;
+    for (const auto& entry : capture.unsupported.entries()) {
+      if (!first) {
+        out.push_back(',');
+      }
+      first = false;
+      append_json_key(out, decode::describe(entry.what));
+      append_uint(out, entry.frames);
+    }
+    out.push_back('}');
+  }
   out += R"(,"close":)";
   append_json_counts(out, summary.by_close,
                      [](std::size_t i) { return conn::close_kind_name(close_kind_at(i)); });

@@ -8,15 +8,24 @@ namespace tcpstate::decode {
 enum class LinkType : std::uint32_t {
   null = 0, // BSD loopback, host-endian 4-byte address family
   ethernet = 1,
-  ppp = 9,         // PPP (RFC 1661), with or without RFC 1662's 0xff 0x03 in front
-  ppp_hdlc = 50,   // PPP in HDLC-like framing, or Cisco PPP in HDLC framing
-  ppp_ether = 51,  // PPPoE session frames without the Ethernet header
-  raw = 101,       // raw IPv4 or IPv6, version from the first nibble
-  c_hdlc = 104,    // Cisco HDLC: address, control, EtherType
-  loop = 108,      // OpenBSD loopback, big-endian 4-byte address family
-  linux_sll = 113, // Linux cooked capture v1 ("-i any" before libpcap 1.10)
+  ppp = 9,                   // PPP (RFC 1661), with or without RFC 1662's 0xff 0x03 in front
+  ppp_hdlc = 50,             // PPP in HDLC-like framing, or Cisco PPP in HDLC framing
+  ppp_ether = 51,            // PPPoE session frames without the Ethernet header
+  raw = 101,                 // raw IPv4 or IPv6, version from the first nibble
+  c_hdlc = 104,              // Cisco HDLC: address, control, EtherType
+  ieee802_11 = 105,          // IEEE 802.11 frames, no radio header
+  loop = 108,                // OpenBSD loopback, big-endian 4-byte address family
+  linux_sll = 113,           // Linux cooked capture v1 ("-i any" before libpcap 1.10)
+  ieee802_11_prism = 119,    // 802.11 behind a Prism monitor header
+  ieee802_11_radiotap = 127, // 802.11 behind a radiotap header (Wi-Fi monitor mode)
+  ieee802_11_avs = 163,      // 802.11 behind an AVS monitor header
+  ppi = 192,                 // Per-Packet Information header, then the link type it names
+  mpls = 219,                // an MPLS label stack, then what its bottom label carries
   ipv4 = 228,
   ipv6 = 229,
+  linux_nflog = 239,
+  ipoib = 242, // IP over InfiniBand: 40 bytes of addressing, EtherType, 2 reserved bytes // Linux
+               // netfilter NFLOG messages: attributes, one of them the packet
   linux_sll2 = 276, // Linux cooked capture v2
 };
 

@@ -8,19 +8,23 @@
 
 namespace tcpstate::decode {
 
+// New reasons are appended: the summary lists them in this order and consumers read the keys.
 enum class SkipReason : std::uint8_t {
-  unsupported_link,   // link type tcpstate does not decode
-  truncated_link,     // captured bytes end inside the link header
-  non_ip,             // link payload is not IPv4/IPv6 (ARP, LLDP, ...)
-  truncated_ip,       // captured bytes end inside the IP header
-  bad_ip_header,      // version/IHL/length fields contradict each other, or (only with
-                      // --verify-checksums) the IPv4 header checksum is wrong
-  ip_fragment,        // non-first fragment or fragmented TCP; not reassembled
-  bad_ipv6_extension, // extension chain runs past the packet or loops
-  non_tcp,            // IP payload is UDP, ICMP, ...
-  truncated_tcp,      // captured bytes end inside the TCP header
-  bad_tcp_header,     // data offset below 5 or past the IP payload
-  bad_checksum,       // only with --verify-checksums
+  unsupported_link,          // link type tcpstate does not decode (unsupported.hpp names it)
+  truncated_link,            // captured bytes end inside the link header
+  non_ip,                    // link payload is a protocol that is not IP (ARP, LLDP, STP, ...)
+  truncated_ip,              // captured bytes end inside the IP header
+  bad_ip_header,             // version/IHL/length fields contradict each other, or (only with
+                             // --verify-checksums) the IPv4 header checksum is wrong
+  ip_fragment,               // non-first fragment or fragmented TCP; not reassembled
+  bad_ipv6_extension,        // extension chain runs past the packet or loops
+  non_tcp,                   // IP payload is UDP, ICMP, ...
+  truncated_tcp,             // captured bytes end inside the TCP header
+  bad_tcp_header,            // data offset below 5 or past the IP payload
+  bad_checksum,              // only with --verify-checksums
+  unsupported_encapsulation, // an EtherType, GRE or PPP protocol that may carry IP but is
+                             // not decoded (unsupported.hpp names it)
+  encrypted,                 // the payload is encrypted (a protected 802.11 data frame)
   count
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 // Packet-level counters of one run, filled by the pipeline and shown in the summary.
 #include "tcpstate/decode/skip_reason.hpp"
+#include "tcpstate/decode/unsupported.hpp"
 #include "tcpstate/util/time.hpp"
 
 #include <cstdint>
@@ -14,6 +15,8 @@ struct CaptureStats {
   std::uint64_t packets_filtered = 0; // rejected by the BPF expression
   std::uint64_t tcp_segments = 0;     // decoded and analysed
   decode::SkipCounts skipped{};       // by reason
+  // The unsupported_link and unsupported_encapsulation frames by what stopped them.
+  decode::UnsupportedTally unsupported;
   // Frames stamped earlier than the frame before them; analysed as if they came at the
   // earlier frame's time, so timers never run backwards.
   std::uint64_t timestamps_out_of_order = 0;
