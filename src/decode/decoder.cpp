@@ -10,8 +10,6 @@
 
 namespace tcpstate::decode {
 
-namespace {
-
 SkipReason decode_ip_header(NetworkLayer network, ByteView packet, IpLayer& out) {
   switch (network) {
   case NetworkLayer::ipv4:
@@ -35,6 +33,8 @@ SkipReason decode_ip_header(NetworkLayer network, ByteView packet, IpLayer& out)
     return SkipReason::bad_ip_header;
   }
 }
+
+namespace {
 
 SkipReason decode_ip(NetworkLayer network, ByteView packet, FrameExtent extent, IpLayer& out) {
   const SkipReason reason = decode_ip_header(network, packet, out);

@@ -8,22 +8,6 @@
 #include <algorithm>
 
 namespace tcpstate::decode {
-namespace {
-
-SkipReason decode_ip_header(NetworkLayer network, ByteView packet, IpLayer& out) {
-  if (network == NetworkLayer::ipv4) {
-    return decode_ipv4(packet, out);
-  }
-  if (network == NetworkLayer::ipv6) {
-    return decode_ipv6(packet, out);
-  }
-  if (packet.empty()) {
-    return SkipReason::truncated_ip;
-  }
-  return (packet[0] >> 4) == 6 ? decode_ipv6(packet, out) : decode_ipv4(packet, out);
-}
-
-} // namespace
 
 // The same layer-by-layer walk as decode_segment (decoder.cpp), noting the wrappers instead
 // of building a segment; off the per-packet path.

@@ -34,4 +34,9 @@ struct IpLayer {
 SkipReason decode_ipv4(ByteView packet, IpLayer& out);
 SkipReason decode_ipv6(ByteView packet, IpLayer& out);
 
+// The header the link layer announced (link_layer.hpp); on raw IP links the version nibble
+// decides. Defined in decoder.cpp, next to its per-packet caller.
+enum class NetworkLayer : std::uint8_t;
+SkipReason decode_ip_header(NetworkLayer network, ByteView packet, IpLayer& out);
+
 } // namespace tcpstate::decode

@@ -13,19 +13,6 @@ namespace tcpstate::decode {
 
 namespace {
 
-SkipReason decode_ip_header(NetworkLayer network, ByteView packet, IpLayer& out) {
-  if (network == NetworkLayer::ipv4) {
-    return decode_ipv4(packet, out);
-  }
-  if (network == NetworkLayer::ipv6) {
-    return decode_ipv6(packet, out);
-  }
-  if (packet.empty()) {
-    return SkipReason::truncated_ip;
-  }
-  return (packet[0] >> 4) == 6 ? decode_ipv6(packet, out) : decode_ipv4(packet, out);
-}
-
 std::string hex16(std::uint32_t value) {
   std::array<char, 16> text{};
   std::snprintf(text.data(), text.size(), "0x%04x", static_cast<unsigned>(value));
