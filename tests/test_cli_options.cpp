@@ -1,4 +1,5 @@
 #include "cli/option_suggestion.hpp"
+#include "command_words.hpp"
 #include "scratch_dir.hpp"
 #include "tcpstate/cli/options.hpp"
 #include "tcpstate/util/fatal.hpp"
@@ -20,44 +21,22 @@ using tcpstate::cli::edit_distance;
 using tcpstate::cli::ExitRequest;
 using tcpstate::cli::nearest_option;
 using tcpstate::cli::Options;
-using tcpstate::cli::parse_command_line;
+using tcpstate::test::parse_words;
+using tcpstate::test::usage_error;
 namespace sink = tcpstate::sink;
-
-// argv as the shell would pass it, program name first.
-Options parse(std::vector<std::string> words, std::ostream& out) {
-  words.insert(words.begin(), "tcpstate");
-  std::vector<char*> argv;
-  for (auto& word : words) {
-    argv.push_back(word.data());
-  }
-  argv.push_back(nullptr);
-  return parse_command_line(static_cast<int>(words.size()), argv.data(), out);
-}
 
 Options parse(std::vector<std::string> words) {
   std::ostringstream out;
-  Options options = parse(std::move(words), out);
+  Options options = parse_words(std::move(words), out);
   CHECK(out.str().empty());
   return options;
-}
-
-// The message of the usage error `words` must cause.
-std::string usage_error(std::vector<std::string> words) {
-  try {
-    parse(std::move(words));
-  } catch (const Fatal& failure) {
-    CHECK(failure.code() == ExitCode::usage);
-    return failure.what();
-  }
-  FAIL("expected a usage error");
-  return {};
 }
 
 // What --help or --version printed; they must end the program with status 0.
 std::string printed_and_exit(std::vector<std::string> words) {
   std::ostringstream out;
   try {
-    parse(std::move(words), out);
+    parse_words(std::move(words), out);
   } catch (const ExitRequest& request) {
     CHECK(request.code == 0);
     return out.str();

@@ -1,5 +1,6 @@
 // The pictures (issue 8): --follow targets and option combinations, the ladder rows that
 // both renderers draw from, and the --report file's bounds.
+#include "command_words.hpp"
 #include "tcpstate/cli/options.hpp"
 #include "tcpstate/cli/run_analysis.hpp"
 #include "tcpstate/decode/tcp_segment.hpp"
@@ -18,6 +19,9 @@
 
 namespace {
 
+using tcpstate::test::parse_words;
+using tcpstate::test::usage_error;
+
 using tcpstate::ExitCode;
 using tcpstate::Fatal;
 using tcpstate::IpAddress;
@@ -27,28 +31,6 @@ using tcpstate::cli::parse_connection_target;
 namespace conn = tcpstate::conn;
 namespace sink = tcpstate::sink;
 namespace flag = tcpstate::decode::tcp_flag;
-
-Options parse(std::vector<std::string> words) {
-  words.insert(words.begin(), "tcpstate");
-  std::vector<char*> argv;
-  for (auto& word : words) {
-    argv.push_back(word.data());
-  }
-  argv.push_back(nullptr);
-  std::ostringstream out;
-  return tcpstate::cli::parse_command_line(static_cast<int>(words.size()), argv.data(), out);
-}
-
-std::string usage_error(std::vector<std::string> words) {
-  try {
-    parse(std::move(words));
-  } catch (const Fatal& failure) {
-    CHECK(failure.code() == ExitCode::usage);
-    return failure.what();
-  }
-  FAIL("expected a usage error");
-  return {};
-}
 
 IpAddress address(const std::string& text) {
   IpAddress parsed;
@@ -88,19 +70,19 @@ TEST_CASE("--follow takes a conn_id or a four-tuple in either notation") {
 }
 
 TEST_CASE("picture options: values and combinations") {
-  const Options follow = parse({"-r", "a.pcap", "--follow", "3", "--color=never"});
+  const Options follow = parse_words({"-r", "a.pcap", "--follow", "3", "--color=never"});
   CHECK(follow.pictures.follow.enabled);
   CHECK(follow.pictures.follow.conn_id == 3);
   CHECK(follow.pictures.color == tcpstate::cli::ColorMode::never);
-  CHECK(parse({"-r", "a.pcap", "--color", "always"}).pictures.color ==
+  CHECK(parse_words({"-r", "a.pcap", "--color", "always"}).pictures.color ==
         tcpstate::cli::ColorMode::always);
-  CHECK(parse({"-r", "a.pcap"}).pictures.color == tcpstate::cli::ColorMode::automatic);
+  CHECK(parse_words({"-r", "a.pcap"}).pictures.color == tcpstate::cli::ColorMode::automatic);
 
-  const Options report = parse({"-r", "a.pcap", "--report", "out.html", "--summary"});
+  const Options report = parse_words({"-r", "a.pcap", "--report", "out.html", "--summary"});
   CHECK(report.pictures.report_path == "out.html");
 
   // --interval is also for files, in capture time.
-  const Options interval = parse({"-r", "a.pcap", "--summary", "--interval", "0.5"});
+  const Options interval = parse_words({"-r", "a.pcap", "--summary", "--interval", "0.5"});
   CHECK(interval.live.interval == tcpstate::k_ns_per_second / 2);
 
   CHECK(usage_error({"-r", "a.pcap", "--follow", "x"}).find("--follow") == 0);
@@ -195,7 +177,8 @@ TEST_CASE("flag letters as tcpdump writes them") {
 
 TEST_CASE("--report writes one self-contained file; --follow draws through run_analysis") {
   const std::string path = "test_cli_pictures_report.html";
-  Options options = parse({"-r", testdata("kernel/refused.pcap"), "--summary", "--report", path});
+  Options options =
+      parse_words({"-r", testdata("kernel/refused.pcap"), "--summary", "--report", path});
   std::ostringstream out;
   std::ostringstream err;
   CHECK(tcpstate::cli::run_analysis(options, out, err) == ExitCode::success);
@@ -209,7 +192,7 @@ TEST_CASE("--report writes one self-contained file; --follow draws through run_a
   CHECK(html.find("src=\"http") == std::string::npos);
 
   Options unwritable =
-      parse({"-r", testdata("kernel/refused.pcap"), "--report", "/nonexistent/dir/r.html"});
+      parse_words({"-r", testdata("kernel/refused.pcap"), "--report", "/nonexistent/dir/r.html"});
   try {
     tcpstate::cli::run_analysis(unwritable, out, err);
     FAIL("expected a failure");
@@ -217,7 +200,7 @@ TEST_CASE("--report writes one self-contained file; --follow draws through run_a
     CHECK(failure.code() == ExitCode::input_error);
   }
 
-  Options follow = parse({"-r", testdata("kernel/refused.pcap"), "--follow", "1"});
+  Options follow = parse_words({"-r", testdata("kernel/refused.pcap"), "--follow", "1"});
   std::ostringstream ladder;
   CHECK(tcpstate::cli::run_analysis(follow, ladder, err) == ExitCode::success);
   CHECK(ladder.str().find("connection 1: client") == 0);

@@ -1,5 +1,6 @@
 #include "cli/connection_selector.hpp"
 #include "cli/filter_hint.hpp"
+#include "command_words.hpp"
 #include "tcpstate/cli/options.hpp"
 #include "tcpstate/util/fatal.hpp"
 
@@ -11,36 +12,16 @@
 
 namespace {
 
+using tcpstate::test::parse_words;
+using tcpstate::test::usage_error;
+
 using tcpstate::ExitCode;
 using tcpstate::Fatal;
 using tcpstate::IpAddress;
 using tcpstate::cli::ConnectionTarget;
 using tcpstate::cli::filter_hint;
 using tcpstate::cli::Options;
-using tcpstate::cli::parse_command_line;
 using tcpstate::decode::Encapsulation;
-
-Options parse(std::vector<std::string> words) {
-  words.insert(words.begin(), "tcpstate");
-  std::vector<char*> argv;
-  for (auto& word : words) {
-    argv.push_back(word.data());
-  }
-  argv.push_back(nullptr);
-  std::ostringstream out;
-  return parse_command_line(static_cast<int>(words.size()), argv.data(), out);
-}
-
-std::string usage_error(std::vector<std::string> words) {
-  try {
-    parse(std::move(words));
-  } catch (const Fatal& failure) {
-    CHECK(failure.code() == ExitCode::usage);
-    return failure.what();
-  }
-  FAIL("expected a usage error");
-  return {};
-}
 
 IpAddress address(const char* text) {
   IpAddress parsed;
@@ -62,14 +43,14 @@ tcpstate::conn::ConnectionReport report(std::uint64_t id, const char* client, st
 } // namespace
 
 TEST_CASE("cli options: --conn takes a conn_id or a four-tuple, as --follow does") {
-  CHECK_FALSE(parse({"-r", "a.pcap"}).selected.enabled);
-  const Options by_id = parse({"-r", "a.pcap", "--conn", "7", "tcp"});
+  CHECK_FALSE(parse_words({"-r", "a.pcap"}).selected.enabled);
+  const Options by_id = parse_words({"-r", "a.pcap", "--conn", "7", "tcp"});
   CHECK(by_id.selected.enabled);
   CHECK_FALSE(by_id.selected.by_tuple);
   CHECK(by_id.selected.conn_id == 7);
   CHECK(by_id.filter == "tcp");
   const Options by_tuple =
-      parse({"-r", "a.pcap", "--conn", "[2001:db8::1]:443-[2001:db8::2]:5000"});
+      parse_words({"-r", "a.pcap", "--conn", "[2001:db8::1]:443-[2001:db8::2]:5000"});
   CHECK(by_tuple.selected.by_tuple);
   CHECK(by_tuple.selected.port_a == 443);
   CHECK(usage_error({"-r", "a.pcap", "--conn", "10.0.0.1-80"}) ==
