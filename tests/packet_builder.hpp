@@ -580,4 +580,17 @@ private:
   std::vector<std::pair<std::uint8_t, Bytes>> m_extensions;
 };
 
+// A whole IPv4/TCP datagram as the default builder makes it, for wrapping in the link
+// layers and encapsulations under test.
+inline Bytes ip_packet() {
+  return PacketBuilder{}.link(decode::LinkType::raw).build().bytes;
+}
+
+// Byte by byte: GCC 12 misreads vector::insert of a small vector here (-Warray-bounds).
+inline void append(Bytes& out, const Bytes& more) {
+  for (const std::uint8_t byte : more) {
+    out.push_back(byte);
+  }
+}
+
 } // namespace tcpstate::test

@@ -12,20 +12,12 @@
 
 using namespace tcpstate;
 using namespace tcpstate::decode;
+using tcpstate::test::append;
 using tcpstate::test::Bytes;
+using tcpstate::test::ip_packet;
 using tcpstate::test::PacketBuilder;
 
 namespace {
-
-Bytes ip_packet() {
-  return PacketBuilder{}.link(LinkType::raw).build().bytes;
-}
-
-void append(Bytes& out, const Bytes& more) {
-  for (const std::uint8_t byte : more) {
-    out.push_back(byte);
-  }
-}
 
 // Destination and source addresses, then `shim` (starting with its EtherType), then the
 // IPv4 packet.

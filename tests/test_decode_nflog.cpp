@@ -12,13 +12,10 @@
 using namespace tcpstate;
 using namespace tcpstate::decode;
 using tcpstate::test::Bytes;
+using tcpstate::test::ip_packet;
 using tcpstate::test::PacketBuilder;
 
 namespace {
-
-Bytes ip_packet() {
-  return PacketBuilder{}.link(LinkType::raw).build().bytes;
-}
 
 Bytes with(Bytes header, const Bytes& payload) {
   for (const std::uint8_t byte : payload) {

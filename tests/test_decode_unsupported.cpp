@@ -13,13 +13,10 @@
 using namespace tcpstate;
 using namespace tcpstate::decode;
 using tcpstate::test::Bytes;
+using tcpstate::test::ip_packet;
 using tcpstate::test::PacketBuilder;
 
 namespace {
-
-Bytes ip_packet() {
-  return PacketBuilder{}.link(LinkType::raw).build().bytes;
-}
 
 Bytes ethernet(std::uint16_t type, const Bytes& payload) {
   Bytes out(12, 0x02);
