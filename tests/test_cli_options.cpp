@@ -14,8 +14,6 @@
 
 namespace {
 
-using tcpstate::ExitCode;
-using tcpstate::Fatal;
 using tcpstate::k_ns_per_second;
 using tcpstate::cli::edit_distance;
 using tcpstate::cli::ExitRequest;

@@ -15,8 +15,6 @@ namespace {
 using tcpstate::test::parse_words;
 using tcpstate::test::usage_error;
 
-using tcpstate::ExitCode;
-using tcpstate::Fatal;
 using tcpstate::IpAddress;
 using tcpstate::cli::ConnectionTarget;
 using tcpstate::cli::filter_hint;

@@ -15,7 +15,6 @@ using namespace tcpstate::decode;
 using tcpstate::test::append;
 using tcpstate::test::Bytes;
 using tcpstate::test::ip_packet;
-using tcpstate::test::PacketBuilder;
 
 namespace {
 

@@ -13,7 +13,6 @@ using namespace tcpstate;
 using namespace tcpstate::decode;
 using tcpstate::test::Bytes;
 using tcpstate::test::ip_packet;
-using tcpstate::test::PacketBuilder;
 
 namespace {
 
