@@ -193,6 +193,11 @@ std::unique_ptr<source::LiveCapture> open_live_capture(const Options& options) {
   capture_options.filter = options.filter;
   capture_options.read_timeout_ms = k_read_timeout_ms;
   auto capture = std::make_unique<source::LiveCapture>(capture_options);
+  if (!decode::is_supported(capture->link())) {
+    throw Fatal(ExitCode::input_error, "cannot capture on " + capture->interface() +
+                                           ": link type " + capture->link_description() +
+                                           " is not one tcpstate decodes");
+  }
   if (account) {
     drop_privileges(*account);
   }
