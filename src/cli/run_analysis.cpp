@@ -3,6 +3,7 @@
 #include "analysis_extras.hpp"
 #include "color_choice.hpp"
 #include "connection_selector.hpp"
+#include "diagnosis_step.hpp"
 #include "filter_hint.hpp"
 #include "follow.hpp"
 #include "moment_gate.hpp"
@@ -189,6 +190,7 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
   sink_options.color = use_color(options.pictures.color);
   const std::unique_ptr<sink::Sink> sink = sink::make_sink(sink_options, out);
   sink::Summary summary;
+  summary.keep_diagnosis_input = diagnosis_wanted(options);
   sink::CaptureStats& stats = summary.capture;
 
   std::vector<std::string> open_errors;
@@ -274,6 +276,7 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
   }
   reconstructor->finish(capture_end);
   reconstructor.reset();
+  run_diagnosis(options, summary);
   sink->on_finish(summary);
   out.flush();
   warn_about_capture_gaps(err, summary);
@@ -292,6 +295,9 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
     return ExitCode::usage;
   }
   if (options.fail_on_anomaly && summary.connections_with_anomalies > 0) {
+    return ExitCode::anomaly_found;
+  }
+  if (fails_on_findings(options, summary)) {
     return ExitCode::anomaly_found;
   }
   return ExitCode::success;

@@ -2,6 +2,7 @@
 
 #include "color_choice.hpp"
 #include "connection_selector.hpp"
+#include "diagnosis_step.hpp"
 #include "terminal_width.hpp"
 #include "unsupported_warning.hpp"
 
@@ -342,6 +343,7 @@ ExitCode run_live(const Options& options, std::ostream& out, std::ostream& err, 
   sink_options.color = use_color(options.pictures.color);
   const std::unique_ptr<sink::Sink> sink = sink::make_sink(sink_options, out);
   sink::Summary summary;
+  summary.keep_diagnosis_input = diagnosis_wanted(options);
   sink::CaptureStats& stats = summary.capture;
   stats.live = true;
   stats.saving = saver != nullptr;
@@ -416,6 +418,7 @@ ExitCode run_live(const Options& options, std::ostream& out, std::ostream& err, 
   }
 
   reconstructor.finish(std::max(analysis.clock(), wall_clock()));
+  run_diagnosis(options, summary);
   sink->on_finish(summary);
   out.flush();
   warn_about_unsupported(err, stats);
@@ -425,6 +428,9 @@ ExitCode run_live(const Options& options, std::ostream& out, std::ostream& err, 
     return ExitCode::input_error;
   }
   if (options.fail_on_anomaly && summary.connections_with_anomalies > 0) {
+    return ExitCode::anomaly_found;
+  }
+  if (fails_on_findings(options, summary)) {
     return ExitCode::anomaly_found;
   }
   return ExitCode::success;
