@@ -7,12 +7,17 @@
 namespace tcpstate::diagnosis {
 namespace {
 
-enum class Stage : std::uint8_t { before_data, after_request, after_response, count };
+enum class Stage : std::uint8_t { before_data, after_request, after_response, after_fin, count };
 
-constexpr std::array<std::string_view, 3> k_stage_words{
-    {"before any data", "after the request, before any response", "after the response"}};
+constexpr std::array<std::string_view, 4> k_stage_words{
+    {"before any data", "after the request, before any response", "after the response",
+     "during or after the FIN exchange, cutting TIME_WAIT short"}};
 
 Stage stage_of(const ConnectionFacts& facts) {
+  // The missing_time_wait verdict is the RST that came with or after the FIN exchange.
+  if (facts.anomalies.has(anomaly::Anomaly::missing_time_wait)) {
+    return Stage::after_fin;
+  }
   if (facts.server_sent_data) {
     return Stage::after_response;
   }
@@ -59,6 +64,7 @@ void judge(const EndpointKey& key, const Group& group, conn::ClosedBy sender,
       {"before_data", static_cast<double>(stages[0])},
       {"after_request", static_cast<double>(stages[1])},
       {"after_response", static_cast<double>(stages[2])},
+      {"after_fin", static_cast<double>(stages[3])},
   };
   finding.examples = example_ids(group, aborted);
   out.push_back(std::move(finding));
