@@ -3,7 +3,8 @@
 scripts/make-diagnosis-captures): every finding a scenario was designed to raise is raised,
 with its severity and at least its designed numbers, the same in the table, CSV and JSONL
 views, and --fail-on exits as the severities say; nothing else is raised unless the scenario
-allows it. Healthy kernel captures (testdata/kernel/) raise no finding at all.
+allows it. Existing kernel captures (testdata/kernel/) raise exactly the findings their
+traffic calls for, and the healthy ones none at all.
 
 Usage: check_diagnosis.py TCPSTATE ROOT
 """
@@ -19,6 +20,33 @@ HEALTHY = ["normal_close_by_client", "normal_close_by_client_ipv6", "normal_clos
            "nginx_http", "keepalive", "simultaneous_close", "simultaneous_open",
            "tuple_reuse_client_tw", "zero_window", "midstream"]
 SEVERITIES = ["info", "warning", "error"]
+# Existing kernel captures (testdata/kernel/README.md) and what their traffic must raise:
+# (capture, tcpstate args, [(kind, subject, severity, detail that must be in the headline)]),
+# exactly these findings. The kinds the diagnosis scenarios do not make are proven here.
+SERVER = "server 127.0.0.1:8080"
+KERNEL_EXPECTED = [
+    ("busy_server_capture_drops", [],
+     [("time_wait_load", SERVER, "warning", "the server closes first"),
+      ("capture_quality", "capture", "info", "segments the peers acknowledged are missing")]),
+    ("syn_flood", ["--syn-flood-threshold", "20"],
+     [("syn_flood", SERVER, "error", "60 handshakes began during a SYN flood")]),
+    ("syn_flood", [],
+     [("syn_backlog", SERVER, "warning", "60 server endpoint(s) left in SYN_RECEIVED")]),
+    ("peer_vanishes", [], [("half_open", SERVER, "error", "the server in 1")]),
+    ("half_open_rst", [], [("half_open", SERVER, "error", "the server in 1")]),
+    ("half_open_new_syn", [], [("half_open", SERVER, "error", "the client in 1")]),
+    ("close_wait_leak", ["--close-wait-timeout", "2"],
+     [("close_wait_leak", SERVER, "warning", "1 server endpoint(s)")]),
+    ("close_skips_time_wait", ["--finding-min-connections", "1"],
+     [("missing_time_wait", SERVER, "warning", "by the client in 1"),
+      ("abortive_close", SERVER, "warning", "cutting TIME_WAIT short")]),
+    ("refused", ["--finding-min-connections", "1"],
+     [("connection_refused", "server 127.0.0.1:8090", "warning", "refused with RST")]),
+    ("syn_dropped", ["--finding-min-connections", "1"],
+     [("syn_unanswered", SERVER, "warning", "got nothing back")]),
+    ("capture_one_way_client", [],
+     [("capture_quality", "capture", "info", "in one direction only")]),
+]
 
 
 def run(binary, args):
@@ -125,6 +153,18 @@ def main():
         print(f"{'ok' if ok else 'FAIL':4} healthy {name}: "
               + (", ".join(f"{f['kind']} {f['headline']}" for f in findings) or "no finding")
               + ("" if code == 0 else f", --fail-on info exit {code}"))
+        failed += not ok
+    for name, args, wanted in KERNEL_EXPECTED:
+        pcap = os.path.join(root, "testdata", "kernel", name + ".pcap")
+        got = [(f["kind"], f["subject"], f["severity"], f["headline"])
+               for f in jsonl_findings(binary, pcap, args)]
+        ok = len(got) == len(wanted) and all(
+            g[:3] == w[:3] and w[3] in g[3] for g, w in zip(sorted(got), sorted(wanted)))
+        print(f"{'ok' if ok else 'FAIL':4} kernel {name} {' '.join(args)}: "
+              + ", ".join(f"{g[0]}/{g[2]}" for g in got))
+        if not ok:
+            print(f"     got {got}")
+            print(f"     want {wanted}")
         failed += not ok
     # The thresholds decide: the same burst against Linux's default range is no pressure, and
     # the server's burst below the default TIME_WAIT threshold is only a projection (info).

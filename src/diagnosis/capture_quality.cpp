@@ -16,18 +16,22 @@ void find_capture_quality(const DiagnosisInput& input, const CaptureFacts& captu
   std::vector<std::string> problems;
   if (capture.missed_segments * 1000 > k_missed_per_mille * capture.tcp_segments &&
       capture.missed_segments != 0) {
-    problems.push_back(metric_text(static_cast<double>(capture.missed_segments)) +
-                       " segments the peers acknowledged are missing");
+    problems.push_back(
+        metric_text(static_cast<double>(capture.missed_segments)) +
+        " segments the peers acknowledged are missing (states across the gaps are inferred, "
+        "and a silence may be the capture's rather than the network's)");
   }
   if (capture.kernel_dropped != 0) {
     problems.push_back(metric_text(static_cast<double>(capture.kernel_dropped)) +
-                       " packets dropped by the capturing kernel");
+                       " packets dropped by the capturing kernel (every count is a lower bound)");
   }
   if (capture.one_sided_connections != 0 &&
       capture.one_sided_connections * 100 >= k_one_sided_percent * capture.connections) {
-    problems.push_back(metric_text(static_cast<double>(capture.one_sided_connections)) + " of " +
-                       metric_text(static_cast<double>(capture.connections)) +
-                       " connections seen in one direction only");
+    problems.push_back(
+        metric_text(static_cast<double>(capture.one_sided_connections)) + " of " +
+        metric_text(static_cast<double>(capture.connections)) +
+        " connections seen in one direction only (the other side is inferred from ACKs; "
+        "unanswered SYNs and half-open connections cannot be judged there)");
   }
   if (input.connections_not_kept() != 0) {
     problems.push_back("findings rest on the first " +
@@ -44,7 +48,6 @@ void find_capture_quality(const DiagnosisInput& input, const CaptureFacts& captu
   for (std::size_t i = 0; i < problems.size(); ++i) {
     finding.headline += (i == 0 ? "" : "; ") + problems[i];
   }
-  finding.headline += ": findings that rest on silence or on counts over time are weaker";
   finding.metrics = {{"tcp_segments", static_cast<double>(capture.tcp_segments)},
                      {"missed_segments", static_cast<double>(capture.missed_segments)},
                      {"kernel_dropped", static_cast<double>(capture.kernel_dropped)},

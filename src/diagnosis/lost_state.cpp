@@ -23,9 +23,8 @@ bool holds_open(conn::TcpState state) {
 }
 
 // The side that lost the connection: the one that no longer holds it facing one that
-// does. When both look open, the one that retransmitted to no avail still holds it and
-// its silent peer is the one gone; when both or neither retransmitted, the capture cannot
-// tell.
+// does; the sender of the RST that ended it; when both look open, the silent peer of the
+// one that retransmitted to no avail. Otherwise the capture cannot tell.
 std::optional<conn::Side> side_that_lost(const ConnectionFacts& facts) {
   const bool client_open = holds_open(facts.client_state);
   const bool server_open = holds_open(facts.server_state);
@@ -34,6 +33,14 @@ std::optional<conn::Side> side_that_lost(const ConnectionFacts& facts) {
   }
   if (server_open && !client_open) {
     return conn::Side::client;
+  }
+  // A RST from a host with no such connection (RFC 9293 section 3.10.7.1): its sender is
+  // the side that lost it.
+  if (facts.close == conn::CloseKind::rst && facts.closed_by == conn::ClosedBy::client) {
+    return conn::Side::client;
+  }
+  if (facts.close == conn::CloseKind::rst && facts.closed_by == conn::ClosedBy::server) {
+    return conn::Side::server;
   }
   if (client_open && server_open && facts.client_retransmitted != facts.server_retransmitted) {
     return facts.client_retransmitted ? conn::Side::server : conn::Side::client;
