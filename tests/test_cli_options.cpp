@@ -417,18 +417,18 @@ TEST_CASE("cli options: the diagnosis' thresholds and --fail-on") {
   CHECK(defaults.diagnosis.port_range_size() == 28232);
   CHECK(defaults.diagnosis.port_pressure_percent == 50);
   CHECK(defaults.diagnosis.min_connections == 5);
-  CHECK(defaults.diagnosis.abort_percent == 10);
+  CHECK(defaults.diagnosis.min_percent == 10);
 
   const Options set = parse({"-r", "f", "--fail-on", "warning", "--time-wait-threshold", "200",
                              "--port-range", "40000-40255", "--port-pressure", "75",
-                             "--finding-min-connections", "2", "--abort-percent", "30"});
+                             "--finding-min-connections", "2", "--finding-min-percent", "30"});
   REQUIRE(set.fail_on.has_value());
   CHECK(*set.fail_on == tcpstate::anomaly::Severity::warning);
   CHECK(set.diagnosis.time_wait_threshold == 200);
   CHECK(set.diagnosis.port_range_size() == 256);
   CHECK(set.diagnosis.port_pressure_percent == 75);
   CHECK(set.diagnosis.min_connections == 2);
-  CHECK(set.diagnosis.abort_percent == 30);
+  CHECK(set.diagnosis.min_percent == 30);
 
   CHECK(usage_error({"-r", "f", "--fail-on", "fatal"}) ==
         "--fail-on: 'fatal' is not one of info, warning, error");
@@ -440,8 +440,8 @@ TEST_CASE("cli options: the diagnosis' thresholds and --fail-on") {
         "--port-range: '0' is out of range: from 1 to 65535 (port numbers)");
   CHECK(usage_error({"-r", "f", "--port-pressure", "101"}) ==
         "--port-pressure: '101' is out of range: from 1 to 100 percent");
-  CHECK(usage_error({"-r", "f", "--abort-percent", "x"}) ==
-        "--abort-percent: 'x' is not a whole number");
+  CHECK(usage_error({"-r", "f", "--finding-min-percent", "x"}) ==
+        "--finding-min-percent: 'x' is not a whole number");
   CHECK(usage_error({"-r", "f", "--time-wait-threshold", "0"}) ==
         "--time-wait-threshold: '0' is out of range: from 1 to 4294967295 sockets");
   CHECK(usage_error({"-r", "f", "--finding-min-connections", "0"}) ==

@@ -274,7 +274,7 @@ TEST_CASE("abortive_close: the side, the share and the stage") {
   CHECK(metric(*aborts, "after_response") == 6);
   CHECK(metric(*aborts, "percent") == 60);
 
-  f.config.abort_percent = 61;
+  f.config.min_percent = 61;
   CHECK(find(f.run(), Kind::abortive_close) == nullptr);
 }
 
@@ -321,4 +321,26 @@ TEST_CASE("kinds, severities and metric text") {
   CHECK(metric_text(12) == "12");
   CHECK(metric_text(12.25) == "12.3");
   CHECK(metric_text(0.04) == "0");
+}
+
+TEST_CASE("counted findings need --finding-min-percent of the server's connections too") {
+  Fixture f;
+  for (std::uint64_t i = 0; i < 100; ++i) {
+    conn::ConnectionReport report =
+        short_connection(i + 1, k_start + static_cast<TimeNs>(i) * k_ms, conn::ClosedBy::client,
+                         static_cast<std::uint16_t>(40000 + i));
+    if (i < 6) {
+      report.close = conn::CloseKind::refused;
+      report.anomalies.set(Anomaly::refused);
+    }
+    f.add(report);
+  }
+  // 6 refused of 100: enough connections, too small a share.
+  CHECK(find(f.run(), Kind::connection_refused) == nullptr);
+  f.config.min_percent = 6;
+  const auto findings = f.run();
+  const Finding* refused = find(findings, Kind::connection_refused);
+  REQUIRE(refused != nullptr);
+  CHECK(metric(*refused, "refused") == 6);
+  CHECK(metric(*refused, "percent") == 6);
 }

@@ -189,7 +189,7 @@ struct Words {
   std::optional<std::string> port_range;
   std::optional<std::string> port_pressure;
   std::optional<std::string> finding_min_connections;
-  std::optional<std::string> abort_percent;
+  std::optional<std::string> finding_min_percent;
   LiveWords live;
   PictureWords pictures;
   SelectionWords selection;
@@ -245,10 +245,10 @@ void describe_diagnosis(CLI::App& app, Words& words) {
       "Fewer connections never make a counted finding\n"
       "(default " +
           std::to_string(defaults.min_connections) + ")");
-  add("--abort-percent", words.abort_percent, "PERCENT",
-      "RST closes by one side, of a server's\n"
-      "connections (default " +
-          std::to_string(defaults.abort_percent) + ")");
+  add("--finding-min-percent", words.finding_min_percent, "PERCENT",
+      "Counted findings also need this share of a\n"
+      "server's connections (default " +
+          std::to_string(defaults.min_percent) + ")");
 }
 
 void describe(CLI::App& app, Words& words) {
@@ -423,9 +423,9 @@ void convert_diagnosis(const Words& words, Options& options) {
     config.min_connections =
         parse_count("--finding-min-connections", *words.finding_min_connections, "connections");
   }
-  if (words.abort_percent) {
-    config.abort_percent = static_cast<std::uint32_t>(
-        parse_whole("--abort-percent", *words.abort_percent, 1, 100, "percent"));
+  if (words.finding_min_percent) {
+    config.min_percent = static_cast<std::uint32_t>(
+        parse_whole("--finding-min-percent", *words.finding_min_percent, 1, 100, "percent"));
   }
 }
 

@@ -37,8 +37,7 @@ void judge(const EndpointKey& key, const Group& group, conn::ClosedBy sender,
       ++stages.at(static_cast<std::size_t>(stage_of(*facts)));
     }
   }
-  if (resets < config.min_connections ||
-      resets * 100 < std::uint64_t{config.abort_percent} * group.size()) {
+  if (!config.enough(resets, group.size())) {
     return;
   }
   std::size_t common = 0;

@@ -72,7 +72,7 @@ void find_handshake_failures(const Groups& servers, const DiagnosisConfig& confi
       finding.examples = example_ids(group, is_flood);
       out.push_back(std::move(finding));
     }
-    if (stuck >= config.min_connections) {
+    if (config.enough(stuck, group.size())) {
       // SYNs dropped beside the pile: the SYN queue overflowed too.
       const bool queue_full = unanswered >= config.min_connections;
       Finding finding =
@@ -91,7 +91,7 @@ void find_handshake_failures(const Groups& servers, const DiagnosisConfig& confi
       finding.examples = example_ids(group, stuck_in_syn_received);
       out.push_back(std::move(finding));
     }
-    if (unanswered >= config.min_connections) {
+    if (config.enough(unanswered, group.size())) {
       const std::uint64_t clients = distinct_clients(group, is_unanswered);
       Finding finding = make(Kind::syn_unanswered, Severity::warning, key,
                              count_text(unanswered) + " of " + count_text(group.size()) +
@@ -104,7 +104,7 @@ void find_handshake_failures(const Groups& servers, const DiagnosisConfig& confi
       finding.examples = example_ids(group, is_unanswered);
       out.push_back(std::move(finding));
     }
-    if (refused >= config.min_connections) {
+    if (config.enough(refused, group.size())) {
       const std::uint64_t clients = distinct_clients(group, is_refused);
       Finding finding = make(Kind::connection_refused, Severity::warning, key,
                              count_text(refused) + " of " + count_text(group.size()) +

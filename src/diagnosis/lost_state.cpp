@@ -92,7 +92,7 @@ void judge_missing_time_wait(const EndpointKey& key, const Group& group,
     return f.anomalies.has(Anomaly::missing_time_wait);
   };
   const std::uint64_t total = count_if(group, missing);
-  if (total < config.min_connections) {
+  if (!config.enough(total, group.size())) {
     return;
   }
   // The active closer is the side that should have held TIME_WAIT; for a close ended by RST

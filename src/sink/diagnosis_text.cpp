@@ -11,6 +11,9 @@ using diagnosis::Finding;
 
 // Prose is wrapped to this width (a terminal of 100 columns with room to spare).
 constexpr std::size_t k_wrap_width = 92;
+// The table explains this many findings, the most severe; a capture of many servers can
+// have hundreds, which the machine formats list in full.
+constexpr std::size_t k_table_findings = 20;
 
 // Appends `text` as lines of at most k_wrap_width columns, the first starting with `first`
 // and the others indented like it (words longer than a line stay whole).
@@ -78,7 +81,8 @@ void append_diagnosis_table(std::string& out, const std::vector<Finding>& findin
   append_uint(out, findings.size());
   out += findings.size() == 1 ? " finding" : " findings";
   out += ", most severe first)\n";
-  for (const Finding& finding : findings) {
+  for (std::size_t shown = 0; shown < findings.size() && shown < k_table_findings; ++shown) {
+    const Finding& finding = findings[shown];
     const diagnosis::KindInfo& kind = diagnosis::info(finding.kind);
     out += "  ";
     out += anomaly::severity_name(finding.severity);
@@ -107,6 +111,11 @@ void append_diagnosis_table(std::string& out, const std::vector<Finding>& findin
         append_wrapped(out, "    option: ", remedy);
       }
     }
+  }
+  if (findings.size() > k_table_findings) {
+    out += "  ";
+    append_uint(out, findings.size() - k_table_findings);
+    out += " more: --summary --format csv or jsonl lists them all\n";
   }
 }
 

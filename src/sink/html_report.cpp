@@ -286,7 +286,10 @@ void append_diagnosis(std::string& out, const HtmlReportData& data) {
     shown.insert(row.conn_id);
   }
   out += "<div id=\"diagnosis\">";
-  for (const diagnosis::Finding& finding : findings) {
+  // Bounded like every list here; the machine formats list them all.
+  constexpr std::size_t k_findings_shown = 50;
+  for (std::size_t i = 0; i < findings.size() && i < k_findings_shown; ++i) {
+    const diagnosis::Finding& finding = findings[i];
     const diagnosis::KindInfo& kind = diagnosis::info(finding.kind);
     out += "<div class=\"finding\" data-kind=\"";
     out += kind.name;
@@ -343,6 +346,12 @@ void append_diagnosis(std::string& out, const HtmlReportData& data) {
     out += "</ul></div>";
   }
   out += "</div>";
+  if (findings.size() > k_findings_shown) {
+    out += "<p class=\"more\">";
+    append_uint(out, findings.size() - k_findings_shown);
+    out += " more findings not shown (<code>--summary --format csv</code> lists "
+           "them all).</p>";
+  }
 }
 
 // ---- servers and skips ----

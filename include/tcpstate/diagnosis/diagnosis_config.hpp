@@ -20,12 +20,16 @@ struct DiagnosisConfig {
   // Distinct source ports towards one server within 2*MSL, as a percentage of the range,
   // that make ephemeral_port_pressure; 90 % or more is an error.
   std::uint32_t port_pressure_percent = 50;
-  // Fewer connections than this never make a finding that rests on counting them (one
-  // refused connection is a typo, not a pattern).
+  // A finding that rests on counting connections (refused, unanswered, aborted, ...) needs
+  // at least this many of them (one refused connection is a typo, not a pattern) and at
+  // least this percentage of the server's connections (a few in a hundred thousand are
+  // background, not a cause worth an operator's time).
   std::uint64_t min_connections = 5;
-  // RST closes by one side, as a percentage of a server's connections, that make
-  // abortive_close.
-  std::uint32_t abort_percent = 10;
+  std::uint32_t min_percent = 10;
+
+  bool enough(std::uint64_t count, std::uint64_t total) const {
+    return count >= min_connections && count * 100 >= std::uint64_t{min_percent} * total;
+  }
 
   std::uint32_t port_range_size() const {
     return static_cast<std::uint32_t>(port_range_high) - port_range_low + 1;
