@@ -54,6 +54,10 @@ void describe_live(CLI::App& app, LiveWords& words, CLI::Option* read) {
                            "Also save the packets to FILE (pcap, -s bytes\n"
                            "of each), as tcpdump -w")
                 ->type_name("FILE"));
+  live_only(app.add_option("--fanout", words.fanout,
+                           "Capture with N workers, each a whole analysis,\n"
+                           "fed by the kernel's PACKET_FANOUT flow hash")
+                ->type_name("N"));
   live_only(app.add_option("-Z,--relinquish-privileges", words.user,
                            "Switch to USER once the capture is open")
                 ->type_name("USER"));
@@ -97,6 +101,19 @@ void convert_live(const LiveWords& words, Options& options) {
       throw Fatal(ExitCode::usage, "--write: give a file name; standard output carries the report");
     }
     live.write_file = *words.write_file;
+  }
+  if (words.fanout) {
+    live.fanout =
+        static_cast<int>(parse_whole("--fanout", *words.fanout, 1, k_max_fanout, "workers"));
+    // One file and one snapshot line across workers need a writer and a tally of states
+    // the workers share; not built yet.
+    if (live.fanout > 1 && !live.write_file.empty()) {
+      throw Fatal(ExitCode::usage, "--fanout: not with --write (save the packets with tcpdump "
+                                   "-w alongside, or capture with one worker)");
+    }
+    if (live.fanout > 1 && live.interval > 0) {
+      throw Fatal(ExitCode::usage, "--fanout: not with --interval yet");
+    }
   }
   if (words.user) {
     if (words.user->empty()) {

@@ -22,6 +22,7 @@ struct LiveWords {
   std::optional<std::string> write_file;
   std::optional<std::string> user;
   std::optional<std::string> interval;
+  std::optional<std::string> fanout;
 };
 
 // Adds the options to `app`. `read` is -r: -i excludes it, and the live-only options need

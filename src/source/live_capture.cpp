@@ -5,10 +5,13 @@
 #include <pcap/pcap.h>
 
 #include <array>
+#include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <linux/if_packet.h>
 #include <poll.h>
 #include <string_view>
+#include <sys/socket.h>
 #include <system_error>
 
 namespace tcpstate::source {
@@ -77,6 +80,17 @@ TimeNs packet_time(const pcap_pkthdr& header, bool nanoseconds) {
   const TimeNs fraction = static_cast<TimeNs>(header.ts.tv_usec);
   return static_cast<TimeNs>(header.ts.tv_sec) * k_ns_per_second +
          (nanoseconds ? fraction : fraction * 1000);
+}
+
+// PACKET_FANOUT_HASH spreads by the kernel's symmetric flow hash (both directions of a
+// connection alike); the defragment flag makes every fragment of a datagram follow it.
+void join_fanout_group(pcap_t* pcap, int group) {
+  const unsigned mode = PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG;
+  const int argument = static_cast<int>((static_cast<unsigned>(group) & 0xffffU) | (mode << 16U));
+  if (setsockopt(pcap_fileno(pcap), SOL_PACKET, PACKET_FANOUT, &argument, sizeof argument) != 0) {
+    throw Fatal(ExitCode::input_error,
+                "cannot join fanout group " + std::to_string(group) + ": " + std::strerror(errno));
+  }
 }
 
 } // namespace
@@ -156,6 +170,9 @@ LiveCapture::LiveCapture(const LiveCaptureOptions& options)
 
   const int dlt = pcap_datalink(pcap);
   m_link = normalize_link_type(static_cast<std::uint32_t>(dlt));
+  if (options.fanout_group >= 0) {
+    join_fanout_group(pcap, options.fanout_group);
+  }
 
   if (!options.filter.empty()) {
     bpf_u_int32 network = 0;

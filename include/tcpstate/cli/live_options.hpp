@@ -25,6 +25,11 @@ struct LiveOptions {
   std::string write_file;                       // -w; empty: none
   std::string user;                             // -Z; empty: stay who we are
   TimeNs interval = 0;                          // --interval; 0: no snapshots
+  int fanout = 1;                               // --fanout: capture workers in one group
 };
+
+// --fanout's limit: far beyond the cores of any one capture host, small enough that a
+// typo does not start thousands of threads.
+inline constexpr int k_max_fanout = 64;
 
 } // namespace tcpstate::cli

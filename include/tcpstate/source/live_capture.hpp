@@ -27,6 +27,10 @@ struct LiveCaptureOptions {
   bool promiscuous = true; // as tcpdump; -p turns it off
   std::string filter;      // BPF expression, run in the kernel; empty: every packet
   int read_timeout_ms = 100;
+  // Join this PACKET_FANOUT group (Linux): the kernel spreads the interface's packets over
+  // the group's captures by a flow hash that both directions of a TCP connection share,
+  // after reassembling IP fragments. -1: no group, every packet.
+  int fanout_group = -1;
 };
 
 // pcap_stats at the time of the call: counts since the capture started.
