@@ -444,6 +444,7 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
   sink_options.color = use_color(options.pictures.color);
   const std::unique_ptr<sink::Sink> sink = sink::make_sink(sink_options, out);
   sink::Summary summary;
+  summary.shard = options.analysis.shard;
   sink::CaptureStats& stats = summary.capture;
 
   std::unique_ptr<source::PacketSource> input = combine(open_inputs(options.inputs, err, stats));

@@ -8,6 +8,7 @@
 #include "recorder.hpp"
 #include "round_trips.hpp"
 #include "segment_tracker.hpp"
+#include "tcpstate/conn/shard.hpp"
 #include "tcpstate/util/sequence.hpp"
 #include "timers.hpp"
 #include "verdicts.hpp"
@@ -59,11 +60,15 @@ bool holds_connection_open(TcpState state) {
 // One captured segment meets its connection: Zeek's account of the packets (zeek_conn.cpp),
 // the round-trip timing at the capture point (round_trips.cpp, from the endpoints as they
 // stood before this segment) and the RFC 9293 endpoints (segment_tracker.cpp), side by side.
+// Another shard's connection is only tracked (for the capture-wide facts, shard.hpp):
+// Zeek's account and the round trips are its report's alone.
 void observe_segment(Connection& connection, Side sender, const decode::TcpSegment& segment,
                      Cause cause, Recorder& recorder) {
-  connection.zeek.observe(sender, segment);
-  observe_round_trip(connection.round_trips, sender, connection.endpoint(sender),
-                     connection.endpoint(other(sender)), segment, cause.time);
+  if (connection.reported) [[likely]] {
+    connection.zeek.observe(sender, segment);
+    observe_round_trip(connection.round_trips, sender, connection.endpoint(sender),
+                       connection.endpoint(other(sender)), segment, cause.time);
+  }
   track_segment(connection, sender, segment, cause, recorder);
 }
 
@@ -101,7 +106,7 @@ public:
     if (slot == ConnectionTable::k_no_slot) {
       slot = hatch_if_embryonic(keyed.key, hash);
     }
-    if (slot != ConnectionTable::k_no_slot) {
+    if (slot != ConnectionTable::k_no_slot && m_table.at(slot).reported) {
       Connection& connection = m_table.at(slot);
       connection.zeek.observe_bad_checksum(connection.side_of(keyed.direction));
     }
@@ -153,6 +158,9 @@ public:
     StateCounts counts{};
     m_table.for_each_slot([&](ConnectionTable::Slot slot) {
       const Connection& connection = m_table.at(slot);
+      if (!connection.reported) {
+        return;
+      }
       for (const Side side : {Side::client, Side::server}) {
         counts[static_cast<std::size_t>(side)]
               [static_cast<std::size_t>(connection.endpoint(side).state)]++;
@@ -170,6 +178,9 @@ public:
     std::array<std::array<Kind, 2>, 256> kinds{};
     m_embryos.for_each_slot([&](EmbryoTable::Slot slot) {
       const Embryo& embryo = m_embryos.at(slot);
+      if (!reports(embryo.key)) {
+        return;
+      }
       Kind& kind = kinds[embryo.flags][embryo.payload_length > 0 ? 1 : 0];
       if (!kind.known) {
         Recorder silent(nullptr);
@@ -184,6 +195,14 @@ public:
   }
 
 private:
+  // In this process's shard. Decided once per record, from the key, so that an unsharded
+  // run pays nothing per segment.
+  bool reports(const ConnectionKey& key) const {
+    return !m_config.shard.active() ||
+           m_config.shard.contains(
+               shard_hash(key.low_address, key.low_port, key.high_address, key.high_port));
+  }
+
   // A segment that may begin a connection: the first of its four-tuple, a SYN on a known
   // one, or an answer to a held SYN. Kept out of line: its rare paths need large locals
   // that the common path would otherwise clear on every segment.
@@ -317,6 +336,7 @@ private:
     const ConnectionTable::Slot slot =
         m_table.insert(embryo.key, embryo.conn_id, hash_key(embryo.key));
     Connection& connection = m_table.at(slot);
+    connection.reported = reports(embryo.key);
     grow_from_syn(connection, embryo, m_recorder);
     // The embryo's check, still queued, is the record's: no second one is needed.
     connection.scheduled_check = embryo_due(embryo);
@@ -411,6 +431,7 @@ private:
                                Cause cause, const Reuse& reuse, std::uint64_t hash) {
     const ConnectionTable::Slot slot = m_table.insert(keyed.key, ++m_last_conn_id, hash);
     Connection& connection = m_table.at(slot);
+    connection.reported = reports(keyed.key);
     connection.first_seen = cause.time;
     const bool syn = segment.has(flag::syn);
     const bool ack = segment.has(flag::ack);
@@ -589,8 +610,10 @@ private:
   void write_out(ConnectionTable::Slot slot, TimeNs now) {
     Connection& connection = m_table.at(slot);
     m_pending.settle_before_end(connection, m_recorder);
-    judge_at_end(connection, now, m_config, m_floods, m_recorder);
-    m_reports.on_report(take_report(connection));
+    if (connection.reported) {
+      judge_at_end(connection, now, m_config, m_floods, m_recorder);
+      m_reports.on_report(take_report(connection));
+    }
     std::optional<PendingSyn> pending;
     if (!m_pending.empty()) {
       pending = m_pending.take(connection.conn_id, std::nullopt);

@@ -5,6 +5,7 @@
 // per-server rollup of the worst offenders.
 #include "tcpstate/anomaly/anomaly.hpp"
 #include "tcpstate/conn/connection_report.hpp"
+#include "tcpstate/conn/shard.hpp"
 #include "tcpstate/sink/capture_stats.hpp"
 
 #include <array>
@@ -51,6 +52,9 @@ public:
   std::uint64_t capture_missed_bytes = 0;
   std::uint64_t one_sided_connections = 0;
   std::map<ServerKey, ServerRollup> servers;
+  // --shard: the connection counts above are this shard's (the capture's are the whole
+  // capture's), and every view says so.
+  conn::ShardSelection shard;
 };
 
 } // namespace tcpstate::sink
