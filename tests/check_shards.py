@@ -12,7 +12,9 @@ N = 1, 2, 3, 7, runs `tcpstate -r CAPTURE --shard K/N` for K = 0..N-1 and checks
   - every shard holds exactly the rows whose four-tuple hashes to it (shard_hash, written
     here once more from the man page's definition);
   - the shards' CSV and JSONL summaries, merged, are the unsharded summary byte for byte;
-  - every shard exits with the unsharded run's status and says which shard it is.
+  - every shard exits with the unsharded run's status and says which shard it is;
+  - for N = 3, the lines of --events, --anomalies-only and --format zeek of the shards
+    are the unsharded run's lines.
 The generated captures are the ones whose verdicts rest most on other connections: a SYN
 flood, a one-direction capture (the capture's shape), capture loss (missed segments), and
 a connection limit that evicts. Exit status 1 on any difference. Standard library only.
@@ -97,6 +99,8 @@ class Checker:
                         self.fail(what, f"shard {index}: the summary does not say its shard")
                     if view == "rows":
                         self.check_membership(what, index, count, out.decode(), columns)
+            if count == 3:
+                self.check_other_views(what, base, count)
             code, merged, err = self.merge(paths["rows"])
             if code != 0 or merged != sorted_rows(whole["rows"][1]):
                 self.fail(what, f"merged rows differ from the unsharded rows {err.strip()}")
@@ -104,6 +108,30 @@ class Checker:
                 code, merged, err = self.merge(paths[view])
                 if code != 0 or merged != whole[view][1].decode():
                     self.fail(what, f"merged {view} differs from the unsharded one {err.strip()}")
+
+    def check_other_views(self, what, base, count):
+        """Events, --anomalies-only and Zeek rows: the shards' lines are one run's lines."""
+        views = {
+            "events": ["--events", "--format", "jsonl"],
+            "anomalies-only": ["--anomalies-only", "--format", "jsonl"],
+            "zeek": ["--format", "zeek"],
+        }
+        for view, words in views.items():
+            def lines(output):
+                # Zeek's #open and #close lines carry the time of the run.
+                return [line for line in output.decode().splitlines()
+                        if not line.startswith(("#open", "#close"))]
+            code, whole, _ = run(base + words)
+            shards = []
+            for index in range(count):
+                shard_code, out, _ = run(base + words + ["--shard", f"{index}/{count}"])
+                self.runs += 1
+                if shard_code != code:
+                    self.fail(what, f"{view} shard {index}: exit {shard_code}, unsharded {code}")
+                shards.extend(line for line in lines(out) if not line.startswith("#"))
+            expected = [line for line in lines(whole) if not line.startswith("#")]
+            if sorted(shards) != sorted(expected):
+                self.fail(what, f"the shards' {view} lines are not the unsharded run's")
 
     def check_refusals(self, capture):
         """tcpstate-merge refuses what is not every shard of one run, exactly once."""
