@@ -248,6 +248,10 @@ TEST_CASE("cli options: --shard K/N, shards numbered from 0") {
   CHECK(usage_error({"-r", "f", "--shard", "0/0"}) ==
         "--shard: '0/0' is out of range: N from 1 to 1000000 shards");
   CHECK(usage_error({"-i", "lo", "--shard", "0/2"}).find("--shard") != std::string::npos);
+  CHECK(usage_error({"-r", "f", "--shard", "0/2", "--follow", "1"}) ==
+        "--shard: does not combine with --follow, which picks one connection");
+  CHECK(usage_error({"-r", "f", "--shard", "0/2", "--conn", "1"}) ==
+        "--shard: does not combine with --conn, which picks one connection");
 }
 
 TEST_CASE("cli options: an unknown option is a usage error naming it") {

@@ -1,13 +1,20 @@
 #include "tcpstate/conn/shard.hpp"
 
+#include "conversation.hpp"
+
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <map>
 #include <random>
 #include <string>
+#include <vector>
 
 using tcpstate::IpAddress;
+using tcpstate::anomaly::Anomaly;
+using tcpstate::conn::AnalysisConfig;
 using tcpstate::conn::shard_hash;
 using tcpstate::conn::shard_of;
 using tcpstate::conn::ShardSelection;
@@ -18,6 +25,43 @@ IpAddress address(const std::string& text) {
   IpAddress parsed;
   REQUIRE(IpAddress::parse(text, parsed));
   return parsed;
+}
+
+// 30 clients' SYNs to one server, each answered by a SYN-ACK and never completed: more
+// than the threshold of 10 together, fewer in any one of three shards.
+struct FloodRun {
+  std::map<std::uint16_t, std::uint64_t> conn_id_by_port;
+  std::map<std::uint16_t, bool> flood_by_port;
+  std::vector<std::uint64_t> event_conn_ids;
+  tcpstate::conn::Reconstructor::StateCounts states_before_end{};
+};
+
+FloodRun run_flood(tcpstate::conn::ShardSelection shard, bool with_events) {
+  AnalysisConfig config;
+  config.syn_flood_threshold = 10;
+  config.compact_syn_only_beyond = 0; // the SYNs kept as embryos: counted all the same
+  config.shard = shard;
+  tcpstate::test::Conversation c(config, with_events);
+  auto& server = c.server();
+  for (std::uint16_t i = 0; i < 30; ++i) {
+    auto& client = c.client();
+    client.port = static_cast<std::uint16_t>(50000 + i);
+    c.send(c.segment(client, server, tcpstate::test::Conversation::syn));
+    if (i % 2 == 0) {
+      c.send(c.segment(server, client,
+                       tcpstate::test::Conversation::syn | tcpstate::test::Conversation::ack));
+    }
+  }
+  FloodRun run;
+  run.states_before_end = c.reconstructor().count_states();
+  for (const auto& row : c.finish()) {
+    run.conn_id_by_port[row.report.client().port] = row.report.conn_id;
+    run.flood_by_port[row.report.client().port] = row.report.anomalies.has(Anomaly::syn_flood);
+  }
+  for (const auto& event : c.events()) {
+    run.event_conn_ids.push_back(event.conn_id);
+  }
+  return run;
 }
 
 } // namespace
@@ -81,4 +125,44 @@ TEST_CASE("ShardSelection: no shard contains everything, shard K of N its own") 
   CHECK_FALSE(ShardSelection{2, 7}.contains(hash));
   CHECK(ShardSelection{0, 1}.contains(hash));
   CHECK(ShardSelection{0, 1}.active());
+}
+
+TEST_CASE("conn::Reconstructor under --shard: the unsharded rows, split, flood verdicts and all") {
+  for (const bool with_events : {false, true}) {
+    CAPTURE(with_events);
+    const FloodRun whole = run_flood({}, with_events);
+    REQUIRE(whole.conn_id_by_port.size() == 30);
+    CHECK(std::count_if(whole.flood_by_port.begin(), whole.flood_by_port.end(),
+                        [](const auto& entry) { return entry.second; }) == 30);
+    constexpr std::uint32_t k_shards = 3;
+    std::map<std::uint16_t, std::uint64_t> conn_ids;
+    std::map<std::uint16_t, bool> floods;
+    std::vector<std::uint64_t> events;
+    tcpstate::conn::Reconstructor::StateCounts states{};
+    for (std::uint32_t index = 0; index < k_shards; ++index) {
+      const FloodRun shard = run_flood({index, k_shards}, with_events);
+      // Each shard alone holds about 10 of the 30 handshakes: the flood is the capture's.
+      CHECK(shard.conn_id_by_port.size() < 20);
+      for (const auto& [port, conn_id] : shard.conn_id_by_port) {
+        const std::uint64_t hash = shard_hash(address("10.0.0.1"), port, address("10.0.0.2"), 80);
+        CHECK(shard_of(hash, k_shards) == index);
+        CHECK(conn_ids.emplace(port, conn_id).second);
+      }
+      floods.insert(shard.flood_by_port.begin(), shard.flood_by_port.end());
+      events.insert(events.end(), shard.event_conn_ids.begin(), shard.event_conn_ids.end());
+      for (std::size_t side = 0; side < states.size(); ++side) {
+        for (std::size_t state = 0; state < states[side].size(); ++state) {
+          states[side][state] += shard.states_before_end[side][state];
+        }
+      }
+    }
+    CHECK(conn_ids == whole.conn_id_by_port);
+    CHECK(floods == whole.flood_by_port);
+    CHECK(states == whole.states_before_end);
+    std::vector<std::uint64_t> whole_events = whole.event_conn_ids;
+    std::sort(events.begin(), events.end());
+    std::sort(whole_events.begin(), whole_events.end());
+    CHECK(events == whole_events);
+    CHECK(with_events == !whole_events.empty());
+  }
 }

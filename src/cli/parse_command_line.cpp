@@ -431,6 +431,12 @@ Options convert(const Words& words) {
   }
   if (words.shard) {
     analysis.shard = parse_shard(*words.shard);
+    // One connection, picked by the user: a shard can only hide it, never add to it.
+    if (words.pictures.follow || words.selection.conn) {
+      throw Fatal(ExitCode::usage, std::string("--shard: does not combine with ") +
+                                       (words.pictures.follow ? "--follow" : "--conn") +
+                                       ", which picks one connection");
+    }
   }
   if (words.syn_flood_threshold) {
     analysis.syn_flood_threshold =
