@@ -16,8 +16,8 @@ N = 1, 2, 3, 7, runs `tcpstate -r CAPTURE --shard K/N` for K = 0..N-1 and checks
   - for N = 3, the lines of --events, --anomalies-only and --format zeek of the shards
     are the unsharded run's lines.
 The generated captures are the ones whose verdicts rest most on other connections: a SYN
-flood, a one-direction capture (the capture's shape), capture loss (missed segments), and
-a connection limit that evicts. Exit status 1 on any difference. Standard library only.
+flood, a one-direction capture (the capture's shape), capture loss (missed segments), a
+connection limit that evicts, and a flood large enough for compact SYN-only records. Exit status 1 on any difference. Standard library only.
 """
 import argparse
 import ipaddress
@@ -182,6 +182,11 @@ def generated_captures(gen, scratch):
         "generated_lossy": ["--packets", "40000", *traffic, "--capture-loss", "0.01",
                             "--loss-seed", "1"],
         "generated_client_only": ["--packets", "20000", *traffic, "--one-direction", "client"],
+        # 90k spoofed SYNs: past 65,536 held connections, SYN-only ones are kept compact
+        # (embryo_table.hpp), in every shard alike.
+        "generated_embryos": ["--packets", "100000", "--concurrency", "100", "--lifetime", "2",
+                              "--seed", "20241204", "--syn-flood", "90000", "--flood-rate",
+                              "30000", "--flood-start", "1"],
     }
     for name, words in captures.items():
         path = os.path.join(scratch, name + ".pcap")
