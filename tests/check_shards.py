@@ -14,13 +14,15 @@ N = 1, 2, 3, 7, runs `tcpstate -r CAPTURE --shard K/N` for K = 0..N-1 and checks
   - the shards' CSV and JSONL summaries, merged, are the unsharded summary byte for byte;
   - every shard exits with the unsharded run's status and says which shard it is;
   - for N = 3, the lines of --events, --anomalies-only and --format zeek of the shards
-    are the unsharded run's lines.
+    are the unsharded run's lines, and the --interval snapshots (connections held, their
+    states, rows written) add up to the unsharded run's.
 The generated captures are the ones whose verdicts rest most on other connections: a SYN
 flood, a one-direction capture (the capture's shape), capture loss (missed segments), a
 connection limit that evicts, and a flood large enough for compact SYN-only records. Exit status 1 on any difference. Standard library only.
 """
 import argparse
 import ipaddress
+import json
 import os
 import subprocess
 import sys
@@ -101,6 +103,7 @@ class Checker:
                         self.check_membership(what, index, count, out.decode(), columns)
             if count == 3:
                 self.check_other_views(what, base, count)
+                self.check_snapshots(what, base, count)
             code, merged, err = self.merge(paths["rows"])
             if code != 0 or merged != sorted_rows(whole["rows"][1]):
                 self.fail(what, f"merged rows differ from the unsharded rows {err.strip()}")
@@ -132,6 +135,42 @@ class Checker:
             expected = [line for line in lines(whole) if not line.startswith("#")]
             if sorted(shards) != sorted(expected):
                 self.fail(what, f"the shards' {view} lines are not the unsharded run's")
+
+    def check_snapshots(self, what, base, count):
+        """--interval: each shard's snapshots count its connections; they add up to one run's."""
+        words = ["--summary", "--interval", "1", "--format", "jsonl"]
+
+        def snapshots(output):
+            return [json.loads(line) for line in output.decode().splitlines()
+                    if line.startswith('{"type":"snapshot"')]
+
+        def add(total, more):
+            for key, value in more.items():
+                if isinstance(value, dict):
+                    add(total.setdefault(key, {}), value)
+                else:
+                    total[key] = total.get(key, 0) + value
+
+        whole = snapshots(run(base + words)[1])
+        totals = [{} for _ in whole]
+        for index in range(count):
+            shard = snapshots(run(base + words + ["--shard", f"{index}/{count}"])[1])
+            self.runs += 1
+            if [s["time"] for s in shard] != [s["time"] for s in whole]:
+                self.fail(what, f"shard {index}: snapshots at other times than one run's")
+                return
+            for total, snapshot, one_run in zip(totals, shard, whole):
+                # Packets are the capture's: every shard reads them all.
+                if snapshot["capture"] != one_run["capture"]:
+                    self.fail(what, f"shard {index}: the snapshot's capture counts differ")
+                add(total, {k: v for k, v in snapshot.items()
+                            if k not in ("type", "time", "capture")})
+        for total, snapshot in zip(totals, whole):
+            expected = {k: v for k, v in snapshot.items() if k not in ("type", "time", "capture")}
+            if total != expected:
+                self.fail(what, f"snapshot at {snapshot['time']}: the shards add up to {total}, "
+                          f"one run has {expected}")
+                return
 
     def check_refusals(self, capture):
         """tcpstate-merge refuses what is not every shard of one run, exactly once."""

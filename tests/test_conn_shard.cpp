@@ -34,6 +34,8 @@ struct FloodRun {
   std::map<std::uint16_t, bool> flood_by_port;
   std::vector<std::uint64_t> event_conn_ids;
   tcpstate::conn::Reconstructor::StateCounts states_before_end{};
+  std::size_t open_before_end = 0;
+  std::size_t open_after_end = 0;
 };
 
 FloodRun run_flood(tcpstate::conn::ShardSelection shard, bool with_events) {
@@ -54,7 +56,10 @@ FloodRun run_flood(tcpstate::conn::ShardSelection shard, bool with_events) {
   }
   FloodRun run;
   run.states_before_end = c.reconstructor().count_states();
-  for (const auto& row : c.finish()) {
+  run.open_before_end = c.reconstructor().open_connections();
+  auto& rows = c.finish();
+  run.open_after_end = c.reconstructor().open_connections();
+  for (const auto& row : rows) {
     run.conn_id_by_port[row.report.client().port] = row.report.conn_id;
     run.flood_by_port[row.report.client().port] = row.report.anomalies.has(Anomaly::syn_flood);
   }
@@ -139,6 +144,7 @@ TEST_CASE("conn::Reconstructor under --shard: the unsharded rows, split, flood v
     std::map<std::uint16_t, bool> floods;
     std::vector<std::uint64_t> events;
     tcpstate::conn::Reconstructor::StateCounts states{};
+    std::size_t open = 0;
     for (std::uint32_t index = 0; index < k_shards; ++index) {
       const FloodRun shard = run_flood({index, k_shards}, with_events);
       // Each shard alone holds about 10 of the 30 handshakes: the flood is the capture's.
@@ -149,6 +155,10 @@ TEST_CASE("conn::Reconstructor under --shard: the unsharded rows, split, flood v
         CHECK(conn_ids.emplace(port, conn_id).second);
       }
       floods.insert(shard.flood_by_port.begin(), shard.flood_by_port.end());
+      // Held connections: the shard's own, as its rows and its state counts are.
+      open += shard.open_before_end;
+      CHECK(shard.open_before_end == shard.conn_id_by_port.size());
+      CHECK(shard.open_after_end == 0);
       events.insert(events.end(), shard.event_conn_ids.begin(), shard.event_conn_ids.end());
       for (std::size_t side = 0; side < states.size(); ++side) {
         for (std::size_t state = 0; state < states[side].size(); ++state) {
@@ -159,6 +169,8 @@ TEST_CASE("conn::Reconstructor under --shard: the unsharded rows, split, flood v
     CHECK(conn_ids == whole.conn_id_by_port);
     CHECK(floods == whole.flood_by_port);
     CHECK(states == whole.states_before_end);
+    CHECK(open == whole.open_before_end);
+    CHECK(whole.open_after_end == 0);
     std::vector<std::uint64_t> whole_events = whole.event_conn_ids;
     std::sort(events.begin(), events.end());
     std::sort(whole_events.begin(), whole_events.end());

@@ -138,6 +138,7 @@ public:
           // Hatched one at a time, each written out before the next: a flood's embryos
           // never all become full records at once. They are all dropped together after the
           // round, which spares a random-access erase per embryo.
+          forget_shard_held(m_embryos.at(slot).key);
           slot = hatch_record(m_embryos.at(slot));
         } else if (m_table.conn_id_at(slot) != entry.conn_id) {
           continue; // the slot was reused by a successor within this round
@@ -151,6 +152,10 @@ public:
   }
 
   std::size_t open_connections() const { return m_table.size() + m_embryos.size(); }
+
+  std::size_t shard_open_connections() const {
+    return m_config.shard.active() ? m_shard_held : open_connections();
+  }
 
   void advance_to(TimeNs now) { run_due_checks(now); }
 
@@ -202,6 +207,8 @@ private:
            m_config.shard.contains(
                shard_hash(key.low_address, key.low_port, key.high_address, key.high_port));
   }
+
+  void forget_shard_held(const ConnectionKey& key) { m_shard_held -= std::size_t{reports(key)}; }
 
   // A segment that may begin a connection: the first of its four-tuple, a SYN on a known
   // one, or an answer to a held SYN. Kept out of line: its rare paths need large locals
@@ -293,6 +300,7 @@ private:
     const Embryo embryo =
         Embryo::of(keyed, segment, cause.time, cause.packet_number, ++m_last_conn_id);
     m_embryos.insert(embryo, hash);
+    m_shard_held += std::size_t{reports(keyed.key)};
     m_floods.handshake_started({segment.dst, segment.dst_port}, cause.time);
     // Queued under the key's hash, not the slot: the record may have hatched into the
     // connection table by the time the check is due, and then the check is its own.
@@ -329,6 +337,7 @@ private:
   ConnectionTable::Slot hatch(EmbryoTable::Slot embryo_slot) {
     const Embryo embryo = m_embryos.at(embryo_slot);
     m_embryos.erase(embryo_slot);
+    forget_shard_held(embryo.key);
     return hatch_record(embryo);
   }
 
@@ -337,6 +346,7 @@ private:
         m_table.insert(embryo.key, embryo.conn_id, hash_key(embryo.key));
     Connection& connection = m_table.at(slot);
     connection.reported = reports(embryo.key);
+    m_shard_held += std::size_t{connection.reported};
     grow_from_syn(connection, embryo, m_recorder);
     // The embryo's check, still queued, is the record's: no second one is needed.
     connection.scheduled_check = embryo_due(embryo);
@@ -432,6 +442,7 @@ private:
     const ConnectionTable::Slot slot = m_table.insert(keyed.key, ++m_last_conn_id, hash);
     Connection& connection = m_table.at(slot);
     connection.reported = reports(keyed.key);
+    m_shard_held += std::size_t{connection.reported};
     connection.first_seen = cause.time;
     const bool syn = segment.has(flag::syn);
     const bool ack = segment.has(flag::ack);
@@ -620,6 +631,7 @@ private:
     }
     const ConnectionKey key = connection.key;
     const bool evicted = connection.evicted;
+    m_shard_held -= std::size_t{connection.reported};
     m_table.erase(slot);
     if (pending && !evicted) {
       // The held SYN outlived the old incarnation: it starts the next one.
@@ -641,6 +653,8 @@ private:
   EmbryoTable m_embryos;
   DueCheckQueue m_checks;
   std::uint64_t m_last_conn_id = 0;
+  // The records and embryos held of this process's shard (all of them without --shard).
+  std::size_t m_shard_held = 0;
   PendingSyns m_pending;
   FinishedTuples m_finished;
 };
@@ -673,7 +687,7 @@ Reconstructor::StateCounts Reconstructor::count_states() const {
 }
 
 std::size_t Reconstructor::open_connections() const {
-  return m_impl->open_connections();
+  return m_impl->shard_open_connections();
 }
 
 } // namespace tcpstate::conn
