@@ -232,6 +232,21 @@ def main():
         check(len(dom.find("line", class_="c")) > 0 and len(dom.find("line", class_="s")) > 0,
               "ladders without arrows")
 
+        # The diagnosis: the findings --summary --format jsonl gives, in its order, and every
+        # example link leads to an anomaly row (which opens its ladder).
+        findings = [json.loads(line) for line in run(binary, read + ANALYSIS + [
+            "--summary", "--format", "jsonl"], root).splitlines()[1:]]
+        shown_findings = [(attrs["data-kind"], attrs["data-severity"])
+                          for _, attrs, _ in dom.find("div", class_="finding")]
+        check(len(findings) > 0, "the test captures raise no finding")
+        check(shown_findings == [(f["kind"], f["severity"]) for f in findings],
+              f"findings {shown_findings} != jsonl {[(f['kind'], f['severity']) for f in findings]}")
+        row_ids = {attrs.get("id") for _, attrs, _ in rows}
+        links = dom.find("a", class_="conn-link")
+        check(len(links) > 0, "no finding links to its evidence")
+        for _, attrs, _ in links:
+            check(attrs["href"].removeprefix("#") in row_ids, f"link {attrs['href']} leads nowhere")
+
         # The chart, and its numbers against --interval.
         charts = dom.find("svg", class_="state-chart")
         check(len(charts) == 2, f"{len(charts)} state charts, expected 2")

@@ -11,7 +11,7 @@ namespace tcpstate::test {
 struct CopiedPacket {
   TimeNs time = 0;
   std::uint32_t wire_length = 0;
-  decode::LinkType link = decode::LinkType::ethernet;
+  LinkType link = LinkType::ethernet;
   std::vector<std::uint8_t> data;
 };
 

@@ -7,7 +7,7 @@
 //   auto frame = PacketBuilder{}.src("fe80::1", 1234).flags(tcp_flag::syn).mss(1440).build();
 //   decode::TcpSegment segment = frame.segment(); // throws if the frame does not decode
 #include "tcpstate/decode/decoder.hpp"
-#include "tcpstate/decode/link_type.hpp"
+#include "tcpstate/util/link_type.hpp"
 #include "tcpstate/decode/tcp_segment.hpp"
 #include "tcpstate/util/byte_view.hpp"
 #include "tcpstate/util/ip_address.hpp"
@@ -98,7 +98,7 @@ inline std::uint16_t tcp_checksum(const IpAddress& src, const IpAddress& dst,
 
 struct Frame {
   Bytes bytes;
-  decode::LinkType link = decode::LinkType::ethernet;
+  LinkType link = LinkType::ethernet;
   std::size_t ip_offset = 0;      // first byte of the IP header
   std::size_t tcp_offset = 0;     // first byte of the TCP header
   std::size_t payload_offset = 0; // first byte of the TCP payload
@@ -227,7 +227,7 @@ public:
   }
 
   // Link layer. The default is Ethernet.
-  PacketBuilder& link(decode::LinkType type) {
+  PacketBuilder& link(LinkType type) {
     m_link = type;
     return *this;
   }
@@ -354,12 +354,12 @@ private:
   Bytes build_link() const {
     Bytes out;
     switch (m_link) {
-    case decode::LinkType::ethernet:
+    case LinkType::ethernet:
       out = {0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01};
       packet_detail::put_be16(out, first_type());
       put_vlans(out);
       break;
-    case decode::LinkType::linux_sll:
+    case LinkType::linux_sll:
       packet_detail::put_be16(out, 0); // sent to us
       packet_detail::put_be16(out, 1); // ARPHRD_ETHER
       packet_detail::put_be16(out, 6);
@@ -367,7 +367,7 @@ private:
       packet_detail::put_be16(out, first_type());
       put_vlans(out);
       break;
-    case decode::LinkType::linux_sll2:
+    case LinkType::linux_sll2:
       packet_detail::put_be16(out, first_type());
       packet_detail::put_be16(out, 0); // reserved
       packet_detail::put_be32(out, 3); // interface index
@@ -377,10 +377,10 @@ private:
       out.insert(out.end(), {0x02, 0, 0, 0, 0, 0x01, 0, 0});
       put_vlans(out);
       break;
-    case decode::LinkType::null:
-    case decode::LinkType::loop: {
+    case LinkType::null:
+    case LinkType::loop: {
       const std::uint32_t family = m_family.value_or(m_src.family == IpFamily::v4 ? 2 : 30);
-      const bool big_endian = m_family ? m_family_big_endian : m_link == decode::LinkType::loop;
+      const bool big_endian = m_family ? m_family_big_endian : m_link == LinkType::loop;
       if (big_endian) {
         packet_detail::put_be32(out, family);
       } else {
@@ -388,35 +388,35 @@ private:
       }
       break;
     }
-    case decode::LinkType::ppp:
-    case decode::LinkType::ppp_hdlc:
+    case LinkType::ppp:
+    case LinkType::ppp_hdlc:
       out = {0xff, 0x03};
       packet_detail::put_be16(out, m_src.family == IpFamily::v4 ? 0x0021 : 0x0057);
       break;
-    case decode::LinkType::ppp_ether:
+    case LinkType::ppp_ether:
       out = {0x11, 0x00, 0x0f, 0x07, 0x00, 0x00}; // session 0x0f07; length not checked
       packet_detail::put_be16(out, m_src.family == IpFamily::v4 ? 0x0021 : 0x0057);
       break;
-    case decode::LinkType::c_hdlc:
+    case LinkType::c_hdlc:
       out = {0x0f, 0x00};
       packet_detail::put_be16(out, network_ethertype());
       break;
-    case decode::LinkType::raw:
-    case decode::LinkType::ipv4:
-    case decode::LinkType::ipv6:
+    case LinkType::raw:
+    case LinkType::ipv4:
+    case LinkType::ipv6:
       break;
-    case decode::LinkType::ieee802_11:
+    case LinkType::ieee802_11:
       out = ieee80211_data();
       break;
-    case decode::LinkType::ipoib:
+    case LinkType::ipoib:
       out.assign(40, 0);
       packet_detail::put_be16(out, first_type());
       packet_detail::put_be16(out, 0);
       break;
-    case decode::LinkType::mpls:
+    case LinkType::mpls:
       out = {0x00, 0x01, 0x01, 0x40}; // label 16, bottom of stack, TTL 64
       break;
-    case decode::LinkType::linux_nflog:
+    case LinkType::linux_nflog:
       // Family, version 0, resource id; a prefix attribute ("t" and NUL, padded), then the
       // payload attribute's header, little-endian as an x86 host logs it.
       out = {static_cast<std::uint8_t>(m_src.family == IpFamily::v4 ? 2 : 10),
@@ -436,21 +436,21 @@ private:
              0x09,
              0x00};
       break;
-    case decode::LinkType::ieee802_11_radiotap:
+    case LinkType::ieee802_11_radiotap:
       out = {0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00}; // no fields present
       append(out, ieee80211_data());
       break;
-    case decode::LinkType::ppi:
+    case LinkType::ppi:
       out = {0x00, 0x00, 0x08, 0x00, 105, 0x00, 0x00, 0x00}; // then LINKTYPE_IEEE802_11
       append(out, ieee80211_data());
       break;
-    case decode::LinkType::ieee802_11_prism:
+    case LinkType::ieee802_11_prism:
       out.assign(144, 0);
       out[0] = 0x41; // message code, little-endian
       out[4] = 144;  // message length
       append(out, ieee80211_data());
       break;
-    case decode::LinkType::ieee802_11_avs:
+    case LinkType::ieee802_11_avs:
       out.assign(64, 0);
       out[0] = 0x80;
       out[1] = 0x21;
@@ -567,7 +567,7 @@ private:
   std::optional<std::uint8_t> m_data_offset;
   bool m_bad_checksum = false;
 
-  decode::LinkType m_link = decode::LinkType::ethernet;
+  LinkType m_link = LinkType::ethernet;
   std::vector<std::pair<std::uint16_t, std::uint16_t>> m_vlans; // (TPID, VLAN id)
   std::optional<std::uint16_t> m_ethertype;
   std::optional<std::uint32_t> m_family;
@@ -583,7 +583,7 @@ private:
 // A whole IPv4/TCP datagram as the default builder makes it, for wrapping in the link
 // layers and encapsulations under test.
 inline Bytes ip_packet() {
-  return PacketBuilder{}.link(decode::LinkType::raw).build().bytes;
+  return PacketBuilder{}.link(LinkType::raw).build().bytes;
 }
 
 // Byte by byte: GCC 12 misreads vector::insert of a small vector here (-Warray-bounds).

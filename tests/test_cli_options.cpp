@@ -431,3 +431,43 @@ TEST_CASE("cli options: live capture") {
     CHECK(usage_error({"-i", "lo", "-w", "-"}).find("standard output") != std::string::npos);
   }
 }
+
+TEST_CASE("cli options: the diagnosis' thresholds and --fail-on") {
+  const Options defaults = parse({"-r", "f"});
+  CHECK_FALSE(defaults.fail_on.has_value());
+  CHECK(defaults.diagnosis.time_wait_threshold == 1000);
+  CHECK(defaults.diagnosis.port_range_low == 32768);
+  CHECK(defaults.diagnosis.port_range_high == 60999);
+  CHECK(defaults.diagnosis.port_range_size() == 28232);
+  CHECK(defaults.diagnosis.port_pressure_percent == 50);
+  CHECK(defaults.diagnosis.min_connections == 5);
+  CHECK(defaults.diagnosis.min_percent == 10);
+
+  const Options set = parse({"-r", "f", "--fail-on", "warning", "--time-wait-threshold", "200",
+                             "--port-range", "40000-40255", "--port-pressure", "75",
+                             "--finding-min-connections", "2", "--finding-min-percent", "30"});
+  REQUIRE(set.fail_on.has_value());
+  CHECK(*set.fail_on == tcpstate::anomaly::Severity::warning);
+  CHECK(set.diagnosis.time_wait_threshold == 200);
+  CHECK(set.diagnosis.port_range_size() == 256);
+  CHECK(set.diagnosis.port_pressure_percent == 75);
+  CHECK(set.diagnosis.min_connections == 2);
+  CHECK(set.diagnosis.min_percent == 30);
+
+  CHECK(usage_error({"-r", "f", "--fail-on", "fatal"}) ==
+        "--fail-on: 'fatal' is not one of info, warning, error");
+  CHECK(usage_error({"-r", "f", "--port-range", "40000"}) ==
+        "--port-range: '40000' is not LOW-HIGH, two port numbers");
+  CHECK(usage_error({"-r", "f", "--port-range", "50000-40000"}) ==
+        "--port-range: '50000-40000' is out of range: LOW must not be above HIGH");
+  CHECK(usage_error({"-r", "f", "--port-range", "0-100"}) ==
+        "--port-range: '0' is out of range: from 1 to 65535 (port numbers)");
+  CHECK(usage_error({"-r", "f", "--port-pressure", "101"}) ==
+        "--port-pressure: '101' is out of range: from 1 to 100 percent");
+  CHECK(usage_error({"-r", "f", "--finding-min-percent", "x"}) ==
+        "--finding-min-percent: 'x' is not a whole number");
+  CHECK(usage_error({"-r", "f", "--time-wait-threshold", "0"}) ==
+        "--time-wait-threshold: '0' is out of range: from 1 to 4294967295 sockets");
+  CHECK(usage_error({"-r", "f", "--finding-min-connections", "0"}) ==
+        "--finding-min-connections: '0' is out of range: from 1 to 4294967295 connections");
+}

@@ -233,7 +233,7 @@ TEST_CASE("cli threads: a filter that fails on a later link type fails after the
     offset += 16 + length;
   }
   const auto raw = PacketBuilder{}
-                       .link(tcpstate::decode::LinkType::raw)
+                       .link(tcpstate::LinkType::raw)
                        .src("10.5.0.1", 1)
                        .dst("10.5.0.2", 2)
                        .flags(flag::syn)

@@ -1,7 +1,7 @@
 #include "packet_builder.hpp"
 
 #include "tcpstate/decode/decoder.hpp"
-#include "tcpstate/decode/link_type.hpp"
+#include "tcpstate/util/link_type.hpp"
 #include "tcpstate/decode/skip_reason.hpp"
 #include "tcpstate/decode/unsupported.hpp"
 

@@ -5,7 +5,7 @@
 
 #include "tcpstate/decode/decoder.hpp"
 #include "tcpstate/decode/encapsulation.hpp"
-#include "tcpstate/decode/link_type.hpp"
+#include "tcpstate/util/link_type.hpp"
 #include "tcpstate/decode/skip_reason.hpp"
 #include "tcpstate/decode/unsupported.hpp"
 

@@ -11,7 +11,6 @@
 
 using namespace tcpstate;
 using namespace tcpstate::source;
-using decode::LinkType;
 
 namespace {
 

@@ -14,7 +14,6 @@
 
 using namespace tcpstate;
 using namespace tcpstate::test;
-using decode::LinkType;
 
 namespace {
 

@@ -9,7 +9,6 @@
 
 using namespace tcpstate;
 using namespace tcpstate::test;
-using decode::LinkType;
 
 namespace {
 

@@ -1,15 +1,16 @@
 #include "capture_pass.hpp"
 
-#include "tcpstate/decode/decoder.hpp"
-#include "tcpstate/source/bpf_filter.hpp"
-#include "tcpstate/source/capture_file.hpp"
-#include "tcpstate/source/merged_source.hpp"
-#include "tcpstate/util/fatal.hpp"
+#include "thread_choice.hpp"
 
-#include <limits>
+#include "tcpstate/decode/decoder.hpp"
+#include "tcpstate/pipeline/inputs.hpp"
+#include "tcpstate/pipeline/packet_analysis.hpp"
+#include "tcpstate/pipeline/read_capture.hpp"
+#include "tcpstate/sink/capture_stats.hpp"
+#include "tcpstate/source/bpf_filter.hpp"
+
 #include <memory>
 #include <optional>
-#include <utility>
 
 namespace tcpstate::cli {
 
@@ -20,51 +21,26 @@ PassResult replay_inputs(const Options& options, conn::Reconstructor& reconstruc
     filter.emplace(options.filter);
   }
   PassResult result;
-  std::vector<std::unique_ptr<source::PacketSource>> sources;
-  for (const auto& path : options.inputs) {
-    try {
-      sources.push_back(source::open_capture_file(path));
-    } catch (const Fatal& failure) {
-      result.input_errors.emplace_back(failure.what());
-    }
-  }
-  if (sources.empty()) {
+  const std::unique_ptr<source::PacketSource> input =
+      pipeline::open_inputs(options.inputs, result.input_errors);
+  if (!input) {
     return result;
   }
-  std::unique_ptr<source::PacketSource> input =
-      sources.size() == 1 ? std::move(sources.front()) : source::merge_by_time(std::move(sources));
-
-  const auto checksums =
+  sink::CaptureStats stats; // the main run's counters are not this pass's business
+  pipeline::StopConditions stop;
+  stop.count = options.live.count;
+  pipeline::PacketAnalysis analysis(reconstructor, stats, nullptr, stop, &hook);
+  pipeline::ReadPlan plan;
+  plan.filter = filter ? &*filter : nullptr;
+  plan.checksums =
       options.verify_checksums ? decode::ChecksumPolicy::verify : decode::ChecksumPolicy::ignore;
-  source::RawPacket packet;
-  std::uint64_t packet_number = 0;
-  TimeNs clock = std::numeric_limits<TimeNs>::min();
-  while (hook.wants_more() && input->next(packet)) {
-    ++packet_number;
-    // As in run_analysis: a frame stamped before its predecessor is analysed at the
-    // predecessor's time.
-    if (packet.time > clock) {
-      clock = packet.time;
-    }
-    result.any_packet = true;
-    result.last_clock = clock;
-    if (filter && !filter->matches(packet)) {
-      continue;
-    }
-    const decode::DecodeResult decoded =
-        decode::decode_frame(packet.link, packet.data, checksums,
-                             decode::frame_extent(packet.data.size(), packet.wire_length));
-    if (!decoded.ok) {
-      if (decoded.reason == decode::SkipReason::bad_checksum) {
-        reconstructor.on_bad_checksum(decoded.segment);
-      }
-      continue;
-    }
-    reconstructor.on_segment(decoded.segment, clock, packet_number);
-    hook.after_segment(decoded.segment, clock, packet_number);
-  }
-  for (const auto& line : input->errors()) {
-    result.input_errors.push_back(line);
+  plan.reader_thread = decode_on_own_thread(options.threads, options.inputs);
+  plan.hand_over_partial = !all_regular_files(options.inputs);
+  pipeline::ReadEnd end = pipeline::read_capture(*input, plan, analysis);
+  result.any_packet = analysis.frames() > 0;
+  result.last_clock = result.any_packet ? analysis.clock() : 0;
+  for (auto& line : end.input_errors) {
+    result.input_errors.push_back(std::move(line));
   }
   return result;
 }

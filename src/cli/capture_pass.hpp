@@ -1,11 +1,11 @@
 #pragma once
 // A pass over the inputs of a command line for the pictures (--follow, and the second
-// pass of --report that collects ladders): the same sources, filter, decoder and clock
-// rule as run_analysis, with a callback after each analysed segment. The counters and
-// sinks of the main run are not involved.
+// pass of --report that collects ladders): the pipeline's packet loop with the same
+// sources, filter, decoder, clock rule and -c as run_analysis, and a callback after each
+// analysed segment. The counters and sinks of the main run are not involved.
 #include "tcpstate/cli/options.hpp"
 #include "tcpstate/conn/reconstructor.hpp"
-#include "tcpstate/decode/tcp_segment.hpp"
+#include "tcpstate/pipeline/packet_analysis.hpp"
 #include "tcpstate/util/time.hpp"
 
 #include <cstdint>
@@ -14,14 +14,14 @@
 
 namespace tcpstate::cli {
 
-class SegmentHook {
+// Hears every analysed segment (after_segment) and may stop the pass (wants_more).
+class SegmentHook : public pipeline::PacketObserver {
 public:
-  virtual ~SegmentHook() = default;
-  // Called after the reconstructor has seen the segment.
-  virtual void after_segment(const decode::TcpSegment& segment, TimeNs clock,
-                             std::uint64_t packet_number) = 0;
-  // False once nothing more is wanted: the pass stops early.
-  virtual bool wants_more() const { return true; }
+  Interest interest() const final {
+    Interest interest;
+    interest.every_segment = true;
+    return interest;
+  }
 };
 
 struct PassResult {

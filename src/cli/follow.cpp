@@ -4,6 +4,7 @@
 #include "color_choice.hpp"
 #include "ladder_collector.hpp"
 
+#include "tcpstate/conn/connection_key.hpp"
 #include "tcpstate/conn/reconstructor.hpp"
 
 #include <limits>
@@ -24,7 +25,7 @@ ExitCode run_follow(const Options& options, std::ostream& out, std::ostream& err
   std::unique_ptr<LadderCollector> collector;
   if (target.by_tuple) {
     collector = std::make_unique<LadderCollector>(
-        Tuple::of({target.address_a, target.port_a}, {target.address_b, target.port_b}),
+        conn::key_between(target.address_a, target.port_a, target.address_b, target.port_b),
         k_follow_packet_cap);
   } else {
     collector = std::make_unique<LadderCollector>(std::vector<std::uint64_t>{target.conn_id},

@@ -8,26 +8,7 @@ namespace {
 
 constexpr std::size_t k_none = std::numeric_limits<std::size_t>::max();
 
-std::size_t mix(std::size_t hash, std::uint64_t value) {
-  hash ^= value + 0x9e3779b97f4a7c15ULL + (hash << 6U) + (hash >> 2U);
-  return hash;
-}
-
-std::size_t hash_end(std::size_t hash, const TupleEnd& end) {
-  std::uint64_t first = 0;
-  std::uint64_t second = 0;
-  for (std::size_t i = 0; i < 8; ++i) {
-    first = (first << 8U) | end.address.bytes[i];
-    second = (second << 8U) | end.address.bytes[i + 8];
-  }
-  return mix(mix(mix(hash, first), second), end.port);
-}
-
 } // namespace
-
-std::size_t TupleHash::operator()(const Tuple& tuple) const noexcept {
-  return hash_end(hash_end(0, tuple.low), tuple.high);
-}
 
 LadderCollector::LadderCollector(const std::vector<std::uint64_t>& conn_ids, std::size_t packet_cap,
                                  std::size_t total_packet_cap)
@@ -40,7 +21,7 @@ LadderCollector::LadderCollector(const std::vector<std::uint64_t>& conn_ids, std
   }
 }
 
-LadderCollector::LadderCollector(const Tuple& tuple, std::size_t packet_cap)
+LadderCollector::LadderCollector(const conn::ConnectionKey& tuple, std::size_t packet_cap)
     : m_tuple(tuple), m_packet_cap(packet_cap),
       m_total_packet_cap(std::numeric_limits<std::size_t>::max()) {}
 
@@ -50,8 +31,8 @@ std::size_t LadderCollector::ladder_for(const conn::Event& event) {
     return found->second;
   }
   if (m_tuple && m_ladders.empty() &&
-      Tuple::of({event.client_address, event.client_port},
-                {event.server_address, event.server_port}) == *m_tuple) {
+      conn::key_between(event.client_address, event.client_port, event.server_address,
+                        event.server_port) == *m_tuple) {
     m_ladders.emplace_back().conn_id = event.conn_id;
     m_started.push_back(false);
     m_by_id.emplace(event.conn_id, 0);
@@ -74,8 +55,8 @@ void LadderCollector::on_event(const conn::Event& event) {
     ladder.client_port = event.client_port;
     ladder.server_address = event.server_address;
     ladder.server_port = event.server_port;
-    m_active[Tuple::of({event.client_address, event.client_port},
-                       {event.server_address, event.server_port})] = index;
+    m_active[conn::key_between(event.client_address, event.client_port, event.server_address,
+                               event.server_port)] = index;
   }
   if (ladder.events.size() >= k_event_cap) {
     return;
@@ -110,8 +91,8 @@ void LadderCollector::on_report(const conn::ConnectionReport& report) {
   ladder.anomalies = report.anomalies;
   ladder.notes = report.notes;
   // Later packets on the four-tuple belong to a later incarnation.
-  const Tuple tuple = Tuple::of({report.client().address, report.client().port},
-                                {report.server().address, report.server().port});
+  const conn::ConnectionKey tuple = conn::key_between(
+      report.client().address, report.client().port, report.server().address, report.server().port);
   const auto active = m_active.find(tuple);
   if (active != m_active.end() && active->second == found->second) {
     m_active.erase(active);
@@ -123,8 +104,8 @@ void LadderCollector::after_segment(const decode::TcpSegment& segment, TimeNs cl
   if (m_active.empty()) {
     return;
   }
-  const auto found =
-      m_active.find(Tuple::of({segment.src, segment.src_port}, {segment.dst, segment.dst_port}));
+  const auto found = m_active.find(
+      conn::key_between(segment.src, segment.src_port, segment.dst, segment.dst_port));
   if (found == m_active.end()) {
     return;
   }

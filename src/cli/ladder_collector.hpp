@@ -5,6 +5,7 @@
 // as it goes by, so memory follows the followed connections only.
 #include "capture_pass.hpp"
 
+#include "tcpstate/conn/connection_key.hpp"
 #include "tcpstate/conn/reconstructor.hpp"
 #include "tcpstate/sink/ladder.hpp"
 
@@ -16,27 +17,6 @@
 
 namespace tcpstate::cli {
 
-struct TupleEnd {
-  IpAddress address;
-  std::uint16_t port = 0;
-  friend bool operator==(const TupleEnd&, const TupleEnd&) = default;
-  friend auto operator<=>(const TupleEnd&, const TupleEnd&) = default;
-};
-
-// A four-tuple without direction: the lower end first.
-struct Tuple {
-  TupleEnd low;
-  TupleEnd high;
-  static Tuple of(const TupleEnd& a, const TupleEnd& b) {
-    return a < b ? Tuple{a, b} : Tuple{b, a};
-  }
-  friend bool operator==(const Tuple&, const Tuple&) = default;
-};
-
-struct TupleHash {
-  std::size_t operator()(const Tuple& tuple) const noexcept;
-};
-
 class LadderCollector final : public conn::EventObserver,
                               public conn::ReportReceiver,
                               public SegmentHook {
@@ -45,7 +25,7 @@ public:
   LadderCollector(const std::vector<std::uint64_t>& conn_ids, std::size_t packet_cap,
                   std::size_t total_packet_cap);
   // The first connection on this four-tuple.
-  LadderCollector(const Tuple& tuple, std::size_t packet_cap);
+  LadderCollector(const conn::ConnectionKey& tuple, std::size_t packet_cap);
 
   void on_event(const conn::Event& event) override;
   void on_report(const conn::ConnectionReport& report) override;
@@ -61,9 +41,10 @@ private:
   static constexpr std::size_t k_event_cap = 1000;
   std::size_t ladder_for(const conn::Event& event);
 
-  std::optional<Tuple> m_tuple; // tuple mode
+  std::optional<conn::ConnectionKey> m_tuple; // tuple mode
   std::unordered_map<std::uint64_t, std::size_t> m_by_id;
-  std::unordered_map<Tuple, std::size_t, TupleHash> m_active; // connections still open
+  std::unordered_map<conn::ConnectionKey, std::size_t, conn::ConnectionKeyHash>
+      m_active; // connections still open
   std::vector<sink::Ladder> m_ladders;
   std::vector<bool> m_started;
   std::size_t m_packet_cap;

@@ -57,7 +57,8 @@ constexpr std::string_view k_footer =
     "\n"
     "EXIT STATUS:\n"
     "  0  success, also when the reader of stdout went away (| head)\n"
-    "  1  --fail-on-anomaly and some connection has an anomaly\n"
+    "  1  --fail-on-anomaly and some connection has an anomaly, or --fail-on\n"
+    "     SEVERITY and a diagnosis finding is at least that severe\n"
     "  2  usage error: unknown option, bad value, conflicting options, a filter\n"
     "     that does not compile, a -F file that cannot be read, a --follow\n"
     "     connection not in the capture, an unknown -Z user\n"
@@ -212,6 +213,12 @@ struct Words {
   std::optional<std::string> fin_wait_2_timeout;
   std::optional<std::string> idle_timeout;
   std::optional<std::string> max_connections;
+  std::optional<std::string> fail_on;
+  std::optional<std::string> time_wait_threshold;
+  std::optional<std::string> port_range;
+  std::optional<std::string> port_pressure;
+  std::optional<std::string> finding_min_connections;
+  std::optional<std::string> finding_min_percent;
   LiveWords live;
   PictureWords pictures;
   SelectionWords selection;
@@ -242,6 +249,35 @@ void add_seconds_option(CLI::App& app, const std::string& name, std::optional<st
   app.add_option(name, value, description + " (default " + seconds_text(default_ns) + ")")
       ->type_name("SECONDS")
       ->group(k_analysis_group);
+}
+
+constexpr const char* k_diagnosis_group = "Diagnosis (when numbers become a finding)";
+
+void describe_diagnosis(CLI::App& app, Words& words) {
+  const diagnosis::DiagnosisConfig defaults;
+  const auto add = [&](const std::string& name, std::optional<std::string>& value,
+                       const std::string& type, const std::string& description) {
+    app.add_option(name, value, description)->type_name(type)->group(k_diagnosis_group);
+  };
+  add("--time-wait-threshold", words.time_wait_threshold, "N",
+      "TIME_WAIT sockets on one host, at once or\n"
+      "implied by the connection rate (default " +
+          std::to_string(defaults.time_wait_threshold) + ")");
+  add("--port-range", words.port_range, "LOW-HIGH",
+      "The clients' ephemeral ports\n(default " + std::to_string(defaults.port_range_low) + "-" +
+          std::to_string(defaults.port_range_high) + ")");
+  add("--port-pressure", words.port_pressure, "PERCENT",
+      "Source ports used within 2*MSL, of the range\n"
+      "(default " +
+          std::to_string(defaults.port_pressure_percent) + ")");
+  add("--finding-min-connections", words.finding_min_connections, "N",
+      "Fewer connections never make a counted finding\n"
+      "(default " +
+          std::to_string(defaults.min_connections) + ")");
+  add("--finding-min-percent", words.finding_min_percent, "PERCENT",
+      "Counted findings also need this share of a\n"
+      "server's connections (default " +
+          std::to_string(defaults.min_percent) + ")");
 }
 
 void describe(CLI::App& app, Words& words) {
@@ -329,6 +365,11 @@ void describe(CLI::App& app, Words& words) {
   app.add_flag("--fail-on-anomaly", words.fail_on_anomaly,
                "Exit 1 if any connection has an anomaly")
       ->group("Output");
+  app.add_option("--fail-on", words.fail_on,
+                 "Exit 1 if a diagnosis finding is at least this\n"
+                 "severe: info, warning or error")
+      ->type_name("SEVERITY")
+      ->group("Output");
   // Files (-r, in capture time: src/cli/analysis_extras.cpp) and live captures alike.
   app.add_option("--interval", words.live.interval,
                  "Every SECONDS (of capture time with -r, of the\n"
@@ -369,12 +410,59 @@ void describe(CLI::App& app, Words& words) {
       ->type_name("N")
       ->group(k_analysis_group);
 
+  describe_diagnosis(app, words);
+
   app.set_version_flag("--version",
                        std::string{k_program} + " " + TCPSTATE_VERSION + "\n" +
                            source::libpcap_version(),
                        "Print tcpstate's and libpcap's versions, exit");
   app.footer(std::string{k_footer});
   app.formatter(std::make_shared<HelpFormatter>());
+}
+
+// "LOW-HIGH", two port numbers with LOW <= HIGH.
+void parse_port_range(const std::string& text, diagnosis::DiagnosisConfig& config) {
+  const std::size_t dash = text.find('-');
+  if (dash == std::string::npos) {
+    usage_error("--port-range", text, "LOW-HIGH, two port numbers");
+  }
+  const auto low = parse_whole("--port-range", text.substr(0, dash), 1, 65535, "(port numbers)");
+  const auto high = parse_whole("--port-range", text.substr(dash + 1), 1, 65535, "(port numbers)");
+  if (low > high) {
+    range_error("--port-range", text, "LOW must not be above HIGH");
+  }
+  config.port_range_low = static_cast<std::uint16_t>(low);
+  config.port_range_high = static_cast<std::uint16_t>(high);
+}
+
+void convert_diagnosis(const Words& words, Options& options) {
+  diagnosis::DiagnosisConfig& config = options.diagnosis;
+  if (words.fail_on) {
+    diagnosis::Severity severity{};
+    if (!diagnosis::parse_severity(*words.fail_on, severity)) {
+      usage_error("--fail-on", *words.fail_on, "one of info, warning, error");
+    }
+    options.fail_on = severity;
+  }
+  if (words.time_wait_threshold) {
+    config.time_wait_threshold =
+        parse_count("--time-wait-threshold", *words.time_wait_threshold, "sockets");
+  }
+  if (words.port_range) {
+    parse_port_range(*words.port_range, config);
+  }
+  if (words.port_pressure) {
+    config.port_pressure_percent = static_cast<std::uint32_t>(
+        parse_whole("--port-pressure", *words.port_pressure, 1, 100, "percent"));
+  }
+  if (words.finding_min_connections) {
+    config.min_connections =
+        parse_count("--finding-min-connections", *words.finding_min_connections, "connections");
+  }
+  if (words.finding_min_percent) {
+    config.min_percent = static_cast<std::uint32_t>(
+        parse_whole("--finding-min-percent", *words.finding_min_percent, 1, 100, "percent"));
+  }
 }
 
 Options convert(const Words& words) {
@@ -442,6 +530,7 @@ Options convert(const Words& words) {
     analysis.syn_flood_threshold =
         parse_count("--syn-flood-threshold", *words.syn_flood_threshold, "handshakes");
   }
+  convert_diagnosis(words, options);
   convert_pictures(words.pictures, options);
   convert_selection(words.selection, options);
   return options;

@@ -2,11 +2,15 @@
 
 #include "color_choice.hpp"
 #include "connection_selector.hpp"
+#include "diagnosis_step.hpp"
 #include "terminal_width.hpp"
 #include "unsupported_warning.hpp"
 
 #include "tcpstate/conn/reconstructor.hpp"
 #include "tcpstate/decode/decoder.hpp"
+#include "tcpstate/pipeline/decoded_packet.hpp"
+#include "tcpstate/pipeline/packet_analysis.hpp"
+#include "tcpstate/pipeline/report_fan_out.hpp"
 #include "tcpstate/sink/capture_stats.hpp"
 #include "tcpstate/sink/sink_factory.hpp"
 #include "tcpstate/sink/snapshot.hpp"
@@ -136,20 +140,6 @@ void drop_privileges(const Account& account) {
 
 // ---- output ----
 
-// Every written-out connection is counted in the summary before the sink sees it.
-class ReportFanOut final : public conn::ReportReceiver {
-public:
-  ReportFanOut(sink::Summary& summary, sink::Sink& sink) : m_summary(summary), m_sink(sink) {}
-  void on_report(const conn::ConnectionReport& report) override {
-    m_summary.add(report);
-    m_sink.on_connection(report);
-  }
-
-private:
-  sink::Summary& m_summary;
-  sink::Sink& m_sink;
-};
-
 // True once the reader of a pipe on `fd` has gone away (POLLERR on the write end), so a
 // capture with nothing to write still ends when its `| head` has had enough.
 bool reader_gone(int fd) {
@@ -188,21 +178,135 @@ void report_save_failure(source::CaptureSaver* saver, std::ostream& err) {
   }
 }
 
-struct Counters {
-  std::uint64_t packets = 0;
-  std::uint64_t segments = 0;
-  std::uint64_t out_of_order = 0;
-  TimeNs first_packet = 0;
-  TimeNs last_packet = std::numeric_limits<TimeNs>::min();
+// The capture, opened as `options` say; privileges dropped after opening (-Z) and the -w
+// file created after that, as tcpdump does: the file belongs to the user it is written as.
+std::unique_ptr<source::LiveCapture> open_live_capture(const Options& options) {
+  const LiveOptions& live = options.live;
+  std::optional<Account> account;
+  if (!live.user.empty()) {
+    account = look_up_user(live.user);
+  }
+  source::LiveCaptureOptions capture_options;
+  capture_options.interface = live.interface;
+  capture_options.snaplen = live.snaplen;
+  capture_options.buffer_size_kib = live.buffer_size_kib;
+  capture_options.promiscuous = live.promiscuous;
+  capture_options.filter = options.filter;
+  capture_options.read_timeout_ms = k_read_timeout_ms;
+  auto capture = std::make_unique<source::LiveCapture>(capture_options);
+  if (!decode::is_supported(capture->link())) {
+    throw Fatal(ExitCode::input_error, "cannot capture on " + capture->interface() +
+                                           ": link type " + capture->link_description() +
+                                           " is not one tcpstate decodes");
+  }
+  if (account) {
+    drop_privileges(*account);
+  }
+  if (!live.write_file.empty()) {
+    capture->save_to(live.write_file);
+  }
+  return capture;
+}
+
+// What live capture does on the wall clock besides analysing packets: the reconstructor's
+// timers and the output check (each k_housekeeping_interval), the -w file and the drop
+// counters (each second), and the --interval snapshots.
+class LiveTicks {
+public:
+  LiveTicks(const Options& options, TimeNs start, source::LiveCapture& capture,
+            pipeline::PacketAnalysis& analysis, const conn::Reconstructor& reconstructor,
+            sink::Summary& summary, std::ostream& out, std::ostream& err, int out_fd)
+      : m_options(options), m_capture(capture), m_analysis(analysis),
+        m_reconstructor(reconstructor), m_summary(summary), m_out(out), m_err(err),
+        m_out_fd(out_fd),
+        m_snapshots_to_out(options.live.interval > 0 && options.output.view == sink::View::summary),
+        m_next_snapshot(options.live.interval > 0 ? start + options.live.interval : k_never),
+        m_next_housekeeping(start + k_housekeeping_interval), m_next_slow(start + k_slow_interval) {
+  }
+
+  // `now`: the packet clock after a packet, the wall clock after a read timeout (`idle`).
+  // False once the output has gone away.
+  bool on_tick(TimeNs now, bool idle) {
+    if (now >= m_next_housekeeping || idle) {
+      m_analysis.on_idle(idle ? now - k_clock_margin : now);
+      m_out.flush();
+      if (!m_out || reader_gone(m_out_fd)) {
+        return false;
+      }
+      m_next_housekeeping = now + k_housekeeping_interval;
+    }
+    if (now >= m_next_slow) {
+      m_capture.flush_saved();
+      copy_drop_stats(m_capture, m_summary.capture);
+      if (dropped(m_summary.capture) > m_drops_warned) {
+        m_drops_warned = dropped(m_summary.capture);
+        warn_about_drops(m_err, m_summary.capture);
+      }
+      m_next_slow = now + k_slow_interval;
+    }
+    if (now >= m_next_snapshot) {
+      write_snapshot(now);
+    }
+    report_save_failure(m_capture.saver(), m_err);
+    return true;
+  }
+
+private:
+  void write_snapshot(TimeNs now) {
+    m_analysis.publish_counts();
+    copy_drop_stats(m_capture, m_summary.capture);
+    sink::Snapshot snapshot;
+    snapshot.time = now;
+    snapshot.open_connections = m_reconstructor.open_connections();
+    snapshot.states = m_reconstructor.count_states();
+    if (m_snapshots_to_out) {
+      std::string rows;
+      sink::append_snapshot(rows, m_options.output.format, snapshot, m_summary);
+      m_out.write(rows.data(), static_cast<std::streamsize>(rows.size()));
+      m_out.flush();
+    } else {
+      m_err << "tcpstate: " << sink::snapshot_line(snapshot, m_summary) << '\n';
+    }
+    const TimeNs interval = m_options.live.interval;
+    m_next_snapshot += interval;
+    if (m_next_snapshot <= now) {
+      m_next_snapshot = now + interval;
+    }
+  }
+
+  const Options& m_options;
+  source::LiveCapture& m_capture;
+  pipeline::PacketAnalysis& m_analysis;
+  const conn::Reconstructor& m_reconstructor;
+  sink::Summary& m_summary;
+  std::ostream& m_out;
+  std::ostream& m_err;
+  int m_out_fd;
+  bool m_snapshots_to_out;
+  TimeNs m_next_snapshot;
+  TimeNs m_next_housekeeping;
+  TimeNs m_next_slow;
+  std::uint64_t m_drops_warned = 0;
 };
 
-void copy_counters(const Counters& counters, sink::CaptureStats& stats) {
-  stats.packets_read = counters.packets;
-  stats.tcp_segments = counters.segments;
-  stats.timestamps_out_of_order = counters.out_of_order;
-  if (counters.packets > 0) {
-    stats.first_packet = counters.first_packet;
-    stats.last_packet = counters.last_packet;
+// The end of a capture on standard error, as tcpdump ends one.
+void report_capture_end(source::LiveCapture& capture, const sink::CaptureStats& stats,
+                        std::ostream& err) {
+  const std::uint64_t packets = stats.packets_read;
+  if (const auto drops = capture.drop_stats()) {
+    err << "tcpstate: " << packets << " packets captured, " << drops->received
+        << " received by filter, " << drops->kernel_dropped << " dropped by kernel, "
+        << drops->interface_dropped << " dropped by interface\n";
+  } else {
+    err << "tcpstate: " << packets << " packets captured\n";
+  }
+  source::CaptureSaver* const saver = capture.saver();
+  if (saver != nullptr && saver->failed()) {
+    err << "tcpstate: " << saver->not_saved() << " of " << packets << " packets were not saved to "
+        << saver->path() << '\n';
+  }
+  if (dropped(stats) > 0) {
+    warn_about_drops(err, stats);
   }
 }
 
@@ -217,41 +321,21 @@ ExitCode list_interfaces(std::ostream& out) {
 }
 
 ExitCode run_live(const Options& options, std::ostream& out, std::ostream& err, int out_fd) {
-  const LiveOptions& live = options.live;
   conn::AnalysisConfig config = options.analysis;
   config.write_out_when_finished = true;
   if (config.idle_timeout == 0) {
     config.idle_timeout = k_live_idle_timeout;
   }
+  const std::unique_ptr<source::LiveCapture> capture = open_live_capture(options);
+  source::CaptureSaver* const saver = capture->saver();
 
-  std::optional<Account> account;
-  if (!live.user.empty()) {
-    account = look_up_user(live.user);
-  }
-
-  source::LiveCaptureOptions capture_options;
-  capture_options.interface = live.interface;
-  capture_options.snaplen = live.snaplen;
-  capture_options.buffer_size_kib = live.buffer_size_kib;
-  capture_options.promiscuous = live.promiscuous;
-  capture_options.filter = options.filter;
-  capture_options.read_timeout_ms = k_read_timeout_ms;
-  source::LiveCapture capture(capture_options);
-  if (account) {
-    drop_privileges(*account);
-  }
-  // After -Z, as tcpdump does: the file belongs to the user it is written as.
-  if (!live.write_file.empty()) {
-    capture.save_to(live.write_file);
-  }
-  source::CaptureSaver* const saver = capture.saver();
-
-  // With --summary the snapshots are stdout's rows, ahead of the summary; in CSV they share
-  // its long format and header, written here once and at once.
-  const bool snapshots_to_out = live.interval > 0 && options.output.view == sink::View::summary;
+  // With --summary the snapshots are stdout's rows, ahead of the summary.
+  const bool snapshots_to_out =
+      options.live.interval > 0 && options.output.view == sink::View::summary;
   sink::SinkOptions sink_options = options.output;
   sink_options.delivery = sink::Delivery::as_they_finish;
   if (snapshots_to_out && sink_options.format == sink::Format::csv && sink_options.header) {
+    // The snapshots share the summary's long format and header, written here once and at once.
     sink_options.header = false;
     out << "section,key,metric,value\n";
   }
@@ -259,129 +343,71 @@ ExitCode run_live(const Options& options, std::ostream& out, std::ostream& err, 
   sink_options.color = use_color(options.pictures.color);
   const std::unique_ptr<sink::Sink> sink = sink::make_sink(sink_options, out);
   sink::Summary summary;
+  summary.keep_diagnosis_input = diagnosis_wanted(options);
   sink::CaptureStats& stats = summary.capture;
   stats.live = true;
   stats.saving = saver != nullptr;
-  ReportFanOut fan_out(summary, *sink);
+  pipeline::ReportFanOut fan_out(summary, *sink);
   // --conn: the one connection, in the totals as in the rows.
   SelectedReports reports(options.selected, fan_out);
   SelectedEvents selected_events(options.selected, *sink);
   conn::EventObserver* const events =
       options.output.view == sink::View::events ? &selected_events : nullptr;
   conn::Reconstructor reconstructor(config, reports, events);
+  pipeline::StopConditions stop;
+  stop.count = options.live.count;
+  pipeline::PacketAnalysis analysis(reconstructor, stats, &out, stop, nullptr);
   const auto checksums =
       options.verify_checksums ? decode::ChecksumPolicy::verify : decode::ChecksumPolicy::ignore;
 
-  const StopSignals signals(capture);
-  err << "tcpstate: listening on " << capture.interface() << ", link-type "
-      << capture.link_description() << ", snapshot length " << capture.snaplen() << " bytes"
+  const StopSignals signals(*capture);
+  err << "tcpstate: listening on " << capture->interface() << ", link-type "
+      << capture->link_description() << ", snapshot length " << capture->snaplen() << " bytes"
       << std::endl;
   out.flush();
 
   const TimeNs start = wall_clock();
-  const TimeNs deadline = live.duration > 0 ? start + live.duration : k_never;
-  TimeNs next_snapshot = live.interval > 0 ? start + live.interval : k_never;
-  TimeNs next_housekeeping = start + k_housekeeping_interval;
-  TimeNs next_slow = start + k_slow_interval;
-  // The analysis clock: packet times, and the wall clock (less the margin) when idle. It
-  // never runs backwards, so neither do the timers.
-  TimeNs clock = std::numeric_limits<TimeNs>::min();
-  std::uint64_t drops_warned = 0;
-  Counters counters;
+  const TimeNs deadline = options.live.duration > 0 ? start + options.live.duration : k_never;
+  LiveTicks ticks(options, start, *capture, analysis, reconstructor, summary, out, err, out_fd);
   bool output_alive = true;
   bool failed = false;
   source::RawPacket packet;
-
+  pipeline::DecodedPacket decoded;
+  pipeline::FilterProbe no_filter_probe; // the kernel filters: nothing to probe
   for (;;) {
-    const source::LiveCapture::Read result = capture.read(packet);
+    const source::LiveCapture::Read result = capture->read(packet);
     TimeNs now = 0;
     if (result == source::LiveCapture::Read::packet) {
-      ++counters.packets;
-      if (counters.packets == 1) {
-        counters.first_packet = packet.time;
+      if (!analysis.on_frame(packet.time)) {
+        output_alive = false;
+        break;
       }
-      if (packet.time < counters.last_packet) {
-        ++counters.out_of_order;
-      } else {
-        counters.last_packet = packet.time;
-      }
-      clock = std::max(clock, packet.time);
-      now = clock;
-      const decode::DecodeResult decoded =
-          decode::decode_frame(packet.link, packet.data, checksums,
-                               decode::frame_extent(packet.data.size(), packet.wire_length));
-      if (decoded.ok) {
-        ++counters.segments;
-        reconstructor.on_segment(decoded.segment, clock, counters.packets);
-      } else {
-        ++stats.skipped[static_cast<std::size_t>(decoded.reason)];
-        if (decode::names_unsupported(decoded.reason)) {
-          stats.unsupported.add(decode::find_unsupported(packet.link, packet.data));
-        }
-        if (decoded.reason == decode::SkipReason::bad_checksum) {
-          reconstructor.on_bad_checksum(decoded.segment);
-        }
-      }
+      pipeline::filter_and_decode(packet, nullptr, checksums, no_filter_probe, decoded);
+      analysis.on_decoded(decoded);
+      now = analysis.clock();
     } else if (result == source::LiveCapture::Read::timeout) {
       now = wall_clock();
-      clock = std::max(clock, now - k_clock_margin);
     } else {
       failed = result == source::LiveCapture::Read::failed;
       break;
     }
-
-    if (now >= next_housekeeping || result == source::LiveCapture::Read::timeout) {
-      reconstructor.advance_to(clock);
-      out.flush();
-      if (!out || reader_gone(out_fd)) {
-        output_alive = false;
-        break;
-      }
-      next_housekeeping = now + k_housekeeping_interval;
+    if (!ticks.on_tick(now, result == source::LiveCapture::Read::timeout)) {
+      output_alive = false;
+      break;
     }
-    if (now >= next_slow) {
-      capture.flush_saved();
-      copy_drop_stats(capture, stats);
-      if (dropped(stats) > drops_warned) {
-        drops_warned = dropped(stats);
-        warn_about_drops(err, stats);
-      }
-      next_slow = now + k_slow_interval;
-    }
-    if (now >= next_snapshot) {
-      copy_counters(counters, stats);
-      copy_drop_stats(capture, stats);
-      sink::Snapshot snapshot;
-      snapshot.time = now;
-      snapshot.open_connections = reconstructor.open_connections();
-      snapshot.states = reconstructor.count_states();
-      if (snapshots_to_out) {
-        std::string rows;
-        sink::append_snapshot(rows, options.output.format, snapshot, summary);
-        out.write(rows.data(), static_cast<std::streamsize>(rows.size()));
-        out.flush();
-      } else {
-        err << "tcpstate: " << sink::snapshot_line(snapshot, summary) << '\n';
-      }
-      next_snapshot += live.interval;
-      if (next_snapshot <= now) {
-        next_snapshot = now + live.interval;
-      }
-    }
-    report_save_failure(saver, err);
-    if ((live.count > 0 && counters.packets >= live.count) || now >= deadline) {
+    if (analysis.stopped() || now >= deadline) {
       break;
     }
   }
 
-  capture.flush_saved();
+  capture->flush_saved();
   report_save_failure(saver, err);
   if (saver != nullptr) {
     stats.packets_not_saved = saver->not_saved();
   }
-  copy_counters(counters, stats);
-  copy_drop_stats(capture, stats);
-  for (const std::string& line : capture.errors()) {
+  analysis.publish_counts();
+  copy_drop_stats(*capture, stats);
+  for (const std::string& line : capture->errors()) {
     err << "tcpstate: " << line << '\n';
     stats.input_errors.push_back(line);
   }
@@ -391,30 +417,20 @@ ExitCode run_live(const Options& options, std::ostream& out, std::ostream& err, 
                                                            : ExitCode::success;
   }
 
-  reconstructor.finish(std::max(clock, wall_clock()));
+  reconstructor.finish(std::max(analysis.clock(), wall_clock()));
+  run_diagnosis(options, summary);
   sink->on_finish(summary);
   out.flush();
   warn_about_unsupported(err, stats);
-
-  if (const auto drops = capture.drop_stats()) {
-    err << "tcpstate: " << counters.packets << " packets captured, " << drops->received
-        << " received by filter, " << drops->kernel_dropped << " dropped by kernel, "
-        << drops->interface_dropped << " dropped by interface\n";
-  } else {
-    err << "tcpstate: " << counters.packets << " packets captured\n";
-  }
-  if (saver != nullptr && saver->failed()) {
-    err << "tcpstate: " << saver->not_saved() << " of " << counters.packets
-        << " packets were not saved to " << saver->path() << '\n';
-  }
-  if (dropped(stats) > 0) {
-    warn_about_drops(err, stats);
-  }
+  report_capture_end(*capture, stats, err);
 
   if (failed || (saver != nullptr && saver->failed())) {
     return ExitCode::input_error;
   }
   if (options.fail_on_anomaly && summary.connections_with_anomalies > 0) {
+    return ExitCode::anomaly_found;
+  }
+  if (fails_on_findings(options, summary)) {
     return ExitCode::anomaly_found;
   }
   return ExitCode::success;

@@ -1,7 +1,7 @@
 #pragma once
 // One incarnation of a four-tuple: two endpoints plus what the verdicts need. Records
 // live in the connection table from the first packet until they are written out.
-#include "connection_key.hpp"
+#include "tcpstate/conn/connection_key.hpp"
 #include "endpoint.hpp"
 #include "round_trips.hpp"
 #include "tcpstate/anomaly/anomaly.hpp"

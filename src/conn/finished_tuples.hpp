@@ -5,7 +5,7 @@
 // RST that ends a TIME_WAIT after the row was written. Late segments of the finished
 // connection are absorbed here instead of opening a connection of their own.
 #include "connection.hpp"
-#include "connection_key.hpp"
+#include "tcpstate/conn/connection_key.hpp"
 #include "recorder.hpp"
 #include "tcpstate/decode/tcp_segment.hpp"
 
@@ -57,16 +57,11 @@ private:
     std::uint32_t client_syn_end;
     TimeNs until;
   };
-  struct KeyHash {
-    std::size_t operator()(const ConnectionKey& key) const {
-      return static_cast<std::size_t>(hash_key(key));
-    }
-  };
 
   void forget_until(TimeNs now);
 
   TimeNs m_msl;
-  std::unordered_map<ConnectionKey, Finished, KeyHash> m_finished;
+  std::unordered_map<ConnectionKey, Finished, ConnectionKeyHash> m_finished;
   std::queue<std::pair<TimeNs, ConnectionKey>> m_expiry;
 };
 

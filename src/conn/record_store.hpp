@@ -6,7 +6,7 @@
 // reused, so memory follows the records held at once. Each record's conn_id is mirrored
 // in a dense array by slot: stale references (a queued timer check, an idle order) are
 // checked against it without touching the record.
-#include "connection_key.hpp"
+#include "tcpstate/conn/connection_key.hpp"
 #include "slot_index.hpp"
 
 #include <cstddef>

@@ -4,7 +4,7 @@
 // Ethernet bridging, ERSPAN, WCCP or PPTP's PPP), VXLAN, Geneve, GTP-U, GRE-in-UDP, AYIYA or
 // Teredo is analysed like any other: by its own inner four-tuple, as Zeek logs it.
 #include "ip_layer.hpp"
-#include "tcpstate/decode/link_type.hpp"
+#include "tcpstate/util/link_type.hpp"
 #include "tcpstate/decode/unsupported.hpp"
 #include "tcpstate/util/byte_view.hpp"
 

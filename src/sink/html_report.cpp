@@ -7,8 +7,10 @@
 #include "text_format.hpp"
 
 #include "tcpstate/decode/skip_reason.hpp"
+#include "tcpstate/diagnosis/finding.hpp"
 
 #include <map>
+#include <set>
 #include <string_view>
 
 namespace tcpstate::sink {
@@ -73,6 +75,10 @@ constexpr std::string_view k_error_hook =
 
 constexpr std::string_view k_script = R"(
 (function(){
+document.querySelectorAll('a.conn-link').forEach(function(a){
+ a.addEventListener('click',function(){var r=document.getElementById(a.hash.slice(1));
+  if(r&&r.getAttribute('aria-expanded')!=='true')r.click();});
+});
 document.querySelectorAll('tr.anomaly-row').forEach(function(r){
  function t(){var n=r.nextElementSibling;if(!n||!n.classList.contains('ladder-row'))return;
   n.hidden=!n.hidden;r.setAttribute('aria-expanded',String(!n.hidden));}
@@ -201,7 +207,9 @@ void append_anomalies(std::string& out, const HtmlReportData& data) {
   for (const AnomalyRow& row : data.anomalies) {
     const auto found = ladders.find(row.conn_id);
     const bool open = found != ladders.end() && first_ladder;
-    out += "<tr class=\"anomaly-row\" tabindex=\"0\" data-conn-id=\"";
+    out += "<tr class=\"anomaly-row\" tabindex=\"0\" id=\"conn-";
+    append_uint(out, row.conn_id);
+    out += "\" data-conn-id=\"";
     append_uint(out, row.conn_id);
     out += "\" data-anomalies=\"";
     append_anomaly_names(out, row.anomalies, ";");
@@ -258,6 +266,91 @@ void append_anomalies(std::string& out, const HtmlReportData& data) {
     append_uint(out, data.anomaly_cap);
     out += " of each kind, by its worst anomaly; <code>--anomalies-only --format csv</code> "
            "lists them all).</p>";
+  }
+}
+
+// ---- diagnosis ----
+
+// Most severe first, each with its numbers, its examples (linked to their row and ladder
+// when the anomaly table has them) and what an operator could change.
+void append_diagnosis(std::string& out, const HtmlReportData& data) {
+  const std::vector<diagnosis::Finding>& findings = data.summary->findings;
+  out += "<h2>Diagnosis</h2>";
+  if (findings.empty()) {
+    out += "<p class=\"more\" id=\"no-findings\">No finding: nothing here adds up to a cause "
+           "worth an operator's attention.</p>";
+    return;
+  }
+  std::set<std::uint64_t> shown;
+  for (const AnomalyRow& row : data.anomalies) {
+    shown.insert(row.conn_id);
+  }
+  out += "<div id=\"diagnosis\">";
+  // Bounded like every list here; the machine formats list them all.
+  constexpr std::size_t k_findings_shown = 50;
+  for (std::size_t i = 0; i < findings.size() && i < k_findings_shown; ++i) {
+    const diagnosis::Finding& finding = findings[i];
+    const diagnosis::KindInfo& kind = diagnosis::info(finding.kind);
+    out += "<div class=\"finding\" data-kind=\"";
+    out += kind.name;
+    out += "\" data-severity=\"";
+    out += anomaly::severity_name(finding.severity);
+    out += "\"><h3><span class=\"tag sev-";
+    out += anomaly::severity_name(finding.severity);
+    out += "\">";
+    out += anomaly::severity_name(finding.severity);
+    out += "</span> ";
+    escape_html(out, kind.title);
+    out += " <code>";
+    out += kind.name;
+    out += "</code> ";
+    escape_html(out, finding.subject);
+    out += "</h3><p>";
+    escape_html(out, finding.headline);
+    out += "</p><p class=\"sub\">";
+    for (const diagnosis::Metric& metric : finding.metrics) {
+      out += "<code>";
+      out += metric.name;
+      out += "=";
+      out += diagnosis::metric_text(metric.value);
+      out += "</code> ";
+    }
+    out += "</p>";
+    if (!finding.examples.empty()) {
+      out += "<p>Examples: ";
+      for (const std::uint64_t id : finding.examples) {
+        if (shown.contains(id)) {
+          out += "<a class=\"conn-link\" href=\"#conn-";
+          append_uint(out, id);
+          out += "\">conn ";
+          append_uint(out, id);
+          out += "</a> ";
+        } else {
+          out += "conn ";
+          append_uint(out, id);
+          out += ' ';
+        }
+      }
+      out += "</p>";
+    }
+    out += "<p>";
+    escape_html(out, kind.explanation);
+    out += "</p><ul>";
+    for (const std::string_view remedy : kind.remedies) {
+      if (!remedy.empty()) {
+        out += "<li>";
+        escape_html(out, remedy);
+        out += "</li>";
+      }
+    }
+    out += "</ul></div>";
+  }
+  out += "</div>";
+  if (findings.size() > k_findings_shown) {
+    out += "<p class=\"more\">";
+    append_uint(out, findings.size() - k_findings_shown);
+    out += " more findings not shown (<code>--summary --format csv</code> lists "
+           "them all).</p>";
   }
 }
 
@@ -366,6 +459,8 @@ std::string render_html_report(const HtmlReportData& data) {
   append_headline(out, data);
   out += '\n';
   append_charts(out, data);
+  out += '\n';
+  append_diagnosis(out, data);
   out += '\n';
   append_anomalies(out, data);
   out += '\n';

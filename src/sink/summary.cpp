@@ -12,6 +12,9 @@ std::uint64_t flag(bool set) {
 void Summary::add(const conn::ConnectionReport& report) {
   using anomaly::Anomaly;
   ++connections;
+  if (keep_diagnosis_input) {
+    diagnosis_input.add(report);
+  }
   ++by_close.at(static_cast<std::size_t>(report.close));
   for (std::size_t side = 0; side < report.endpoints.size(); ++side) {
     ++states.at(side).at(static_cast<std::size_t>(report.endpoints[side].state));

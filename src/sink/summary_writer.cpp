@@ -1,5 +1,6 @@
 #include "summary_writer.hpp"
 
+#include "diagnosis_text.hpp"
 #include "server_ranking.hpp"
 #include "text_format.hpp"
 
@@ -326,6 +327,7 @@ void append_summary_table(std::string& out, const Summary& summary) {
   append_nonzero_counts(out, summary.notes,
                         [](std::size_t i) { return anomaly::name(note_at(i)); });
   append_servers_table(out, summary);
+  append_diagnosis_table(out, summary.findings);
 }
 
 void append_summary_csv(std::string& out, const Summary& summary, bool header) {
@@ -408,6 +410,7 @@ void append_summary_csv(std::string& out, const Summary& summary, bool header) {
       append_csv_row(out, "server", server, metric, rollup.*field);
     }
   }
+  append_diagnosis_csv(out, summary.findings);
 }
 
 void append_summary_json(std::string& out, const Summary& summary) {
@@ -527,6 +530,8 @@ void append_summary_json(std::string& out, const Summary& summary) {
     out.push_back('}');
   }
   out += "]}\n";
+  // Each finding on a line of its own, after the summary's: the summary line stays as it was.
+  append_diagnosis_json(out, summary.findings);
 }
 
 } // namespace tcpstate::sink

@@ -13,15 +13,15 @@ constexpr int k_filter_snaplen = 262144;
 
 // pcap_open_dead() wants the DLT_ value, which differs from the LINKTYPE_ value stored in
 // files for raw IP.
-int to_dlt(decode::LinkType link) {
-  return link == decode::LinkType::raw ? DLT_RAW : static_cast<int>(link);
+int to_dlt(LinkType link) {
+  return link == LinkType::raw ? DLT_RAW : static_cast<int>(link);
 }
 
 } // namespace
 
 struct BpfFilter::Compiled {
   struct Program {
-    decode::LinkType link;
+    LinkType link;
     bpf_program code;
   };
 
@@ -35,7 +35,7 @@ struct BpfFilter::Compiled {
   }
 
   // Compiles `expression` for `link`; on failure returns false with libpcap's message.
-  bool add(const std::string& expression, decode::LinkType link, std::string& error) {
+  bool add(const std::string& expression, LinkType link, std::string& error) {
     pcap_t* dead = pcap_open_dead(to_dlt(link), k_filter_snaplen);
     if (dead == nullptr) {
       error = "libpcap could not create a handle";
@@ -61,7 +61,7 @@ BpfFilter::BpfFilter(std::string expression)
     : m_expression(std::move(expression)), m_compiled(std::make_unique<Compiled>()) {
   // Compile for Ethernet now, so that a typo fails before any input is read.
   std::string error;
-  if (!m_compiled->add(m_expression, decode::LinkType::ethernet, error)) {
+  if (!m_compiled->add(m_expression, LinkType::ethernet, error)) {
     throw Fatal(ExitCode::usage, "bad filter expression '" + m_expression + "': " + error);
   }
 }

@@ -155,11 +155,7 @@ LiveCapture::LiveCapture(const LiveCaptureOptions& options)
   }
 
   const int dlt = pcap_datalink(pcap);
-  m_link = decode::normalize_link_type(static_cast<std::uint32_t>(dlt));
-  if (!decode::is_supported(m_link)) {
-    throw Fatal(ExitCode::input_error, "cannot capture on " + m_interface + ": link type " +
-                                           link_description() + " is not one tcpstate decodes");
-  }
+  m_link = normalize_link_type(static_cast<std::uint32_t>(dlt));
 
   if (!options.filter.empty()) {
     bpf_u_int32 network = 0;

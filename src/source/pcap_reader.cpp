@@ -36,7 +36,7 @@ PcapReader::PcapReader(ReadBuffer buffer, std::string name)
   m_max_caplen = std::clamp(snaplen, k_usual_max_snaplen, k_max_record_length);
   m_snaplen = snaplen == 0 ? m_max_caplen : std::min(snaplen, m_max_caplen);
   // The upper bits of the link-type field carry FCS information, not the link type.
-  m_link = decode::normalize_link_type(field(header + 20) & 0xffff);
+  m_link = normalize_link_type(field(header + 20) & 0xffff);
   m_buffer.consume(k_file_header_size);
 }
 

@@ -37,7 +37,7 @@ private:
   TimeNs m_ns_per_fraction = 1000; // 1000 for microsecond files, 1 for nanosecond files
   std::uint32_t m_max_caplen = 0;  // larger records are damage
   std::uint32_t m_snaplen = 0;     // larger records are cut to this
-  decode::LinkType m_link = decode::LinkType::ethernet;
+  LinkType m_link = LinkType::ethernet;
 };
 
 } // namespace tcpstate::source

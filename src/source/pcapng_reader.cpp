@@ -161,7 +161,7 @@ bool PcapngReader::read_interface(const std::uint8_t* block, std::uint32_t lengt
     return stop_short_block("interface description block", length);
   }
   Interface interface {
-    decode::normalize_link_type(field16(block + 8)), field32(block + 12), {}
+    normalize_link_type(field16(block + 8)), field32(block + 12), {}
   };
   // Options are code, length, value padded to 4 bytes. A malformed option list only
   // loses the options after the damage: the interface itself is still usable.

@@ -23,7 +23,7 @@ public:
 
 private:
   struct Interface {
-    decode::LinkType link;
+    LinkType link;
     std::uint32_t snaplen; // 0: unlimited
     PcapngTimestamp clock;
   };

@@ -11,7 +11,7 @@
 
 namespace {
 
-using tcpstate::decode::LinkType;
+using tcpstate::LinkType;
 
 constexpr std::array k_links{
     LinkType::null,

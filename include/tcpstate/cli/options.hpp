@@ -4,10 +4,13 @@
 #include "tcpstate/cli/live_options.hpp"
 #include "tcpstate/cli/picture_options.hpp"
 #include "tcpstate/conn/analysis_config.hpp"
+#include "tcpstate/diagnosis/diagnosis_config.hpp"
+#include "tcpstate/diagnosis/finding.hpp"
 #include "tcpstate/sink/sink_factory.hpp"
 
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +29,10 @@ struct Options {
   bool fail_on_anomaly = false;
   Threads threads = Threads::automatic;
   conn::AnalysisConfig analysis;
+  // The diagnosis' thresholds (its msl is the analysis'), and --fail-on: exit 1 when a
+  // finding is at least this severe.
+  diagnosis::DiagnosisConfig diagnosis;
+  std::optional<diagnosis::Severity> fail_on;
   LiveOptions live;        // -i, -D and the options that only apply to them
   PictureOptions pictures; // --follow, --report, --color
   // --conn: only this connection in every view (rows, events, summary, --follow, --report);

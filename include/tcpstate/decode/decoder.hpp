@@ -1,9 +1,9 @@
 #pragma once
 // Link, IP and TCP decoding of one captured frame, without copying it.
-#include "tcpstate/decode/link_type.hpp"
 #include "tcpstate/decode/skip_reason.hpp"
 #include "tcpstate/decode/tcp_segment.hpp"
 #include "tcpstate/util/byte_view.hpp"
+#include "tcpstate/util/link_type.hpp"
 
 namespace tcpstate::decode {
 
@@ -37,5 +37,9 @@ bool decode_frame(LinkType link, ByteView frame, ChecksumPolicy checksums, TcpSe
 // The same as one value, for callers off the hot path.
 DecodeResult decode_frame(LinkType link, ByteView frame, ChecksumPolicy checksums,
                           FrameExtent extent = FrameExtent::maybe_cut);
+
+// Whether decode_frame knows the link type at all: a live capture on any other is refused,
+// and a file's frames are skipped as unsupported_link.
+bool is_supported(LinkType link);
 
 } // namespace tcpstate::decode

@@ -3,7 +3,7 @@
 // fixed offsets: it looks past a VLAN tag, a PPPoE session header or an MPLS label stack
 // only when told (tcpdump's `vlan`, `pppoes`, `mpls`), and never into a tunnel. When a
 // filter matches nothing, this says why.
-#include "tcpstate/decode/link_type.hpp"
+#include "tcpstate/util/link_type.hpp"
 #include "tcpstate/util/byte_view.hpp"
 
 #include <cstdint>

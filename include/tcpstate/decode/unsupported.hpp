@@ -2,7 +2,7 @@
 // What a frame skipped as unsupported_link or unsupported_encapsulation was wrapped in, so
 // the summary can name it: a user who gets no connections learns which link type or
 // protocol number stood in the way. Worked out again off the per-packet path.
-#include "tcpstate/decode/link_type.hpp"
+#include "tcpstate/util/link_type.hpp"
 #include "tcpstate/decode/skip_reason.hpp"
 #include "tcpstate/util/byte_view.hpp"
 

@@ -6,12 +6,15 @@
 #include "tcpstate/anomaly/anomaly.hpp"
 #include "tcpstate/conn/connection_report.hpp"
 #include "tcpstate/conn/shard.hpp"
+#include "tcpstate/diagnosis/diagnosis_input.hpp"
+#include "tcpstate/diagnosis/finding.hpp"
 #include "tcpstate/sink/capture_stats.hpp"
 
 #include <array>
 #include <cstdint>
 #include <map>
 #include <tuple>
+#include <vector>
 
 namespace tcpstate::sink {
 
@@ -52,6 +55,12 @@ public:
   std::uint64_t capture_missed_bytes = 0;
   std::uint64_t one_sided_connections = 0;
   std::map<ServerKey, ServerRollup> servers;
+  // The diagnosis' facts of each connection, kept only when some view will show findings
+  // (set before the first add), and the findings the pipeline derived from them before the
+  // sinks finish (src/diagnosis/).
+  bool keep_diagnosis_input = false;
+  diagnosis::DiagnosisInput diagnosis_input;
+  std::vector<diagnosis::Finding> findings;
   // --shard: the connection counts above are this shard's (the capture's are the whole
   // capture's), and every view says so.
   conn::ShardSelection shard;

@@ -41,7 +41,8 @@ public:
   // Opens and activates the capture and installs the filter. Throws Fatal(usage) for a
   // filter that does not compile (libpcap's message), Fatal(input_error) for everything
   // else: "no such interface 'X'", "permission denied capturing on X: run as root or
-  // grant CAP_NET_RAW", a link type tcpstate cannot decode, ...
+  // grant CAP_NET_RAW", ... Whether the decoder knows link() is the caller's question
+  // (decode::is_supported).
   explicit LiveCapture(const LiveCaptureOptions& options);
   ~LiveCapture() override;
   LiveCapture(const LiveCapture&) = delete;
@@ -77,7 +78,7 @@ public:
   std::optional<LiveDropStats> drop_stats();
 
   const std::string& interface() const { return m_interface; }
-  decode::LinkType link() const { return m_link; }
+  LinkType link() const { return m_link; }
   int snaplen() const { return m_snaplen; }
   // "EN10MB (Ethernet)", as tcpdump names link types in its "listening on" line.
   std::string link_description() const;
@@ -86,7 +87,7 @@ private:
   struct Handle;
   std::unique_ptr<Handle> m_handle;
   std::string m_interface;
-  decode::LinkType m_link = decode::LinkType::ethernet;
+  LinkType m_link = LinkType::ethernet;
   int m_snaplen = 0;
   bool m_nanosecond_stamps = false;
   std::atomic<bool> m_stop{false};

@@ -1,7 +1,7 @@
 #pragma once
 // One captured frame as handed out by a packet source. `data` borrows the source's
 // buffer and stays valid only until that source's next call.
-#include "tcpstate/decode/link_type.hpp"
+#include "tcpstate/util/link_type.hpp"
 #include "tcpstate/util/byte_view.hpp"
 #include "tcpstate/util/time.hpp"
 
@@ -12,7 +12,7 @@ namespace tcpstate::source {
 struct RawPacket {
   TimeNs time = 0;
   std::uint32_t wire_length = 0; // length on the wire; data.size() is what was captured
-  decode::LinkType link = decode::LinkType::ethernet;
+  LinkType link = LinkType::ethernet;
   ByteView data;
 };
 

@@ -11,7 +11,7 @@
 
 #include <cstdint>
 
-namespace tcpstate::cli {
+namespace tcpstate::pipeline {
 
 enum class FrameOutcome : std::uint8_t {
   segment,  // `segment` is a decoded TCP segment
@@ -68,4 +68,4 @@ inline void filter_and_decode(const source::RawPacket& packet, source::BpfFilter
   }
 }
 
-} // namespace tcpstate::cli
+} // namespace tcpstate::pipeline

@@ -1,6 +1,6 @@
 #include "decoding_thread.hpp"
 
-namespace tcpstate::cli {
+namespace tcpstate::pipeline {
 
 DecodingThread::DecodingThread(source::PacketSource& input, source::BpfFilter* filter,
                                decode::ChecksumPolicy checksums, bool hand_over_partial)
@@ -90,4 +90,4 @@ bool DecodingThread::fill(DecodedBatch& batch) {
   return true;
 }
 
-} // namespace tcpstate::cli
+} // namespace tcpstate::pipeline

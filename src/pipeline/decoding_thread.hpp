@@ -3,7 +3,7 @@
 // half of the per-packet path runs beside the analysis instead of before it. The thread
 // fills batches of DecodedPacket in a small ring; the analysis thread takes them in
 // capture order. Nothing is allocated per packet, and the threads meet once per batch.
-#include "decoded_packet.hpp"
+#include "tcpstate/pipeline/decoded_packet.hpp"
 
 #include "tcpstate/decode/decoder.hpp"
 #include "tcpstate/source/bpf_filter.hpp"
@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-namespace tcpstate::cli {
+namespace tcpstate::pipeline {
 
 struct DecodedBatch {
   // Enough packets that meeting once per batch costs nothing measurable, few enough that
@@ -92,4 +92,4 @@ private:
   std::thread m_thread; // last: started once everything above exists
 };
 
-} // namespace tcpstate::cli
+} // namespace tcpstate::pipeline

@@ -1,9 +1,11 @@
 #pragma once
 // Link-layer header types, numbered as in the tcpdump.org LINKTYPE_ registry (the values
-// stored in pcap and pcapng files).
+// stored in pcap and pcapng files). In util because the readers that find them (source)
+// and the decoder that reads them (decode) both need them; which ones the decoder knows
+// is decode::is_supported.
 #include <cstdint>
 
-namespace tcpstate::decode {
+namespace tcpstate {
 
 enum class LinkType : std::uint32_t {
   null = 0, // BSD loopback, host-endian 4-byte address family
@@ -23,15 +25,12 @@ enum class LinkType : std::uint32_t {
   mpls = 219,                // an MPLS label stack, then what its bottom label carries
   ipv4 = 228,
   ipv6 = 229,
-  linux_nflog = 239,
-  ipoib = 242, // IP over InfiniBand: 40 bytes of addressing, EtherType, 2 reserved bytes // Linux
-               // netfilter NFLOG messages: attributes, one of them the packet
-  linux_sll2 = 276, // Linux cooked capture v2
+  linux_nflog = 239, // Linux netfilter NFLOG messages: attributes, one the packet
+  ipoib = 242,       // IP over InfiniBand: 40 bytes of addressing, EtherType, 2 reserved
+  linux_sll2 = 276,  // Linux cooked capture v2
 };
 
 // The DLT_ values some systems write instead of LINKTYPE_RAW (12 and 14) map here.
 LinkType normalize_link_type(std::uint32_t value);
 
-bool is_supported(LinkType link);
-
-} // namespace tcpstate::decode
+} // namespace tcpstate

@@ -1,10 +1,12 @@
 #pragma once
-// The identity of a connection: the full four-tuple in a canonical order, so both
-// directions of the conversation find the same entry. The hash is only for lookup.
-// Every packet is keyed, hashed and looked up, so all of it is inline word arithmetic.
+// The identity of a connection, the one key every stage uses: the full four-tuple in a
+// canonical order, so both directions of the conversation find the same entry. The hash is
+// only for lookup within one process. Every packet is keyed, hashed and looked up, so all
+// of it is inline word arithmetic.
 #include "tcpstate/decode/tcp_segment.hpp"
 #include "tcpstate/util/ip_address.hpp"
 
+#include <cstddef>
 #include <cstdint>
 
 namespace tcpstate::conn {
@@ -32,6 +34,15 @@ struct ConnectionKey {
            a.low_address == b.low_address && a.high_address == b.high_address;
   }
 };
+
+// The key of the connection between two endpoints, in either order.
+inline ConnectionKey key_between(const IpAddress& a, std::uint16_t a_port, const IpAddress& b,
+                                 std::uint16_t b_port) {
+  if (endpoint_less(a, a_port, b, b_port)) {
+    return {a, b, a_port, b_port};
+  }
+  return {b, a, b_port, a_port};
+}
 
 enum class Direction : std::uint8_t { from_low, from_high };
 
@@ -74,5 +85,16 @@ inline std::uint64_t hash_key(const ConnectionKey& key) {
                  (std::uint64_t{static_cast<std::uint8_t>(key.low_address.family)} << 32));
   return h;
 }
+
+} // namespace tcpstate::conn
+
+namespace tcpstate::conn {
+
+// For std::unordered_map and friends.
+struct ConnectionKeyHash {
+  std::size_t operator()(const ConnectionKey& key) const noexcept {
+    return static_cast<std::size_t>(hash_key(key));
+  }
+};
 
 } // namespace tcpstate::conn
