@@ -77,7 +77,10 @@ class Recipes:
         inputs = sum((["-r", os.path.join(self.archive, f)]
                       for f in sorted(os.listdir(self.archive))), [])
         self.expected_rows = sorted_rows(self.tcpstate(inputs + ["--format", "csv"]))
-        self.expected_summary = self.tcpstate(inputs + ["--summary", "--format", "csv"])
+        # Without the diagnosis' findings, which --shard leaves out.
+        self.expected_summary = "".join(
+            line for line in self.tcpstate(inputs + ["--summary", "--format", "csv"])
+            .splitlines(keepends=True) if not line.startswith("diagnosis,"))
 
     def tcpstate(self, words):
         return subprocess.run([self.args.tcpstate, *words], capture_output=True, text=True,

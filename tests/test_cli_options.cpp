@@ -252,6 +252,9 @@ TEST_CASE("cli options: --shard K/N, shards numbered from 0") {
         "--shard: does not combine with --follow, which picks one connection");
   CHECK(usage_error({"-r", "f", "--shard", "0/2", "--conn", "1"}) ==
         "--shard: does not combine with --conn, which picks one connection");
+  CHECK(usage_error({"-r", "f", "--shard", "0/2", "--fail-on", "error"}) ==
+        "--shard: does not combine with --fail-on: the diagnosis needs every connection of the "
+        "capture");
 }
 
 TEST_CASE("cli options: an unknown option is a usage error naming it") {

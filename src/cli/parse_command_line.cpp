@@ -525,6 +525,10 @@ Options convert(const Words& words) {
                                        (words.pictures.follow ? "--follow" : "--conn") +
                                        ", which picks one connection");
     }
+    if (words.fail_on) {
+      throw Fatal(ExitCode::usage, "--shard: does not combine with --fail-on: the diagnosis "
+                                   "needs every connection of the capture");
+    }
   }
   if (words.syn_flood_threshold) {
     analysis.syn_flood_threshold =
