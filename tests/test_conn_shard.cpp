@@ -102,6 +102,8 @@ TEST_CASE("shard_hash is the same for both directions of a connection") {
     const auto x_port = static_cast<std::uint16_t>(random() % 4);
     const auto y_port = static_cast<std::uint16_t>(random() % 4);
     CHECK(shard_hash(x, x_port, y, y_port) == shard_hash(y, y_port, x, x_port));
+    CHECK(shard_hash(tcpstate::conn::key_between(x, x_port, y, y_port)) ==
+          shard_hash(x, x_port, y, y_port));
   }
 }
 

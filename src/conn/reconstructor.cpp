@@ -203,9 +203,7 @@ private:
   // In this process's shard. Decided once per record, from the key, so that an unsharded
   // run pays nothing per segment.
   bool reports(const ConnectionKey& key) const {
-    return !m_config.shard.active() ||
-           m_config.shard.contains(
-               shard_hash(key.low_address, key.low_port, key.high_address, key.high_port));
+    return !m_config.shard.active() || m_config.shard.contains(shard_hash(key));
   }
 
   void forget_shard_held(const ConnectionKey& key) { m_shard_held -= std::size_t{reports(key)}; }

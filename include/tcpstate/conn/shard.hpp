@@ -19,6 +19,7 @@
 //
 // Changing any of this breaks the shards of archives already split, hence the fixed
 // values in tests/test_conn_shard.cpp.
+#include "tcpstate/conn/connection_key.hpp"
 #include "tcpstate/decode/tcp_segment.hpp"
 #include "tcpstate/util/ip_address.hpp"
 
@@ -31,6 +32,10 @@ std::uint64_t shard_hash(const IpAddress& a, std::uint16_t a_port, const IpAddre
 
 inline std::uint64_t shard_hash(const decode::TcpSegment& segment) {
   return shard_hash(segment.src, segment.src_port, segment.dst, segment.dst_port);
+}
+
+inline std::uint64_t shard_hash(const ConnectionKey& key) {
+  return shard_hash(key.low_address, key.low_port, key.high_address, key.high_port);
 }
 
 inline std::uint32_t shard_of(std::uint64_t hash, std::uint32_t count) {
