@@ -40,7 +40,7 @@ deb=${debs[0]}
 echo "built $(basename "$deb")"
 
 contents=$(dpkg-deb -c "$deb")
-for path in ./usr/bin/tcpstate ./usr/share/man/man1/tcpstate.1 ./usr/share/doc/tcpstate/README.md; do
+for path in ./usr/bin/tcpstate ./usr/bin/tcpstate-merge ./usr/share/man/man1/tcpstate.1 ./usr/share/doc/tcpstate/README.md; do
   grep -q " $path\$" <<<"$contents" || fail "$path is not in the package"
 done
 depends=$(dpkg-deb -f "$deb" Depends)

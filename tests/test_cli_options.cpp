@@ -230,6 +230,33 @@ TEST_CASE("cli options: --syn-flood-threshold is a whole number from 1 to 429496
         "--max-connections: '0' is out of range: from 1 to 4294967295 connections");
 }
 
+TEST_CASE("cli options: --shard K/N, shards numbered from 0") {
+  const Options options = parse({"-r", "f", "--shard", "2/7"});
+  CHECK(options.analysis.shard.index == 2);
+  CHECK(options.analysis.shard.count == 7);
+  CHECK_FALSE(parse({"-r", "f"}).analysis.shard.active());
+  CHECK(parse({"-r", "f", "--shard", "0/1"}).analysis.shard.active());
+  for (const std::string value : {"x", "", "1", "1/", "/2", "-1/2", "1/-2", "1/2/3", "1.0/2"}) {
+    CAPTURE(value);
+    CHECK(usage_error({"-r", "f", "--shard", value}) ==
+          "--shard: '" + value + "' is not K/N: shard K (0 to N-1) of N, e.g. 0/4");
+  }
+  CHECK(usage_error({"-r", "f", "--shard", "3/2"}) ==
+        "--shard: '3/2' is out of range: K from 0 to N-1 (shards are numbered from 0)");
+  CHECK(usage_error({"-r", "f", "--shard", "2/2"}) ==
+        "--shard: '2/2' is out of range: K from 0 to N-1 (shards are numbered from 0)");
+  CHECK(usage_error({"-r", "f", "--shard", "0/0"}) ==
+        "--shard: '0/0' is out of range: N from 1 to 1000000 shards");
+  CHECK(usage_error({"-i", "lo", "--shard", "0/2"}).find("--shard") != std::string::npos);
+  CHECK(usage_error({"-r", "f", "--shard", "0/2", "--follow", "1"}) ==
+        "--shard: does not combine with --follow, which picks one connection");
+  CHECK(usage_error({"-r", "f", "--shard", "0/2", "--conn", "1"}) ==
+        "--shard: does not combine with --conn, which picks one connection");
+  CHECK(usage_error({"-r", "f", "--shard", "0/2", "--fail-on", "error"}) ==
+        "--shard: does not combine with --fail-on: the diagnosis needs every connection of the "
+        "capture");
+}
+
 TEST_CASE("cli options: an unknown option is a usage error naming it") {
   CHECK(usage_error({"-r", "f", "--bogus"}).find("--bogus") != std::string::npos);
   CHECK(usage_error({"-r", "f", "-w", "out.pcap"}).find("-w") != std::string::npos);

@@ -5,6 +5,11 @@
 namespace tcpstate::cli {
 
 bool diagnosis_wanted(const Options& options) {
+  // Findings weigh connections against each other (shares of a server's connections), so
+  // a shard's would be a sample's, and shards' findings do not add up: none under --shard.
+  if (options.analysis.shard.active()) {
+    return false;
+  }
   const sink::SinkOptions& output = options.output;
   const bool table_summary =
       output.format == sink::Format::table && output.detail != sink::Detail::quiet;

@@ -113,6 +113,34 @@ Threads parse_threads(const std::string& text) {
   usage_error("--threads", text, "1, 2 or auto");
 }
 
+// --shard K/N. The bound on N only keeps the text sane: more shards than that would be
+// processes each reading the whole capture for a handful of connections.
+conn::ShardSelection parse_shard(const std::string& text) {
+  constexpr std::uint64_t k_max_shards = 1'000'000;
+  const auto whole = [&text](std::string_view part) {
+    std::uint64_t value = 0;
+    const char* const end = part.data() + part.size();
+    const auto [ptr, ec] = std::from_chars(part.data(), end, value);
+    if (part.empty() || ptr != end || ec != std::errc{}) {
+      usage_error("--shard", text, "K/N: shard K (0 to N-1) of N, e.g. 0/4");
+    }
+    return value;
+  };
+  const std::size_t slash = text.find('/');
+  if (slash == std::string::npos) {
+    usage_error("--shard", text, "K/N: shard K (0 to N-1) of N, e.g. 0/4");
+  }
+  const std::uint64_t index = whole(std::string_view(text).substr(0, slash));
+  const std::uint64_t count = whole(std::string_view(text).substr(slash + 1));
+  if (count == 0 || count > k_max_shards) {
+    range_error("--shard", text, "N from 1 to " + std::to_string(k_max_shards) + " shards");
+  }
+  if (index >= count) {
+    range_error("--shard", text, "K from 0 to N-1 (shards are numbered from 0)");
+  }
+  return {static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(count)};
+}
+
 // tcpdump -F: the whole file is the expression; '#' to the end of a line is a comment
 // (pcap-filter has no comments of its own, so the file may explain itself).
 std::string read_filter_file(const std::string& path) {
@@ -175,6 +203,7 @@ struct Words {
   bool verify_checksums = false;
   bool fail_on_anomaly = false;
   std::string threads = "auto";
+  std::optional<std::string> shard;
   std::optional<std::string> msl;
   std::optional<std::string> close_wait_timeout;
   std::optional<std::string> handshake_timeout;
@@ -293,6 +322,13 @@ void describe(CLI::App& app, Words& words) {
                  "thread; 2: read and decode on a second one\n"
                  "(default auto: 2 for files on 2+ CPUs)")
       ->type_name("N")
+      ->needs(read)
+      ->group("Input");
+  app.add_option("--shard", words.shard,
+                 "Report only the connections of shard K of N\n"
+                 "(0 <= K < N, by a hash of the four-tuple);\n"
+                 "every packet is still read")
+      ->type_name("K/N")
       ->needs(read)
       ->group("Input");
   describe_live(app, words.live, read);
@@ -480,6 +516,19 @@ Options convert(const Words& words) {
   if (words.max_connections) {
     analysis.max_connections =
         parse_count("--max-connections", *words.max_connections, "connections");
+  }
+  if (words.shard) {
+    analysis.shard = parse_shard(*words.shard);
+    // One connection, picked by the user: a shard can only hide it, never add to it.
+    if (words.pictures.follow || words.selection.conn) {
+      throw Fatal(ExitCode::usage, std::string("--shard: does not combine with ") +
+                                       (words.pictures.follow ? "--follow" : "--conn") +
+                                       ", which picks one connection");
+    }
+    if (words.fail_on) {
+      throw Fatal(ExitCode::usage, "--shard: does not combine with --fail-on: the diagnosis "
+                                   "needs every connection of the capture");
+    }
   }
   if (words.syn_flood_threshold) {
     analysis.syn_flood_threshold =

@@ -190,6 +190,7 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
   sink_options.color = use_color(options.pictures.color);
   const std::unique_ptr<sink::Sink> sink = sink::make_sink(sink_options, out);
   sink::Summary summary;
+  summary.shard = options.analysis.shard;
   summary.keep_diagnosis_input = diagnosis_wanted(options);
   sink::CaptureStats& stats = summary.capture;
 

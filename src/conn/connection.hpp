@@ -32,6 +32,9 @@ struct Connection {
   bool handshake_counted : 1 = false; // registered with the SYN flood detector
   bool evicted : 1 = false;
   bool counted_one_sided : 1 = false; // in the capture's CaptureShape
+  // In this process's shard (--shard): only then is it reported. The others are followed
+  // all the same, for what they add to the verdicts of every connection (shard.hpp).
+  bool reported : 1 = true;
   std::uint64_t conn_id = 0;
   TimeNs first_seen = 0;
   TimeNs last_seen = 0;

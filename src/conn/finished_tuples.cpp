@@ -9,9 +9,14 @@ using anomaly::Anomaly;
 
 void FinishedTuples::remember(const Connection& connection) {
   const Endpoint& client = connection.client();
-  Finished finished{
-      connection.conn_id, connection.client_direction,     false, Side::client, client.sent_syn,
-      client.isn + 1,     connection.last_seen + 2 * m_msl};
+  Finished finished{connection.conn_id,
+                    connection.client_direction,
+                    false,
+                    Side::client,
+                    client.sent_syn,
+                    connection.reported,
+                    client.isn + 1,
+                    connection.last_seen + 2 * m_msl};
   for (const Side side : {Side::client, Side::server}) {
     const Endpoint& endpoint = connection.endpoint(side);
     if (endpoint.state == TcpState::time_wait) {
@@ -70,6 +75,7 @@ bool FinishedTuples::absorb_late_segment(const KeyedSegment& keyed,
     ghost.key = keyed.key;
     ghost.conn_id = finished.conn_id;
     ghost.client_direction = finished.client_direction;
+    ghost.reported = finished.reported;
     ghost.endpoint(finished.time_wait_side).state = TcpState::time_wait;
     if (sender == finished.time_wait_side) {
       recorder.raise(ghost, Anomaly::missing_time_wait, sender, cause,

@@ -53,6 +53,7 @@ private:
     // What a SYN-ACK of this incarnation acknowledges (the client's ISN + 1), if known;
     // fits where the fields above leave padding.
     bool client_syn_known;
+    bool reported; // in this process's shard: only then are its late events emitted
     std::uint32_t client_syn_end;
     TimeNs until;
   };

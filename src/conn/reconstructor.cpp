@@ -8,6 +8,7 @@
 #include "recorder.hpp"
 #include "round_trips.hpp"
 #include "segment_tracker.hpp"
+#include "tcpstate/conn/shard.hpp"
 #include "tcpstate/util/sequence.hpp"
 #include "timers.hpp"
 #include "verdicts.hpp"
@@ -59,11 +60,15 @@ bool holds_connection_open(TcpState state) {
 // One captured segment meets its connection: Zeek's account of the packets (zeek_conn.cpp),
 // the round-trip timing at the capture point (round_trips.cpp, from the endpoints as they
 // stood before this segment) and the RFC 9293 endpoints (segment_tracker.cpp), side by side.
+// Another shard's connection is only tracked (for the capture-wide facts, shard.hpp):
+// Zeek's account and the round trips are its report's alone.
 void observe_segment(Connection& connection, Side sender, const decode::TcpSegment& segment,
                      Cause cause, Recorder& recorder) {
-  connection.zeek.observe(sender, segment);
-  observe_round_trip(connection.round_trips, sender, connection.endpoint(sender),
-                     connection.endpoint(other(sender)), segment, cause.time);
+  if (connection.reported) [[likely]] {
+    connection.zeek.observe(sender, segment);
+    observe_round_trip(connection.round_trips, sender, connection.endpoint(sender),
+                       connection.endpoint(other(sender)), segment, cause.time);
+  }
   track_segment(connection, sender, segment, cause, recorder);
 }
 
@@ -101,7 +106,7 @@ public:
     if (slot == ConnectionTable::k_no_slot) {
       slot = hatch_if_embryonic(keyed.key, hash);
     }
-    if (slot != ConnectionTable::k_no_slot) {
+    if (slot != ConnectionTable::k_no_slot && m_table.at(slot).reported) {
       Connection& connection = m_table.at(slot);
       connection.zeek.observe_bad_checksum(connection.side_of(keyed.direction));
     }
@@ -133,6 +138,7 @@ public:
           // Hatched one at a time, each written out before the next: a flood's embryos
           // never all become full records at once. They are all dropped together after the
           // round, which spares a random-access erase per embryo.
+          forget_shard_held(m_embryos.at(slot).key);
           slot = hatch_record(m_embryos.at(slot));
         } else if (m_table.conn_id_at(slot) != entry.conn_id) {
           continue; // the slot was reused by a successor within this round
@@ -147,12 +153,19 @@ public:
 
   std::size_t open_connections() const { return m_table.size() + m_embryos.size(); }
 
+  std::size_t shard_open_connections() const {
+    return m_config.shard.active() ? m_shard_held : open_connections();
+  }
+
   void advance_to(TimeNs now) { run_due_checks(now); }
 
   StateCounts count_states() const {
     StateCounts counts{};
     m_table.for_each_slot([&](ConnectionTable::Slot slot) {
       const Connection& connection = m_table.at(slot);
+      if (!connection.reported) {
+        return;
+      }
       for (const Side side : {Side::client, Side::server}) {
         counts[static_cast<std::size_t>(side)]
               [static_cast<std::size_t>(connection.endpoint(side).state)]++;
@@ -170,6 +183,9 @@ public:
     std::array<std::array<Kind, 2>, 256> kinds{};
     m_embryos.for_each_slot([&](EmbryoTable::Slot slot) {
       const Embryo& embryo = m_embryos.at(slot);
+      if (!reports(embryo.key)) {
+        return;
+      }
       Kind& kind = kinds[embryo.flags][embryo.payload_length > 0 ? 1 : 0];
       if (!kind.known) {
         Recorder silent(nullptr);
@@ -184,6 +200,14 @@ public:
   }
 
 private:
+  // In this process's shard. Decided once per record, from the key, so that an unsharded
+  // run pays nothing per segment.
+  bool reports(const ConnectionKey& key) const {
+    return !m_config.shard.active() || m_config.shard.contains(shard_hash(key));
+  }
+
+  void forget_shard_held(const ConnectionKey& key) { m_shard_held -= std::size_t{reports(key)}; }
+
   // A segment that may begin a connection: the first of its four-tuple, a SYN on a known
   // one, or an answer to a held SYN. Kept out of line: its rare paths need large locals
   // that the common path would otherwise clear on every segment.
@@ -274,6 +298,7 @@ private:
     const Embryo embryo =
         Embryo::of(keyed, segment, cause.time, cause.packet_number, ++m_last_conn_id);
     m_embryos.insert(embryo, hash);
+    m_shard_held += std::size_t{reports(keyed.key)};
     m_floods.handshake_started({segment.dst, segment.dst_port}, cause.time);
     // Queued under the key's hash, not the slot: the record may have hatched into the
     // connection table by the time the check is due, and then the check is its own.
@@ -310,6 +335,7 @@ private:
   ConnectionTable::Slot hatch(EmbryoTable::Slot embryo_slot) {
     const Embryo embryo = m_embryos.at(embryo_slot);
     m_embryos.erase(embryo_slot);
+    forget_shard_held(embryo.key);
     return hatch_record(embryo);
   }
 
@@ -317,6 +343,8 @@ private:
     const ConnectionTable::Slot slot =
         m_table.insert(embryo.key, embryo.conn_id, hash_key(embryo.key));
     Connection& connection = m_table.at(slot);
+    connection.reported = reports(embryo.key);
+    m_shard_held += std::size_t{connection.reported};
     grow_from_syn(connection, embryo, m_recorder);
     // The embryo's check, still queued, is the record's: no second one is needed.
     connection.scheduled_check = embryo_due(embryo);
@@ -411,6 +439,8 @@ private:
                                Cause cause, const Reuse& reuse, std::uint64_t hash) {
     const ConnectionTable::Slot slot = m_table.insert(keyed.key, ++m_last_conn_id, hash);
     Connection& connection = m_table.at(slot);
+    connection.reported = reports(keyed.key);
+    m_shard_held += std::size_t{connection.reported};
     connection.first_seen = cause.time;
     const bool syn = segment.has(flag::syn);
     const bool ack = segment.has(flag::ack);
@@ -589,14 +619,17 @@ private:
   void write_out(ConnectionTable::Slot slot, TimeNs now) {
     Connection& connection = m_table.at(slot);
     m_pending.settle_before_end(connection, m_recorder);
-    judge_at_end(connection, now, m_config, m_floods, m_recorder);
-    m_reports.on_report(take_report(connection));
+    if (connection.reported) {
+      judge_at_end(connection, now, m_config, m_floods, m_recorder);
+      m_reports.on_report(take_report(connection));
+    }
     std::optional<PendingSyn> pending;
     if (!m_pending.empty()) {
       pending = m_pending.take(connection.conn_id, std::nullopt);
     }
     const ConnectionKey key = connection.key;
     const bool evicted = connection.evicted;
+    m_shard_held -= std::size_t{connection.reported};
     m_table.erase(slot);
     if (pending && !evicted) {
       // The held SYN outlived the old incarnation: it starts the next one.
@@ -618,6 +651,8 @@ private:
   EmbryoTable m_embryos;
   DueCheckQueue m_checks;
   std::uint64_t m_last_conn_id = 0;
+  // The records and embryos held of this process's shard (all of them without --shard).
+  std::size_t m_shard_held = 0;
   PendingSyns m_pending;
   FinishedTuples m_finished;
 };
@@ -650,7 +685,7 @@ Reconstructor::StateCounts Reconstructor::count_states() const {
 }
 
 std::size_t Reconstructor::open_connections() const {
-  return m_impl->open_connections();
+  return m_impl->shard_open_connections();
 }
 
 } // namespace tcpstate::conn

@@ -89,6 +89,9 @@ void Recorder::record_evidence(Connection& connection, Evidence evidence, Side s
 }
 
 void Recorder::emit(const Connection& connection, Event& event) {
+  if (!connection.reported) {
+    return; // another shard's connection
+  }
   const bool client_is_low = connection.client_direction == Direction::from_low;
   const ConnectionKey& key = connection.key;
   event.conn_id = connection.conn_id;

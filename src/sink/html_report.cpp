@@ -451,6 +451,10 @@ std::string render_html_report(const HtmlReportData& data) {
     escape_html(out, data.filter);
     out += "</code>";
   }
+  if (const conn::ShardSelection& shard = data.summary->shard; shard.active()) {
+    out += ", shard " + std::to_string(shard.index) + " of " + std::to_string(shard.count) +
+           " (its connections only)";
+  }
   out += "</p>\n";
   append_headline(out, data);
   out += '\n';

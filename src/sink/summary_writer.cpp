@@ -301,9 +301,20 @@ void append_json_counts(std::string& out, const std::array<std::uint64_t, N>& co
   out.push_back('}');
 }
 
+// "0/4": the shard as --shard was given.
+std::string shard_text(const conn::ShardSelection& shard) {
+  return std::to_string(shard.index) + "/" + std::to_string(shard.count);
+}
+
 } // namespace
 
 void append_summary_table(std::string& out, const Summary& summary) {
+  // A shard's counts are its connections only; the capture's counts are the whole capture.
+  if (summary.shard.active()) {
+    out += "Shard " + std::to_string(summary.shard.index) + " of " +
+           std::to_string(summary.shard.count) +
+           " (connection counts are this shard's; packet counts the whole capture's)\n\n";
+  }
   append_capture_table(out, summary);
   append_close_table(out, summary);
   append_states_table(out, summary);
@@ -323,6 +334,11 @@ void append_summary_csv(std::string& out, const Summary& summary, bool header) {
   const CaptureStats& capture = summary.capture;
   if (header) {
     out += "section,key,metric,value\n";
+  }
+  if (summary.shard.active()) {
+    out += "capture,,shard,";
+    out += shard_text(summary.shard);
+    out.push_back('\n');
   }
   append_csv_row(out, "capture", "", "packets_read", capture.packets_read);
   append_csv_row(out, "capture", "", "packets_filtered", capture.packets_filtered);
@@ -399,7 +415,13 @@ void append_summary_csv(std::string& out, const Summary& summary, bool header) {
 
 void append_summary_json(std::string& out, const Summary& summary) {
   const CaptureStats& capture = summary.capture;
-  out += R"({"type":"summary","capture":{"packets_read":)";
+  out += R"({"type":"summary",)";
+  if (summary.shard.active()) {
+    out += R"("shard":")";
+    out += shard_text(summary.shard);
+    out += R"(",)";
+  }
+  out += R"("capture":{"packets_read":)";
   append_uint(out, capture.packets_read);
   out += R"(,"packets_filtered":)";
   append_uint(out, capture.packets_filtered);

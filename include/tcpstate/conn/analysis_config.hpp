@@ -1,6 +1,7 @@
 #pragma once
 // The tunables of the analysis. Defaults follow Linux, because the states are meant to
 // compare with what `ss -tan` on a Linux host shows; the man page justifies each.
+#include "tcpstate/conn/shard.hpp"
 #include "tcpstate/util/time.hpp"
 
 #include <cstdint>
@@ -46,6 +47,11 @@ struct AnalysisConfig {
   // timer check later costs a few cache misses more than a record's. Not a user option:
   // the rows are the same either way, and tests set it to 0 to compare.
   std::uint64_t compact_syn_only_beyond = 65'536;
+  // --shard K/N: report only the connections of one shard. Every connection is still
+  // followed, because verdicts rest on capture-wide facts (the SYN flood detector, the
+  // capture's shape, the connection limit): each shard's rows are then exactly the rows an
+  // unsharded run writes for its connections, conn_id included.
+  ShardSelection shard;
 };
 
 } // namespace tcpstate::conn

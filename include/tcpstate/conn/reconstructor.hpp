@@ -44,6 +44,7 @@ public:
   // held is reported with its states as of that moment.
   void finish(TimeNs capture_end);
 
+  // Connections held now; under --shard, those of the shard only (all are followed).
   std::size_t open_connections() const;
 
   using StateCounts = std::array<std::array<std::uint64_t, k_tcp_state_count>, 2>;

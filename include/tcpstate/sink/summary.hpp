@@ -5,6 +5,7 @@
 // per-server rollup of the worst offenders.
 #include "tcpstate/anomaly/anomaly.hpp"
 #include "tcpstate/conn/connection_report.hpp"
+#include "tcpstate/conn/shard.hpp"
 #include "tcpstate/diagnosis/diagnosis_input.hpp"
 #include "tcpstate/diagnosis/finding.hpp"
 #include "tcpstate/sink/capture_stats.hpp"
@@ -60,6 +61,9 @@ public:
   bool keep_diagnosis_input = false;
   diagnosis::DiagnosisInput diagnosis_input;
   std::vector<diagnosis::Finding> findings;
+  // --shard: the connection counts above are this shard's (the capture's are the whole
+  // capture's), and every view says so.
+  conn::ShardSelection shard;
 };
 
 } // namespace tcpstate::sink
