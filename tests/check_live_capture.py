@@ -25,7 +25,8 @@ happens. Cases:
              connection lands whole in one of them (both directions), and the rows equal a
              one-worker run's on the same traffic and tcpstate -r of its -w file, except
              conn_id (unique) and the times (each capture stamps its own copy); -c across
-             workers; bad --fanout values
+             workers; a SYN flood spread over both workers flagged as one worker flags it;
+             bad --fanout values
   head       a reader that goes away ends the capture quietly with exit 0
   user       -Z nobody: capturing as nobody; -Z for a user that does not exist: exit 2
   errors     no such interface (exit 3), no permission (exit 3), bad filter (exit 2),
@@ -450,6 +451,8 @@ def case_fanout(namespace, binary, scratch):
     check(comparable(fanned_rows) == comparable(replay_rows),
           "--fanout 2: rows differ from tcpstate -r of the -w file")
 
+    fanout_flood(namespace, binary, comparable)
+
     counted = Live(namespace, binary, ["-i", "lo", "--fanout", "2", "-c", "10", "--format",
                                        "csv", "--summary"])
     try:
@@ -471,6 +474,44 @@ def case_fanout(namespace, binary, scratch):
               "--fanout %s: exit %d, stderr %r" % (bad, result.returncode, result.stderr))
     result = run(namespace, binary, ["-r", "x.pcap", "--fanout", "2"])
     check(result.returncode == 2, "--fanout with -r: exit %d" % result.returncode)
+
+
+def fanout_flood(namespace, binary, comparable):
+    """A server whose accept queue is full drops 30 SYNs: over --syn-flood-threshold 20 in
+    all, though each worker sees only its share; the workers share one flood detector, so
+    the verdicts are one worker's."""
+    flood = ["--syn-flood-threshold", "20", "--format", "csv"]
+    fanned = Live(namespace, binary, ["-i", "lo", "--fanout", "2", *flood])
+    single = Live(namespace, binary, ["-i", "lo", *flood])
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)  # never accepted: the queue is full after the first
+    clients = []
+    try:
+        if not (fanned.wait_listening() and single.wait_listening()):
+            return
+        for _ in range(32):
+            client = socket.socket()
+            client.setblocking(False)
+            client.connect_ex(server.getsockname())
+            clients.append(client)
+        time.sleep(0.3)
+        check(fanned.stop() == 0 and single.stop() == 0, "--fanout flood: exit not 0")
+        fanned_rows = csv_rows(fanned.out.lines)
+        single_rows = csv_rows(single.out.lines)
+    finally:
+        fanned.kill()
+        single.kill()
+        for client in clients:
+            client.close()
+        server.close()
+    flooded = [row for row in single_rows if "syn_flood" in row["anomalies"]]
+    check(len(flooded) > 20, "--fanout flood: one worker flags %d of %d connections" %
+          (len(flooded), len(single_rows)))
+    check(comparable(fanned_rows) == comparable(single_rows),
+          "--fanout flood: verdicts differ from one worker's:\n%r\n%r" %
+          ([row["anomalies"] for row in comparable(fanned_rows)],
+           [row["anomalies"] for row in comparable(single_rows)]))
 
 
 def bulk_transfer(connections, size):

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <mutex>
 
 namespace {
 
@@ -123,4 +124,20 @@ TEST_CASE("anomaly::SynFloodDetector keeps every flood when it runs out of inter
   CHECK_FALSE(floods.flooded_at(web, 15 * k_second));  // an early gap stays a gap
   CHECK(floods.flooded_at(web, 635 * k_second));       // a later one is absorbed
   CHECK_FALSE(floods.flooded_at(web, 685 * k_second)); // but not the newest
+}
+
+TEST_CASE("anomaly::SynFloodDetector shared by workers covers the latest start counted") {
+  std::mutex lock;
+  SynFloodDetector floods(3, k_second);
+  floods.share_between_threads(lock);
+  const ServerEndpoint web = server(80);
+  // One worker counted the latest start before another counted the earlier ones that
+  // pass the threshold: the flood still reaches the latest.
+  floods.handshake_started(web, 400 * k_ms);
+  for (TimeNs t = 100 * k_ms; t <= 300 * k_ms; t += 100 * k_ms) {
+    floods.handshake_started(web, t);
+  }
+  CHECK(floods.flooded_at(web, 300 * k_ms));
+  CHECK(floods.flooded_at(web, 400 * k_ms));
+  CHECK_FALSE(floods.flooded_at(web, 400 * k_ms + 1));
 }

@@ -32,16 +32,19 @@ void SynFloodDetector::advance(ServerWindow& window, std::int64_t bucket) const 
 }
 
 void SynFloodDetector::handshake_started(const ServerEndpoint& server, TimeNs time) {
+  const Guard guard(m_lock);
   ServerWindow& window = m_servers[server];
   const std::int64_t bucket = bucket_of(time);
   advance(window, bucket);
   window.counts[static_cast<std::size_t>(bucket) % k_buckets]++;
   window.in_window++;
+  window.latest = std::max(window.latest, time);
   if (window.in_window <= m_threshold) {
     return;
   }
-  // The whole window that holds the excess belongs to the flood.
-  const Interval now{time - m_window, time};
+  // The whole window that holds the excess belongs to the flood, up to the latest start
+  // counted (another worker's, counted before this one).
+  const Interval now{time - m_window, window.latest};
   if (!window.floods.empty() && window.floods.back().end >= now.begin) {
     window.floods.back().end = now.end;
   } else {
@@ -54,6 +57,7 @@ void SynFloodDetector::handshake_started(const ServerEndpoint& server, TimeNs ti
 }
 
 void SynFloodDetector::handshake_completed(const ServerEndpoint& server, TimeNs started) {
+  const Guard guard(m_lock);
   auto found = m_servers.find(server);
   if (found == m_servers.end()) {
     return;
@@ -70,6 +74,7 @@ void SynFloodDetector::handshake_completed(const ServerEndpoint& server, TimeNs 
 }
 
 bool SynFloodDetector::flooded_at(const ServerEndpoint& server, TimeNs time) const {
+  const Guard guard(m_lock);
   auto found = m_servers.find(server);
   if (found == m_servers.end()) {
     return false;

@@ -109,7 +109,8 @@ void WorkerIds::on_event(const conn::Event& event) {
 
 LiveWorker::LiveWorker(const Options& options, int index, int workers,
                        std::unique_ptr<source::LiveCapture> capture, LiveOutput& output,
-                       sink::CaptureStats& stats, std::atomic<std::int64_t>* packets_left)
+                       sink::CaptureStats& stats, std::atomic<std::int64_t>* packets_left,
+                       anomaly::SynFloodDetector* floods)
     : m_options(options), m_index(index), m_workers(workers), m_capture(std::move(capture)),
       m_output(output), m_stats(stats), m_packets_left(packets_left),
       m_reports(options.selected, output), m_events(options.selected, output),
@@ -119,7 +120,8 @@ LiveWorker::LiveWorker(const Options& options, int index, int workers,
                       m_ids ? static_cast<conn::ReportReceiver&>(*m_ids) : m_reports,
                       options.output.view != sink::View::events
                           ? nullptr
-                          : (m_ids ? static_cast<conn::EventObserver*>(m_ids.get()) : &m_events)),
+                          : (m_ids ? static_cast<conn::EventObserver*>(m_ids.get()) : &m_events),
+                      floods),
       m_analysis(m_reconstructor, stats, nullptr,
                  pipeline::StopConditions{packets_left == nullptr ? options.live.count : 0, {}},
                  nullptr) {}

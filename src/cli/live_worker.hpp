@@ -82,9 +82,11 @@ class LiveWorker {
 public:
   // `stats`: where this worker's counters go (the summary's own with one worker).
   // `packets_left`: with --fanout and -c, the packets all workers may still analyse.
+  // `floods`: the SYN flood detector all workers share (null with one worker).
   LiveWorker(const Options& options, int index, int workers,
              std::unique_ptr<source::LiveCapture> capture, LiveOutput& output,
-             sink::CaptureStats& stats, std::atomic<std::int64_t>* packets_left);
+             sink::CaptureStats& stats, std::atomic<std::int64_t>* packets_left,
+             anomaly::SynFloodDetector* floods);
 
   // Reads and analyses until SIGINT/SIGTERM, -c, --duration, a failed capture or a gone
   // output; `deadline` is --duration's end (or the largest time).

@@ -231,6 +231,12 @@ ExitCode run_live(const Options& options, std::ostream& out, std::ostream& err, 
   // With one worker its counters are the summary's own (--interval snapshots read them).
   std::vector<sink::CaptureStats> worker_stats(workers_wanted > 1 ? captures.size() : 0);
   std::atomic<std::int64_t> packets_left{static_cast<std::int64_t>(options.live.count)};
+  // A flooded server's handshakes come from many clients, so they reach every worker: one
+  // detector counts them all, as one worker would.
+  std::mutex floods_lock;
+  anomaly::SynFloodDetector shared_floods(options.analysis.syn_flood_threshold,
+                                          options.analysis.syn_flood_window);
+  shared_floods.share_between_threads(floods_lock);
   std::vector<std::unique_ptr<LiveWorker>> workers;
   workers.reserve(captures.size());
   for (int i = 0; i < workers_wanted; ++i) {
@@ -238,9 +244,9 @@ ExitCode run_live(const Options& options, std::ostream& out, std::ostream& err, 
         workers_wanted > 1 ? worker_stats[static_cast<std::size_t>(i)] : stats;
     std::atomic<std::int64_t>* const shared_count =
         workers_wanted > 1 && options.live.count > 0 ? &packets_left : nullptr;
-    workers.push_back(std::make_unique<LiveWorker>(options, i, workers_wanted,
-                                                   std::move(captures[static_cast<std::size_t>(i)]),
-                                                   output, counts, shared_count));
+    workers.push_back(std::make_unique<LiveWorker>(
+        options, i, workers_wanted, std::move(captures[static_cast<std::size_t>(i)]), output,
+        counts, shared_count, workers_wanted > 1 ? &shared_floods : nullptr));
   }
 
   const TimeNs start = wall_clock();

@@ -78,9 +78,12 @@ class Reconstructor::Impl {
 public:
   using StateCounts = Reconstructor::StateCounts;
 
-  Impl(const AnalysisConfig& config, ReportReceiver& reports, EventObserver* events)
+  Impl(const AnalysisConfig& config, ReportReceiver& reports, EventObserver* events,
+       anomaly::SynFloodDetector* shared_floods)
       : m_config(config), m_reports(reports), m_recorder(events),
-        m_floods(config.syn_flood_threshold, config.syn_flood_window), m_finished(config.msl) {}
+        m_own_floods(config.syn_flood_threshold, config.syn_flood_window),
+        m_floods(shared_floods != nullptr ? *shared_floods : m_own_floods), m_finished(config.msl) {
+  }
 
   void on_segment(const decode::TcpSegment& segment, TimeNs time, std::uint64_t packet_number) {
     run_due_checks(time);
@@ -646,7 +649,8 @@ private:
   AnalysisConfig m_config;
   ReportReceiver& m_reports;
   Recorder m_recorder;
-  anomaly::SynFloodDetector m_floods;
+  anomaly::SynFloodDetector m_own_floods;
+  anomaly::SynFloodDetector& m_floods; // m_own_floods, or one shared with other workers
   ConnectionTable m_table;
   EmbryoTable m_embryos;
   DueCheckQueue m_checks;
@@ -658,8 +662,8 @@ private:
 };
 
 Reconstructor::Reconstructor(const AnalysisConfig& config, ReportReceiver& reports,
-                             EventObserver* events)
-    : m_impl(std::make_unique<Impl>(config, reports, events)) {}
+                             EventObserver* events, anomaly::SynFloodDetector* shared_floods)
+    : m_impl(std::make_unique<Impl>(config, reports, events, shared_floods)) {}
 
 Reconstructor::~Reconstructor() = default;
 

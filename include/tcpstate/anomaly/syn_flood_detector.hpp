@@ -7,6 +7,7 @@
 #include "tcpstate/util/time.hpp"
 
 #include <cstdint>
+#include <mutex>
 #include <unordered_map>
 #include <vector>
 
@@ -21,6 +22,10 @@ struct ServerEndpoint {
 class SynFloodDetector {
 public:
   SynFloodDetector(std::uint32_t threshold, TimeNs window);
+
+  // From now on every call takes `lock`: one detector for all the workers of a live
+  // --fanout, whose flow hash sends a flooded server's handshakes to every worker.
+  void share_between_threads(std::mutex& lock) { m_lock = &lock; }
 
   void handshake_started(const ServerEndpoint& server, TimeNs time);
   void handshake_completed(const ServerEndpoint& server, TimeNs started);
@@ -37,12 +42,36 @@ private:
     std::int64_t newest_bucket = 0; // absolute bucket index of counts' newest entry
     std::uint32_t counts[k_buckets] = {};
     std::uint64_t in_window = 0;
+    // The latest handshake start counted. A capture counts them in time order, so it is
+    // the current one; workers sharing the detector count theirs a little out of order.
+    TimeNs latest = 0;
     std::vector<Interval> floods;
   };
 
   std::int64_t bucket_of(TimeNs time) const { return time / m_bucket_width; }
   void advance(ServerWindow& window, std::int64_t bucket) const;
 
+  // Locks `lock` if there is one.
+  class Guard {
+  public:
+    explicit Guard(std::mutex* lock) : m_lock(lock) {
+      if (m_lock != nullptr) {
+        m_lock->lock();
+      }
+    }
+    ~Guard() {
+      if (m_lock != nullptr) {
+        m_lock->unlock();
+      }
+    }
+    Guard(const Guard&) = delete;
+    Guard& operator=(const Guard&) = delete;
+
+  private:
+    std::mutex* m_lock;
+  };
+
+  std::mutex* m_lock = nullptr;
   std::uint32_t m_threshold;
   TimeNs m_window;
   TimeNs m_bucket_width;

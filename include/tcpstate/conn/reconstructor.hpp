@@ -3,6 +3,7 @@
 // four-tuple incarnation, each with two endpoint state machines. Finished connections are
 // handed to the ReportReceiver and forgotten, so memory follows the connections open at
 // once, not the total.
+#include "tcpstate/anomaly/syn_flood_detector.hpp"
 #include "tcpstate/conn/analysis_config.hpp"
 #include "tcpstate/conn/connection_report.hpp"
 #include "tcpstate/conn/event.hpp"
@@ -22,8 +23,10 @@ public:
 
 class Reconstructor {
 public:
-  // `events` may be null: then no event is built at all.
-  Reconstructor(const AnalysisConfig& config, ReportReceiver& reports, EventObserver* events);
+  // `events` may be null: then no event is built at all. `shared_floods`: a SYN flood
+  // detector shared with other reconstructors (live --fanout), instead of its own.
+  Reconstructor(const AnalysisConfig& config, ReportReceiver& reports, EventObserver* events,
+                anomaly::SynFloodDetector* shared_floods = nullptr);
   ~Reconstructor();
   Reconstructor(const Reconstructor&) = delete;
   Reconstructor& operator=(const Reconstructor&) = delete;
