@@ -26,7 +26,7 @@ happens. Cases:
              one-worker run's on the same traffic and tcpstate -r of its -w file, except
              conn_id (unique) and the times (each capture stamps its own copy); -c across
              workers; a SYN flood spread over both workers flagged as one worker flags it;
-             bad --fanout values
+             --interval snapshots that add up both workers; bad --fanout values
   head       a reader that goes away ends the capture quietly with exit 0
   user       -Z nobody: capturing as nobody; -Z for a user that does not exist: exit 2
   errors     no such interface (exit 3), no permission (exit 3), bad filter (exit 2),
@@ -452,6 +452,7 @@ def case_fanout(namespace, binary, scratch):
           "--fanout 2: rows differ from tcpstate -r of the -w file")
 
     fanout_flood(namespace, binary, comparable)
+    fanout_snapshots(namespace, binary)
 
     counted = Live(namespace, binary, ["-i", "lo", "--fanout", "2", "-c", "10", "--format",
                                        "csv", "--summary"])
@@ -474,6 +475,39 @@ def case_fanout(namespace, binary, scratch):
               "--fanout %s: exit %d, stderr %r" % (bad, result.returncode, result.stderr))
     result = run(namespace, binary, ["-r", "x.pcap", "--fanout", "2"])
     check(result.returncode == 2, "--fanout with -r: exit %d" % result.returncode)
+
+
+def fanout_snapshots(namespace, binary):
+    """--fanout 2 --interval: eight connections held open, spread over both workers, are
+    one snapshot row's ESTABLISHED 8, and the snapshot's packet count is both workers'."""
+    live = Live(namespace, binary, ["-i", "lo", "--fanout", "2", "--summary", "--format", "csv",
+                                    "--interval", "0.3"])
+    held = []
+    try:
+        if not live.wait_listening():
+            return
+        for _ in range(8):
+            server = listener()
+            client, accepted = connect_pair(server)
+            held += [server, client, accepted]
+
+        def all_established(lines):
+            return any(line.startswith("snapshot,") and line.endswith(",client:ESTABLISHED,8")
+                       for line in lines)
+        ok = live.out.wait_for(all_established, ROW_TIMEOUT)
+        check(ok, "--fanout 2 --interval: no snapshot row with client:ESTABLISHED,8; stdout %r"
+              % live.out.text()[-800:])
+        packets = [int(line.rsplit(",", 1)[1]) for line in live.out.lines
+                   if line.startswith("snapshot,") and ",packets_read," in line]
+        check(packets and max(packets) >= 24,
+              "--fanout 2 --interval: snapshot packets_read %r for 8 handshakes" % packets[-3:])
+        check(live.stop() == 0, "--fanout 2 --interval: exit not 0")
+        check("state,client,ESTABLISHED,8" in live.out.lines,
+              "--fanout 2 --interval: the summary's states")
+    finally:
+        live.kill()
+        for sock in held:
+            sock.close()
 
 
 def fanout_flood(namespace, binary, comparable):

@@ -2,10 +2,11 @@
 
 #include "tcpstate/decode/decoder.hpp"
 #include "tcpstate/pipeline/decoded_packet.hpp"
-#include "tcpstate/sink/snapshot.hpp"
 
 #include <algorithm>
+#include <cstddef>
 #include <ctime>
+#include <iterator>
 #include <limits>
 #include <poll.h>
 #include <string>
@@ -110,9 +111,9 @@ void WorkerIds::on_event(const conn::Event& event) {
 LiveWorker::LiveWorker(const Options& options, int index, int workers,
                        std::unique_ptr<source::LiveCapture> capture, LiveOutput& output,
                        sink::CaptureStats& stats, std::atomic<std::int64_t>* packets_left,
-                       anomaly::SynFloodDetector* floods)
+                       anomaly::SynFloodDetector* floods, SnapshotRounds* rounds)
     : m_options(options), m_index(index), m_workers(workers), m_capture(std::move(capture)),
-      m_output(output), m_stats(stats), m_packets_left(packets_left),
+      m_output(output), m_stats(stats), m_packets_left(packets_left), m_rounds(rounds),
       m_reports(options.selected, output), m_events(options.selected, output),
       m_ids(workers > 1 ? std::make_unique<WorkerIds>(index, workers, m_reports, m_events)
                         : nullptr),
@@ -127,6 +128,7 @@ LiveWorker::LiveWorker(const Options& options, int index, int workers,
                  nullptr) {}
 
 void LiveWorker::run(TimeNs start, TimeNs deadline) {
+  m_start = start;
   const TimeNs interval = m_options.live.interval;
   m_next_snapshot = interval > 0 ? start + interval : k_never;
   m_next_housekeeping = start + k_housekeeping_interval;
@@ -220,8 +222,8 @@ void LiveWorker::warn_about_drops() {
   m_output.say(line);
 }
 
-// --interval (one worker only): the states held now, on stderr or, with --summary, as
-// stdout's rows ahead of the summary.
+// --interval: the states held now, on stderr or, with --summary, as stdout's rows ahead of
+// the summary. With several workers, once every worker's share of the round is in.
 void LiveWorker::write_snapshot(TimeNs now) {
   m_analysis.publish_counts();
   copy_drop_stats(*m_capture, m_stats);
@@ -229,20 +231,91 @@ void LiveWorker::write_snapshot(TimeNs now) {
   snapshot.time = now;
   snapshot.open_connections = m_reconstructor.open_connections();
   snapshot.states = m_reconstructor.count_states();
-  if (m_options.output.view == sink::View::summary) {
-    std::string rows;
-    sink::append_snapshot(rows, m_options.output.format, snapshot, m_output.summary());
-    const std::lock_guard lock(m_output.mutex());
-    m_output.out().write(rows.data(), static_cast<std::streamsize>(rows.size()));
-    m_output.out().flush();
-  } else {
-    m_output.say(sink::snapshot_line(snapshot, m_output.summary()));
-  }
   const TimeNs interval = m_options.live.interval;
+  if (m_rounds == nullptr) {
+    write_snapshot(snapshot, m_stats);
+  } else {
+    SnapshotRounds::Share share;
+    share.open_connections = snapshot.open_connections;
+    share.states = snapshot.states;
+    share.counts = m_stats;
+    SnapshotRounds::Share total;
+    const auto round = static_cast<std::uint64_t>((m_next_snapshot - m_start) / interval);
+    if (m_rounds->add(round, share, total)) {
+      snapshot.open_connections = total.open_connections;
+      snapshot.states = total.states;
+      write_snapshot(snapshot, total.counts);
+    }
+  }
   m_next_snapshot += interval;
   if (m_next_snapshot <= now) {
     m_next_snapshot = now + interval;
   }
+}
+
+void LiveWorker::write_snapshot(const sink::Snapshot& snapshot, const sink::CaptureStats& counts) {
+  const std::lock_guard lock(m_output.mutex());
+  sink::Summary& summary = m_output.summary();
+  // The totals so far are the summary's; the capture counters are the workers' (with one
+  // worker they are the summary's own already).
+  const sink::CaptureStats kept = summary.capture;
+  if (&counts != &summary.capture) {
+    sink::CaptureStats shown = counts;
+    shown.live = kept.live;
+    shown.saving = kept.saving;
+    summary.capture = shown;
+  }
+  if (m_options.output.view == sink::View::summary) {
+    std::string rows;
+    sink::append_snapshot(rows, m_options.output.format, snapshot, summary);
+    m_output.out().write(rows.data(), static_cast<std::streamsize>(rows.size()));
+    m_output.out().flush();
+  } else {
+    m_output.err() << "tcpstate: " << sink::snapshot_line(snapshot, summary) << std::endl;
+  }
+  summary.capture = kept;
+}
+
+// ---- SnapshotRounds ----
+
+bool SnapshotRounds::add(std::uint64_t round, const Share& share, Share& total) {
+  const std::lock_guard lock(m_mutex);
+  Round& entry = m_rounds[round];
+  entry.total.open_connections += share.open_connections;
+  for (std::size_t side = 0; side < share.states.size(); ++side) {
+    for (std::size_t state = 0; state < share.states[side].size(); ++state) {
+      entry.total.states[side][state] += share.states[side][state];
+    }
+  }
+  add_counts(entry.total.counts, share.counts);
+  if (++entry.shares < m_workers) {
+    return false;
+  }
+  total = entry.total;
+  // This round and any a stalled worker left unfinished before it are done with.
+  m_rounds.erase(m_rounds.begin(), std::next(m_rounds.find(round)));
+  return true;
+}
+
+void add_counts(sink::CaptureStats& total, const sink::CaptureStats& part) {
+  if (part.packets_read > 0) {
+    const bool none_yet = total.packets_read == 0;
+    total.first_packet =
+        none_yet ? part.first_packet : std::min(total.first_packet, part.first_packet);
+    total.last_packet = none_yet ? part.last_packet : std::max(total.last_packet, part.last_packet);
+  }
+  total.packets_read += part.packets_read;
+  total.packets_filtered += part.packets_filtered;
+  total.tcp_segments += part.tcp_segments;
+  total.timestamps_out_of_order += part.timestamps_out_of_order;
+  for (std::size_t i = 0; i < total.skipped.size(); ++i) {
+    total.skipped[i] += part.skipped[i];
+  }
+  for (const auto& entry : part.unsupported.entries()) {
+    total.unsupported.add(entry.what, entry.frames);
+  }
+  total.kernel_dropped += part.kernel_dropped;
+  total.interface_dropped += part.interface_dropped;
 }
 
 } // namespace tcpstate::cli

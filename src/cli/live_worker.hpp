@@ -11,12 +11,15 @@
 #include "tcpstate/pipeline/report_fan_out.hpp"
 #include "tcpstate/sink/capture_stats.hpp"
 #include "tcpstate/sink/sink.hpp"
+#include "tcpstate/sink/snapshot.hpp"
 #include "tcpstate/sink/summary.hpp"
 #include "tcpstate/source/live_capture.hpp"
 #include "tcpstate/util/time.hpp"
 
+#include <array>
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <ostream>
@@ -45,6 +48,7 @@ public:
 
   std::mutex& mutex() { return m_mutex; }
   std::ostream& out() { return m_out; }
+  std::ostream& err() { return m_err; }
   sink::Summary& summary() { return m_summary; }
 
 private:
@@ -78,6 +82,35 @@ private:
   conn::EventObserver& m_events;
 };
 
+// --interval with several workers: each worker's share of a snapshot (its connections'
+// states and its counters) is added up here, and the worker that brings the last share of
+// a round writes the snapshot. The rounds are the same for every worker (start plus a
+// whole number of intervals), and every worker wakes at least ten times a second.
+class SnapshotRounds {
+public:
+  struct Share {
+    std::uint64_t open_connections = 0;
+    std::array<std::array<std::uint64_t, conn::k_tcp_state_count>, 2> states{};
+    sink::CaptureStats counts;
+  };
+
+  explicit SnapshotRounds(int workers) : m_workers(workers) {}
+  // Adds `share` to round `round`; true when it was the round's last, with the total.
+  bool add(std::uint64_t round, const Share& share, Share& total);
+
+private:
+  struct Round {
+    int shares = 0;
+    Share total;
+  };
+  std::mutex m_mutex;
+  int m_workers;
+  std::map<std::uint64_t, Round> m_rounds;
+};
+
+// The workers' counters, added up (the summary's at the end, a snapshot's on the way).
+void add_counts(sink::CaptureStats& total, const sink::CaptureStats& part);
+
 class LiveWorker {
 public:
   // `stats`: where this worker's counters go (the summary's own with one worker).
@@ -86,7 +119,7 @@ public:
   LiveWorker(const Options& options, int index, int workers,
              std::unique_ptr<source::LiveCapture> capture, LiveOutput& output,
              sink::CaptureStats& stats, std::atomic<std::int64_t>* packets_left,
-             anomaly::SynFloodDetector* floods);
+             anomaly::SynFloodDetector* floods, SnapshotRounds* rounds);
 
   // Reads and analyses until SIGINT/SIGTERM, -c, --duration, a failed capture or a gone
   // output; `deadline` is --duration's end (or the largest time).
@@ -101,6 +134,7 @@ public:
 private:
   bool on_tick(TimeNs now, bool idle);
   void write_snapshot(TimeNs now);
+  void write_snapshot(const sink::Snapshot& snapshot, const sink::CaptureStats& counts);
   void warn_about_drops();
 
   const Options& m_options;
@@ -110,6 +144,8 @@ private:
   LiveOutput& m_output;
   sink::CaptureStats& m_stats;
   std::atomic<std::int64_t>* m_packets_left;
+  SnapshotRounds* m_rounds; // null with one worker
+  TimeNs m_start = 0;
   SelectedReports m_reports; // --conn, by the ids below
   SelectedEvents m_events;
   std::unique_ptr<WorkerIds> m_ids; // null with one worker

@@ -82,28 +82,6 @@ std::vector<std::unique_ptr<source::LiveCapture>> open_live_captures(const Optio
   return captures;
 }
 
-// The workers' counters, added up for the summary.
-void add_counts(sink::CaptureStats& total, const sink::CaptureStats& part) {
-  if (part.packets_read > 0) {
-    const bool none_yet = total.packets_read == 0;
-    total.first_packet =
-        none_yet ? part.first_packet : std::min(total.first_packet, part.first_packet);
-    total.last_packet = none_yet ? part.last_packet : std::max(total.last_packet, part.last_packet);
-  }
-  total.packets_read += part.packets_read;
-  total.packets_filtered += part.packets_filtered;
-  total.tcp_segments += part.tcp_segments;
-  total.timestamps_out_of_order += part.timestamps_out_of_order;
-  for (std::size_t i = 0; i < total.skipped.size(); ++i) {
-    total.skipped[i] += part.skipped[i];
-  }
-  for (const auto& entry : part.unsupported.entries()) {
-    total.unsupported.add(entry.what, entry.frames);
-  }
-  total.kernel_dropped += part.kernel_dropped;
-  total.interface_dropped += part.interface_dropped;
-}
-
 // The end of a capture on standard error, as tcpdump ends one; with several workers, how
 // the packets were spread over them.
 void report_capture_end(std::vector<std::unique_ptr<LiveWorker>>& workers,
@@ -237,6 +215,7 @@ ExitCode run_live(const Options& options, std::ostream& out, std::ostream& err, 
   anomaly::SynFloodDetector shared_floods(options.analysis.syn_flood_threshold,
                                           options.analysis.syn_flood_window);
   shared_floods.share_between_threads(floods_lock);
+  SnapshotRounds rounds(workers_wanted);
   std::vector<std::unique_ptr<LiveWorker>> workers;
   workers.reserve(captures.size());
   for (int i = 0; i < workers_wanted; ++i) {
@@ -246,7 +225,8 @@ ExitCode run_live(const Options& options, std::ostream& out, std::ostream& err, 
         workers_wanted > 1 && options.live.count > 0 ? &packets_left : nullptr;
     workers.push_back(std::make_unique<LiveWorker>(
         options, i, workers_wanted, std::move(captures[static_cast<std::size_t>(i)]), output,
-        counts, shared_count, workers_wanted > 1 ? &shared_floods : nullptr));
+        counts, shared_count, workers_wanted > 1 ? &shared_floods : nullptr,
+        workers_wanted > 1 ? &rounds : nullptr));
   }
 
   const TimeNs start = wall_clock();
