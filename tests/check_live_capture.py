@@ -23,7 +23,8 @@ happens. Cases:
   write      -w saves a pcap that tcpstate -r reads back into the same rows
   fanout     --fanout 2: two workers in one PACKET_FANOUT group both get traffic, every
              connection lands whole in one of them (both directions), and the rows equal a
-             one-worker run's on the same traffic and tcpstate -r of its -w file, except
+             one-worker run's on the same traffic, tcpstate -r of its -w file and of the
+             workers' shared -w file, except
              conn_id (unique) and the times (each capture stamps its own copy); -c across
              workers; a SYN flood spread over both workers flagged as one worker flags it;
              --interval snapshots that add up both workers; bad --fanout values
@@ -401,7 +402,9 @@ def case_write(namespace, binary, scratch):
 
 def case_fanout(namespace, binary, scratch):
     path = os.path.join(scratch, "fanout.pcap")
-    fanned = Live(namespace, binary, ["-i", "lo", "--fanout", "2", "--format", "csv"])
+    fanned_path = os.path.join(scratch, "fanned.pcap")
+    fanned = Live(namespace, binary, ["-i", "lo", "--fanout", "2", "--format", "csv", "-w",
+                                      fanned_path])
     single = Live(namespace, binary, ["-i", "lo", "--format", "csv", "-w", path])
     connections = 48
     try:
@@ -450,6 +453,13 @@ def case_fanout(namespace, binary, scratch):
           (comparable(fanned_rows)[:2], comparable(single_rows)[:2]))
     check(comparable(fanned_rows) == comparable(replay_rows),
           "--fanout 2: rows differ from tcpstate -r of the -w file")
+    # Both workers wrote into one -w file; read back, it makes the same rows.
+    fanned_replay = subprocess.run([binary, "-r", fanned_path, "--format", "csv"],
+                                   capture_output=True, text=True, timeout=30)
+    check(fanned_replay.returncode == 0 and
+          comparable(csv_rows(fanned_replay.stdout.splitlines())) == comparable(fanned_rows),
+          "--fanout 2 -w: tcpstate -r of the workers' file differs: exit %d, %s" %
+          (fanned_replay.returncode, fanned_replay.stderr))
 
     fanout_flood(namespace, binary, comparable)
     fanout_snapshots(namespace, binary)
@@ -468,8 +478,7 @@ def case_fanout(namespace, binary, scratch):
     finally:
         counted.kill()
     for bad, words in (("0", ["--fanout", "0"]), ("65", ["--fanout", "65"]),
-                       ("x", ["--fanout", "x"]),
-                       ("-w", ["--fanout", "2", "-w", os.path.join(scratch, "no.pcap")])):
+                       ("x", ["--fanout", "x"])):
         result = run(namespace, binary, ["-i", "lo", *words])
         check(result.returncode == 2 and result.stderr.startswith("tcpstate: --fanout"),
               "--fanout %s: exit %d, stderr %r" % (bad, result.returncode, result.stderr))

@@ -105,11 +105,6 @@ void convert_live(const LiveWords& words, Options& options) {
   if (words.fanout) {
     live.fanout =
         static_cast<int>(parse_whole("--fanout", *words.fanout, 1, k_max_fanout, "workers"));
-    // One file across workers needs a writer they share; not built yet.
-    if (live.fanout > 1 && !live.write_file.empty()) {
-      throw Fatal(ExitCode::usage, "--fanout: not with --write (save the packets with tcpdump "
-                                   "-w alongside, or capture with one worker)");
-    }
   }
   if (words.user) {
     if (words.user->empty()) {

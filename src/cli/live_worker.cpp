@@ -195,12 +195,10 @@ bool LiveWorker::on_tick(TimeNs now, bool idle) {
   if (now >= m_next_snapshot) {
     write_snapshot(now);
   }
-  if (source::CaptureSaver* const saver = m_capture->saver()) {
-    // A -w write that failed is said the moment it is known, as tcpdump does; the
-    // analysis goes on, and the summary and the exit status say it again at the end.
-    if (const std::string failure = saver->take_failure(); !failure.empty()) {
-      m_output.say(failure);
-    }
+  // A -w write that failed is said the moment it is known, as tcpdump does; the analysis
+  // goes on, and the summary and the exit status say it again at the end.
+  if (const std::string failure = m_capture->take_save_failure(); !failure.empty()) {
+    m_output.say(failure);
   }
   return true;
 }

@@ -45,7 +45,9 @@ std::uint64_t dropped(const sink::CaptureStats& stats) {
 // The captures, opened as `options` say (one per worker, joined in one fanout group);
 // privileges dropped after opening (-Z) and the -w file created after that, as tcpdump
 // does: the file belongs to the user it is written as.
-std::vector<std::unique_ptr<source::LiveCapture>> open_live_captures(const Options& options) {
+// `saver_lock`: the workers' shared -w writer's.
+std::vector<std::unique_ptr<source::LiveCapture>> open_live_captures(const Options& options,
+                                                                     std::mutex& saver_lock) {
   const LiveOptions& live = options.live;
   std::optional<Account> account;
   if (!live.user.empty()) {
@@ -77,7 +79,10 @@ std::vector<std::unique_ptr<source::LiveCapture>> open_live_captures(const Optio
     drop_privileges(*account);
   }
   if (!live.write_file.empty()) {
-    captures.front()->save_to(live.write_file); // one worker only (convert_live)
+    captures.front()->save_to(live.write_file);
+    for (std::size_t i = 1; i < captures.size(); ++i) {
+      captures[i]->save_with(*captures.front(), saver_lock);
+    }
   }
   return captures;
 }
@@ -168,7 +173,10 @@ ExitCode list_interfaces(std::ostream& out) {
 }
 
 ExitCode run_live(const Options& options, std::ostream& out, std::ostream& err, int out_fd) {
-  std::vector<std::unique_ptr<source::LiveCapture>> captures = open_live_captures(options);
+  // Declared first: the captures that share the -w writer lock it.
+  std::mutex saver_lock;
+  std::vector<std::unique_ptr<source::LiveCapture>> captures =
+      open_live_captures(options, saver_lock);
   const int workers_wanted = static_cast<int>(captures.size());
 
   // With --summary the snapshots are stdout's rows, ahead of the summary.

@@ -9,6 +9,8 @@
 #include <charconv>
 #include <cstring>
 #include <linux/if_packet.h>
+#include <memory>
+#include <mutex>
 #include <poll.h>
 #include <string_view>
 #include <sys/socket.h>
@@ -93,6 +95,26 @@ void join_fanout_group(pcap_t* pcap, int group) {
   }
 }
 
+// Locks the -w writer when several captures share it.
+class SaverGuard {
+public:
+  explicit SaverGuard(std::mutex* lock) : m_lock(lock) {
+    if (m_lock != nullptr) {
+      m_lock->lock();
+    }
+  }
+  ~SaverGuard() {
+    if (m_lock != nullptr) {
+      m_lock->unlock();
+    }
+  }
+  SaverGuard(const SaverGuard&) = delete;
+  SaverGuard& operator=(const SaverGuard&) = delete;
+
+private:
+  std::mutex* m_lock;
+};
+
 } // namespace
 
 struct LiveCapture::Handle {
@@ -106,7 +128,8 @@ struct LiveCapture::Handle {
   }
 
   pcap_t* pcap = nullptr;
-  std::unique_ptr<CaptureSaver> saver; // -w
+  std::shared_ptr<CaptureSaver> saver; // -w; shared by the captures of a --fanout
+  std::mutex* saver_lock = nullptr;    // set when it is shared
   int fd = -1;                         // pcap_get_selectable_fd: poll(2) it for packets
   int timeout_ms = 0;
 
@@ -221,6 +244,7 @@ LiveCapture::Read LiveCapture::read(RawPacket& packet) {
   }
   if (result == 1) {
     if (m_handle->saver) {
+      const SaverGuard guard(m_handle->saver_lock);
       m_handle->saver->save({static_cast<std::uint32_t>(header->ts.tv_sec),
                              static_cast<std::uint32_t>(header->ts.tv_usec)},
                             ByteView(reinterpret_cast<const std::uint8_t*>(bytes), header->caplen),
@@ -263,14 +287,29 @@ void LiveCapture::stop() noexcept {
 }
 
 void LiveCapture::save_to(const std::string& path) {
-  m_handle->saver = std::make_unique<CaptureSaver>(
+  m_handle->saver = std::make_shared<CaptureSaver>(
       path, pcap_datalink(m_handle->pcap), pcap_snapshot(m_handle->pcap), m_nanosecond_stamps);
+}
+
+void LiveCapture::save_with(LiveCapture& first, std::mutex& lock) {
+  first.m_handle->saver_lock = &lock;
+  m_handle->saver = first.m_handle->saver;
+  m_handle->saver_lock = &lock;
 }
 
 void LiveCapture::flush_saved() {
   if (m_handle->saver) {
+    const SaverGuard guard(m_handle->saver_lock);
     m_handle->saver->flush();
   }
+}
+
+std::string LiveCapture::take_save_failure() {
+  if (!m_handle->saver) {
+    return {};
+  }
+  const SaverGuard guard(m_handle->saver_lock);
+  return m_handle->saver->take_failure();
 }
 
 CaptureSaver* LiveCapture::saver() {

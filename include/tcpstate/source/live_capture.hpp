@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -75,6 +76,11 @@ public:
   void save_to(const std::string& path);
   // Pushes what was saved so far to the file.
   void flush_saved();
+  // --fanout: saves into `first`'s -w file as well, every write under `lock` (which must
+  // outlive both captures).
+  void save_with(LiveCapture& first, std::mutex& lock);
+  // The -w writer's failure, once, in a line for stderr; empty when there is none.
+  std::string take_save_failure();
   // The -w file's writer, to ask whether writing failed; null without save_to.
   CaptureSaver* saver();
 
