@@ -1,5 +1,7 @@
 #include "tcpstate/anomaly/syn_flood_detector.hpp"
 
+#include "tcpstate/util/lock_if_shared.hpp"
+
 #include <algorithm>
 
 namespace tcpstate::anomaly {
@@ -32,7 +34,7 @@ void SynFloodDetector::advance(ServerWindow& window, std::int64_t bucket) const 
 }
 
 void SynFloodDetector::handshake_started(const ServerEndpoint& server, TimeNs time) {
-  const Guard guard(m_lock);
+  const auto lock = lock_if_shared(m_lock);
   ServerWindow& window = m_servers[server];
   const std::int64_t bucket = bucket_of(time);
   advance(window, bucket);
@@ -57,7 +59,7 @@ void SynFloodDetector::handshake_started(const ServerEndpoint& server, TimeNs ti
 }
 
 void SynFloodDetector::handshake_completed(const ServerEndpoint& server, TimeNs started) {
-  const Guard guard(m_lock);
+  const auto lock = lock_if_shared(m_lock);
   auto found = m_servers.find(server);
   if (found == m_servers.end()) {
     return;
@@ -74,7 +76,7 @@ void SynFloodDetector::handshake_completed(const ServerEndpoint& server, TimeNs 
 }
 
 bool SynFloodDetector::flooded_at(const ServerEndpoint& server, TimeNs time) const {
-  const Guard guard(m_lock);
+  const auto lock = lock_if_shared(m_lock);
   auto found = m_servers.find(server);
   if (found == m_servers.end()) {
     return false;

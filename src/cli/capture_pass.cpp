@@ -1,8 +1,7 @@
 #include "capture_pass.hpp"
 
-#include "thread_choice.hpp"
+#include "read_plan.hpp"
 
-#include "tcpstate/decode/decoder.hpp"
 #include "tcpstate/pipeline/inputs.hpp"
 #include "tcpstate/pipeline/packet_analysis.hpp"
 #include "tcpstate/pipeline/read_capture.hpp"
@@ -30,13 +29,8 @@ PassResult replay_inputs(const Options& options, conn::Reconstructor& reconstruc
   pipeline::StopConditions stop;
   stop.count = options.live.count;
   pipeline::PacketAnalysis analysis(reconstructor, stats, nullptr, stop, &hook);
-  pipeline::ReadPlan plan;
-  plan.filter = filter ? &*filter : nullptr;
-  plan.checksums =
-      options.verify_checksums ? decode::ChecksumPolicy::verify : decode::ChecksumPolicy::ignore;
-  plan.reader_thread = decode_on_own_thread(options.threads, options.inputs);
-  plan.hand_over_partial = !all_regular_files(options.inputs);
-  pipeline::ReadEnd end = pipeline::read_capture(*input, plan, analysis);
+  pipeline::ReadEnd end =
+      pipeline::read_capture(*input, read_plan(options, filter ? &*filter : nullptr), analysis);
   result.any_packet = analysis.frames() > 0;
   result.last_clock = result.any_packet ? analysis.clock() : 0;
   for (auto& line : end.input_errors) {

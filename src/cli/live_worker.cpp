@@ -1,4 +1,5 @@
 #include "live_worker.hpp"
+#include "read_plan.hpp"
 
 #include "tcpstate/decode/decoder.hpp"
 #include "tcpstate/pipeline/decoded_packet.hpp"
@@ -133,8 +134,7 @@ void LiveWorker::run(TimeNs start, TimeNs deadline) {
   m_next_snapshot = interval > 0 ? start + interval : k_never;
   m_next_housekeeping = start + k_housekeeping_interval;
   m_next_slow = start + k_slow_interval;
-  const auto checksums =
-      m_options.verify_checksums ? decode::ChecksumPolicy::verify : decode::ChecksumPolicy::ignore;
+  const decode::ChecksumPolicy checksums = checksum_policy(m_options);
   source::RawPacket packet;
   pipeline::DecodedPacket decoded;
   pipeline::FilterProbe no_filter_probe; // the kernel filters: nothing to probe
@@ -213,11 +213,7 @@ void LiveWorker::warn_about_drops() {
   if (m_workers > 1) {
     line += "worker " + std::to_string(m_index + 1) + ": ";
   }
-  line += std::to_string(dropped) + " packets dropped (kernel " +
-          std::to_string(m_stats.kernel_dropped) + ", interface " +
-          std::to_string(m_stats.interface_dropped) +
-          "): states may be wrong; try a larger --buffer-size or a narrower filter";
-  m_output.say(line);
+  m_output.say(line + drops_warning(m_stats));
 }
 
 // --interval: the states held now, on stderr or, with --summary, as stdout's rows ahead of
@@ -293,6 +289,13 @@ bool SnapshotRounds::add(std::uint64_t round, const Share& share, Share& total) 
   // This round and any a stalled worker left unfinished before it are done with.
   m_rounds.erase(m_rounds.begin(), std::next(m_rounds.find(round)));
   return true;
+}
+
+std::string drops_warning(const sink::CaptureStats& stats) {
+  return std::to_string(stats.kernel_dropped + stats.interface_dropped) +
+         " packets dropped (kernel " + std::to_string(stats.kernel_dropped) + ", interface " +
+         std::to_string(stats.interface_dropped) +
+         "): states may be wrong; try a larger --buffer-size or a narrower filter";
 }
 
 void add_counts(sink::CaptureStats& total, const sink::CaptureStats& part) {

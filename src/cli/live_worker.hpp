@@ -108,6 +108,9 @@ private:
   std::map<std::uint64_t, Round> m_rounds;
 };
 
+// "N packets dropped (kernel K, interface I): states may be wrong; ..." for stderr.
+std::string drops_warning(const sink::CaptureStats& stats);
+
 // The workers' counters, added up (the summary's at the end, a snapshot's on the way).
 void add_counts(sink::CaptureStats& total, const sink::CaptureStats& part);
 

@@ -8,12 +8,11 @@
 #include "follow.hpp"
 #include "moment_gate.hpp"
 #include "progress_meter.hpp"
+#include "read_plan.hpp"
 #include "terminal_width.hpp"
-#include "thread_choice.hpp"
 #include "unsupported_warning.hpp"
 
 #include "tcpstate/conn/reconstructor.hpp"
-#include "tcpstate/decode/decoder.hpp"
 #include "tcpstate/pipeline/inputs.hpp"
 #include "tcpstate/pipeline/packet_analysis.hpp"
 #include "tcpstate/pipeline/read_capture.hpp"
@@ -225,13 +224,8 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
     }
     pipeline::PacketAnalysis analysis(*reconstructor, stats, &out, stop_conditions(options),
                                       &observer);
-    pipeline::ReadPlan plan;
-    plan.filter = filter ? &*filter : nullptr;
-    plan.checksums =
-        options.verify_checksums ? decode::ChecksumPolicy::verify : decode::ChecksumPolicy::ignore;
-    plan.reader_thread = decode_on_own_thread(options.threads, options.inputs);
-    plan.hand_over_partial = !all_regular_files(options.inputs);
-    const pipeline::ReadEnd end = pipeline::read_capture(*input, plan, analysis);
+    const pipeline::ReadEnd end =
+        pipeline::read_capture(*input, read_plan(options, filter ? &*filter : nullptr), analysis);
     analysis.publish_counts();
     if (progress) {
       progress->stop();

@@ -121,9 +121,7 @@ void report_capture_end(std::vector<std::unique_ptr<LiveWorker>>& workers,
         << saver->path() << '\n';
   }
   if (dropped(stats) > 0) {
-    err << "tcpstate: warning: " << dropped(stats) << " packets dropped (kernel "
-        << stats.kernel_dropped << ", interface " << stats.interface_dropped
-        << "): states may be wrong; try a larger --buffer-size or a narrower filter\n";
+    err << "tcpstate: warning: " << drops_warning(stats) << '\n';
   }
 }
 
@@ -243,11 +241,12 @@ ExitCode run_live(const Options& options, std::ostream& out, std::ostream& err, 
   for (const sink::CaptureStats& counts : worker_stats) {
     add_counts(stats, counts);
   }
+  if (const std::string failure = workers.front()->capture().take_save_failure();
+      !failure.empty()) {
+    err << "tcpstate: " << failure << std::endl;
+  }
   source::CaptureSaver* const saver = workers.front()->capture().saver();
   if (saver != nullptr) {
-    if (const std::string failure = saver->take_failure(); !failure.empty()) {
-      err << "tcpstate: " << failure << std::endl;
-    }
     stats.packets_not_saved = saver->not_saved();
   }
   bool failed = false;

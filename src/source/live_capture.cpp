@@ -1,6 +1,7 @@
 #include "tcpstate/source/live_capture.hpp"
 
 #include "tcpstate/util/fatal.hpp"
+#include "tcpstate/util/lock_if_shared.hpp"
 
 #include <pcap/pcap.h>
 
@@ -94,26 +95,6 @@ void join_fanout_group(pcap_t* pcap, int group) {
                 "cannot join fanout group " + std::to_string(group) + ": " + std::strerror(errno));
   }
 }
-
-// Locks the -w writer when several captures share it.
-class SaverGuard {
-public:
-  explicit SaverGuard(std::mutex* lock) : m_lock(lock) {
-    if (m_lock != nullptr) {
-      m_lock->lock();
-    }
-  }
-  ~SaverGuard() {
-    if (m_lock != nullptr) {
-      m_lock->unlock();
-    }
-  }
-  SaverGuard(const SaverGuard&) = delete;
-  SaverGuard& operator=(const SaverGuard&) = delete;
-
-private:
-  std::mutex* m_lock;
-};
 
 } // namespace
 
@@ -244,7 +225,7 @@ LiveCapture::Read LiveCapture::read(RawPacket& packet) {
   }
   if (result == 1) {
     if (m_handle->saver) {
-      const SaverGuard guard(m_handle->saver_lock);
+      const auto lock = lock_if_shared(m_handle->saver_lock);
       m_handle->saver->save({static_cast<std::uint32_t>(header->ts.tv_sec),
                              static_cast<std::uint32_t>(header->ts.tv_usec)},
                             ByteView(reinterpret_cast<const std::uint8_t*>(bytes), header->caplen),
@@ -299,7 +280,7 @@ void LiveCapture::save_with(LiveCapture& first, std::mutex& lock) {
 
 void LiveCapture::flush_saved() {
   if (m_handle->saver) {
-    const SaverGuard guard(m_handle->saver_lock);
+    const auto lock = lock_if_shared(m_handle->saver_lock);
     m_handle->saver->flush();
   }
 }
@@ -308,7 +289,7 @@ std::string LiveCapture::take_save_failure() {
   if (!m_handle->saver) {
     return {};
   }
-  const SaverGuard guard(m_handle->saver_lock);
+  const auto lock = lock_if_shared(m_handle->saver_lock);
   return m_handle->saver->take_failure();
 }
 

@@ -51,26 +51,6 @@ private:
   std::int64_t bucket_of(TimeNs time) const { return time / m_bucket_width; }
   void advance(ServerWindow& window, std::int64_t bucket) const;
 
-  // Locks `lock` if there is one.
-  class Guard {
-  public:
-    explicit Guard(std::mutex* lock) : m_lock(lock) {
-      if (m_lock != nullptr) {
-        m_lock->lock();
-      }
-    }
-    ~Guard() {
-      if (m_lock != nullptr) {
-        m_lock->unlock();
-      }
-    }
-    Guard(const Guard&) = delete;
-    Guard& operator=(const Guard&) = delete;
-
-  private:
-    std::mutex* m_lock;
-  };
-
   std::mutex* m_lock = nullptr;
   std::uint32_t m_threshold;
   TimeNs m_window;

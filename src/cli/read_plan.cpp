@@ -1,4 +1,4 @@
-#include "thread_choice.hpp"
+#include "read_plan.hpp"
 
 #include <sched.h>
 #include <sys/stat.h>
@@ -41,6 +41,19 @@ bool decode_on_own_thread(Threads threads, const std::vector<std::string>& input
     break;
   }
   return usable_cpus() >= 2 && all_regular_files(inputs);
+}
+
+decode::ChecksumPolicy checksum_policy(const Options& options) {
+  return options.verify_checksums ? decode::ChecksumPolicy::verify : decode::ChecksumPolicy::ignore;
+}
+
+pipeline::ReadPlan read_plan(const Options& options, source::BpfFilter* filter) {
+  pipeline::ReadPlan plan;
+  plan.filter = filter;
+  plan.checksums = checksum_policy(options);
+  plan.reader_thread = decode_on_own_thread(options.threads, options.inputs);
+  plan.hand_over_partial = !all_regular_files(options.inputs);
+  return plan;
 }
 
 } // namespace tcpstate::cli

@@ -1,6 +1,10 @@
 #pragma once
-// Whether run_analysis reads and decodes on a thread of its own (--threads).
+// How the command line's options read captures: the pipeline's ReadPlan for the -r inputs
+// (on a reader thread of their own or not: --threads) and the checksum policy.
 #include "tcpstate/cli/options.hpp"
+#include "tcpstate/decode/decoder.hpp"
+#include "tcpstate/pipeline/read_capture.hpp"
+#include "tcpstate/source/bpf_filter.hpp"
 
 #include <string>
 #include <vector>
@@ -15,5 +19,11 @@ bool all_regular_files(const std::vector<std::string>& inputs);
 // CPUs and every input is a regular file (a pipe is read as fast as its writer writes, so
 // a second thread would only add hand-overs).
 bool decode_on_own_thread(Threads threads, const std::vector<std::string>& inputs);
+
+// --verify-checksums, as the decoder takes it.
+decode::ChecksumPolicy checksum_policy(const Options& options);
+
+// How the -r inputs of `options` are read, through `filter` (null: every frame).
+pipeline::ReadPlan read_plan(const Options& options, source::BpfFilter* filter);
 
 } // namespace tcpstate::cli
