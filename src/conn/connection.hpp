@@ -1,10 +1,10 @@
 #pragma once
 // One incarnation of a four-tuple: two endpoints plus what the verdicts need. Records
 // live in the connection table from the first packet until they are written out.
-#include "tcpstate/conn/connection_key.hpp"
 #include "endpoint.hpp"
 #include "round_trips.hpp"
 #include "tcpstate/anomaly/anomaly.hpp"
+#include "tcpstate/conn/connection_key.hpp"
 #include "tcpstate/conn/connection_report.hpp"
 #include "tcpstate/util/deep_copied.hpp"
 #include "zeek_conn.hpp"

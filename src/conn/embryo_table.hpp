@@ -8,8 +8,8 @@
 // end of the capture. The output is the same either way. Retransmitted copies of the SYN
 // (a SYN that nothing answers is sent again and again) keep it an embryo: the copies' times
 // are kept, and the hatched record is built from the SYN and its copies.
-#include "tcpstate/conn/connection_key.hpp"
 #include "record_store.hpp"
+#include "tcpstate/conn/connection_key.hpp"
 #include "tcpstate/decode/tcp_segment.hpp"
 #include "tcpstate/util/time.hpp"
 

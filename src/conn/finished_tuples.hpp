@@ -5,8 +5,8 @@
 // RST that ends a TIME_WAIT after the row was written. Late segments of the finished
 // connection are absorbed here instead of opening a connection of their own.
 #include "connection.hpp"
-#include "tcpstate/conn/connection_key.hpp"
 #include "recorder.hpp"
+#include "tcpstate/conn/connection_key.hpp"
 #include "tcpstate/decode/tcp_segment.hpp"
 
 #include <cstdint>

@@ -6,8 +6,8 @@
 // reused, so memory follows the records held at once. Each record's conn_id is mirrored
 // in a dense array by slot: stale references (a queued timer check, an idle order) are
 // checked against it without touching the record.
-#include "tcpstate/conn/connection_key.hpp"
 #include "slot_index.hpp"
+#include "tcpstate/conn/connection_key.hpp"
 
 #include <cstddef>
 #include <cstdint>
