@@ -24,11 +24,11 @@ void drain_both(DueCheckQueue& queue, Reference& reference, TimeNs now) {
   DueCheck check;
   while (queue.pop_due(now, check)) {
     REQUIRE_FALSE(reference.empty());
-    const auto [due, conn_id, slot] = *reference.begin();
+    const auto [due, conn_id, key_hash] = *reference.begin();
     REQUIRE(due <= now);
     CHECK(check.due == due);
     CHECK(check.conn_id == conn_id);
-    CHECK(check.slot == slot);
+    CHECK(check.key_hash == key_hash);
     reference.erase(reference.begin());
   }
   CHECK((reference.empty() || std::get<0>(*reference.begin()) > now));
@@ -58,7 +58,7 @@ TEST_CASE("conn::DueCheckQueue hands out checks by (due, conn_id) like a sorted 
         }
         const DueCheck check{now + delta, ++conn_id, static_cast<std::uint32_t>(random() % 64)};
         queue.push(check);
-        reference.emplace(check.due, check.conn_id, check.slot);
+        reference.emplace(check.due, check.conn_id, check.key_hash);
       } else if (kind < 97) {
         now += static_cast<TimeNs>(random() % (2 * k_second));
       } else {

@@ -1,7 +1,9 @@
 // Connections seen as one SYN are kept as that SYN until they are needed (embryo_table.hpp),
-// and hatched into full records then. Nothing of it may show in the output. A reconstructor
-// with an event listener keeps every connection as a full record from its first packet, so
-// the two are fed the same random traffic and must write the same rows in the same order.
+// and hatched into full records then; finished connections are frozen into a compact
+// encoding and thawed when needed (frozen_connection.hpp). Nothing of it may show in the
+// output. A reconstructor with an event listener keeps every connection as a full record
+// from its first packet, and one told never to freeze keeps finished ones whole, so the
+// two are fed the same random traffic and must write the same rows in the same order.
 #include "conversation.hpp"
 
 #include <doctest/doctest.h>
@@ -147,7 +149,9 @@ struct Run {
 // Returns the number of rows compared.
 std::size_t compare_runs(const AnalysisConfig& config, std::uint32_t seed) {
   Run embryonic(config, false);
-  Run full(config, true);
+  AnalysisConfig whole = config;
+  whole.compact_finished_beyond = UINT64_MAX;
+  Run full(whole, true);
   Traffic traffic(seed);
   TimeNs time = 1'700'000'000 * tcpstate::k_ns_per_second;
   for (std::uint64_t packet = 1; packet <= 400; ++packet) {
@@ -180,12 +184,14 @@ std::size_t compare_runs(const AnalysisConfig& config, std::uint32_t seed) {
 
 } // namespace
 
-TEST_CASE("conn::Reconstructor writes the same rows whether or not SYN-only connections are kept "
-          "compact") {
+TEST_CASE("conn::Reconstructor writes the same rows whether or not SYN-only and finished "
+          "connections are kept compact") {
   AnalysisConfig defaults;
   defaults.compact_syn_only_beyond = 0; // every SYN-only connection starts as an embryo
+  defaults.compact_finished_beyond = 0; // every finished connection is frozen
   AnalysisConfig mixed = defaults;
   mixed.compact_syn_only_beyond = 4;
+  mixed.compact_finished_beyond = 6;
   AnalysisConfig short_timers = defaults;
   short_timers.handshake_timeout = 2 * tcpstate::k_ns_per_second;
   short_timers.synack_timeout = 1 * tcpstate::k_ns_per_second;

@@ -1,16 +1,12 @@
 #pragma once
 // The connections being followed, keyed by the full four-tuple, in a RecordStore (paged
 // records that never move, reused once freed, so memory follows the connections held).
-//
 // The table also answers "which connection has been quiet longest" for --max-connections.
-// Keeping a recency list up to date cost three scattered record writes per packet, for a
-// question that is asked only once the table is full; so the order is built the first
-// time it is asked for, and checked lazily against each record's last packet after that.
 #include "connection.hpp"
+#include "idle_order.hpp"
 #include "record_store.hpp"
 
 #include <cstdint>
-#include <vector>
 
 namespace tcpstate::conn {
 
@@ -35,20 +31,10 @@ public:
   void erase(Slot slot);
 
   // The connection whose last packet is the oldest, or k_no_slot when the table is empty.
-  Slot longest_idle();
+  Slot longest_idle() { return m_idle_order.longest_idle(*this); }
 
 private:
-  struct IdleEntry {
-    std::uint64_t last_packet;
-    std::uint64_t conn_id;
-    Slot slot;
-  };
-
-  void rebuild_idle_order();
-
-  // A min-heap by last packet, possibly stale: empty until longest_idle() is first called.
-  std::vector<IdleEntry> m_idle_order;
-  bool m_idle_order_kept = false;
+  IdleOrder<Connection> m_idle_order;
 };
 
 } // namespace tcpstate::conn

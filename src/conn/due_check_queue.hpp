@@ -18,10 +18,10 @@ namespace tcpstate::conn {
 struct DueCheck {
   TimeNs due = 0;
   std::uint64_t conn_id = 0;
-  // The record's slot; for an embryo's check (embryo_table.hpp), the low 32 bits of its
-  // key's hash instead, since it may have moved to the connection table by then.
-  std::uint32_t slot = 0;
-  bool embryonic = false;
+  // The low 32 bits of the connection's key hash, not a slot: by the time the check is
+  // due, the record may have moved between its forms (an embryo hatched, a finished
+  // record frozen or thawed), and (key hash, conn_id) finds it in any of them.
+  std::uint32_t key_hash = 0;
 };
 
 class DueCheckQueue {

@@ -4,6 +4,7 @@
 #include "due_check_queue.hpp"
 #include "embryo_table.hpp"
 #include "finished_tuples.hpp"
+#include "frozen_table.hpp"
 #include "pending_syns.hpp"
 #include "recorder.hpp"
 #include "round_trips.hpp"
@@ -109,6 +110,9 @@ public:
     if (slot == ConnectionTable::k_no_slot) {
       slot = hatch_if_embryonic(keyed.key, hash);
     }
+    if (slot == ConnectionTable::k_no_slot) {
+      slot = thaw_if_frozen(keyed.key, hash);
+    }
     if (slot != ConnectionTable::k_no_slot && m_table.at(slot).reported) {
       Connection& connection = m_table.at(slot);
       connection.zeek.observe_bad_checksum(connection.side_of(keyed.direction));
@@ -119,30 +123,37 @@ public:
     run_due_checks(capture_end);
     // Writing out a connection with a held SYN starts its successor, hence the rounds.
     while (open_connections() > 0) {
+      enum class Form : std::uint8_t { record, embryo, frozen };
       struct Open {
         std::uint64_t conn_id;
         ConnectionTable::Slot slot;
-        bool embryonic;
+        Form form;
       };
       std::vector<Open> open;
       open.reserve(open_connections());
       m_table.for_each_slot([&](ConnectionTable::Slot slot) {
-        open.push_back({m_table.conn_id_at(slot), slot, false});
+        open.push_back({m_table.conn_id_at(slot), slot, Form::record});
       });
       m_embryos.for_each_slot([&](EmbryoTable::Slot slot) {
-        open.push_back({m_embryos.conn_id_at(slot), slot, true});
+        open.push_back({m_embryos.conn_id_at(slot), slot, Form::embryo});
+      });
+      m_frozen.for_each_slot([&](FrozenTable::Slot slot) {
+        open.push_back({m_frozen.conn_id_at(slot), slot, Form::frozen});
       });
       // Written out in the order the connections began, so a run is reproducible.
       std::sort(open.begin(), open.end(),
                 [](const Open& a, const Open& b) { return a.conn_id < b.conn_id; });
       for (const Open& entry : open) {
         ConnectionTable::Slot slot = entry.slot;
-        if (entry.embryonic) {
+        if (entry.form == Form::embryo) {
           // Hatched one at a time, each written out before the next: a flood's embryos
           // never all become full records at once. They are all dropped together after the
           // round, which spares a random-access erase per embryo.
           forget_shard_held(m_embryos.at(slot).key);
           slot = hatch_record(m_embryos.at(slot));
+        } else if (entry.form == Form::frozen) {
+          // Thawed one at a time too, for the same reason.
+          slot = thaw_frozen(slot, hash_key(m_frozen.at(slot).key));
         } else if (m_table.conn_id_at(slot) != entry.conn_id) {
           continue; // the slot was reused by a successor within this round
         }
@@ -154,7 +165,9 @@ public:
     m_checks.clear();
   }
 
-  std::size_t open_connections() const { return m_table.size() + m_embryos.size(); }
+  std::size_t open_connections() const {
+    return m_table.size() + m_embryos.size() + m_frozen.size();
+  }
 
   std::size_t shard_open_connections() const {
     return m_config.shard.active() ? m_shard_held : open_connections();
@@ -199,6 +212,15 @@ public:
       counts[static_cast<std::size_t>(Side::client)][static_cast<std::size_t>(kind.client)]++;
       counts[static_cast<std::size_t>(Side::server)][static_cast<std::size_t>(kind.server)]++;
     });
+    m_frozen.for_each_slot([&](FrozenTable::Slot slot) {
+      const FrozenConnection& frozen = m_frozen.at(slot);
+      if (frozen.reported) {
+        counts[static_cast<std::size_t>(Side::client)]
+              [static_cast<std::size_t>(frozen.client_state)]++;
+        counts[static_cast<std::size_t>(Side::server)]
+              [static_cast<std::size_t>(frozen.server_state)]++;
+      }
+    });
     return counts;
   }
 
@@ -218,6 +240,9 @@ private:
                                             ConnectionTable::Slot slot,
                                             const decode::TcpSegment& segment, Cause cause) {
     const TimeNs time = cause.time;
+    if (slot == ConnectionTable::k_no_slot) {
+      slot = thaw_if_frozen(keyed.key, hash);
+    }
     if (slot == ConnectionTable::k_no_slot && !m_embryos.empty()) {
       const EmbryoTable::Slot embryo = m_embryos.find(keyed.key, hash);
       if (embryo != EmbryoTable::k_no_slot) {
@@ -303,9 +328,8 @@ private:
     m_embryos.insert(embryo, hash);
     m_shard_held += std::size_t{reports(keyed.key)};
     m_floods.handshake_started({segment.dst, segment.dst_port}, cause.time);
-    // Queued under the key's hash, not the slot: the record may have hatched into the
-    // connection table by the time the check is due, and then the check is its own.
-    m_checks.push({embryo_due(embryo), embryo.conn_id, static_cast<std::uint32_t>(hash), true});
+    // Once hatched, the record takes this check as its own.
+    m_checks.push({embryo_due(embryo), embryo.conn_id, static_cast<std::uint32_t>(hash)});
   }
 
   // When the full record would first need a look without a packet: the client's SYN_SENT
@@ -351,6 +375,7 @@ private:
     grow_from_syn(connection, embryo, m_recorder);
     // The embryo's check, still queued, is the record's: no second one is needed.
     connection.scheduled_check = embryo_due(embryo);
+    // A SYN alone never finishes a connection, so the record stays in this slot.
     after_segment(connection, slot);
     return slot;
   }
@@ -361,6 +386,58 @@ private:
     }
     const EmbryoTable::Slot embryo = m_embryos.find(key, hash);
     return embryo == EmbryoTable::k_no_slot ? ConnectionTable::k_no_slot : hatch(embryo);
+  }
+
+  // A finished connection waits out its linger in compact form (frozen_connection.hpp).
+  // Its queued check finds it there, and thaws it into the table again. One due for a look
+  // within a second stays whole: it would be thawed again at once (an active closer's
+  // TIME_WAIT runs out just before its linger does).
+  void freeze_if_finished(Connection& connection, ConnectionTable::Slot slot, TimeNs now) {
+    constexpr TimeNs k_horizon = k_ns_per_second;
+    if (!is_finished(connection) || open_connections() < m_config.compact_finished_beyond ||
+        connection.scheduled_check - now < k_horizon ||
+        (!m_pending.empty() && m_pending.holds_for(connection.conn_id))) {
+      return;
+    }
+    const std::uint64_t hash = hash_key(connection.key);
+    m_frozen.insert(m_freezer.freeze(connection), connection.conn_id, hash);
+    m_table.erase(slot);
+  }
+
+  ConnectionTable::Slot thaw_frozen(FrozenTable::Slot frozen_slot, std::uint64_t hash) {
+    const FrozenConnection& frozen = m_frozen.at(frozen_slot);
+    const ConnectionTable::Slot slot =
+        m_table.insert(frozen.key, m_frozen.conn_id_at(frozen_slot), hash);
+    thaw(frozen, m_table.at(slot));
+    m_frozen.erase(frozen_slot, hash);
+    return slot;
+  }
+
+  ConnectionTable::Slot thaw_if_frozen(const ConnectionKey& key, std::uint64_t hash) {
+    if (m_frozen.empty()) {
+      return ConnectionTable::k_no_slot;
+    }
+    const FrozenTable::Slot frozen = m_frozen.find(key, hash);
+    return frozen == FrozenTable::k_no_slot ? ConnectionTable::k_no_slot
+                                            : thaw_frozen(frozen, hash);
+  }
+
+  // The record a check is for, hatched or thawed into the connection table; k_no_slot when
+  // it was written out already.
+  ConnectionTable::Slot record_for_check(std::uint32_t hash, std::uint64_t conn_id) {
+    if (!m_embryos.empty()) {
+      const EmbryoTable::Slot embryo = m_embryos.find_by_conn_id(hash, conn_id);
+      if (embryo != EmbryoTable::k_no_slot) {
+        return hatch(embryo);
+      }
+    }
+    if (!m_frozen.empty()) {
+      const FrozenTable::Slot frozen = m_frozen.find_by_conn_id(hash, conn_id);
+      if (frozen != FrozenTable::k_no_slot) {
+        return thaw_frozen(frozen, hash_key(m_frozen.at(frozen).key));
+      }
+    }
+    return m_table.find_by_conn_id(hash, conn_id);
   }
 
   // A SYN for a new incarnation while the old one still looked open (see pending_syns.hpp).
@@ -506,13 +583,21 @@ private:
   // The table is full: the connection that has been quiet longest is written out as it
   // stands, marked evicted, rather than dropped without a trace.
   void make_room(TimeNs now) {
+    constexpr std::uint64_t k_none = UINT64_MAX;
     while (open_connections() >= m_config.max_connections) {
       ConnectionTable::Slot victim = m_table.longest_idle();
       const EmbryoTable::Slot embryo = m_embryos.oldest();
-      if (embryo != EmbryoTable::k_no_slot &&
-          (victim == ConnectionTable::k_no_slot ||
-           m_embryos.at(embryo).last_packet_number() < m_table.at(victim).last_packet)) {
+      const FrozenTable::Slot frozen = m_frozen.longest_idle();
+      const std::uint64_t record_packet =
+          victim == ConnectionTable::k_no_slot ? k_none : m_table.at(victim).last_packet;
+      const std::uint64_t embryo_packet =
+          embryo == EmbryoTable::k_no_slot ? k_none : m_embryos.at(embryo).last_packet_number();
+      const std::uint64_t frozen_packet =
+          frozen == FrozenTable::k_no_slot ? k_none : m_frozen.at(frozen).last_packet;
+      if (embryo_packet < record_packet && embryo_packet < frozen_packet) {
         victim = hatch(embryo);
+      } else if (frozen_packet < record_packet) {
+        victim = thaw_frozen(frozen, hash_key(m_frozen.at(frozen).key));
       }
       if (victim == ConnectionTable::k_no_slot) {
         return;
@@ -540,7 +625,8 @@ private:
     if (connection.scheduled_check == 0 || all_closed(connection) ||
         connection.client().state != TcpState::established ||
         connection.server().state != TcpState::established) {
-      schedule(connection, slot);
+      schedule(connection);
+      freeze_if_finished(connection, slot, connection.last_seen);
     }
   }
 
@@ -574,11 +660,12 @@ private:
     return due;
   }
 
-  void schedule(Connection& connection, ConnectionTable::Slot slot) {
+  void schedule(Connection& connection) {
     const TimeNs due = next_check(connection);
     if (due != 0 && (connection.scheduled_check == 0 || due < connection.scheduled_check)) {
       connection.scheduled_check = due;
-      m_checks.push({due, connection.conn_id, slot});
+      m_checks.push(
+          {due, connection.conn_id, static_cast<std::uint32_t>(hash_key(connection.key))});
     }
   }
 
@@ -589,19 +676,11 @@ private:
     }
     DueCheck entry;
     while (m_checks.pop_due(now, entry)) {
-      if (entry.embryonic) {
-        const EmbryoTable::Slot embryo = m_embryos.find_by_conn_id(entry.slot, entry.conn_id);
-        entry.slot = embryo != EmbryoTable::k_no_slot
-                         ? hatch(embryo)
-                         : m_table.find_by_conn_id(entry.slot, entry.conn_id);
-        if (entry.slot == ConnectionTable::k_no_slot) {
-          continue; // written out already
-        }
+      const ConnectionTable::Slot slot = record_for_check(entry.key_hash, entry.conn_id);
+      if (slot == ConnectionTable::k_no_slot) {
+        continue; // written out already
       }
-      if (m_table.conn_id_at(entry.slot) != entry.conn_id) {
-        continue; // written out already; the slot may hold another connection
-      }
-      Connection& connection = m_table.at(entry.slot);
+      Connection& connection = m_table.at(slot);
       if (connection.scheduled_check == entry.due) {
         connection.scheduled_check = 0;
       }
@@ -612,9 +691,10 @@ private:
           m_config.idle_timeout > 0 && now >= connection.last_seen + m_config.idle_timeout;
       const bool finished = m_config.write_out_when_finished && is_finished(connection);
       if (lingered || idle || finished) {
-        write_out(entry.slot, now);
+        write_out(slot, now);
       } else {
-        schedule(connection, entry.slot);
+        schedule(connection);
+        freeze_if_finished(connection, slot, now);
       }
     }
   }
@@ -653,6 +733,8 @@ private:
   anomaly::SynFloodDetector& m_floods; // m_own_floods, or one shared with other workers
   ConnectionTable m_table;
   EmbryoTable m_embryos;
+  FrozenTable m_frozen;
+  Freezer m_freezer;
   DueCheckQueue m_checks;
   std::uint64_t m_last_conn_id = 0;
   // The records and embryos held of this process's shard (all of them without --shard).

@@ -67,6 +67,48 @@ public:
     return m_endpoints[static_cast<std::size_t>(side)];
   }
 
+  // Lists the fields for a compact encoding (field_codec.hpp). `isn` and `next_seq` are
+  // each side's as tcpstate saw them: near where Zeek's numbers start and end.
+  template <typename Codec>
+  void transfer_fields(Codec& codec, const std::array<std::uint32_t, 2>& isn,
+                       const std::array<std::uint32_t, 2>& next_seq) {
+    for (std::size_t side = 0; side < m_endpoints.size(); ++side) {
+      ZeekEndpoint& endpoint = m_endpoints[side];
+      codec.seq(endpoint.start_seq, isn[side]);
+      codec.seq(endpoint.last_seq, next_seq[side]);
+      codec.seq(endpoint.ack_seq, endpoint.last_seq);
+      // Relative numbers, mostly at or near the relative end.
+      const std::uint32_t relative_end = endpoint.last_seq - endpoint.start_seq;
+      codec.number(endpoint.last_syn);
+      codec.seq(endpoint.last_fin, relative_end);
+      codec.number(endpoint.last_rst);
+      codec.seq(endpoint.delivered, relative_end);
+      codec.number(endpoint.retransmits);
+      codec.number(endpoint.zero_windows);
+      codec.plain(endpoint.state);
+      codec.plain(endpoint.prev_state);
+      codec.plain(endpoint.sent_fin);
+    }
+    codec.optional(m_loss, [&](Loss& loss) {
+      codec.number(loss.missed_bytes);
+      for (std::size_t side = 0; side < m_endpoints.size(); ++side) {
+        loss.pending[side].transfer_fields(codec);
+        codec.number(loss.gaps[side]);
+        codec.number(loss.bad_checksums[side]);
+        codec.plain(loss.gave_up[side]);
+      }
+    });
+    codec.number(m_seen);
+    // Letters past the length are never written, so they stay zero.
+    codec.number(m_history_length);
+    codec.raw(m_history.data(), m_history_length);
+    codec.plain(m_orig);
+    codec.plain(m_started);
+    codec.plain(m_flipped);
+    codec.plain(m_partial);
+    codec.plain(m_first_seen);
+  }
+
 private:
   // What only content gaps and bad checksums need, indexed by tcpstate's Side.
   struct Loss {

@@ -38,6 +38,14 @@ public:
 
   void clear() { m_blocks.clear(); }
 
+  // Lists the fields for a compact encoding (field_codec.hpp).
+  template <typename Codec> void transfer_fields(Codec& codec) {
+    codec.sequence(m_blocks, [&](Block& block) {
+      codec.number(block.begin);
+      codec.number(block.end);
+    });
+  }
+
 private:
   struct Block {
     std::uint32_t begin;

@@ -47,6 +47,11 @@ struct AnalysisConfig {
   // timer check later costs a few cache misses more than a record's. Not a user option:
   // the rows are the same either way, and tests set it to 0 to compare.
   std::uint64_t compact_syn_only_beyond = 65'536;
+  // Once this many connections are held, a finished connection waits out its linger in a
+  // compact encoding (frozen_connection.hpp): on a busy server most records held are
+  // those. Below it records stay whole, because encoding and decoding one costs more than
+  // the rest of its analysis. Not a user option either; tests set it to 0 to compare.
+  std::uint64_t compact_finished_beyond = 65'536;
   // --shard K/N: report only the connections of one shard. Every connection is still
   // followed, because verdicts rest on capture-wide facts (the SYN flood detector, the
   // capture's shape, the connection limit): each shard's rows are then exactly the rows an
