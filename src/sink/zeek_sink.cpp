@@ -11,11 +11,12 @@ namespace tcpstate::sink {
 namespace {
 
 constexpr std::string_view k_fields =
-    "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\t"
+    "#fields\t_conn_id\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_"
+    "p\tproto\tservice\tduration\t"
     "orig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\t"
     "orig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents\n";
 constexpr std::string_view k_types =
-    "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\t"
+    "#types\tcount\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\t"
     "string\tbool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\tset[string]\n";
 
 // Zeek's log times: "2026-11-22-04-39-11", UTC.
@@ -102,6 +103,8 @@ void ZeekSink::on_connection(const conn::ConnectionReport& report) {
   const conn::EndpointReport& orig = report.side(report.zeek_orig);
   const conn::EndpointReport& resp = report.side(conn::other(report.zeek_orig));
   std::string& row = m_row;
+  append_uint(row, report.conn_id);
+  row.push_back('\t');
   append_epoch(row, report.first_seen);
   row.push_back('\t');
   row += zeek_uid(report.conn_id);

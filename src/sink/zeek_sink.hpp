@@ -1,6 +1,7 @@
 #pragma once
 // A conn.log as Zeek writes it (its ASCII writer's tab-separated form), one row per
-// connection, for tools that read Zeek logs. The conn_state and history columns are
+// connection, for tools that read Zeek logs. A leading extension field, _conn_id, names
+// the tcpstate connection each row belongs to. The conn_state and history columns are
 // tcpstate's rendering of Zeek's rules (src/conn/zeek_conn.cpp); orig/resp follow Zeek's
 // orientation, which may differ from tcpstate's client/server. #open and #close carry
 // capture times, not the wall clock, so a run is reproducible.
