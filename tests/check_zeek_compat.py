@@ -5,10 +5,11 @@
 
 DATA_DIR holds index.json (one entry per Zeek test: the capture, Zeek's conn.log, whether
 Zeek ran with -C) and the files it names (see its README.md). For every entry tcpstate
-runs on the capture with --format csv; every TCP row of Zeek's log is matched to a
-tcpstate row by four-tuple, in either orientation (Zeek's originator need not be
-tcpstate's client), several rows on one four-tuple in the order they began; then
-conn_state and history are compared, and separately missed_bytes (Zeek's content gaps).
+runs on the capture with --format zeek, which writes one row per connection as Zeek
+delimits them; every TCP row of Zeek's log is matched to a tcpstate row by four-tuple, in
+either orientation (Zeek's originator need not be tcpstate's), several rows on one
+four-tuple in the order they began; then conn_state and history are compared, and
+separately missed_bytes (Zeek's content gaps).
 
 Zeek without -C drops segments with a bad checksum, so those entries run with
 --verify-checksums; entries Zeek ran with -C (ignore_checksums) run without it.
@@ -29,14 +30,6 @@ from pathlib import Path
 # Deliberate, explained differences. Each names the Zeek test, the four-tuple (either
 # orientation; ports as numbers) and what Zeek logged; `tcpstate` is what tcpstate gives
 # for that row (None: tcpstate has no row for it).
-ATTEMPT_SPLIT = ("Zeek gives up on a connection attempt still unanswered 5 s after its SYN "
-                 "(tcp_attempt_delay) and logs the later packets of the same four-tuple as a "
-                 "new, partial connection; tcpstate keeps one incarnation as one row, which "
-                 "Zeek would have written as SH with both parts' letters")
-CLOSE_SPLIT = ("Zeek removes a connection a few seconds after a RST (tcp_reset_delay) and "
-               "logs a later segment on the same four-tuple as a new connection; tcpstate "
-               "treats a segment without SYN as part of the incarnation it belongs to")
-
 BARE_MODE = ("the Zeek test ran in bare mode (zeek -b, only base/protocols/conn loaded), "
              "where likely_server_ports is empty, so a capture starting with a SYN-ACK from "
              "port 80 is not flipped; a default Zeek (every protocol script loaded) flips it, "
@@ -71,28 +64,6 @@ EXCEPTIONS = [
     {"test": "scripts.base.protocols.ftp.gridftp",
      "tuple": (("192.168.57.103", 35391), ("192.168.57.101", 55968)),
      "zeek": ("S1", "ShADad"), "tcpstate": ("SF", "ShADadfF"), "reason": GRIDFTP},
-    # Zeek's two rows for one tcpstate row: the client's RST, then >5 s later more data
-    # from it answered by the server's RST.
-    {"test": "scripts.base.protocols.modbus.modbus_and_non_modbus_on_port_502",
-     "tuple": (("198.74.56.135", 60293), ("192.168.10.111", 502)),
-     "zeek": ("RSTO", "ShR"), "tcpstate": ("REJ", "ShRDr"), "reason": CLOSE_SPLIT},
-    {"test": "scripts.base.protocols.modbus.modbus_and_non_modbus_on_port_502",
-     "tuple": (("198.74.56.135", 60293), ("192.168.10.111", 502)),
-     "zeek": ("RSTRH", "Dr"), "reason": CLOSE_SPLIT},
-    # Half-duplex (client side only) SSH: five connections whose SYN stayed unanswered
-    # for over 5 s in Zeek's eyes (the server's packets are not in the capture).
-    *[
-        {"test": "scripts.base.protocols.ssh.half-duplex-client", "tuple": (client, server),
-         "zeek": zeek, "tcpstate": ours, "reason": ATTEMPT_SPLIT}
-        for client, server in (
-            (("192.168.1.79", 51880), ("131.159.21.1", 22)),
-            (("192.168.2.1", 57189), ("192.168.2.158", 22)),
-            (("192.168.2.1", 56594), ("192.168.2.158", 22)),
-            (("192.168.2.1", 56875), ("192.168.2.158", 22)),
-            (("192.168.1.32", 41164), ("128.2.10.238", 22)),
-        )
-        for zeek, ours in ((("S0", "SAD"), ("SH", "SADF")), (None, None))
-    ],
 ]
 
 # Deliberate differences in missed_bytes alone, in the same form: "zeek" and "tcpstate" are
@@ -152,22 +123,31 @@ def read_zeek_log(path):
 
 
 def run_tcpstate(binary, trace, verify):
-    command = [binary, "-r", str(trace), "--format", "csv"]
+    command = [binary, "-r", str(trace), "--format", "zeek"]
     if verify:
         command.append("--verify-checksums")
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode not in (0, 3):
         fail(f"{' '.join(command)}: exit {result.returncode}: {result.stderr.strip()}")
+    fields = None
     rows = []
-    for row in csv.DictReader(io.StringIO(result.stdout)):
+    for line in result.stdout.splitlines():
+        if line.startswith("#fields"):
+            fields = line.split("\t")[1:]
+            continue
+        if line.startswith("#") or not line:
+            continue
+        values = dict(zip(fields or [], line.split("\t")))
         rows.append({
-            "conn_id": int(row["conn_id"]),
-            "client": endpoint(row["client_addr"], row["client_port"]),
-            "server": endpoint(row["server_addr"], row["server_port"]),
-            "conn_state": row["zeek_conn_state"],
-            "history": row["zeek_history"] or "-",
-            "missed_bytes": row["zeek_missed_bytes"],
+            "conn_id": int(values["_conn_id"]),
+            "orig": endpoint(values["id.orig_h"], values["id.orig_p"]),
+            "resp": endpoint(values["id.resp_h"], values["id.resp_p"]),
+            "conn_state": values["conn_state"],
+            "history": values["history"],
+            "missed_bytes": values["missed_bytes"],
         })
+    # A connection's rows are written together and in order: sorting on conn_id alone
+    # (a stable sort) keeps each four-tuple's rows in the order they began.
     rows.sort(key=lambda r: r["conn_id"])
     return rows
 
@@ -241,7 +221,7 @@ def main():
         ours = run_tcpstate(binary, data / entry["trace"], not entry["ignore_checksums"])
         by_tuple = {}
         for row in ours:
-            by_tuple.setdefault(four_tuple(row["client"], row["server"]), []).append(row)
+            by_tuple.setdefault(four_tuple(row["orig"], row["resp"]), []).append(row)
         for zeek_row in zeek_rows:
             total += 1
             key = four_tuple(zeek_row["orig"], zeek_row["resp"])
@@ -266,9 +246,9 @@ def main():
                 print(f"excepted {line}")
         for rows in by_tuple.values():
             for row in rows:
-                line = (f"{test}: {describe(row['client'], row['server'])}: tcpstate "
+                line = (f"{test}: {describe(row['orig'], row['resp'])}: tcpstate "
                         f"{row['conn_state']} {row['history']} has no Zeek row")
-                exception = exception_for(test, {"orig": row["client"], "resp": row["server"],
+                exception = exception_for(test, {"orig": row["orig"], "resp": row["resp"],
                                                  "conn_state": None, "history": None}, row)
                 if exception is None:
                     unexpected.append(line)

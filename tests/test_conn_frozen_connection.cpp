@@ -151,15 +151,27 @@ Connection random_connection(Values& values) {
   const auto isn = static_cast<std::uint32_t>(values.any());
   const auto peer_isn = static_cast<std::uint32_t>(values.any());
   auto& zeek = connection.zeek;
-  zeek.observe(Side::client, segment(Side::client, flag::syn, isn, 0, 0));
-  zeek.observe(Side::server, segment(Side::server, flag::syn | flag::ack, peer_isn, isn + 1, 0));
-  zeek.observe(Side::client, segment(Side::client, flag::ack, isn + 1, peer_isn + 1, 100));
+  TimeNs now = base;
+  TimeNs previous = 0;
+  const auto observe = [&](Side from, const TcpSegment& sent) {
+    previous = now;
+    now += static_cast<TimeNs>(values.below(2'000'000)) * 1000;
+    zeek.observe(from, sent, now, previous);
+  };
+  observe(Side::client, segment(Side::client, flag::syn, isn, 0, 0));
+  observe(Side::server, segment(Side::server, flag::syn | flag::ack, peer_isn, isn + 1, 0));
+  observe(Side::client, segment(Side::client, flag::ack, isn + 1, peer_isn + 1, 100));
   if (values.chance(50)) {
-    zeek.observe(Side::client, segment(Side::client, flag::ack, isn + 301, peer_isn + 1, 100));
-    zeek.observe(Side::server, segment(Side::server, flag::ack, peer_isn + 1, isn + 401, 0));
+    observe(Side::client, segment(Side::client, flag::ack, isn + 301, peer_isn + 1, 100));
+    observe(Side::server, segment(Side::server, flag::ack, peer_isn + 1, isn + 401, 0));
   }
-  zeek.observe(Side::server,
-               segment(Side::server, flag::fin | flag::ack, peer_isn + 1, isn + 401, 0));
+  observe(Side::server, segment(Side::server, flag::fin | flag::ack, peer_isn + 1, isn + 401, 0));
+  if (values.chance(50)) {
+    // A RST, then a SYN on the four-tuple long after: Zeek's second row.
+    observe(Side::client, segment(Side::client, flag::rst, isn + 401, 0, 0));
+    now += 10 * tcpstate::k_ns_per_second;
+    observe(Side::client, segment(Side::client, flag::syn, isn + 99'999, 0, 0));
+  }
   return connection;
 }
 
@@ -255,6 +267,7 @@ void require_same(const Connection& a, const Connection& b) {
 TEST_CASE("conn::freeze and thaw give back the same record") {
   Values values(2026);
   std::size_t microsecond_records = 0;
+  std::size_t split_by_zeek = 0;
   for (int round = 0; round < 3000; ++round) {
     Connection original = random_connection(values);
     // A fresh freezer each time: one that has met a nanosecond record stays with them.
@@ -264,6 +277,7 @@ TEST_CASE("conn::freeze and thaw give back the same record") {
     CHECK(frozen.client_state == original.client().state);
     CHECK(frozen.server_state == original.server().state);
     microsecond_records += frozen.fields[0] != 0 ? 1U : 0U;
+    split_by_zeek += original.zeek.row_start(original.first_seen) != original.first_seen ? 1U : 0U;
 
     Connection thawed;
     thawed.key = original.key;
@@ -276,6 +290,8 @@ TEST_CASE("conn::freeze and thaw give back the same record") {
   // Both time units were exercised.
   CHECK(microsecond_records > 100);
   CHECK(microsecond_records < 2900);
+  // So were Zeek's earlier rows.
+  CHECK(split_by_zeek > 100);
 }
 
 TEST_CASE("conn::freeze keeps a whole-microsecond record short") {

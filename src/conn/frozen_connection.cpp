@@ -13,11 +13,11 @@ namespace {
 // A field added to a record must be added to its transfer_fields below as well: these
 // fail to compile until it is (they are the sizes on the 64-bit targets tcpstate builds
 // for), and the round-trip test in test_conn_frozen_connection.cpp checks the rest.
-static_assert(sizeof(Connection) == 624);
+static_assert(sizeof(Connection) == 632);
 static_assert(sizeof(Endpoint) == 160);
 static_assert(sizeof(RoundTrips) == 72);
 static_assert(sizeof(RoundTripLeg) == 80);
-static_assert(sizeof(ZeekConn) == 112);
+static_assert(sizeof(ZeekConn) == 120);
 static_assert(sizeof(ZeekEndpoint) == 36);
 static_assert(sizeof(Evidence) == 56);
 

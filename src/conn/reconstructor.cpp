@@ -66,7 +66,7 @@ bool holds_connection_open(TcpState state) {
 void observe_segment(Connection& connection, Side sender, const decode::TcpSegment& segment,
                      Cause cause, Recorder& recorder) {
   if (connection.reported) [[likely]] {
-    connection.zeek.observe(sender, segment);
+    connection.zeek.observe(sender, segment, cause.time, connection.last_seen);
     observe_round_trip(connection.round_trips, sender, connection.endpoint(sender),
                        connection.endpoint(other(sender)), segment, cause.time);
   }

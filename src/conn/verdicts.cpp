@@ -292,6 +292,13 @@ ConnectionReport take_report(Connection& connection) {
   report.zeek_orig_bytes = connection.zeek.bytes(report.zeek_orig);
   report.zeek_resp_bytes = connection.zeek.bytes(other(report.zeek_orig));
   report.zeek_missed_bytes = connection.zeek.missed_bytes();
+  std::array<ZeekTally, 2> sent{};
+  for (const Side side : {Side::client, Side::server}) {
+    const Endpoint& endpoint = connection.endpoint(side);
+    sent[static_cast<std::size_t>(side)] = {endpoint.packets, endpoint.ip_bytes};
+  }
+  report.zeek_earlier_rows = connection.zeek.complete_earlier_rows(connection.first_seen, sent);
+  report.zeek_first_seen = connection.zeek.row_start(connection.first_seen);
   for (const Endpoint& endpoint : connection.endpoints) {
     report.capture_missed_segments += endpoint.missed_segments;
     report.capture_missed_bytes += endpoint.missed_bytes;

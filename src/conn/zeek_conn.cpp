@@ -61,10 +61,29 @@
 // or two of a partial connection is ignored (a keep-alive), and a direction that piled up
 // more than 16384 bytes above a hole before any of its data was acknowledged is given up.
 //
-// Not modelled: Zeek's timers, which end a connection after 5 s unanswered or after its
-// close and log later packets of the same four-tuple as a new connection (tcpstate keeps
-// one incarnation as one row); a bad-checksum segment that would have begun a connection
-// (tcpstate opens none for it, Zeek logs one with history 'C'); payload cut short by the
+// Rows. Zeek removes a connection, and logs its row, when one of its timers expires; the
+// next packet of the four-tuple, whatever it is, then begins a new connection and row:
+//   inactivity: 5 minutes without a packet (tcp_inactivity_timeout);
+//   an attempt: 5 s after the originator's SYN that began the connection, if the
+//     originator has still sent only SYNs as far as its state goes (SYN_SENT or
+//     SYN_ACK_SENT) and the responder nothing (INACTIVE) (tcp_attempt_delay);
+//   a close: 5 s after the packet that completed the close, i.e. that closed (FIN) or reset
+//     an endpoint when it reset, or when the peer had already closed or reset or never sent
+//     anything (tcp_close_delay, also the delay after a RST); a later such packet from the
+//     other endpoint restarts the 5 s.
+// A SYN also ends the current connection and begins a new one (connection reuse) once
+// either endpoint has closed or reset, and before that when it starts a different
+// connection: a bare SYN whose sequence number is not the originator's first, or a SYN-ACK
+// on a connection whose originator has sent nothing, with a sequence number other than the
+// responder's first (except the SYN of a handshake whose SYN-ACK was captured first).
+// Each row has its own orientation, history and counters. tcpstate's incarnations still
+// decide its own rows: one may hold several Zeek rows, and where tcpstate begins a new
+// incarnation a new Zeek row begins too.
+//
+// Not modelled: Zeek's timers that end a connection after a one-sided close (3 s after a
+// FIN from an endpoint that sent nothing before, or 5 s of silence checked every 6 s after a
+// FIN whose peer then reset without closing); a bad-checksum segment that would have begun a
+// connection (tcpstate opens none for it, Zeek logs one with history 'C'); payload cut short by the
 // snapshot length (Zeek does not reassemble it, so acknowledging it is a gap; tcpstate
 // counts it as captured); Zeek giving up on a direction holding over 10 MiB of
 // unacknowledged data; streams past 4 GiB (relative sequence numbers are 32 bits here).
@@ -80,7 +99,7 @@ namespace {
 
 namespace flag = decode::tcp_flag;
 
-static_assert(sizeof(ZeekConn) <= 112, "ZeekConn lives in every open connection: keep it small");
+static_assert(sizeof(ZeekConn) <= 120, "ZeekConn lives in every open connection: keep it small");
 
 // Bits of ZeekConn::m_seen, per direction (the responder's are shifted by 8).
 constexpr std::uint16_t k_seen_syn = 0x01;
@@ -103,6 +122,16 @@ constexpr std::array<std::uint16_t, 49> k_likely_server_ports{
     445,  502,  563,  585,  587,  614,  631,  636,   989,   990,  992,  993,  995,
     1080, 1434, 1883, 2811, 3128, 3268, 3306, 3389,  5222,  5223, 5269, 5432, 6379,
     6666, 6667, 6668, 6669, 8000, 8080, 8888, 20000, 27017, 27018};
+
+// Zeek's default timeouts (tcp_inactivity_timeout, tcp_attempt_delay, tcp_close_delay).
+constexpr TimeNs k_inactivity_timeout = 300 * k_ns_per_second;
+constexpr TimeNs k_attempt_delay = 5 * k_ns_per_second;
+constexpr TimeNs k_close_delay = 5 * k_ns_per_second;
+
+// Zeek's did_close: the endpoint closed or reset, which it never leaves.
+bool closed_or_reset(ZeekState state) {
+  return state == ZeekState::closed || state == ZeekState::reset;
+}
 
 bool inactive(ZeekState state) {
   return state == ZeekState::inactive || state == ZeekState::partial;
@@ -235,8 +264,9 @@ bool ZeekConn::observe_in_order(Side sender, const decode::TcpSegment& segment) 
   const std::uint32_t payload = segment.payload_length;
   const std::uint32_t end = segment.seq + payload;
   const std::int32_t advance_last = seq_distance(self.last_seq, end);
-  if (payload > 0 && (advance_last <= 0 || segment.seq - self.start_seq != self.delivered ||
-                      (m_loss && (!m_loss->pending[index].empty() || m_loss->gave_up[index])))) {
+  if (payload > 0 &&
+      (advance_last <= 0 || segment.seq - self.start_seq != self.delivered ||
+       (m_rare && (!m_rare->loss.pending[index].empty() || m_rare->loss.gave_up[index])))) {
     return false; // a retransmission ('T'), or data that is not the next in the stream
   }
   const std::int32_t acked = seq_distance(peer.start_seq, segment.ack);
@@ -262,7 +292,16 @@ bool ZeekConn::observe_in_order(Side sender, const decode::TcpSegment& segment) 
   return true;
 }
 
-void ZeekConn::observe(Side sender, const decode::TcpSegment& segment) {
+void ZeekConn::observe(Side sender, const decode::TcpSegment& segment, TimeNs now,
+                       TimeNs previous) {
+  if (m_started && (removed_by_timer(now, previous) || reused_by(segment))) [[unlikely]] {
+    start_new_row(now, previous);
+  }
+  if (m_rare && !m_rare->rows.earlier.empty()) [[unlikely]] {
+    ZeekTally& sent = m_rare->rows.current_sent[static_cast<std::size_t>(sender)];
+    ++sent.packets;
+    sent.ip_bytes += segment.ip_length;
+  }
   if (observe_in_order(sender, segment)) {
     return;
   }
@@ -361,7 +400,10 @@ void ZeekConn::observe(Side sender, const decode::TcpSegment& segment) {
     }
   }
   update_last_seq(sender, end, segment);
+  const bool attempt = syn && is_orig(sender) && self.state == ZeekState::inactive;
+  const bool was_closed = closed_or_reset(self.state);
   update_state(sender, segment);
+  arm_timers(sender, attempt, was_closed, now);
   // After the state update, as in Zeek: a gap the closing packet reveals is judged by the
   // states that packet left behind.
   if (acknowledges) {
@@ -372,15 +414,124 @@ void ZeekConn::observe(Side sender, const decode::TcpSegment& segment) {
   }
 }
 
+bool ZeekConn::removed_by_timer(TimeNs now, TimeNs previous) const {
+  if (now - previous >= k_inactivity_timeout) {
+    return true;
+  }
+  switch (m_timer) {
+  case Timer::none:
+    return false;
+  case Timer::close:
+    return now - m_timer_start >= k_close_delay;
+  case Timer::attempt: {
+    // Checked by the first packet after the deadline, so the states are those the timer met.
+    const ZeekState orig = m_endpoints[static_cast<std::size_t>(m_orig)].state;
+    const ZeekState resp = m_endpoints[static_cast<std::size_t>(other(m_orig))].state;
+    return now - m_timer_start >= k_attempt_delay &&
+           (orig == ZeekState::syn_sent || orig == ZeekState::syn_ack_sent) &&
+           resp == ZeekState::inactive;
+  }
+  }
+  return false;
+}
+
+bool ZeekConn::reused_by(const decode::TcpSegment& segment) const {
+  if (!segment.has(flag::syn)) {
+    return false;
+  }
+  const ZeekEndpoint& orig = m_endpoints[static_cast<std::size_t>(m_orig)];
+  const ZeekEndpoint& resp = m_endpoints[static_cast<std::size_t>(other(m_orig))];
+  const bool syn_ack = segment.has(flag::ack);
+  if (syn_ack && orig.state != ZeekState::inactive) {
+    return false; // an answer within the connection
+  }
+  if (closed_or_reset(orig.state) || closed_or_reset(resp.state)) {
+    return true;
+  }
+  const ZeekEndpoint& opener = syn_ack ? resp : orig;
+  if (segment.seq == opener.start_seq) {
+    return false; // a repeat of the connection's own opening
+  }
+  const bool late_syn = !syn_ack && orig.state == ZeekState::syn_ack_sent &&
+                        resp.state == ZeekState::inactive && segment.seq == resp.start_seq;
+  return !late_syn;
+}
+
+void ZeekConn::start_new_row(TimeNs now, TimeNs previous) {
+  Rows& rows = rare().rows;
+  ZeekRow& row = rows.earlier.emplace_back();
+  row.first_seen = rows.current_start; // the first row's is completed at the report
+  row.last_seen = previous;
+  row.orig = m_orig;
+  conn_state().copy(row.conn_state.data(), row.conn_state.size() - 1);
+  history().copy(row.history.data(), row.history.size() - 1);
+  row.orig_bytes = bytes(m_orig);
+  row.resp_bytes = bytes(other(m_orig));
+  row.missed_bytes = missed_bytes();
+  row.sent = rows.current_sent;
+  rows.current_start = now;
+  rows.current_sent = {};
+  // A new connection in Zeek's eyes: nothing of the old one carries over but its rows.
+  DeepCopied<Rare> kept = std::move(m_rare);
+  kept->loss = Loss{};
+  *this = ZeekConn{};
+  m_rare = std::move(kept);
+}
+
+// Zeek arms the attempt timer on the originator's first SYN, and the close timer when a
+// packet completes the close; the latter cancels the former.
+void ZeekConn::arm_timers(Side sender, bool attempt, bool was_closed, TimeNs now) {
+  if (attempt && m_timer == Timer::none) {
+    m_timer = Timer::attempt;
+    m_timer_start = now;
+  }
+  const ZeekEndpoint& self = m_endpoints[static_cast<std::size_t>(sender)];
+  const ZeekEndpoint& peer = m_endpoints[static_cast<std::size_t>(other(sender))];
+  if (was_closed || !closed_or_reset(self.state)) {
+    return;
+  }
+  if (self.state == ZeekState::reset || closed_or_reset(peer.state) ||
+      peer.state == ZeekState::inactive) {
+    m_timer = Timer::close;
+    m_timer_start = now;
+  }
+}
+
+std::span<const ZeekRow> ZeekConn::complete_earlier_rows(TimeNs first_seen,
+                                                         const std::array<ZeekTally, 2>& totals) {
+  if (!m_rare || m_rare->rows.earlier.empty()) {
+    return {};
+  }
+  Rows& rows = m_rare->rows;
+  ZeekRow& first = rows.earlier.front();
+  first.first_seen = first_seen;
+  for (std::size_t side = 0; side < totals.size(); ++side) {
+    ZeekTally sent = totals[side];
+    const auto take = [&](const ZeekTally& later) {
+      sent.packets -= later.packets;
+      sent.ip_bytes -= later.ip_bytes;
+    };
+    std::for_each(rows.earlier.begin() + 1, rows.earlier.end(),
+                  [&](const ZeekRow& row) { take(row.sent[side]); });
+    take(rows.current_sent[side]);
+    first.sent[side] = sent;
+  }
+  return rows.earlier;
+}
+
+TimeNs ZeekConn::row_start(TimeNs first_seen) const {
+  return m_rare && !m_rare->rows.earlier.empty() ? m_rare->rows.current_start : first_seen;
+}
+
 void ZeekConn::observe_bad_checksum(Side sender) {
   scaled_letter(sender, 'C', loss().bad_checksums[static_cast<std::size_t>(sender)]);
 }
 
-ZeekConn::Loss& ZeekConn::loss() {
-  if (!m_loss) {
-    m_loss = std::make_unique<Loss>();
+ZeekConn::Rare& ZeekConn::rare() {
+  if (!m_rare) {
+    m_rare = std::make_unique<Rare>();
   }
-  return *m_loss;
+  return *m_rare;
 }
 
 // Zeek's SetPartialStatus: re-decided by every packet until the endpoint is marked as
@@ -408,13 +559,13 @@ void ZeekConn::ack_received(Side data_sender, std::uint32_t rel_ack) {
   if (rel_ack <= 2 && m_partial) {
     return; // the first ACK of a partial connection, or a keep-alive's
   }
-  if (m_loss && m_loss->gave_up[index]) {
+  if (m_rare && m_rare->loss.gave_up[index]) {
     sender.delivered = rel_ack;
     return;
   }
   const bool counted =
       clean(sender) && clean(m_endpoints[static_cast<std::size_t>(other(data_sender))]);
-  if (!counted && (!m_loss || m_loss->pending[index].empty())) {
+  if (!counted && (!m_rare || m_rare->loss.pending[index].empty())) {
     sender.delivered = rel_ack;
     return;
   }
@@ -435,11 +586,11 @@ void ZeekConn::data_sent(Side sender, std::uint32_t rel_begin, std::uint32_t len
   if (rel_end <= self.delivered) {
     return; // a retransmission, or data whose hole was passed over
   }
-  if (m_loss && m_loss->gave_up[index]) {
+  if (m_rare && m_rare->loss.gave_up[index]) {
     return;
   }
   if (rel_begin <= self.delivered) {
-    self.delivered = m_loss ? m_loss->pending[index].deliver_from(rel_end) : rel_end;
+    self.delivered = m_rare ? m_rare->loss.pending[index].deliver_from(rel_end) : rel_end;
     return;
   }
   Loss& record = loss();

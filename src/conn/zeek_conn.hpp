@@ -2,17 +2,22 @@
 // Zeek's view of one connection: the conn_state, history and missed_bytes columns of
 // Zeek's conn.log, kept next to tcpstate's own per-endpoint states for users who read both.
 // The rules are described at the top of zeek_conn.cpp. The record lives in every open
-// connection, so it is kept small (sizeof is checked in zeek_conn.cpp): what only loss and
-// bad checksums need lives on the heap, allocated when the first one shows.
+// connection, so it is kept small (sizeof is checked in zeek_conn.cpp): what only loss, bad
+// checksums and a four-tuple Zeek would log as several rows need lives on the heap,
+// allocated when the first one shows.
 #include "tcpstate/conn/tcp_state.hpp"
+#include "tcpstate/conn/zeek_row.hpp"
 #include "tcpstate/decode/tcp_segment.hpp"
 #include "tcpstate/util/deep_copied.hpp"
+#include "tcpstate/util/time.hpp"
 #include "zeek_pending_data.hpp"
 
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string_view>
+#include <vector>
 
 namespace tcpstate::conn {
 
@@ -46,9 +51,11 @@ class ZeekConn {
 public:
   static constexpr std::size_t k_history_capacity = 22;
 
-  // Every captured segment of the connection, in capture order. `sender` is tcpstate's
-  // side (fixed for the connection's life), not Zeek's orientation.
-  void observe(Side sender, const decode::TcpSegment& segment);
+  // Every captured segment of the connection, in capture order, captured at `now`;
+  // `previous` is when the connection's packet before it was. `sender` is tcpstate's side
+  // (fixed for the connection's life), not Zeek's orientation. A segment Zeek would have
+  // given a new conn.log row ends the current row and starts the next.
+  void observe(Side sender, const decode::TcpSegment& segment, TimeNs now, TimeNs previous);
   // A segment of this connection that failed its checksum: Zeek records it ('C') and
   // drops it, so nothing else changes.
   void observe_bad_checksum(Side sender);
@@ -61,11 +68,19 @@ public:
   std::uint64_t bytes(Side side) const;
   bool flipped() const { return m_flipped; }
   // Zeek's missed_bytes: payload acknowledged but never captured (content gaps).
-  std::uint64_t missed_bytes() const { return m_loss ? m_loss->missed_bytes : 0; }
+  std::uint64_t missed_bytes() const { return m_rare ? m_rare->loss.missed_bytes : 0; }
 
   const ZeekEndpoint& endpoint(Side side) const {
     return m_endpoints[static_cast<std::size_t>(side)];
   }
+
+  // The rows Zeek ended before the current one, in order: empty for nearly every
+  // connection. Only the whole connection's start and what each side sent (`totals`, by
+  // Side) tell the first row's start and packet counts, so these complete it.
+  std::span<const ZeekRow> complete_earlier_rows(TimeNs first_seen,
+                                                 const std::array<ZeekTally, 2>& totals);
+  // When the current row began: the connection's `first_seen` while it is the only one.
+  TimeNs row_start(TimeNs first_seen) const;
 
   // Lists the fields for a compact encoding (field_codec.hpp). `isn` and `next_seq` are
   // each side's as tcpstate saw them: near where Zeek's numbers start and end.
@@ -89,7 +104,8 @@ public:
       codec.plain(endpoint.prev_state);
       codec.plain(endpoint.sent_fin);
     }
-    codec.optional(m_loss, [&](Loss& loss) {
+    codec.optional(m_rare, [&](Rare& rare) {
+      Loss& loss = rare.loss;
       codec.number(loss.missed_bytes);
       for (std::size_t side = 0; side < m_endpoints.size(); ++side) {
         loss.pending[side].transfer_fields(codec);
@@ -97,7 +113,16 @@ public:
         codec.number(loss.bad_checksums[side]);
         codec.plain(loss.gave_up[side]);
       }
+      Rows& rows = rare.rows;
+      codec.sequence(rows.earlier, [&](ZeekRow& row) { codec.plain(row); });
+      codec.time(rows.current_start);
+      for (ZeekTally& tally : rows.current_sent) {
+        codec.number(tally.packets);
+        codec.number(tally.ip_bytes);
+      }
     });
+    codec.time(m_timer_start);
+    codec.plain(m_timer);
     codec.number(m_seen);
     // Letters past the length are never written, so they stay zero.
     codec.number(m_history_length);
@@ -118,10 +143,28 @@ private:
     std::array<std::uint16_t, 2> bad_checksums{}; // likewise
     std::array<bool, 2> gave_up{};                // Zeek's skip_deliveries
   };
+  // Once Zeek would have split the connection: the rows it ended, and the current row's
+  // start and what each side sent in it (by Side).
+  struct Rows {
+    std::vector<ZeekRow> earlier;
+    TimeNs current_start = 0;
+    std::array<ZeekTally, 2> current_sent{};
+  };
+  struct Rare {
+    Loss loss;
+    Rows rows;
+  };
+  // The pending Zeek timer that removes the connection (besides inactivity).
+  enum class Timer : std::uint8_t { none, attempt, close };
 
   bool is_orig(Side side) const { return side == m_orig; }
+  bool removed_by_timer(TimeNs now, TimeNs previous) const;
+  bool reused_by(const decode::TcpSegment& segment) const;
+  void start_new_row(TimeNs now, TimeNs previous);
+  void arm_timers(Side sender, bool attempt, bool was_closed, TimeNs now);
   bool observe_in_order(Side sender, const decode::TcpSegment& segment);
-  Loss& loss();
+  Rare& rare();
+  Loss& loss() { return rare().loss; }
   void update_partial(Side sender, bool syn, bool ack);
   void ack_received(Side data_sender, std::uint32_t rel_ack);
   void data_sent(Side sender, std::uint32_t rel_begin, std::uint32_t length);
@@ -137,8 +180,10 @@ private:
   bool rstos0_history() const;
 
   std::array<ZeekEndpoint, 2> m_endpoints; // indexed by tcpstate's Side
-  DeepCopied<Loss> m_loss;                 // null until the first gap, hole or bad checksum
-  std::uint16_t m_seen = 0;                // CheckHistory bits: originator's in the low byte
+  // Null until the first gap, hole, bad checksum or second row.
+  DeepCopied<Rare> m_rare;
+  TimeNs m_timer_start = 0; // when m_timer was set
+  std::uint16_t m_seen = 0; // CheckHistory bits: originator's in the low byte
   std::array<char, k_history_capacity> m_history{};
   std::uint8_t m_history_length = 0;
   Side m_orig = Side::client;
@@ -148,6 +193,7 @@ private:
   // acknowledgment of the first octet or two can reveal a gap.
   bool m_partial = false;
   std::uint8_t m_first_seen = 0;
+  Timer m_timer = Timer::none;
 };
 
 // Zeek's likely_server_ports (TCP) as the default scripts define them.

@@ -11,11 +11,12 @@ namespace tcpstate::sink {
 namespace {
 
 constexpr std::string_view k_fields =
-    "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\t"
+    "#fields\t_conn_id\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_"
+    "p\tproto\tservice\tduration\t"
     "orig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\t"
     "orig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents\n";
 constexpr std::string_view k_types =
-    "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\t"
+    "#types\tcount\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\t"
     "string\tbool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\tset[string]\n";
 
 // Zeek's log times: "2026-11-22-04-39-11", UTC.
@@ -67,10 +68,12 @@ void append_field(std::string& out, std::string_view text) {
 
 } // namespace
 
-std::string zeek_uid(std::uint64_t conn_id) {
+std::string zeek_uid(std::uint64_t conn_id, std::uint64_t row) {
+  // Row 0 is seeded by conn_id alone, so a connection of one row keeps the uid it always had.
+  const std::uint64_t seed = conn_id + row * 0x9e3779b97f4a7c15ULL;
   std::string uid = "C";
-  append_base62(uid, mix(conn_id), 9);
-  append_base62(uid, mix(conn_id ^ 0x5a5a5a5a5a5a5a5aULL), 8);
+  append_base62(uid, mix(seed), 9);
+  append_base62(uid, mix(seed ^ 0x5a5a5a5a5a5a5a5aULL), 8);
   return uid;
 }
 
@@ -99,12 +102,43 @@ void ZeekSink::on_connection(const conn::ConnectionReport& report) {
   if (m_header_due) {
     append_header(report.first_seen);
   }
-  const conn::EndpointReport& orig = report.side(report.zeek_orig);
-  const conn::EndpointReport& resp = report.side(conn::other(report.zeek_orig));
+  conn::ZeekRow last;
+  last.first_seen = report.zeek_first_seen;
+  last.last_seen = report.last_seen;
+  last.orig = report.zeek_orig;
+  last.conn_state = report.zeek_conn_state;
+  last.history = report.zeek_history;
+  last.orig_bytes = report.zeek_orig_bytes;
+  last.resp_bytes = report.zeek_resp_bytes;
+  last.missed_bytes = report.zeek_missed_bytes;
+  for (std::size_t side = 0; side < last.sent.size(); ++side) {
+    conn::ZeekTally& sent = last.sent[side];
+    sent = {report.endpoints[side].packets, report.endpoints[side].ip_bytes};
+    for (const conn::ZeekRow& earlier : report.zeek_earlier_rows) {
+      sent.packets -= earlier.sent[side].packets;
+      sent.ip_bytes -= earlier.sent[side].ip_bytes;
+    }
+  }
+  std::uint64_t index = 0;
+  for (const conn::ZeekRow& earlier : report.zeek_earlier_rows) {
+    append_row(report, earlier, index++);
+  }
+  append_row(report, last, index);
+  write_row();
+}
+
+void ZeekSink::append_row(const conn::ConnectionReport& report, const conn::ZeekRow& zeek,
+                          std::uint64_t index) {
+  const conn::EndpointReport& orig = report.side(zeek.orig);
+  const conn::EndpointReport& resp = report.side(conn::other(zeek.orig));
+  const conn::ZeekTally& orig_sent = zeek.sent[static_cast<std::size_t>(zeek.orig)];
+  const conn::ZeekTally& resp_sent = zeek.sent[static_cast<std::size_t>(conn::other(zeek.orig))];
   std::string& row = m_row;
-  append_epoch(row, report.first_seen);
+  append_uint(row, report.conn_id);
   row.push_back('\t');
-  row += zeek_uid(report.conn_id);
+  append_epoch(row, zeek.first_seen);
+  row.push_back('\t');
+  row += zeek_uid(report.conn_id, index);
   row.push_back('\t');
   append_address(row, orig.address);
   row.push_back('\t');
@@ -115,31 +149,30 @@ void ZeekSink::on_connection(const conn::ConnectionReport& report) {
   append_uint(row, resp.port);
   row += "\ttcp\t-\t";
   // Like Zeek, duration and the byte counts are unset for a connection of no duration.
-  const TimeNs duration = report.last_seen - report.first_seen;
+  const TimeNs duration = zeek.last_seen - zeek.first_seen;
   if (duration > 0) {
     append_duration(row, duration);
     row.push_back('\t');
-    append_uint(row, report.zeek_orig_bytes);
+    append_uint(row, zeek.orig_bytes);
     row.push_back('\t');
-    append_uint(row, report.zeek_resp_bytes);
+    append_uint(row, zeek.resp_bytes);
     row.push_back('\t');
   } else {
     row += "-\t-\t-\t";
   }
-  append_field(row, report.zeek_state_text());
+  append_field(row, zeek.state_text());
   row += "-\t-\t"; // local_orig, local_resp: no Site::local_nets
-  append_uint(row, report.zeek_missed_bytes);
+  append_uint(row, zeek.missed_bytes);
   row.push_back('\t');
-  append_field(row, report.zeek_history_text());
-  append_uint(row, orig.packets);
+  append_field(row, zeek.history_text());
+  append_uint(row, orig_sent.packets);
   row.push_back('\t');
-  append_uint(row, orig.ip_bytes);
+  append_uint(row, orig_sent.ip_bytes);
   row.push_back('\t');
-  append_uint(row, resp.packets);
+  append_uint(row, resp_sent.packets);
   row.push_back('\t');
-  append_uint(row, resp.ip_bytes);
+  append_uint(row, resp_sent.ip_bytes);
   row += "\t-\n";
-  write_row();
 }
 
 void ZeekSink::on_finish(const Summary& summary) {

@@ -3,6 +3,7 @@
 // connection is written out, from the reconstructor's compact record.
 #include "tcpstate/anomaly/anomaly.hpp"
 #include "tcpstate/conn/tcp_state.hpp"
+#include "tcpstate/conn/zeek_row.hpp"
 #include "tcpstate/util/ip_address.hpp"
 #include "tcpstate/util/time.hpp"
 
@@ -60,6 +61,11 @@ struct ConnectionReport {
   std::uint64_t zeek_orig_bytes = 0;
   std::uint64_t zeek_resp_bytes = 0;
   std::uint64_t zeek_missed_bytes = 0;
+  // When Zeek would have logged this connection as several rows: those before the last, in
+  // order (nearly always none). The zeek_* fields above are the last row, which began at
+  // zeek_first_seen (first_seen when it is the only one).
+  std::span<const ZeekRow> zeek_earlier_rows;
+  TimeNs zeek_first_seen = 0;
   // What the capture missed of this connection, proved by ACKs (both endpoints; for a
   // one-sided connection, what the unseen side's inferred segments cover).
   std::uint64_t capture_missed_segments = 0;
