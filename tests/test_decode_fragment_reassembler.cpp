@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -43,7 +44,7 @@ Bytes datagram_v6(std::uint32_t payload) {
       .bytes;
 }
 
-void put_be16(Bytes& bytes, std::size_t at, std::uint32_t value) {
+void put_be16(Bytes& bytes, std::size_t at, std::size_t value) {
   bytes[at] = static_cast<std::uint8_t>(value >> 8);
   bytes[at + 1] = static_cast<std::uint8_t>(value);
 }
@@ -73,10 +74,14 @@ bool more_of(const Piece& piece, std::size_t data_length) {
   return piece.more < 0 ? piece.offset + piece.length < data_length : piece.more != 0;
 }
 
-Bytes fragment_v4(const Bytes& datagram, const Piece& piece) {
-  constexpr std::size_t header = 20;
-  Bytes out(datagram.begin(), datagram.begin() + header);
-  const std::size_t data_length = datagram.size() - header;
+// With `options`, the fragment repeats the datagram's IPv4 options; without, its header
+// is 20 bytes (options not marked to be copied stay in the first fragment).
+Bytes fragment_v4(const Bytes& datagram, const Piece& piece, bool options = true) {
+  const std::size_t datagram_header = std::size_t{datagram[0] & 0x0fU} * 4;
+  const std::size_t header = options ? datagram_header : 20;
+  Bytes out(datagram.begin(), datagram.begin() + static_cast<std::ptrdiff_t>(header));
+  out[0] = static_cast<std::uint8_t>(0x40U | (header / 4));
+  const std::size_t data_length = datagram.size() - datagram_header;
   put_be16(out, 2, header + piece.length);
   put_be16(out, 4, piece.id);
   out[6] &= 0xc0U;
@@ -87,7 +92,7 @@ Bytes fragment_v4(const Bytes& datagram, const Piece& piece) {
   put_be16(out, 10, 0);
   put_be16(out, 10, header_checksum(out, header));
   for (std::uint32_t i = 0; i < piece.length; ++i) {
-    const std::size_t at = header + piece.offset + i;
+    const std::size_t at = datagram_header + piece.offset + i;
     out.push_back(at < datagram.size() ? datagram[at] : 0);
   }
   return out;
@@ -291,6 +296,23 @@ TEST_CASE("fragments: malformed ones are dropped, never trusted") {
                              fragment_v4(datagram, {64, 56})})
               .empty());
     CHECK(reassembler.bytes_held() == 0);
+  }
+  SUBCASE("past 65,535 bytes behind the first fragment's longer header") {
+    const Bytes with_options =
+        PacketBuilder{}.link(LinkType::raw).ipv4_options(Bytes(40, 1)).payload(100).build().bytes;
+    // Later fragments carry 20-byte headers, so each alone stays within 65,535 bytes.
+    for (const std::uint32_t end : {65472U, 65480U}) {
+      CAPTURE(end);
+      FragmentReassembler reassembler;
+      std::vector<Bytes> fragments = {fragment_v4(with_options, {0, 1480, 1})};
+      for (std::uint32_t offset = 1480; offset < end; offset += 1480) {
+        const Piece piece{offset, std::min(1480U, end - offset), offset + 1480 < end ? 1 : 0};
+        fragments.push_back(fragment_v4(with_options, piece, false));
+      }
+      const Bytes whole = feed(reassembler, fragments);
+      CHECK(whole.empty() == (end > 65535 - 60));
+      CHECK(reassembler.datagrams_held() == 0);
+    }
   }
   SUBCASE("two different ends") {
     FragmentReassembler reassembler;

@@ -23,11 +23,10 @@ bool well_formed(const IpFragment& fragment, std::size_t length) {
   return !fragment.more_fragments || (length != 0 && length % 8 == 0);
 }
 
-// How long the fragmentable part may be, given this fragment's unfragmentable part.
-std::size_t max_data_length(const IpFragment& fragment) {
-  const std::size_t counted = fragment.family == IpFamily::v4
-                                  ? fragment.unfragmentable_length
-                                  : fragment.unfragmentable_length - k_ipv6_header;
+// How long the fragmentable part may be behind an unfragmentable part this long.
+std::size_t max_data_length(IpFamily family, std::size_t unfragmentable_length) {
+  const std::size_t counted =
+      family == IpFamily::v4 ? unfragmentable_length : unfragmentable_length - k_ipv6_header;
   return k_max_length_field - counted;
 }
 
@@ -87,7 +86,10 @@ ByteView FragmentReassembler::add(const IpFragment& fragment, TimeNs time) {
   m_bytes = m_bytes - held_before + datagram->header.size() + datagram->data.size();
   if (!datagram->discarded && datagram->end_known && !datagram->header.empty() &&
       datagram->covered == datagram->end) {
-    const ByteView whole = put_together(*datagram, fragment.family);
+    // Each fragment was bounded by its own header; the first one's, which the datagram
+    // keeps, may be longer (IPv4 options that are not copied into later fragments).
+    const bool fits = datagram->end <= max_data_length(fragment.family, datagram->header.size());
+    const ByteView whole = fits ? put_together(*datagram, fragment.family) : ByteView{};
     forget(datagram);
     return whole;
   }
@@ -98,7 +100,7 @@ ByteView FragmentReassembler::add(const IpFragment& fragment, TimeNs time) {
 bool FragmentReassembler::take_in(Datagram& datagram, const IpFragment& fragment) {
   const auto begin = fragment.offset;
   const std::size_t length = fragment.packet.size() - fragment.data_start;
-  if (begin + length > max_data_length(fragment)) {
+  if (begin + length > max_data_length(fragment.family, fragment.unfragmentable_length)) {
     return false;
   }
   const auto end = static_cast<std::uint32_t>(begin + length);
