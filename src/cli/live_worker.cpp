@@ -2,6 +2,7 @@
 #include "read_plan.hpp"
 
 #include "tcpstate/decode/decoder.hpp"
+#include "tcpstate/decode/fragment_reassembler.hpp"
 #include "tcpstate/pipeline/decoded_packet.hpp"
 
 #include <algorithm>
@@ -138,6 +139,7 @@ void LiveWorker::run(TimeNs start, TimeNs deadline) {
   source::RawPacket packet;
   pipeline::DecodedPacket decoded;
   pipeline::FilterProbe no_filter_probe; // the kernel filters: nothing to probe
+  decode::FragmentReassembler fragments;
   for (;;) {
     const source::LiveCapture::Read result = m_capture->read(packet);
     TimeNs now = 0;
@@ -148,7 +150,7 @@ void LiveWorker::run(TimeNs start, TimeNs deadline) {
       }
       // The analysis writes nothing itself (output is null): no stop but -c here.
       m_analysis.on_frame(packet.time);
-      pipeline::filter_and_decode(packet, nullptr, checksums, no_filter_probe, decoded);
+      pipeline::filter_and_decode(packet, nullptr, checksums, no_filter_probe, fragments, decoded);
       m_analysis.on_decoded(decoded);
       now = m_analysis.clock();
     } else if (result == source::LiveCapture::Read::timeout) {

@@ -57,4 +57,8 @@ bool ipv4_header_checksum_valid(ByteView header) {
   return fold(add_bytes(0, header.data(), header.size())) == 0xffff;
 }
 
+std::uint16_t ipv4_header_checksum(ByteView header) {
+  return static_cast<std::uint16_t>(~fold(add_bytes(0, header.data(), header.size())));
+}
+
 } // namespace tcpstate::decode

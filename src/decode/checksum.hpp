@@ -17,4 +17,7 @@ bool tcp_checksum_valid(IpFamily family, const std::uint8_t* src, const std::uin
 // matches (RFC 791 section 3.1).
 bool ipv4_header_checksum_valid(ByteView header);
 
+// The value for the checksum field of `header`, whose own checksum field holds zero.
+std::uint16_t ipv4_header_checksum(ByteView header);
+
 } // namespace tcpstate::decode

@@ -1,4 +1,5 @@
 #include "tcpstate/decode/decoder.hpp"
+#include "tcpstate/decode/ip_fragment.hpp"
 
 #include "checksum.hpp"
 #include "common_frame.hpp"
@@ -48,16 +49,14 @@ SkipReason decode_ip(NetworkLayer network, ByteView packet, FrameExtent extent, 
   return reason;
 }
 
-// Every stage writes straight into the caller's segment and the result is one object, so
-// it is constructed in place: at ten million frames a second, copying a finished segment
-// shows up in profiles. Not inlined into decode_frame, whose common frames would otherwise
-// pay for saving the registers this one needs.
-[[gnu::noinline]] SkipReason decode_segment(LinkType link, ByteView frame, ChecksumPolicy checksums,
-                                            FrameExtent extent, TcpSegment& out) {
-  ByteView packet;
-  IpLayer ip;
-  // Each pass peels one encapsulation: link header, IP header, and when the IP payload is
-  // a tunnel rather than TCP, the tunnel header in front of the next frame.
+// Each pass peels one encapsulation: link header, IP header, and when the IP payload is
+// a tunnel rather than TCP, the tunnel header in front of the next frame. Stops at the IP
+// layer that holds TCP (k_decoded) or at whatever else ends the walk, leaving `packet` at
+// that IP header and `ip` describing it. Inlined into both callers: decode_segment must
+// not pay for a call.
+[[gnu::always_inline]] inline SkipReason peel_to_ip(LinkType link, ByteView frame,
+                                                    ChecksumPolicy checksums, FrameExtent extent,
+                                                    ByteView& packet, IpLayer& ip) {
   for (unsigned depth = 0;; ++depth) {
     LinkLayer link_layer;
     if (const SkipReason reason = decode_link_layer(link, frame, link_layer); reason != k_decoded) {
@@ -70,7 +69,7 @@ SkipReason decode_ip(NetworkLayer network, ByteView packet, FrameExtent extent, 
     const FrameExtent ip_extent = depth == 0 ? extent : FrameExtent::maybe_cut;
     const SkipReason reason = decode_ip(link_layer.network, packet, ip_extent, ip);
     if (reason == k_decoded) {
-      break;
+      return reason;
     }
     TunnelledFrame inner;
     if (reason != SkipReason::non_tcp || depth == k_max_tunnel_depth) {
@@ -88,6 +87,20 @@ SkipReason decode_ip(NetworkLayer network, ByteView packet, FrameExtent extent, 
     }
     link = inner.link;
     frame = inner.frame;
+  }
+}
+
+// Every stage writes straight into the caller's segment and the result is one object, so
+// it is constructed in place: at ten million frames a second, copying a finished segment
+// shows up in profiles. Not inlined into decode_frame, whose common frames would otherwise
+// pay for saving the registers this one needs.
+[[gnu::noinline]] SkipReason decode_segment(LinkType link, ByteView frame, ChecksumPolicy checksums,
+                                            FrameExtent extent, TcpSegment& out) {
+  ByteView packet;
+  IpLayer ip;
+  if (const SkipReason reason = peel_to_ip(link, frame, checksums, extent, packet, ip);
+      reason != k_decoded) {
+    return reason;
   }
 
   // The IP decoders guarantee header_length <= captured_length <= packet.size() and
@@ -132,6 +145,50 @@ bool decode_frame(LinkType link, ByteView frame, ChecksumPolicy checksums, TcpSe
   }
   reason = decode_segment(link, frame, checksums, extent, out);
   return reason == k_decoded;
+}
+
+bool find_ip_fragment(LinkType link, ByteView frame, ChecksumPolicy checksums, IpFragment& out) {
+  ByteView packet;
+  IpLayer ip;
+  if (peel_to_ip(link, frame, checksums, FrameExtent::maybe_cut, packet, ip) !=
+          SkipReason::ip_fragment ||
+      packet.size() < ip.total_length) {
+    return false;
+  }
+  const std::uint8_t* p = packet.data();
+  out.family = ip.family;
+  out.packet = packet.first(ip.total_length);
+  if (ip.family == IpFamily::v4) {
+    // RFC 791 section 3.1. A length taken from the capture (0 in the header) cannot say
+    // where the fragment ends.
+    if (read_be16(p + 2) == 0 || (checksums == ChecksumPolicy::verify &&
+                                  !ipv4_header_checksum_valid(packet.first(ip.header_length)))) {
+      return false;
+    }
+    const std::uint16_t offset_and_flags = read_be16(p + 6);
+    out.data_start = ip.header_length;
+    out.unfragmentable_length = ip.header_length;
+    out.next_header_at = 0;
+    out.identification = read_be16(p + 4);
+    out.offset = std::uint32_t{offset_and_flags & 0x1fffU} * 8;
+    out.more_fragments = (offset_and_flags & 0x2000U) != 0;
+    out.protocol = p[9];
+    return true;
+  }
+  // RFC 8200 section 4.5; a jumbogram (payload length 0) is never fragmented.
+  if (ip.fragment_header_at == 0 || read_be16(p + 4) == 0) {
+    return false;
+  }
+  const std::uint8_t* h = p + ip.fragment_header_at;
+  const std::uint16_t offset_and_flags = read_be16(h + 2);
+  out.data_start = ip.fragment_header_at + 8;
+  out.unfragmentable_length = ip.fragment_header_at;
+  out.next_header_at = ip.fragment_named_at;
+  out.identification = read_be32(h + 4);
+  out.offset = offset_and_flags & 0xfff8U;
+  out.more_fragments = (offset_and_flags & 1U) != 0;
+  out.protocol = h[0];
+  return true;
 }
 
 DecodeResult decode_frame(LinkType link, ByteView frame, ChecksumPolicy checksums,

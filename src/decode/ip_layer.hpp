@@ -28,6 +28,10 @@ struct IpLayer {
   bool checksum_verifiable = true;
   std::uint8_t protocol = k_ip_protocol_tcp; // upper-layer protocol after any extensions
   bool first_fragment = false;               // only the start of the payload is here
+  // IPv6 only, where the walk met a Fragment header (0: none): its offset, and that of
+  // the byte naming it. An IPv4 header keeps its fragment fields in fixed places.
+  std::size_t fragment_header_at = 0;
+  std::size_t fragment_named_at = 0;
 };
 
 // `packet` starts at the IP header and holds whatever was captured from there on.

@@ -38,13 +38,6 @@ SkipReason decode_ipv4(ByteView packet, IpLayer& out) {
     return SkipReason::bad_ip_header;
   }
 
-  // Non-first fragments are counted as fragments whatever they carry: their payload does
-  // not start with a transport header. A first fragment is one only if it is TCP.
-  const std::uint16_t fragment = read_be16(p + 6);
-  if ((fragment & k_fragment_offset_mask) != 0) {
-    return SkipReason::ip_fragment;
-  }
-
   out.src = p + 12;
   out.dst = p + 16;
   out.family = IpFamily::v4;
@@ -55,6 +48,14 @@ SkipReason decode_ipv4(ByteView packet, IpLayer& out) {
   out.total_length = total_length;
   out.checksum_verifiable = !length_from_capture;
   out.protocol = p[9];
+
+  // Non-first fragments are counted as fragments whatever they carry: their payload does
+  // not start with a transport header. A first fragment is one only if it is TCP. Either
+  // way the fields above describe it, for reassembly (ip_fragment.hpp).
+  const std::uint16_t fragment = read_be16(p + 6);
+  if ((fragment & k_fragment_offset_mask) != 0) {
+    return SkipReason::ip_fragment;
+  }
   out.first_fragment = (fragment & k_more_fragments) != 0;
   if (out.protocol != k_ip_protocol_tcp) {
     return SkipReason::non_tcp;

@@ -117,8 +117,11 @@ SkipReason decode_ipv6(ByteView packet, IpLayer& out) {
   out.dst = p + 24;
   out.family = IpFamily::v6;
   out.checksum_verifiable = !length_from_capture;
+  out.captured_length = end;
+  out.total_length = total_length;
 
   std::uint8_t next = p[6];
+  std::size_t named_at = 6; // the field that names the next header
   std::size_t offset = k_ipv6_header;
   bool first_fragment = false;
   for (unsigned walked = 0; is_extension_header(next); ++walked) {
@@ -134,6 +137,11 @@ SkipReason decode_ipv6(ByteView packet, IpLayer& out) {
       // RFC 8200 section 4.5; offset 0 with M clear is an atomic fragment (RFC 6946), a
       // whole datagram that can be decoded as usual.
       const std::uint16_t offset_and_flags = read_be16(h + 2);
+      const bool atomic = (offset_and_flags & 0xfff9U) == 0; // the reserved bits aside
+      if (!atomic && out.fragment_header_at == 0) {
+        out.fragment_header_at = offset;
+        out.fragment_named_at = named_at;
+      }
       if ((offset_and_flags >> 3) != 0) {
         return SkipReason::ip_fragment;
       }
@@ -142,12 +150,11 @@ SkipReason decode_ipv6(ByteView packet, IpLayer& out) {
       apply_routing_header(h, length, out);
     }
     next = h[0];
+    named_at = offset;
     offset += length;
   }
 
   out.header_length = offset;
-  out.captured_length = end;
-  out.total_length = total_length;
   out.protocol = next;
   out.first_fragment = first_fragment;
   if (next != k_ip_protocol_tcp) {

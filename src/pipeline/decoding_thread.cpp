@@ -85,7 +85,7 @@ bool DecodingThread::fill(DecodedBatch& batch) {
       m_error_count = errors;
       batch.error_changes.push_back({batch.size - 1, m_input.errors()});
     }
-    filter_and_decode(packet, m_filter, m_checksums, m_probe, out);
+    filter_and_decode(packet, m_filter, m_checksums, m_probe, m_fragments, out);
   }
   return true;
 }

@@ -76,6 +76,7 @@ private:
   source::BpfFilter* m_filter;
   decode::ChecksumPolicy m_checksums;
   FilterProbe m_probe;
+  decode::FragmentReassembler m_fragments;
   bool m_hand_over_partial;
   std::size_t m_error_count = 0;
 

@@ -22,13 +22,14 @@ ReadEnd read_on_one_thread(source::PacketSource& input, const ReadPlan& plan,
   source::RawPacket packet;
   DecodedPacket decoded;
   FilterProbe probe;
+  decode::FragmentReassembler fragments;
   ReadEnd end;
   while (!analysis.stopped() && input.next(packet)) {
     if (!analysis.on_frame(packet.time)) {
       end.output_alive = !analysis.output_gone();
       break;
     }
-    filter_and_decode(packet, filter, checksums, probe, decoded);
+    filter_and_decode(packet, filter, checksums, probe, fragments, decoded);
     analysis.on_decoded(decoded);
   }
   end.input_errors = input.errors();

@@ -1,8 +1,11 @@
 // libFuzzer target: one captured frame through the link, IP and TCP decoders.
 // The first byte chooses the link type (every supported one, plus one that is not); the
 // rest is the frame. Both checksum policies run, and a decoded segment must agree with the
-// frame it came from.
+// frame it came from. A frame skipped as a fragment is located and offered, twice, to a
+// reassembler.
 #include "tcpstate/decode/decoder.hpp"
+#include "tcpstate/decode/fragment_reassembler.hpp"
+#include "tcpstate/decode/ip_fragment.hpp"
 
 #include <array>
 #include <cstddef>
@@ -35,6 +38,28 @@ void check(bool condition) {
   }
 }
 
+// The fragment lies inside the frame, its data behind its headers; offered twice, the
+// second time as an exact duplicate, and whatever comes back whole decodes consistently.
+void check_fragment(LinkType link, tcpstate::ByteView frame) {
+  using namespace tcpstate::decode;
+  IpFragment fragment;
+  if (!find_ip_fragment(link, frame, ChecksumPolicy::ignore, fragment)) {
+    return;
+  }
+  check(fragment.packet.data() >= frame.data() &&
+        fragment.packet.data() + fragment.packet.size() <= frame.data() + frame.size());
+  check(fragment.unfragmentable_length <= fragment.data_start &&
+        fragment.data_start <= fragment.packet.size());
+  FragmentReassembler reassembler;
+  for (int offered = 0; offered < 2; ++offered) {
+    const tcpstate::ByteView whole = reassembler.add(fragment, 0);
+    if (!whole.empty()) {
+      const DecodeResult decoded = decode_frame(LinkType::raw, whole, ChecksumPolicy::ignore);
+      check(!decoded.ok || decoded.segment.ip_length == whole.size());
+    }
+  }
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -54,6 +79,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // wrong: verifying stops there, before the inner packet that failed.
     check(verified.reason == ignored.reason ||
           verified.reason == tcpstate::decode::SkipReason::bad_ip_header);
+    if (ignored.reason == tcpstate::decode::SkipReason::ip_fragment) {
+      check_fragment(link, frame);
+    }
     return 0;
   }
   if (!verified.ok) {

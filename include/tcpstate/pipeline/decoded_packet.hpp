@@ -4,6 +4,7 @@
 // one thread and analysed on another (decoding_thread.hpp).
 #include "tcpstate/decode/decoder.hpp"
 #include "tcpstate/decode/encapsulation.hpp"
+#include "tcpstate/decode/fragment_reassembler.hpp"
 #include "tcpstate/decode/unsupported.hpp"
 #include "tcpstate/source/bpf_filter.hpp"
 #include "tcpstate/source/raw_packet.hpp"
@@ -45,10 +46,17 @@ private:
   std::uint64_t m_rejected = 0;
 };
 
+// A fragment goes to the reassembler. The one that completes a datagram stands for the
+// whole datagram, decoded as if it had been captured so, with this fragment's time and
+// frame number; every other fragment stays skipped as SkipReason::ip_fragment.
+// Out of line: the per-packet path below only branches to it.
+void take_fragment(const source::RawPacket& packet, decode::ChecksumPolicy checksums,
+                   decode::FragmentReassembler& fragments, DecodedPacket& out);
+
 // Filters and decodes `packet` into `out` (all but `out.time`). `filter` may be null.
 inline void filter_and_decode(const source::RawPacket& packet, source::BpfFilter* filter,
                               decode::ChecksumPolicy checksums, FilterProbe& probe,
-                              DecodedPacket& out) {
+                              decode::FragmentReassembler& fragments, DecodedPacket& out) {
   if (filter != nullptr && !filter->matches(packet)) {
     out.outcome = FrameOutcome::filtered;
     out.encapsulation =
@@ -63,7 +71,9 @@ inline void filter_and_decode(const source::RawPacket& packet, source::BpfFilter
   }
   out.outcome = FrameOutcome::skipped;
   // Rare, and worked out again here so the common path carries nothing for it.
-  if (decode::names_unsupported(out.reason)) {
+  if (out.reason == decode::SkipReason::ip_fragment) {
+    take_fragment(packet, checksums, fragments, out);
+  } else if (decode::names_unsupported(out.reason)) {
     out.unsupported = decode::find_unsupported(packet.link, packet.data);
   }
 }

@@ -1,0 +1,40 @@
+#pragma once
+// One IP fragment as captured, located inside its frame for reassembly
+// (fragment_reassembler.hpp): where its data lies and which datagram it belongs to.
+#include "tcpstate/decode/decoder.hpp"
+#include "tcpstate/util/byte_view.hpp"
+#include "tcpstate/util/ip_address.hpp"
+#include "tcpstate/util/link_type.hpp"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace tcpstate::decode {
+
+struct IpFragment {
+  IpFamily family = IpFamily::v4;
+  // From the IP header to the fragment's last data byte, every byte captured.
+  ByteView packet;
+  // Bytes in front of the fragment's data: the IPv4 header, or the IPv6 header and every
+  // extension header up to and including the Fragment header.
+  std::size_t data_start = 0;
+  // The part repeated in every fragment (RFC 8200 section 4.5: the IPv6 header and the
+  // extension headers before the Fragment header; for IPv4 the header with its options).
+  std::size_t unfragmentable_length = 0;
+  // IPv6: the byte naming the Fragment header (the IPv6 Next Header field or the previous
+  // extension header's), which names what follows it once the datagram is whole.
+  std::size_t next_header_at = 0;
+  std::uint32_t identification = 0;
+  std::uint32_t offset = 0; // of the data in the original datagram's fragmentable part, bytes
+  bool more_fragments = false;
+  // IPv4 Protocol, or the IPv6 Fragment header's Next Header.
+  std::uint8_t protocol = 0;
+};
+
+// For a frame that decode_frame skipped as SkipReason::ip_fragment: the fragment whose
+// decoding stopped it, inside whatever encapsulation. False when there is none to
+// reassemble: the fragment was not captured whole, or, when checksums are verified, its
+// IPv4 header checksum is wrong (a receiver drops it before reassembly).
+bool find_ip_fragment(LinkType link, ByteView frame, ChecksumPolicy checksums, IpFragment& out);
+
+} // namespace tcpstate::decode
