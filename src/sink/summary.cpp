@@ -1,5 +1,7 @@
 #include "tcpstate/sink/summary.hpp"
 
+#include <algorithm>
+
 namespace tcpstate::sink {
 namespace {
 
@@ -46,6 +48,17 @@ void Summary::add(const conn::ConnectionReport& report) {
   rollup.syn_received += flag(server.state == conn::TcpState::syn_received);
   rollup.syn_unanswered += flag(report.anomalies.has(Anomaly::syn_unanswered));
   rollup.syn_flood += flag(report.anomalies.has(Anomaly::syn_flood));
+}
+
+std::vector<const ServerEntry*> servers_in_order(const Summary& summary) {
+  std::vector<const ServerEntry*> entries;
+  entries.reserve(summary.servers.size());
+  for (const ServerEntry& entry : summary.servers) {
+    entries.push_back(&entry);
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const ServerEntry* a, const ServerEntry* b) { return a->first < b->first; });
+  return entries;
 }
 
 } // namespace tcpstate::sink

@@ -403,7 +403,8 @@ void append_summary_csv(std::string& out, const Summary& summary, bool header) {
     append_csv_row(out, "note", "", anomaly::name(note_at(i)), summary.notes[i]);
   }
   std::string server;
-  for (const auto& [key, rollup] : summary.servers) {
+  for (const ServerEntry* entry : servers_in_order(summary)) {
+    const auto& [key, rollup] = *entry;
     server.clear();
     append_endpoint(server, key.address, key.port);
     for (const auto& [metric, field] : k_rollup_fields) {
@@ -511,7 +512,8 @@ void append_summary_json(std::string& out, const Summary& summary) {
   append_json_counts(out, summary.notes, [](std::size_t i) { return anomaly::name(note_at(i)); });
   out += R"(,"servers":[)";
   bool first = true;
-  for (const auto& [key, rollup] : summary.servers) {
+  for (const ServerEntry* entry : servers_in_order(summary)) {
+    const auto& [key, rollup] = *entry;
     if (!first) {
       out.push_back(',');
     }

@@ -60,11 +60,7 @@ private:
   // level).
   struct ServerHash {
     std::size_t operator()(const ServerEndpoint& server) const {
-      std::uint64_t h = server.address.word(0) * 0x9E3779B97F4A7C15ULL;
-      h ^= (server.address.word(1) + (std::uint64_t{server.port} << 8) +
-            static_cast<std::uint64_t>(server.address.family)) *
-           0xC2B2AE3D27D4EB4FULL;
-      return static_cast<std::size_t>(h ^ (h >> 29));
+      return hash_endpoint(server.address, server.port);
     }
   };
   std::unordered_map<ServerEndpoint, ServerWindow, ServerHash> m_servers;

@@ -12,8 +12,8 @@
 
 #include <array>
 #include <cstdint>
-#include <map>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 namespace tcpstate::sink {
@@ -22,6 +22,12 @@ struct ServerKey {
   IpAddress address;
   std::uint16_t port = 0;
   friend auto operator<=>(const ServerKey&, const ServerKey&) = default;
+};
+
+struct ServerKeyHash {
+  std::size_t operator()(const ServerKey& key) const noexcept {
+    return hash_endpoint(key.address, key.port);
+  }
 };
 
 struct ServerRollup {
@@ -54,7 +60,9 @@ public:
   std::uint64_t capture_missed_segments = 0;
   std::uint64_t capture_missed_bytes = 0;
   std::uint64_t one_sided_connections = 0;
-  std::map<ServerKey, ServerRollup> servers;
+  // Hashed, not ordered: on a busy server's capture there are tens of thousands, and a
+  // tree lookup per connection showed in profiles. Views that list them sort them once.
+  std::unordered_map<ServerKey, ServerRollup, ServerKeyHash> servers;
   // The diagnosis' facts of each connection, kept only when some view will show findings
   // (set before the first add), and the findings the pipeline derived from them before the
   // sinks finish (src/diagnosis/).
@@ -65,5 +73,9 @@ public:
   // capture's), and every view says so.
   conn::ShardSelection shard;
 };
+
+using ServerEntry = std::pair<const ServerKey, ServerRollup>;
+// Every server's rollup, in the order of their keys.
+std::vector<const ServerEntry*> servers_in_order(const Summary& summary);
 
 } // namespace tcpstate::sink

@@ -4,6 +4,7 @@
 #include <array>
 #include <bit>
 #include <compare>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -65,5 +66,14 @@ struct IpAddress {
     }
   }
 };
+
+// A hash of an address and port, for tables keyed by one endpoint (a server).
+inline std::size_t hash_endpoint(const IpAddress& address, std::uint16_t port) {
+  std::uint64_t h = address.word(0) * 0x9E3779B97F4A7C15ULL;
+  h ^=
+      (address.word(1) + (std::uint64_t{port} << 8U) + static_cast<std::uint64_t>(address.family)) *
+      0xC2B2AE3D27D4EB4FULL;
+  return static_cast<std::size_t>(h ^ (h >> 29U));
+}
 
 } // namespace tcpstate
