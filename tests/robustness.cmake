@@ -38,3 +38,14 @@ add_test(NAME hostile_inputs
          COMMAND ${Python3_EXECUTABLE} ${tcpstate_robustness_dir}/check_hostile_inputs.py
                  $<TARGET_FILE:tcpstate> ${PROJECT_SOURCE_DIR}/testdata/kernel)
 set_tests_properties(truncation hostile_inputs fuzz_regressions PROPERTIES TIMEOUT 400)
+
+# Captures of tcpdump's test suite that yield TCP connections must keep yielding at least as
+# many (docs/corpus-tcp-coverage.md); declared only where the corpus is present.
+set(tcpstate_tcpdump_corpus ${PROJECT_SOURCE_DIR}/../shared/corpus/tcpdump)
+if(IS_DIRECTORY ${tcpstate_tcpdump_corpus})
+  add_test(NAME corpus_connections
+           COMMAND ${Python3_EXECUTABLE} ${tcpstate_robustness_dir}/check_corpus_connections.py
+                   $<TARGET_FILE:tcpstate> ${tcpstate_tcpdump_corpus}
+                   ${PROJECT_SOURCE_DIR}/testdata/corpus/tcpdump-tcp-connections.tsv)
+  set_tests_properties(corpus_connections PROPERTIES TIMEOUT 120)
+endif()
