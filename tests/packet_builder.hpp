@@ -7,10 +7,10 @@
 //   auto frame = PacketBuilder{}.src("fe80::1", 1234).flags(tcp_flag::syn).mss(1440).build();
 //   decode::TcpSegment segment = frame.segment(); // throws if the frame does not decode
 #include "tcpstate/decode/decoder.hpp"
-#include "tcpstate/util/link_type.hpp"
 #include "tcpstate/decode/tcp_segment.hpp"
 #include "tcpstate/util/byte_view.hpp"
 #include "tcpstate/util/ip_address.hpp"
+#include "tcpstate/util/link_type.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -407,6 +407,23 @@ private:
       break;
     case LinkType::ieee802_11:
       out = ieee80211_data();
+      break;
+    case LinkType::arcnet_bsd:
+    case LinkType::arcnet_linux:
+      out = {0x50, 0xbe}; // source and destination IDs
+      if (m_link == LinkType::arcnet_linux) {
+        out.insert(out.end(), {0xe8, 0x07}); // buffer offset, not read
+      }
+      // RFC 1201 IPv4 or RFC 2497 IPv6, unsplit, sequence 0x0165.
+      out.insert(out.end(), {m_src.family == IpFamily::v4 ? std::uint8_t{0xd4} : std::uint8_t{0xc4},
+                             0x00, 0x01, 0x65});
+      break;
+    case LinkType::juniper_ether:
+      // "MGC", extensions present: 4 bytes of TLV (interface index 0x0106), then Ethernet.
+      out = {0x4d, 0x47, 0x43, 0x80, 0x00, 0x04, 0x01, 0x02, 0x01, 0x06};
+      out.insert(out.end(), {0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01});
+      packet_detail::put_be16(out, first_type());
+      put_vlans(out);
       break;
     case LinkType::ipoib:
       out.assign(40, 0);

@@ -1,8 +1,9 @@
 #include "packet_builder.hpp"
 
 #include "tcpstate/decode/decoder.hpp"
-#include "tcpstate/util/link_type.hpp"
 #include "tcpstate/decode/skip_reason.hpp"
+#include "tcpstate/decode/unsupported.hpp"
+#include "tcpstate/util/link_type.hpp"
 
 #include <doctest/doctest.h>
 
@@ -72,12 +73,27 @@ TEST_CASE("decode::unsupported link type") {
 }
 
 TEST_CASE("decode::every supported link type, IPv4 and IPv6") {
-  for (const LinkType link :
-       {LinkType::ethernet, LinkType::raw, LinkType::linux_sll, LinkType::linux_sll2,
-        LinkType::null, LinkType::loop, LinkType::ppp, LinkType::ppp_hdlc, LinkType::ppp_ether,
-        LinkType::c_hdlc, LinkType::ieee802_11, LinkType::ieee802_11_radiotap, LinkType::ppi,
-        LinkType::ieee802_11_prism, LinkType::ieee802_11_avs, LinkType::linux_nflog, LinkType::mpls,
-        LinkType::ipoib}) {
+  for (const LinkType link : {LinkType::ethernet,
+                              LinkType::raw,
+                              LinkType::linux_sll,
+                              LinkType::linux_sll2,
+                              LinkType::null,
+                              LinkType::loop,
+                              LinkType::ppp,
+                              LinkType::ppp_hdlc,
+                              LinkType::ppp_ether,
+                              LinkType::c_hdlc,
+                              LinkType::ieee802_11,
+                              LinkType::ieee802_11_radiotap,
+                              LinkType::ppi,
+                              LinkType::ieee802_11_prism,
+                              LinkType::ieee802_11_avs,
+                              LinkType::linux_nflog,
+                              LinkType::mpls,
+                              LinkType::ipoib,
+                              LinkType::arcnet_bsd,
+                              LinkType::arcnet_linux,
+                              LinkType::juniper_ether}) {
     CAPTURE(static_cast<int>(link));
     check_decodes(PacketBuilder{}.link(link).build(), "10.0.0.1", "10.0.0.2");
     check_decodes(
@@ -244,4 +260,62 @@ TEST_CASE("decode::PPP and Cisco HDLC framings") {
   CHECK(decode_bytes(LinkType::ipoib, Bytes(43, 0)).reason == SkipReason::truncated_link);
   CHECK(decode_bytes(LinkType::ppp_ether, {0x11, 0x00, 0x0f, 0x07, 0x00}).reason ==
         SkipReason::truncated_link);
+}
+
+TEST_CASE("decode::ARCNET: RFC 1051, exception packets, split packets, other protocols") {
+  const auto ipv4_packet = [] {
+    Bytes raw = PacketBuilder{}.link(LinkType::raw).build().bytes;
+    return raw;
+  };
+  const auto arcnet = [&](std::initializer_list<std::uint8_t> header) {
+    Bytes frame{0x50, 0xbe, 0xe8, 0x07}; // Linux: IDs and buffer offset
+    frame.insert(frame.end(), header);
+    const Bytes packet = ipv4_packet();
+    frame.insert(frame.end(), packet.begin(), packet.end());
+    return decode_bytes(LinkType::arcnet_linux, frame);
+  };
+  // RFC 1051: the packet right after the protocol ID.
+  CHECK(arcnet({0xf0}).ok);
+  CHECK(arcnet({0xf1}).reason == SkipReason::non_ip); // RFC 1051 ARP
+  // RFC 1201 exception packet: 0xff split flag, 0xff 0xff padding, then the header again.
+  CHECK(arcnet({0xd4, 0xff, 0xff, 0xff, 0xd4, 0x00, 0x01, 0x65}).ok);
+  // The first fragment of a split packet starts it; a later one is named, not decoded.
+  CHECK(arcnet({0xd4, 0x03, 0x01, 0x65}).ok);
+  const DecodeResult later = arcnet({0xd4, 0x02, 0x01, 0x65});
+  CHECK(later.reason == SkipReason::unsupported_encapsulation);
+  CHECK(describe(find_unsupported(LinkType::arcnet_linux, Bytes{0x50, 0xbe, 0xe8, 0x07, 0xd4, 0x02,
+                                                                0x01, 0x65})) == "ARCNET fragment");
+  CHECK(arcnet({0xd5, 0x00, 0x01, 0x65}).reason == SkipReason::non_ip); // ARP
+  // Cut short anywhere in the header.
+  for (std::size_t length = 0; length < 8; ++length) {
+    const Bytes frame{0x50, 0xbe, 0xe8, 0x07, 0xd4, 0xff, 0xff, 0xff};
+    CAPTURE(length);
+    CHECK(decode_bytes(LinkType::arcnet_linux,
+                       Bytes(frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(length)))
+              .reason == SkipReason::truncated_link);
+  }
+}
+
+TEST_CASE("decode::Juniper Ethernet: without extensions, without layer 2, malformed") {
+  const Bytes packet = PacketBuilder{}.link(LinkType::raw).build().bytes;
+  Bytes plain{0x4d, 0x47, 0x43, 0x00, 0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x08, 0x00};
+  plain.insert(plain.end(), packet.begin(), packet.end());
+  CHECK(decode_bytes(LinkType::juniper_ether, plain).ok);
+  // No layer 2 header: a 4-byte protocol family, then IP.
+  Bytes no_layer2{0x4d, 0x47, 0x43, 0x02, 0x00, 0x00, 0x00, 0x02};
+  no_layer2.insert(no_layer2.end(), packet.begin(), packet.end());
+  CHECK(decode_bytes(LinkType::juniper_ether, no_layer2).ok);
+  // Not Juniper's magic.
+  Bytes wrong = plain;
+  wrong[0] = 0x4e;
+  CHECK(decode_bytes(LinkType::juniper_ether, wrong).reason == SkipReason::non_ip);
+  // An extension length past the frame.
+  const Bytes overlong{0x4d, 0x47, 0x43, 0x80, 0xff, 0xff, 0x01, 0x02};
+  CHECK(decode_bytes(LinkType::juniper_ether, overlong).reason == SkipReason::truncated_link);
+  for (std::size_t length = 0; length < 6; ++length) {
+    CAPTURE(length);
+    CHECK(decode_bytes(LinkType::juniper_ether,
+                       Bytes(plain.begin(), plain.begin() + static_cast<std::ptrdiff_t>(length)))
+              .reason == SkipReason::truncated_link);
+  }
 }

@@ -1,8 +1,10 @@
 #include "link_layer.hpp"
 
+#include "arcnet.hpp"
 #include "decode_status.hpp"
 #include "ethertype_shims.hpp"
 #include "ieee80211.hpp"
+#include "juniper.hpp"
 #include "nflog.hpp"
 #include "non_ip_protocols.hpp"
 
@@ -24,6 +26,9 @@ constexpr std::uint16_t k_ethertype_mpls_multicast = 0x8848;
 constexpr std::uint16_t k_max_8023_length = 1500;
 
 constexpr std::size_t k_ethernet_header = 14;
+// ARCNET's source and destination IDs; Linux adds two bytes of buffer offset.
+constexpr std::size_t k_arcnet_bsd_addressing = 2;
+constexpr std::size_t k_arcnet_linux_addressing = 4;
 constexpr std::size_t k_ethernet_type_offset = 12;
 constexpr std::size_t k_pppoe_header = 6;
 constexpr std::size_t k_ppp_protocol = 2;
@@ -346,6 +351,12 @@ SkipReason decode_link_layer(LinkType link, ByteView frame, LinkLayer& out) {
     return resolve_mpls(frame, 0, out);
   case LinkType::ipoib:
     return decode_ipoib(frame, out);
+  case LinkType::arcnet_bsd:
+    return decode_arcnet(frame, k_arcnet_bsd_addressing, out);
+  case LinkType::arcnet_linux:
+    return decode_arcnet(frame, k_arcnet_linux_addressing, out);
+  case LinkType::juniper_ether:
+    return decode_juniper_ethernet(frame, out);
   }
   out.unsupported = {UnsupportedKind::link_type, static_cast<std::uint32_t>(link)};
   return SkipReason::unsupported_link;

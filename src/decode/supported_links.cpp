@@ -24,6 +24,9 @@ bool is_supported(LinkType link) {
   case LinkType::linux_nflog:
   case LinkType::mpls:
   case LinkType::ipoib:
+  case LinkType::arcnet_bsd:
+  case LinkType::arcnet_linux:
+  case LinkType::juniper_ether:
     return true;
   }
   return false;

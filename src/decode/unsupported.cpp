@@ -35,6 +35,8 @@ std::string describe(Unsupported unsupported) {
     return "PPP protocol " + hex16(unsupported.value);
   case UnsupportedKind::ieee80211:
     return unsupported.value == 1 ? "802.11 A-MSDU" : "802.11 fragment";
+  case UnsupportedKind::arcnet_fragment:
+    return "ARCNET fragment";
   }
   return "other";
 }

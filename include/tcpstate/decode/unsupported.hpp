@@ -2,9 +2,9 @@
 // What a frame skipped as unsupported_link or unsupported_encapsulation was wrapped in, so
 // the summary can name it: a user who gets no connections learns which link type or
 // protocol number stood in the way. Worked out again off the per-packet path.
-#include "tcpstate/util/link_type.hpp"
 #include "tcpstate/decode/skip_reason.hpp"
 #include "tcpstate/util/byte_view.hpp"
+#include "tcpstate/util/link_type.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -15,11 +15,12 @@ namespace tcpstate::decode {
 
 enum class UnsupportedKind : std::uint8_t {
   none,
-  link_type,    // the capture's LINKTYPE_ value
-  ethertype,    // an Ethernet, VLAN, SLL or SNAP type field
-  gre_protocol, // GRE's protocol type (an EtherType value), or a GRE version or routing
-  ppp_protocol, // a PPP protocol number that is neither IP nor a control protocol
-  ieee80211,    // an 802.11 data frame form: 1 an A-MSDU, 2 a fragment after the first
+  link_type,       // the capture's LINKTYPE_ value
+  ethertype,       // an Ethernet, VLAN, SLL or SNAP type field
+  gre_protocol,    // GRE's protocol type (an EtherType value), or a GRE version or routing
+  ppp_protocol,    // a PPP protocol number that is neither IP nor a control protocol
+  ieee80211,       // an 802.11 data frame form: 1 an A-MSDU, 2 a fragment after the first
+  arcnet_fragment, // an RFC 1201 fragment of an ARCNET packet after the first
 };
 
 struct Unsupported {
@@ -29,7 +30,7 @@ struct Unsupported {
 };
 
 // "link type 105", "ethertype 0x88e7", "GRE protocol 0x8200", "PPP protocol 0x002d",
-// "802.11 A-MSDU", "802.11 fragment";
+// "802.11 A-MSDU", "802.11 fragment", "ARCNET fragment";
 // "other" for kind none.
 std::string describe(Unsupported unsupported);
 

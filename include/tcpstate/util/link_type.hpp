@@ -10,6 +10,7 @@ namespace tcpstate {
 enum class LinkType : std::uint32_t {
   null = 0, // BSD loopback, host-endian 4-byte address family
   ethernet = 1,
+  arcnet_bsd = 7,            // ARCNET: source and destination IDs, then the protocol ID
   ppp = 9,                   // PPP (RFC 1661), with or without RFC 1662's 0xff 0x03 in front
   ppp_hdlc = 50,             // PPP in HDLC-like framing, or Cisco PPP in HDLC framing
   ppp_ether = 51,            // PPPoE session frames without the Ethernet header
@@ -20,7 +21,9 @@ enum class LinkType : std::uint32_t {
   linux_sll = 113,           // Linux cooked capture v1 ("-i any" before libpcap 1.10)
   ieee802_11_prism = 119,    // 802.11 behind a Prism monitor header
   ieee802_11_radiotap = 127, // 802.11 behind a radiotap header (Wi-Fi monitor mode)
+  arcnet_linux = 129,        // ARCNET as Linux captures it: two more bytes before the ID
   ieee802_11_avs = 163,      // 802.11 behind an AVS monitor header
+  juniper_ether = 178,       // Ethernet behind a Juniper router's capture header
   ppi = 192,                 // Per-Packet Information header, then the link type it names
   mpls = 219,                // an MPLS label stack, then what its bottom label carries
   ipv4 = 228,
