@@ -142,6 +142,26 @@ class Checker:
             expected = [line for line in lines(whole) if not line.startswith("#")]
             if sorted(shards) != sorted(expected):
                 self.fail(what, f"the shards' {view} lines are not the unsharded run's")
+            if view == "zeek":
+                self.check_zeek_merge(what, base + words, count, lines(whole))
+
+    def check_zeek_merge(self, what, command, count, whole_lines):
+        """tcpstate-merge of the shards' Zeek logs is one run's log, rows by _conn_id."""
+        paths = []
+        for index in range(count):
+            _, out, _ = run(command + ["--shard", f"{index}/{count}"])
+            path = os.path.join(self.args.scratch, f"{index}.zeek")
+            with open(path, "wb") as f:
+                f.write(out)
+            paths.append(path)
+        code, merged, err = self.merge(paths)
+        header = [line for line in whole_lines if line.startswith("#")]
+        rows = sorted((line for line in whole_lines if not line.startswith("#")),
+                      key=lambda line: int(line.split("\t", 1)[0]))
+        merged_lines = [line for line in merged.splitlines()
+                        if not line.startswith(("#open", "#close"))]
+        if code != 0 or merged_lines != header + rows or "#close" not in merged:
+            self.fail(what, f"merged Zeek logs differ from the unsharded one {err.strip()}")
 
     def check_snapshots(self, what, base, count):
         """--interval: each shard's snapshots count its connections; they add up to one run's."""
