@@ -77,7 +77,7 @@ TEST_CASE("decode::every supported link type, IPv4 and IPv6") {
         LinkType::null, LinkType::loop, LinkType::ppp, LinkType::ppp_hdlc, LinkType::ppp_ether,
         LinkType::c_hdlc, LinkType::ieee802_11, LinkType::ieee802_11_radiotap, LinkType::ppi,
         LinkType::ieee802_11_prism, LinkType::ieee802_11_avs, LinkType::linux_nflog, LinkType::mpls,
-        LinkType::ipoib}) {
+        LinkType::ipoib, LinkType::frame_relay}) {
     CAPTURE(static_cast<int>(link));
     check_decodes(PacketBuilder{}.link(link).build(), "10.0.0.1", "10.0.0.2");
     check_decodes(

@@ -2,6 +2,7 @@
 
 #include "decode_status.hpp"
 #include "ethertype_shims.hpp"
+#include "frame_relay.hpp"
 #include "ieee80211.hpp"
 #include "nflog.hpp"
 #include "non_ip_protocols.hpp"
@@ -349,6 +350,8 @@ SkipReason decode_link_layer(LinkType link, ByteView frame, LinkLayer& out) {
   }
   out.unsupported = {UnsupportedKind::link_type, static_cast<std::uint32_t>(link)};
   return SkipReason::unsupported_link;
+  case LinkType::frame_relay:
+    return decode_frame_relay(frame, out);
 }
 
 } // namespace tcpstate::decode

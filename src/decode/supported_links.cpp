@@ -24,6 +24,7 @@ bool is_supported(LinkType link) {
   case LinkType::linux_nflog:
   case LinkType::mpls:
   case LinkType::ipoib:
+  case LinkType::frame_relay:
     return true;
   }
   return false;

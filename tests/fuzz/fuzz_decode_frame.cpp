@@ -29,6 +29,7 @@ constexpr std::array k_links{
     LinkType::ppp_hdlc,
     LinkType::ppp_ether,
     LinkType::c_hdlc,
+    LinkType::frame_relay,
     static_cast<LinkType>(147), // LINKTYPE_USER0: unsupported, must be skipped
 };
 
