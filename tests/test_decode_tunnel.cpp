@@ -176,6 +176,9 @@ TEST_CASE("decode::tunnel GRE version 0") {
   const Bytes erspan(8, 0x10);
   check_inner_v4(decode_ethernet(outer_ipv4(
       47, gre(0x1000, 0x88be, concat(erspan, concat(ethernet_header(0x0800), inner_ipv4()))))));
+  // ERSPAN type I: the same protocol type without a sequence number, and no header.
+  check_inner_v4(decode_ethernet(
+      outer_ipv4(47, gre(0, 0x88be, concat(ethernet_header(0x0800), inner_ipv4())))));
 
   // WCCP redirection: version 2 with its 4-byte redirect header, version 1 without.
   check_inner_v4(decode_ethernet(

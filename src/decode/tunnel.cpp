@@ -134,8 +134,11 @@ bool decode_gre(ByteView payload, TunnelledFrame& inner) {
       offset += 4; // checksum and reserved
     }
     if (protocol == ethertype::erspan_type2) {
-      // ERSPAN type II: an 8-byte header, then the mirrored Ethernet frame.
-      return emit(LinkType::ethernet, payload, offset + 8, inner);
+      // ERSPAN type II sets GRE's sequence number bit and has an 8-byte header before the
+      // mirrored Ethernet frame; type I shares the protocol type, has neither, and the
+      // frame follows GRE directly.
+      const bool type2 = (flags & k_sequence_present) != 0;
+      return emit(LinkType::ethernet, payload, offset + (type2 ? 8 : 0), inner);
     }
     if (protocol == ethertype::erspan_type3) {
       // ERSPAN type III: 12 bytes, and an 8-byte platform sub-header when O is set.
