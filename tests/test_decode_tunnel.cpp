@@ -179,6 +179,19 @@ TEST_CASE("decode::tunnel GRE version 0") {
   // ERSPAN type I: the same protocol type without a sequence number, and no header.
   check_inner_v4(decode_ethernet(
       outer_ipv4(47, gre(0, 0x88be, concat(ethernet_header(0x0800), inner_ipv4())))));
+  // NSH (RFC 8300, MD type 2 without context) carrying IPv4, and carrying Ethernet.
+  const Bytes nsh_to_ipv4{0x0f, 0xc2, 0x02, 0x01, 0x00, 0x00, 0x01, 0xff};
+  const Bytes nsh_to_ethernet{0x0f, 0xc2, 0x02, 0x03, 0x00, 0x00, 0x01, 0xff};
+  check_inner_v4(
+      decode_ethernet(outer_ipv4(47, gre(0, 0x894f, concat(nsh_to_ipv4, inner_ipv4())))));
+  check_inner_v4(decode_ethernet(outer_ipv4(
+      47, gre(0, 0x894f, concat(nsh_to_ethernet, concat(ethernet_header(0x0800), inner_ipv4()))))));
+  // NSH of version 1, and NSH cut short: the datagram stays what it was.
+  const Bytes nsh_version1{0x4f, 0xc2, 0x02, 0x01, 0x00, 0x00, 0x01, 0xff};
+  check_skipped(decode_ethernet(outer_ipv4(47, gre(0, 0x894f, concat(nsh_version1, inner_ipv4())))),
+                SkipReason::non_tcp);
+  check_skipped(decode_ethernet(outer_ipv4(47, gre(0, 0x894f, {0x0f, 0xc2, 0x02, 0x01}))),
+                SkipReason::non_tcp);
 
   // WCCP redirection: version 2 with its 4-byte redirect header, version 1 without.
   check_inner_v4(decode_ethernet(
@@ -255,6 +268,22 @@ TEST_CASE("decode::tunnel VXLAN, Geneve and GRE in UDP") {
   check_inner_v4(
       decode_ethernet(outer_ipv6(17, udp(4789, 51000, concat(vxlan, inner_frame))), 0x86dd));
   // Without the I flag the VNI is not valid: not decapsulated.
+  // VXLAN-GPE: IPv4 named by the next protocol field; Ethernet when the P bit is clear;
+  // NSH, then IPv4; a version it does not know, and a next protocol it does not either.
+  check_inner_v4(decode_ethernet(outer_ipv4(
+      17, udp(51000, 4790, concat({0x0c, 0, 0, 0x01, 0, 0x12, 0x34, 0}, inner_ipv4())))));
+  check_inner_v4(decode_ethernet(
+      outer_ipv4(17, udp(51000, 4790, concat({0x08, 0, 0, 0x00, 0, 0x12, 0x34, 0}, inner_frame)))));
+  const Bytes gpe_nsh{0x0c, 0, 0, 0x04, 0, 0x12, 0x34, 0, 0x0f, 0xc2, 0x02, 0x01, 0, 0, 1, 0xff};
+  check_inner_v4(decode_ethernet(outer_ipv4(17, udp(4790, 4790, concat(gpe_nsh, inner_ipv4())))));
+  check_skipped(
+      decode_ethernet(outer_ipv4(
+          17, udp(51000, 4790, concat({0x2c, 0, 0, 0x01, 0, 0x12, 0x34, 0}, inner_ipv4())))),
+      SkipReason::non_tcp);
+  check_skipped(
+      decode_ethernet(outer_ipv4(
+          17, udp(51000, 4790, concat({0x0c, 0, 0, 0x7f, 0, 0x12, 0x34, 0}, inner_ipv4())))),
+      SkipReason::non_tcp);
   const Bytes vxlan_no_vni{0x00, 0, 0, 0, 0, 0x12, 0x34, 0};
   check_skipped(
       decode_ethernet(outer_ipv4(17, udp(51000, 4789, concat(vxlan_no_vni, inner_frame)))),

@@ -1,6 +1,8 @@
 #include "tunnel.hpp"
 
+#include "decode_status.hpp"
 #include "non_ip_protocols.hpp"
+#include "nsh.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -35,9 +37,10 @@ constexpr std::uint16_t aruba_last = 0x83f0;
 // The IANA-assigned ports; a tunnel on another port is not recognised (except Teredo, whose
 // relays use any port and whose payload is checked strictly instead).
 namespace udp_port {
-constexpr std::uint16_t gtp_user = 2152; // 3GPP TS 29.281
-constexpr std::uint16_t gre = 4754;      // RFC 8086
-constexpr std::uint16_t vxlan = 4789;    // RFC 7348
+constexpr std::uint16_t gtp_user = 2152;  // 3GPP TS 29.281
+constexpr std::uint16_t gre = 4754;       // RFC 8086
+constexpr std::uint16_t vxlan = 4789;     // RFC 7348
+constexpr std::uint16_t vxlan_gpe = 4790; // draft-ietf-nvo3-vxlan-gpe
 constexpr std::uint16_t ayiya = 5072;
 constexpr std::uint16_t geneve = 6081; // RFC 8926
 } // namespace udp_port
@@ -103,6 +106,32 @@ bool emit(LinkType link, ByteView payload, std::size_t offset, TunnelledFrame& i
   return true;
 }
 
+// RFC 8300 NSH at `offset`, and the frame it carries.
+bool decode_nsh(ByteView payload, std::size_t offset, TunnelledFrame& inner) {
+  NshHeader nsh;
+  if (offset > payload.size() || read_nsh(payload.subspan(offset), nsh) != k_decoded) {
+    return false;
+  }
+  LinkType link{};
+  switch (nsh.next_protocol) {
+  case nsh_next_protocol::ipv4:
+    link = LinkType::ipv4;
+    break;
+  case nsh_next_protocol::ipv6:
+    link = LinkType::ipv6;
+    break;
+  case nsh_next_protocol::ethernet:
+    link = LinkType::ethernet;
+    break;
+  case nsh_next_protocol::mpls:
+    link = LinkType::mpls;
+    break;
+  default:
+    return false;
+  }
+  return emit(link, payload, offset + nsh.length, inner);
+}
+
 // RFC 2784 / RFC 2890 (version 0) and RFC 2637 section 4.1 (version 1, PPTP).
 bool decode_gre(ByteView payload, TunnelledFrame& inner) {
   constexpr std::size_t k_base = 4;
@@ -139,6 +168,9 @@ bool decode_gre(ByteView payload, TunnelledFrame& inner) {
       // frame follows GRE directly.
       const bool type2 = (flags & k_sequence_present) != 0;
       return emit(LinkType::ethernet, payload, offset + (type2 ? 8 : 0), inner);
+    }
+    if (protocol == k_ethertype_nsh) {
+      return decode_nsh(payload, offset, inner);
     }
     if (protocol == ethertype::erspan_type3) {
       // ERSPAN type III: 12 bytes, and an 8-byte platform sub-header when O is set.
@@ -188,6 +220,36 @@ bool decode_vxlan(ByteView payload, TunnelledFrame& inner) {
     return false;
   }
   return emit(LinkType::ethernet, payload, k_header, inner);
+}
+
+// draft-ietf-nvo3-vxlan-gpe section 3.1: VXLAN's header with a version, a P bit saying
+// the next protocol field is set (without it, Ethernet follows as in VXLAN), and that
+// field, numbered like NSH's.
+bool decode_vxlan_gpe(ByteView payload, TunnelledFrame& inner) {
+  constexpr std::size_t k_header = 8;
+  constexpr std::uint8_t k_version_mask = 0x30;
+  constexpr std::uint8_t k_next_protocol_present = 0x04;
+  constexpr std::uint8_t k_next_protocol_nsh = 4;
+  if (payload.size() < k_header || (payload[0] & k_version_mask) != 0) {
+    return false;
+  }
+  if ((payload[0] & k_next_protocol_present) == 0) {
+    return emit(LinkType::ethernet, payload, k_header, inner);
+  }
+  switch (payload[3]) {
+  case nsh_next_protocol::ipv4:
+    return emit(LinkType::ipv4, payload, k_header, inner);
+  case nsh_next_protocol::ipv6:
+    return emit(LinkType::ipv6, payload, k_header, inner);
+  case nsh_next_protocol::ethernet:
+    return emit(LinkType::ethernet, payload, k_header, inner);
+  case k_next_protocol_nsh:
+    return decode_nsh(payload, k_header, inner);
+  case nsh_next_protocol::mpls:
+    return emit(LinkType::mpls, payload, k_header, inner);
+  default:
+    return false;
+  }
 }
 
 // RFC 8926 section 3.4: version 0, options length in 4-byte words, protocol type.
@@ -294,6 +356,8 @@ bool decode_udp_tunnel_on_port(std::uint16_t port, ByteView payload, TunnelledFr
   switch (port) {
   case udp_port::vxlan:
     return decode_vxlan(payload, inner);
+  case udp_port::vxlan_gpe:
+    return decode_vxlan_gpe(payload, inner);
   case udp_port::geneve:
     return decode_geneve(payload, inner);
   case udp_port::gtp_user:
