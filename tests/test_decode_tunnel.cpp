@@ -261,6 +261,50 @@ TEST_CASE("decode::tunnel GRE version 1 (PPTP) with PPP") {
                 SkipReason::unsupported_encapsulation);
 }
 
+TEST_CASE("decode::tunnel CAPWAP data channel") {
+  // Preamble, HLEN 2 words, WBID 1 (IEEE 802.11); `t_and_binding` is the third byte.
+  const auto capwap = [](std::uint8_t t_and_binding, std::uint8_t flags, const Bytes& frame,
+                         std::uint8_t fragment_offset = 0) {
+    return concat({0x00, 0x10, t_and_binding, flags, 0x12, 0x34, fragment_offset, 0x00}, frame);
+  };
+  const Bytes ethernet_frame = concat(ethernet_header(0x0800), inner_ipv4());
+  // An 802.11 data frame to the distribution system, LLC/SNAP, the IPv4 packet.
+  Bytes wifi_frame{0x08, 0x01, 0x00, 0x00};
+  for (std::uint8_t address = 1; address <= 3; ++address) {
+    wifi_frame = concat(wifi_frame, {0x02, 0, 0, 0, 0, address});
+  }
+  wifi_frame = concat(wifi_frame, {0x10, 0x00, 0xaa, 0xaa, 0x03, 0x00, 0x00, 0x00, 0x08, 0x00});
+  wifi_frame = concat(wifi_frame, inner_ipv4());
+
+  // 802.3 (T clear), from the access point and back; 802.11 (T set); a first fragment.
+  check_inner_v4(
+      decode_ethernet(outer_ipv4(17, udp(51000, 5247, capwap(0x02, 0, ethernet_frame)))));
+  check_inner_v4(
+      decode_ethernet(outer_ipv4(17, udp(5247, 51000, capwap(0x02, 0, ethernet_frame)))));
+  check_inner_v4(decode_ethernet(outer_ipv4(17, udp(51000, 5247, capwap(0x03, 0, wifi_frame)))));
+  check_inner_v4(
+      decode_ethernet(outer_ipv4(17, udp(51000, 5247, capwap(0x02, 0x80, ethernet_frame)))));
+  // DTLS, a later fragment, a keep-alive, a native frame of another binding (WBID 3), a
+  // header length under the fixed 8 bytes, a header cut short: not tunnels.
+  Bytes dtls = capwap(0x02, 0, ethernet_frame);
+  dtls[0] = 0x01;
+  check_skipped(decode_ethernet(outer_ipv4(17, udp(51000, 5247, dtls))), SkipReason::non_tcp);
+  check_skipped(
+      decode_ethernet(outer_ipv4(17, udp(51000, 5247, capwap(0x02, 0x80, ethernet_frame, 0x08)))),
+      SkipReason::non_tcp);
+  check_skipped(
+      decode_ethernet(outer_ipv4(17, udp(51000, 5247, capwap(0x02, 0x08, ethernet_frame)))),
+      SkipReason::non_tcp);
+  check_skipped(decode_ethernet(outer_ipv4(17, udp(51000, 5247, capwap(0x07, 0, wifi_frame)))),
+                SkipReason::non_tcp);
+  Bytes short_header = capwap(0x02, 0, ethernet_frame);
+  short_header[1] = 0x08;
+  check_skipped(decode_ethernet(outer_ipv4(17, udp(51000, 5247, short_header))),
+                SkipReason::non_tcp);
+  check_skipped(decode_ethernet(outer_ipv4(17, udp(51000, 5247, {0x00, 0x10, 0x02, 0x00}))),
+                SkipReason::non_tcp);
+}
+
 TEST_CASE("decode::tunnel VXLAN, Geneve and GRE in UDP") {
   const Bytes vxlan{0x08, 0, 0, 0, 0, 0x12, 0x34, 0};
   const Bytes inner_frame = concat(ethernet_header(0x0800), inner_ipv4());

@@ -42,7 +42,8 @@ constexpr std::uint16_t gre = 4754;       // RFC 8086
 constexpr std::uint16_t vxlan = 4789;     // RFC 7348
 constexpr std::uint16_t vxlan_gpe = 4790; // draft-ietf-nvo3-vxlan-gpe
 constexpr std::uint16_t ayiya = 5072;
-constexpr std::uint16_t geneve = 6081; // RFC 8926
+constexpr std::uint16_t capwap_data = 5247; // RFC 5415
+constexpr std::uint16_t geneve = 6081;      // RFC 8926
 } // namespace udp_port
 
 constexpr std::size_t k_udp_header = 8;
@@ -252,6 +253,33 @@ bool decode_vxlan_gpe(ByteView payload, TunnelledFrame& inner) {
   }
 }
 
+// RFC 5415 sections 4.1 and 4.3: the data channel's preamble (version 0, type 0; 1 is DTLS),
+// then a header of HLEN 4-byte words, the preamble included, saying what it carries: with
+// T set a frame of the wireless binding (WBID 1 is IEEE 802.11, as RFC 5416 binds it),
+// otherwise an IEEE 802.3 frame. Keep-alives (K) carry no frame, and only a whole frame or
+// its first fragment holds the inner headers.
+bool decode_capwap_data(ByteView payload, TunnelledFrame& inner) {
+  constexpr std::size_t k_min_header = 8;
+  constexpr std::uint8_t k_native_frame = 0x01; // T, the last bit of the third byte
+  constexpr std::uint8_t k_fragment = 0x80;     // F
+  constexpr std::uint8_t k_keep_alive = 0x08;   // K
+  constexpr unsigned k_binding_ieee80211 = 1;
+  if (payload.size() < k_min_header || payload[0] != 0) {
+    return false;
+  }
+  const std::size_t header = static_cast<std::size_t>(payload[1] >> 3) * 4;
+  const unsigned binding = (payload[2] >> 1) & 0x1fU;
+  const bool later_fragment =
+      (payload[3] & k_fragment) != 0 && (read_be16(payload.data() + 6) >> 3) != 0;
+  if (header < k_min_header || later_fragment || (payload[3] & k_keep_alive) != 0) {
+    return false;
+  }
+  if ((payload[2] & k_native_frame) == 0) {
+    return emit(LinkType::ethernet, payload, header, inner);
+  }
+  return binding == k_binding_ieee80211 && emit(LinkType::ieee802_11, payload, header, inner);
+}
+
 // RFC 8926 section 3.4: version 0, options length in 4-byte words, protocol type.
 bool decode_geneve(ByteView payload, TunnelledFrame& inner) {
   constexpr std::size_t k_header = 8;
@@ -366,6 +394,8 @@ bool decode_udp_tunnel_on_port(std::uint16_t port, ByteView payload, TunnelledFr
     return decode_gre(payload, inner);
   case udp_port::ayiya:
     return decode_ayiya(payload, inner);
+  case udp_port::capwap_data:
+    return decode_capwap_data(payload, inner);
   default:
     return false;
   }
