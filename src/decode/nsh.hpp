@@ -10,7 +10,7 @@ namespace tcpstate::decode {
 
 inline constexpr std::uint16_t k_ethertype_nsh = 0x894f;
 
-// RFC 8300 section 11.2.5 (IANA NSH Next Protocol registry).
+// RFC 8300 section 2.2 and the IANA NSH Next Protocol registry it set up.
 namespace nsh_next_protocol {
 inline constexpr std::uint8_t ipv4 = 1;
 inline constexpr std::uint8_t ipv6 = 2;
