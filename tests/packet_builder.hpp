@@ -401,6 +401,11 @@ private:
       out = {0x0f, 0x00};
       packet_detail::put_be16(out, network_ethertype());
       break;
+    case LinkType::frame_relay:
+      // DLCI 100, UI control, the RFC 2427 NLPID of the IP version
+      out = {0x18, 0x41, 0x03,
+             static_cast<std::uint8_t>(m_src.family == IpFamily::v4 ? 0xcc : 0x8e)};
+      break;
     case LinkType::raw:
     case LinkType::ipv4:
     case LinkType::ipv6:

@@ -87,10 +87,7 @@ TEST_CASE("decode::ieee80211 frames that are skipped, and why") {
   CHECK(decode_bytes(LinkType::ieee802_11, data_frame(0x08, 0x41)).reason == SkipReason::encrypted);
   CHECK(decode_bytes(LinkType::ieee802_11, data_frame(0x88, 0x42, {0, 0})).reason ==
         SkipReason::encrypted);
-  // An A-MSDU and a later fragment: named as unsupported.
-  const Bytes amsdu = data_frame(0x88, 0x01, {0x80, 0x00});
-  CHECK(decode_bytes(LinkType::ieee802_11, amsdu).reason == SkipReason::unsupported_encapsulation);
-  CHECK(describe(find_unsupported(LinkType::ieee802_11, amsdu)) == "802.11 A-MSDU");
+  // A later fragment: named as unsupported.
   const Bytes fragment = data_frame(0x08, 0x01, {}, 0x11);
   CHECK(decode_bytes(LinkType::ieee802_11, fragment).reason ==
         SkipReason::unsupported_encapsulation);
@@ -100,6 +97,58 @@ TEST_CASE("decode::ieee80211 frames that are skipped, and why") {
   stp[24] = 0x42;
   stp[25] = 0x42;
   CHECK(decode_bytes(LinkType::ieee802_11, stp).reason == SkipReason::non_ip);
+}
+
+namespace {
+
+// A QoS data frame with the A-MSDU present bit, holding `subframes`.
+Bytes amsdu_frame(const Bytes& subframes) {
+  Bytes out{0x88, 0x01, 0x2c, 0x00};
+  for (std::uint8_t address = 1; address <= 3; ++address) {
+    append(out, {0x02, 0, 0, 0, 0, address});
+  }
+  append(out, {0x10, 0x00, 0x80, 0x00});
+  append(out, subframes);
+  return out;
+}
+
+// An A-MSDU subframe: addresses, length, LLC/SNAP with `type`, `body`, and the padding to
+// four bytes when `padded`.
+Bytes amsdu_subframe(std::uint16_t type, const Bytes& body, bool padded) {
+  Bytes out(12, 0x02);
+  const std::size_t length = 8 + body.size();
+  append(out, {static_cast<std::uint8_t>(length >> 8), static_cast<std::uint8_t>(length)});
+  append(out, {0xaa, 0xaa, 0x03, 0x00, 0x00, 0x00, static_cast<std::uint8_t>(type >> 8),
+               static_cast<std::uint8_t>(type)});
+  append(out, body);
+  while (padded && out.size() % 4 != 0) {
+    out.push_back(0);
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("decode::ieee80211 A-MSDU subframes") {
+  // IP in the first subframe, and in the second after an ARP one (28 bytes, padded).
+  check_decodes(LinkType::ieee802_11, amsdu_frame(amsdu_subframe(0x0800, ip_packet(), false)));
+  const Bytes arp = amsdu_subframe(0x0806, Bytes(28, 0x01), true);
+  REQUIRE(arp.size() % 4 == 0);
+  Bytes arp_then_ip = arp;
+  append(arp_then_ip, amsdu_subframe(0x0800, ip_packet(), false));
+  check_decodes(LinkType::ieee802_11, amsdu_frame(arp_then_ip));
+  // Only ARP; a length running past the frame; the frame ending inside a subframe header.
+  CHECK(decode_bytes(LinkType::ieee802_11, amsdu_frame(arp)).reason == SkipReason::non_ip);
+  Bytes overlong = arp_then_ip;
+  overlong[12] = 0xff;
+  CHECK(decode_bytes(LinkType::ieee802_11, amsdu_frame(overlong)).reason == SkipReason::non_ip);
+  for (std::size_t size = 0; size < 14 + 8; ++size) {
+    CAPTURE(size);
+    CHECK(decode_bytes(
+              LinkType::ieee802_11,
+              amsdu_frame(Bytes(arp.begin(), arp.begin() + static_cast<std::ptrdiff_t>(size))))
+              .reason == SkipReason::truncated_link);
+  }
 }
 
 TEST_CASE("decode::ieee80211 truncated anywhere is skipped, never read past") {

@@ -93,7 +93,8 @@ TEST_CASE("decode::every supported link type, IPv4 and IPv6") {
                               LinkType::ipoib,
                               LinkType::arcnet_bsd,
                               LinkType::arcnet_linux,
-                              LinkType::juniper_ether}) {
+                              LinkType::juniper_ether,
+                              LinkType::frame_relay}) {
     CAPTURE(static_cast<int>(link));
     check_decodes(PacketBuilder{}.link(link).build(), "10.0.0.1", "10.0.0.2");
     check_decodes(

@@ -176,6 +176,22 @@ TEST_CASE("decode::tunnel GRE version 0") {
   const Bytes erspan(8, 0x10);
   check_inner_v4(decode_ethernet(outer_ipv4(
       47, gre(0x1000, 0x88be, concat(erspan, concat(ethernet_header(0x0800), inner_ipv4()))))));
+  // ERSPAN type I: the same protocol type without a sequence number, and no header.
+  check_inner_v4(decode_ethernet(
+      outer_ipv4(47, gre(0, 0x88be, concat(ethernet_header(0x0800), inner_ipv4())))));
+  // NSH (RFC 8300, MD type 2 without context) carrying IPv4, and carrying Ethernet.
+  const Bytes nsh_to_ipv4{0x0f, 0xc2, 0x02, 0x01, 0x00, 0x00, 0x01, 0xff};
+  const Bytes nsh_to_ethernet{0x0f, 0xc2, 0x02, 0x03, 0x00, 0x00, 0x01, 0xff};
+  check_inner_v4(
+      decode_ethernet(outer_ipv4(47, gre(0, 0x894f, concat(nsh_to_ipv4, inner_ipv4())))));
+  check_inner_v4(decode_ethernet(outer_ipv4(
+      47, gre(0, 0x894f, concat(nsh_to_ethernet, concat(ethernet_header(0x0800), inner_ipv4()))))));
+  // NSH of version 1, and NSH cut short: the datagram stays what it was.
+  const Bytes nsh_version1{0x4f, 0xc2, 0x02, 0x01, 0x00, 0x00, 0x01, 0xff};
+  check_skipped(decode_ethernet(outer_ipv4(47, gre(0, 0x894f, concat(nsh_version1, inner_ipv4())))),
+                SkipReason::non_tcp);
+  check_skipped(decode_ethernet(outer_ipv4(47, gre(0, 0x894f, {0x0f, 0xc2, 0x02, 0x01}))),
+                SkipReason::non_tcp);
 
   // WCCP redirection: version 2 with its 4-byte redirect header, version 1 without.
   check_inner_v4(decode_ethernet(
@@ -245,6 +261,50 @@ TEST_CASE("decode::tunnel GRE version 1 (PPTP) with PPP") {
                 SkipReason::unsupported_encapsulation);
 }
 
+TEST_CASE("decode::tunnel CAPWAP data channel") {
+  // Preamble, HLEN 2 words, WBID 1 (IEEE 802.11); `t_and_binding` is the third byte.
+  const auto capwap = [](std::uint8_t t_and_binding, std::uint8_t flags, const Bytes& frame,
+                         std::uint8_t fragment_offset = 0) {
+    return concat({0x00, 0x10, t_and_binding, flags, 0x12, 0x34, fragment_offset, 0x00}, frame);
+  };
+  const Bytes ethernet_frame = concat(ethernet_header(0x0800), inner_ipv4());
+  // An 802.11 data frame to the distribution system, LLC/SNAP, the IPv4 packet.
+  Bytes wifi_frame{0x08, 0x01, 0x00, 0x00};
+  for (std::uint8_t address = 1; address <= 3; ++address) {
+    wifi_frame = concat(wifi_frame, {0x02, 0, 0, 0, 0, address});
+  }
+  wifi_frame = concat(wifi_frame, {0x10, 0x00, 0xaa, 0xaa, 0x03, 0x00, 0x00, 0x00, 0x08, 0x00});
+  wifi_frame = concat(wifi_frame, inner_ipv4());
+
+  // 802.3 (T clear), from the access point and back; 802.11 (T set); a first fragment.
+  check_inner_v4(
+      decode_ethernet(outer_ipv4(17, udp(51000, 5247, capwap(0x02, 0, ethernet_frame)))));
+  check_inner_v4(
+      decode_ethernet(outer_ipv4(17, udp(5247, 51000, capwap(0x02, 0, ethernet_frame)))));
+  check_inner_v4(decode_ethernet(outer_ipv4(17, udp(51000, 5247, capwap(0x03, 0, wifi_frame)))));
+  check_inner_v4(
+      decode_ethernet(outer_ipv4(17, udp(51000, 5247, capwap(0x02, 0x80, ethernet_frame)))));
+  // DTLS, a later fragment, a keep-alive, a native frame of another binding (WBID 3), a
+  // header length under the fixed 8 bytes, a header cut short: not tunnels.
+  Bytes dtls = capwap(0x02, 0, ethernet_frame);
+  dtls[0] = 0x01;
+  check_skipped(decode_ethernet(outer_ipv4(17, udp(51000, 5247, dtls))), SkipReason::non_tcp);
+  check_skipped(
+      decode_ethernet(outer_ipv4(17, udp(51000, 5247, capwap(0x02, 0x80, ethernet_frame, 0x08)))),
+      SkipReason::non_tcp);
+  check_skipped(
+      decode_ethernet(outer_ipv4(17, udp(51000, 5247, capwap(0x02, 0x08, ethernet_frame)))),
+      SkipReason::non_tcp);
+  check_skipped(decode_ethernet(outer_ipv4(17, udp(51000, 5247, capwap(0x07, 0, wifi_frame)))),
+                SkipReason::non_tcp);
+  Bytes short_header = capwap(0x02, 0, ethernet_frame);
+  short_header[1] = 0x08;
+  check_skipped(decode_ethernet(outer_ipv4(17, udp(51000, 5247, short_header))),
+                SkipReason::non_tcp);
+  check_skipped(decode_ethernet(outer_ipv4(17, udp(51000, 5247, {0x00, 0x10, 0x02, 0x00}))),
+                SkipReason::non_tcp);
+}
+
 TEST_CASE("decode::tunnel VXLAN, Geneve and GRE in UDP") {
   const Bytes vxlan{0x08, 0, 0, 0, 0, 0x12, 0x34, 0};
   const Bytes inner_frame = concat(ethernet_header(0x0800), inner_ipv4());
@@ -252,6 +312,22 @@ TEST_CASE("decode::tunnel VXLAN, Geneve and GRE in UDP") {
   check_inner_v4(
       decode_ethernet(outer_ipv6(17, udp(4789, 51000, concat(vxlan, inner_frame))), 0x86dd));
   // Without the I flag the VNI is not valid: not decapsulated.
+  // VXLAN-GPE: IPv4 named by the next protocol field; Ethernet when the P bit is clear;
+  // NSH, then IPv4; a version it does not know, and a next protocol it does not either.
+  check_inner_v4(decode_ethernet(outer_ipv4(
+      17, udp(51000, 4790, concat({0x0c, 0, 0, 0x01, 0, 0x12, 0x34, 0}, inner_ipv4())))));
+  check_inner_v4(decode_ethernet(
+      outer_ipv4(17, udp(51000, 4790, concat({0x08, 0, 0, 0x00, 0, 0x12, 0x34, 0}, inner_frame)))));
+  const Bytes gpe_nsh{0x0c, 0, 0, 0x04, 0, 0x12, 0x34, 0, 0x0f, 0xc2, 0x02, 0x01, 0, 0, 1, 0xff};
+  check_inner_v4(decode_ethernet(outer_ipv4(17, udp(4790, 4790, concat(gpe_nsh, inner_ipv4())))));
+  check_skipped(
+      decode_ethernet(outer_ipv4(
+          17, udp(51000, 4790, concat({0x2c, 0, 0, 0x01, 0, 0x12, 0x34, 0}, inner_ipv4())))),
+      SkipReason::non_tcp);
+  check_skipped(
+      decode_ethernet(outer_ipv4(
+          17, udp(51000, 4790, concat({0x0c, 0, 0, 0x7f, 0, 0x12, 0x34, 0}, inner_ipv4())))),
+      SkipReason::non_tcp);
   const Bytes vxlan_no_vni{0x00, 0, 0, 0, 0, 0x12, 0x34, 0};
   check_skipped(
       decode_ethernet(outer_ipv4(17, udp(51000, 4789, concat(vxlan_no_vni, inner_frame)))),

@@ -49,16 +49,16 @@ TEST_CASE("decode::find_unsupported names the link type") {
 }
 
 TEST_CASE("decode::find_unsupported names an EtherType that may carry IP") {
-  // Experimental, NSH and unknown types: not decoded, named; ARP, LLDP: another protocol.
+  // Experimental and unknown types: not decoded, named; ARP, LLDP: another protocol.
   for (const std::uint16_t type :
-       std::initializer_list<std::uint16_t>{0x88b5, 0x894f, 0x1234, 0xffff}) {
+       std::initializer_list<std::uint16_t>{0x88b5, 0x88b6, 0x1234, 0xffff}) {
     CAPTURE(type);
     const Bytes frame = ethernet(type, ip_packet());
     CHECK(reason_of(LinkType::ethernet, frame) == SkipReason::unsupported_encapsulation);
     CHECK(find_unsupported(LinkType::ethernet, frame) ==
           Unsupported{UnsupportedKind::ethertype, type});
   }
-  CHECK(describe({UnsupportedKind::ethertype, 0x894f}) == "ethertype 0x894f");
+  CHECK(describe({UnsupportedKind::ethertype, 0x88b6}) == "ethertype 0x88b6");
   for (const std::uint16_t type :
        std::initializer_list<std::uint16_t>{0x0806, 0x88cc, 0x8809, 0x888e, 0x88f7, 0x9000}) {
     CAPTURE(type);

@@ -13,6 +13,7 @@ std::size_t tag_body_length(std::uint16_t type) {
   case 0x8926: // Cisco VN-Tag: direction, pointer, destination and source VIFs
   case 0x892f: // IEC 62439-3 HSR tag: path and frame size, sequence number
     return 4;
+  case 0x8909: // Cisco MetaData (TrustSec): version, length, option, security group tag
   case 0x893f: // IEEE 802.1BR E-Tag: E-PCP/DEI, ingress and E-channel identifiers
     return 6;
   case 0x88e7: // IEEE 802.1ah I-Tag (provider backbone bridging): TCI with the I-SID,

@@ -30,12 +30,41 @@ constexpr std::size_t k_ht_control = 4;
 constexpr std::uint8_t k_amsdu_present = 0x80;
 
 // What unsupported_encapsulation names for 802.11 (UnsupportedKind::ieee80211).
-constexpr std::uint32_t k_amsdu = 1;
 constexpr std::uint32_t k_later_fragment = 2;
 
 SkipReason unsupported(std::uint32_t what, LinkLayer& out) {
   out.unsupported = {UnsupportedKind::ieee80211, what};
   return SkipReason::unsupported_encapsulation;
+}
+
+// Section 9.3.2.2: an A-MSDU body is a run of subframes, each a destination and source
+// address, a big-endian length, that many bytes of LLC/SNAP-headed MSDU, and padding to a
+// multiple of four bytes before the next subframe. A frame yields one segment, so the
+// first subframe that carries IP is the one decoded; the MSDUs aggregated after it are
+// not seen, and their TCP segments look lost to the connection analysis. When no subframe
+// carries IP, the first one's reason stands for the frame.
+SkipReason resolve_amsdu(ByteView frame, std::size_t offset, LinkLayer& out) {
+  constexpr std::size_t k_subframe_header = 14;
+  constexpr std::size_t k_length_offset = 12;
+  SkipReason first_reason = SkipReason::truncated_link;
+  // Each subframe moves the offset forward by at least its header, so the walk ends.
+  for (bool first = true; frame.size() - offset >= k_subframe_header; first = false) {
+    const std::size_t msdu_length = read_be16(frame.data() + offset + k_length_offset);
+    const std::size_t msdu = offset + k_subframe_header;
+    const SkipReason reason = resolve_llc(frame, msdu, out);
+    if (reason == k_decoded) {
+      return k_decoded;
+    }
+    if (first) {
+      first_reason = reason;
+    }
+    const std::size_t padded = (k_subframe_header + msdu_length + 3) & ~std::size_t{3};
+    if (frame.size() - offset <= padded) {
+      break;
+    }
+    offset += padded;
+  }
+  return first_reason;
 }
 
 // The 802.11 frame starts at `offset`; `data_pad` is radiotap's flag for drivers that pad
@@ -83,10 +112,10 @@ SkipReason decode_mac_frame(ByteView frame, std::size_t offset, bool data_pad, L
   if ((flags & k_protected) != 0) {
     return SkipReason::encrypted; // WEP, TKIP, CCMP, GCMP: the body cannot be read
   }
-  if (amsdu) {
-    return unsupported(k_amsdu, out);
-  }
   // A first fragment (more-fragments set) decodes like a frame the capture cut short.
+  if (amsdu) {
+    return resolve_amsdu(frame, offset + header, out);
+  }
   return resolve_llc(frame, offset + header, out);
 }
 

@@ -3,10 +3,12 @@
 #include "arcnet.hpp"
 #include "decode_status.hpp"
 #include "ethertype_shims.hpp"
+#include "frame_relay.hpp"
 #include "ieee80211.hpp"
 #include "juniper.hpp"
 #include "nflog.hpp"
 #include "non_ip_protocols.hpp"
+#include "nsh.hpp"
 
 namespace tcpstate::decode {
 
@@ -51,39 +53,6 @@ constexpr std::uint32_t k_af_inet6_darwin = 30;
 
 bool is_vlan_tpid(std::uint16_t type) {
   return type == k_tpid_8021q || type == k_tpid_8021ad || type == k_tpid_qinq_legacy;
-}
-
-// RFC 3032 section 2.1: labels up to the one with the bottom-of-stack bit. The stack does
-// not say what it carries; carriers' IP payloads are told apart by the version nibble, and
-// anything else (a pseudowire control word, Ethernet) is not IP to this decoder.
-SkipReason resolve_mpls(ByteView frame, std::size_t offset, LinkLayer& out) {
-  constexpr std::uint8_t k_bottom_of_stack = 0x01;
-  out.mpls = true;
-  for (;;) {
-    if (frame.size() - offset < k_mpls_label) {
-      return SkipReason::truncated_link;
-    }
-    const bool bottom = (frame[offset + 2] & k_bottom_of_stack) != 0;
-    offset += k_mpls_label;
-    if (bottom) {
-      break;
-    }
-  }
-  if (offset == frame.size()) {
-    return SkipReason::truncated_link;
-  }
-  switch (frame[offset] >> 4) {
-  case 4:
-    out.network = NetworkLayer::ipv4;
-    break;
-  case 6:
-    out.network = NetworkLayer::ipv6;
-    break;
-  default:
-    return SkipReason::non_ip;
-  }
-  out.header_length = offset;
-  return k_decoded;
 }
 
 // RFC 1661 section 2: the protocol field, 1 byte when compressed (RFC 1661 section 6.5: an
@@ -262,6 +231,8 @@ SkipReason resolve_ethertype(ByteView frame, std::uint16_t type, std::size_t off
     return resolve_llc(frame, offset, out);
   } else if (type == k_ethertype_macsec) {
     return resolve_macsec(frame, offset, out);
+  } else if (type == k_ethertype_nsh) {
+    return resolve_nsh(frame, offset, out);
   } else if (is_non_ip_ethertype(type)) {
     return SkipReason::non_ip;
   } else {
@@ -301,6 +272,39 @@ SkipReason resolve_llc(ByteView frame, std::size_t offset, LinkLayer& out) {
     return SkipReason::non_ip;
   }
   return resolve_ethertype(frame, type, offset + k_llc_header + k_snap_header, out);
+}
+
+// RFC 3032 section 2.1: labels up to the one with the bottom-of-stack bit. The stack does
+// not say what it carries; carriers' IP payloads are told apart by the version nibble, and
+// anything else (a pseudowire control word, Ethernet) is not IP to this decoder.
+SkipReason resolve_mpls(ByteView frame, std::size_t offset, LinkLayer& out) {
+  constexpr std::uint8_t k_bottom_of_stack = 0x01;
+  out.mpls = true;
+  for (;;) {
+    if (frame.size() - offset < k_mpls_label) {
+      return SkipReason::truncated_link;
+    }
+    const bool bottom = (frame[offset + 2] & k_bottom_of_stack) != 0;
+    offset += k_mpls_label;
+    if (bottom) {
+      break;
+    }
+  }
+  if (offset == frame.size()) {
+    return SkipReason::truncated_link;
+  }
+  switch (frame[offset] >> 4) {
+  case 4:
+    out.network = NetworkLayer::ipv4;
+    break;
+  case 6:
+    out.network = NetworkLayer::ipv6;
+    break;
+  default:
+    return SkipReason::non_ip;
+  }
+  out.header_length = offset;
+  return k_decoded;
 }
 
 SkipReason decode_link_layer(LinkType link, ByteView frame, LinkLayer& out) {
@@ -357,6 +361,8 @@ SkipReason decode_link_layer(LinkType link, ByteView frame, LinkLayer& out) {
     return decode_arcnet(frame, k_arcnet_linux_addressing, out);
   case LinkType::juniper_ether:
     return decode_juniper_ethernet(frame, out);
+  case LinkType::frame_relay:
+    return decode_frame_relay(frame, out);
   }
   out.unsupported = {UnsupportedKind::link_type, static_cast<std::uint32_t>(link)};
   return SkipReason::unsupported_link;

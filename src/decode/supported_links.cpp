@@ -27,6 +27,7 @@ bool is_supported(LinkType link) {
   case LinkType::arcnet_bsd:
   case LinkType::arcnet_linux:
   case LinkType::juniper_ether:
+  case LinkType::frame_relay:
     return true;
   }
   return false;

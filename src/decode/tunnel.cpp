@@ -1,6 +1,8 @@
 #include "tunnel.hpp"
 
+#include "decode_status.hpp"
 #include "non_ip_protocols.hpp"
+#include "nsh.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -35,11 +37,13 @@ constexpr std::uint16_t aruba_last = 0x83f0;
 // The IANA-assigned ports; a tunnel on another port is not recognised (except Teredo, whose
 // relays use any port and whose payload is checked strictly instead).
 namespace udp_port {
-constexpr std::uint16_t gtp_user = 2152; // 3GPP TS 29.281
-constexpr std::uint16_t gre = 4754;      // RFC 8086
-constexpr std::uint16_t vxlan = 4789;    // RFC 7348
+constexpr std::uint16_t gtp_user = 2152;  // 3GPP TS 29.281
+constexpr std::uint16_t gre = 4754;       // RFC 8086
+constexpr std::uint16_t vxlan = 4789;     // RFC 7348
+constexpr std::uint16_t vxlan_gpe = 4790; // draft-ietf-nvo3-vxlan-gpe
 constexpr std::uint16_t ayiya = 5072;
-constexpr std::uint16_t geneve = 6081; // RFC 8926
+constexpr std::uint16_t capwap_data = 5247; // RFC 5415
+constexpr std::uint16_t geneve = 6081;      // RFC 8926
 } // namespace udp_port
 
 constexpr std::size_t k_udp_header = 8;
@@ -103,6 +107,32 @@ bool emit(LinkType link, ByteView payload, std::size_t offset, TunnelledFrame& i
   return true;
 }
 
+// RFC 8300 NSH at `offset`, and the frame it carries.
+bool decode_nsh(ByteView payload, std::size_t offset, TunnelledFrame& inner) {
+  NshHeader nsh;
+  if (offset > payload.size() || read_nsh(payload.subspan(offset), nsh) != k_decoded) {
+    return false;
+  }
+  LinkType link{};
+  switch (nsh.next_protocol) {
+  case nsh_next_protocol::ipv4:
+    link = LinkType::ipv4;
+    break;
+  case nsh_next_protocol::ipv6:
+    link = LinkType::ipv6;
+    break;
+  case nsh_next_protocol::ethernet:
+    link = LinkType::ethernet;
+    break;
+  case nsh_next_protocol::mpls:
+    link = LinkType::mpls;
+    break;
+  default:
+    return false;
+  }
+  return emit(link, payload, offset + nsh.length, inner);
+}
+
 // RFC 2784 / RFC 2890 (version 0) and RFC 2637 section 4.1 (version 1, PPTP).
 bool decode_gre(ByteView payload, TunnelledFrame& inner) {
   constexpr std::size_t k_base = 4;
@@ -134,8 +164,14 @@ bool decode_gre(ByteView payload, TunnelledFrame& inner) {
       offset += 4; // checksum and reserved
     }
     if (protocol == ethertype::erspan_type2) {
-      // ERSPAN type II: an 8-byte header, then the mirrored Ethernet frame.
-      return emit(LinkType::ethernet, payload, offset + 8, inner);
+      // ERSPAN type II sets GRE's sequence number bit and has an 8-byte header before the
+      // mirrored Ethernet frame; type I shares the protocol type, has neither, and the
+      // frame follows GRE directly.
+      const bool type2 = (flags & k_sequence_present) != 0;
+      return emit(LinkType::ethernet, payload, offset + (type2 ? 8 : 0), inner);
+    }
+    if (protocol == k_ethertype_nsh) {
+      return decode_nsh(payload, offset, inner);
     }
     if (protocol == ethertype::erspan_type3) {
       // ERSPAN type III: 12 bytes, and an 8-byte platform sub-header when O is set.
@@ -185,6 +221,63 @@ bool decode_vxlan(ByteView payload, TunnelledFrame& inner) {
     return false;
   }
   return emit(LinkType::ethernet, payload, k_header, inner);
+}
+
+// draft-ietf-nvo3-vxlan-gpe section 3.1: VXLAN's header with a version, a P bit saying
+// the next protocol field is set (without it, Ethernet follows as in VXLAN), and that
+// field, numbered like NSH's.
+bool decode_vxlan_gpe(ByteView payload, TunnelledFrame& inner) {
+  constexpr std::size_t k_header = 8;
+  constexpr std::uint8_t k_version_mask = 0x30;
+  constexpr std::uint8_t k_next_protocol_present = 0x04;
+  constexpr std::uint8_t k_next_protocol_nsh = 4;
+  if (payload.size() < k_header || (payload[0] & k_version_mask) != 0) {
+    return false;
+  }
+  if ((payload[0] & k_next_protocol_present) == 0) {
+    return emit(LinkType::ethernet, payload, k_header, inner);
+  }
+  switch (payload[3]) {
+  case nsh_next_protocol::ipv4:
+    return emit(LinkType::ipv4, payload, k_header, inner);
+  case nsh_next_protocol::ipv6:
+    return emit(LinkType::ipv6, payload, k_header, inner);
+  case nsh_next_protocol::ethernet:
+    return emit(LinkType::ethernet, payload, k_header, inner);
+  case k_next_protocol_nsh:
+    return decode_nsh(payload, k_header, inner);
+  case nsh_next_protocol::mpls:
+    return emit(LinkType::mpls, payload, k_header, inner);
+  default:
+    return false;
+  }
+}
+
+// RFC 5415 sections 4.1 and 4.3: the data channel's preamble (version 0, type 0; 1 is DTLS),
+// then a header of HLEN 4-byte words, the preamble included, saying what it carries: with
+// T set a frame of the wireless binding (WBID 1 is IEEE 802.11, as RFC 5416 binds it),
+// otherwise an IEEE 802.3 frame. Keep-alives (K) carry no frame, and only a whole frame or
+// its first fragment holds the inner headers.
+bool decode_capwap_data(ByteView payload, TunnelledFrame& inner) {
+  constexpr std::size_t k_min_header = 8;
+  constexpr std::uint8_t k_native_frame = 0x01; // T, the last bit of the third byte
+  constexpr std::uint8_t k_fragment = 0x80;     // F
+  constexpr std::uint8_t k_keep_alive = 0x08;   // K
+  constexpr unsigned k_binding_ieee80211 = 1;
+  if (payload.size() < k_min_header || payload[0] != 0) {
+    return false;
+  }
+  const std::size_t header = static_cast<std::size_t>(payload[1] >> 3) * 4;
+  const unsigned binding = (payload[2] >> 1) & 0x1fU;
+  const bool later_fragment =
+      (payload[3] & k_fragment) != 0 && (read_be16(payload.data() + 6) >> 3) != 0;
+  if (header < k_min_header || later_fragment || (payload[3] & k_keep_alive) != 0) {
+    return false;
+  }
+  if ((payload[2] & k_native_frame) == 0) {
+    return emit(LinkType::ethernet, payload, header, inner);
+  }
+  return binding == k_binding_ieee80211 && emit(LinkType::ieee802_11, payload, header, inner);
 }
 
 // RFC 8926 section 3.4: version 0, options length in 4-byte words, protocol type.
@@ -291,6 +384,8 @@ bool decode_udp_tunnel_on_port(std::uint16_t port, ByteView payload, TunnelledFr
   switch (port) {
   case udp_port::vxlan:
     return decode_vxlan(payload, inner);
+  case udp_port::vxlan_gpe:
+    return decode_vxlan_gpe(payload, inner);
   case udp_port::geneve:
     return decode_geneve(payload, inner);
   case udp_port::gtp_user:
@@ -299,6 +394,8 @@ bool decode_udp_tunnel_on_port(std::uint16_t port, ByteView payload, TunnelledFr
     return decode_gre(payload, inner);
   case udp_port::ayiya:
     return decode_ayiya(payload, inner);
+  case udp_port::capwap_data:
+    return decode_capwap_data(payload, inner);
   default:
     return false;
   }

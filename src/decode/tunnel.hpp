@@ -1,8 +1,9 @@
 #pragma once
 // Decoder stage between two IP layers: when an IP datagram carries a tunnel instead of
 // TCP, finds the frame inside it, so a TCP connection carried by IP-in-IP, GRE (with
-// Ethernet bridging, ERSPAN, WCCP or PPTP's PPP), VXLAN, Geneve, GTP-U, GRE-in-UDP, AYIYA or
-// Teredo is analysed like any other: by its own inner four-tuple, as Zeek logs it.
+// Ethernet bridging, ERSPAN, WCCP, NSH or PPTP's PPP), VXLAN, VXLAN-GPE, Geneve, GTP-U,
+// GRE-in-UDP, CAPWAP, AYIYA or Teredo is analysed like any other: by its own inner
+// four-tuple, as Zeek logs it.
 #include "ip_layer.hpp"
 #include "tcpstate/util/link_type.hpp"
 #include "tcpstate/decode/unsupported.hpp"

@@ -34,7 +34,7 @@ std::string describe(Unsupported unsupported) {
   case UnsupportedKind::ppp_protocol:
     return "PPP protocol " + hex16(unsupported.value);
   case UnsupportedKind::ieee80211:
-    return unsupported.value == 1 ? "802.11 A-MSDU" : "802.11 fragment";
+    return "802.11 fragment";
   case UnsupportedKind::arcnet_fragment:
     return "ARCNET fragment";
   }

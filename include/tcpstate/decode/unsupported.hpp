@@ -19,7 +19,7 @@ enum class UnsupportedKind : std::uint8_t {
   ethertype,       // an Ethernet, VLAN, SLL or SNAP type field
   gre_protocol,    // GRE's protocol type (an EtherType value), or a GRE version or routing
   ppp_protocol,    // a PPP protocol number that is neither IP nor a control protocol
-  ieee80211,       // an 802.11 data frame form: 1 an A-MSDU, 2 a fragment after the first
+  ieee80211,       // an 802.11 data frame form: 2 a fragment after the first
   arcnet_fragment, // an RFC 1201 fragment of an ARCNET packet after the first
 };
 
@@ -30,7 +30,7 @@ struct Unsupported {
 };
 
 // "link type 105", "ethertype 0x88e7", "GRE protocol 0x8200", "PPP protocol 0x002d",
-// "802.11 A-MSDU", "802.11 fragment", "ARCNET fragment";
+// "802.11 fragment", "ARCNET fragment";
 // "other" for kind none.
 std::string describe(Unsupported unsupported);
 

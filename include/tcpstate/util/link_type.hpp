@@ -17,6 +17,7 @@ enum class LinkType : std::uint32_t {
   raw = 101,                 // raw IPv4 or IPv6, version from the first nibble
   c_hdlc = 104,              // Cisco HDLC: address, control, EtherType
   ieee802_11 = 105,          // IEEE 802.11 frames, no radio header
+  frame_relay = 107,         // Frame Relay: Q.922 address, then RFC 2427 or Cisco framing
   loop = 108,                // OpenBSD loopback, big-endian 4-byte address family
   linux_sll = 113,           // Linux cooked capture v1 ("-i any" before libpcap 1.10)
   ieee802_11_prism = 119,    // 802.11 behind a Prism monitor header
