@@ -1,9 +1,9 @@
 #include "packet_builder.hpp"
 
 #include "tcpstate/decode/decoder.hpp"
-#include "tcpstate/util/link_type.hpp"
 #include "tcpstate/decode/skip_reason.hpp"
 #include "tcpstate/decode/unsupported.hpp"
+#include "tcpstate/util/link_type.hpp"
 
 #include <doctest/doctest.h>
 

@@ -5,9 +5,9 @@
 
 #include "tcpstate/decode/decoder.hpp"
 #include "tcpstate/decode/encapsulation.hpp"
-#include "tcpstate/util/link_type.hpp"
 #include "tcpstate/decode/skip_reason.hpp"
 #include "tcpstate/decode/unsupported.hpp"
+#include "tcpstate/util/link_type.hpp"
 
 #include <doctest/doctest.h>
 

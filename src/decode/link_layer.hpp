@@ -1,9 +1,9 @@
 #pragma once
 // First decoder stage: finds where the IP packet starts inside a captured frame.
-#include "tcpstate/util/link_type.hpp"
 #include "tcpstate/decode/skip_reason.hpp"
 #include "tcpstate/decode/unsupported.hpp"
 #include "tcpstate/util/byte_view.hpp"
+#include "tcpstate/util/link_type.hpp"
 
 #include <cstddef>
 #include <cstdint>

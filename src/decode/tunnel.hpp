@@ -5,9 +5,9 @@
 // GRE-in-UDP, CAPWAP, AYIYA or Teredo is analysed like any other: by its own inner
 // four-tuple, as Zeek logs it.
 #include "ip_layer.hpp"
-#include "tcpstate/util/link_type.hpp"
 #include "tcpstate/decode/unsupported.hpp"
 #include "tcpstate/util/byte_view.hpp"
+#include "tcpstate/util/link_type.hpp"
 
 namespace tcpstate::decode {
 
