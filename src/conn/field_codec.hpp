@@ -259,9 +259,6 @@ public:
     }
   }
 
-  // Where decoding has got to: how many bytes the record took.
-  const std::uint8_t* position() const { return m_next; }
-
 private:
   [[gnu::always_inline]] std::uint64_t varint() {
     std::uint64_t value = 0;

@@ -11,6 +11,7 @@
 // decoded into the very same record the moment anything needs it, so every row and event
 // is what the full record would have given.
 #include "connection.hpp"
+#include "field_codec.hpp"
 #include "tcpstate/conn/connection_key.hpp"
 #include "tcpstate/conn/tcp_state.hpp"
 
@@ -40,7 +41,7 @@ public:
 
 private:
   std::vector<std::uint8_t> m_buffer;
-  std::int64_t m_time_unit = 1000;
+  std::int64_t m_time_unit = field_codec::k_microsecond;
 };
 
 // Decodes `frozen` into `record`, a default record that already has its key and conn_id.

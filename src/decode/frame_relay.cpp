@@ -30,7 +30,6 @@ constexpr std::size_t k_snap_header = 5; // OUI, protocol identifier
 constexpr std::array<std::uint8_t, 3> k_oui_ieee8021 = {0x00, 0x80, 0xc2};
 constexpr std::uint16_t k_bridged_8023_with_fcs = 0x0001;
 constexpr std::uint16_t k_bridged_8023 = 0x0007;
-constexpr std::size_t k_ethernet_header = 14;
 // IEEE 802.3 clause 3.2.6: a type field up to 1500 is a length, not an EtherType.
 constexpr std::uint16_t k_max_8023_length = 1500;
 
@@ -46,11 +45,7 @@ SkipReason resolve_snap(ByteView frame, std::size_t offset, LinkLayer& out) {
   }
   if (std::equal(k_oui_ieee8021.begin(), k_oui_ieee8021.end(), snap) &&
       (protocol == k_bridged_8023 || protocol == k_bridged_8023_with_fcs)) {
-    if (frame.size() - offset < k_ethernet_header) {
-      return SkipReason::truncated_link;
-    }
-    return resolve_ethertype(frame, read_be16(frame.data() + offset + 12),
-                             offset + k_ethernet_header, out);
+    return resolve_ethernet(frame, offset, out);
   }
   return SkipReason::non_ip; // other bridged media, vendor protocols
 }

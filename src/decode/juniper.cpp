@@ -16,9 +16,6 @@ constexpr std::size_t k_extension_length = 2;
 constexpr std::uint8_t k_no_layer2 = 0x02;
 constexpr std::size_t k_family = 4;
 
-constexpr std::size_t k_ethernet_type_offset = 12;
-constexpr std::size_t k_ethernet_header = 14;
-
 } // namespace
 
 SkipReason decode_juniper_ethernet(ByteView frame, LinkLayer& out) {
@@ -45,11 +42,7 @@ SkipReason decode_juniper_ethernet(ByteView frame, LinkLayer& out) {
     out.network = NetworkLayer::ip_any;
     return k_decoded;
   }
-  if (frame.size() < header + k_ethernet_header) {
-    return SkipReason::truncated_link;
-  }
-  return resolve_ethertype(frame, read_be16(frame.data() + header + k_ethernet_type_offset),
-                           header + k_ethernet_header, out);
+  return resolve_ethernet(frame, header, out);
 }
 
 } // namespace tcpstate::decode

@@ -113,11 +113,7 @@ SkipReason resolve_pppoe_session(ByteView frame, std::size_t offset, LinkLayer& 
 }
 
 SkipReason decode_ethernet(ByteView frame, LinkLayer& out) {
-  if (frame.size() < k_ethernet_header) {
-    return SkipReason::truncated_link;
-  }
-  return resolve_ethertype(frame, read_be16(frame.data() + k_ethernet_type_offset),
-                           k_ethernet_header, out);
+  return resolve_ethernet(frame, 0, out);
 }
 
 // Linux cooked captures keep the EtherType in the protocol field; libpcap inserts a VLAN
@@ -305,6 +301,14 @@ SkipReason resolve_mpls(ByteView frame, std::size_t offset, LinkLayer& out) {
   }
   out.header_length = offset;
   return k_decoded;
+}
+
+SkipReason resolve_ethernet(ByteView frame, std::size_t offset, LinkLayer& out) {
+  if (frame.size() < offset || frame.size() - offset < k_ethernet_header) {
+    return SkipReason::truncated_link;
+  }
+  return resolve_ethertype(frame, read_be16(frame.data() + offset + k_ethernet_type_offset),
+                           offset + k_ethernet_header, out);
 }
 
 SkipReason decode_link_layer(LinkType link, ByteView frame, LinkLayer& out) {

@@ -40,6 +40,9 @@ SkipReason resolve_ethertype(ByteView frame, std::uint16_t type, std::size_t off
 // An MPLS label stack at `offset`, and the IP packet under its bottom label.
 SkipReason resolve_mpls(ByteView frame, std::size_t offset, LinkLayer& out);
 
+// An Ethernet frame (addresses, EtherType) at `offset`: inside another header.
+SkipReason resolve_ethernet(ByteView frame, std::size_t offset, LinkLayer& out);
+
 // IEEE 802.2 LLC at `offset`, with RFC 1042 / 802.1H SNAP naming an EtherType.
 SkipReason resolve_llc(ByteView frame, std::size_t offset, LinkLayer& out);
 
