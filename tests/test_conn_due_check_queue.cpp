@@ -83,3 +83,23 @@ TEST_CASE("conn::DueCheckQueue after clear starts afresh at any time") {
   REQUIRE(queue.pop_due(-5 * k_second, check));
   CHECK(check.conn_id == 2);
 }
+
+TEST_CASE("conn::DueCheckQueue starts its wheel at the clock, not at the first check") {
+  // A first check a minute out must not leave every sooner check in the ordered heap.
+  DueCheckQueue queue;
+  DueCheck check;
+  CHECK_FALSE(queue.pop_due(0, check));
+  queue.push({60 * k_second, 1, 0});
+  Reference reference{{60 * k_second, 1, 0}};
+  for (std::uint64_t conn_id = 2; conn_id < 1000; ++conn_id) {
+    const TimeNs due = static_cast<TimeNs>(conn_id) * k_second / 20;
+    queue.push({due, conn_id, 7});
+    reference.emplace(due, conn_id, 7);
+  }
+  CHECK(queue.ordered() < 10);
+  for (TimeNs now = 0; now <= 61 * k_second; now += k_second / 10) {
+    drain_both(queue, reference, now);
+    CHECK(queue.ordered() < 10);
+  }
+  CHECK(reference.empty());
+}

@@ -15,17 +15,22 @@ bool later(const DueCheck& a, const DueCheck& b) {
 void DueCheckQueue::push(const DueCheck& check) {
   const std::int64_t bucket = bucket_of(check.due);
   if (!m_started) {
+    // Queued before any clock was seen: the wheel starts at this check.
     m_started = true;
     m_cursor = bucket - 1;
   }
   if (bucket <= m_cursor) {
     push_near(check);
   } else if (bucket - m_cursor < k_wheel_size) {
-    m_wheel[static_cast<std::size_t>(bucket & (k_wheel_size - 1))].push_back(check);
-    ++m_in_wheel;
+    push_wheel(bucket, check);
   } else {
     m_overflow.push_back(check);
   }
+}
+
+void DueCheckQueue::push_wheel(std::int64_t bucket, const DueCheck& check) {
+  m_wheel[static_cast<std::size_t>(bucket & (k_wheel_size - 1))].push_back(wheel_entry(check));
+  ++m_in_wheel;
 }
 
 void DueCheckQueue::push_near(const DueCheck& check) {
@@ -34,6 +39,13 @@ void DueCheckQueue::push_near(const DueCheck& check) {
 }
 
 bool DueCheckQueue::pop_due(TimeNs now, DueCheck& out) {
+  if (!m_started) {
+    // The wheel starts at the clock, not at the first check queued: a first check a minute
+    // out would otherwise leave every check due before it in the heap.
+    m_started = true;
+    m_cursor = bucket_of(now);
+    return false;
+  }
   for (;;) {
     if (!m_near.empty() && m_near.front().due <= now) {
       std::pop_heap(m_near.begin(), m_near.end(), later);
@@ -75,14 +87,14 @@ void DueCheckQueue::advance_to(std::int64_t bucket) {
 
 void DueCheckQueue::drain(std::int64_t bucket) {
   auto& checks = m_wheel[static_cast<std::size_t>(bucket & (k_wheel_size - 1))];
-  for (const DueCheck& check : checks) {
-    push_near(check);
+  for (const WheelEntry& entry : checks) {
+    push_near(from_wheel(bucket, entry));
   }
   m_in_wheel -= checks.size();
   // Freed, not just emptied: a bucket is refilled only a revolution (~550 s) later, and
   // 4096 buckets each keeping the capacity of their fullest moment came to a third of the
   // peak memory of a run.
-  std::vector<DueCheck>().swap(checks);
+  std::vector<WheelEntry>().swap(checks);
 }
 
 void DueCheckQueue::take_overflow() {
@@ -92,13 +104,22 @@ void DueCheckQueue::take_overflow() {
     if (bucket <= m_cursor) {
       push_near(check);
     } else if (bucket - m_cursor < k_wheel_size) {
-      m_wheel[static_cast<std::size_t>(bucket & (k_wheel_size - 1))].push_back(check);
-      ++m_in_wheel;
+      push_wheel(bucket, check);
     } else {
       further.push_back(check);
     }
   }
   m_overflow = std::move(further);
+}
+
+void DueCheckQueue::release() {
+  std::vector<DueCheck>().swap(m_near);
+  for (auto& checks : m_wheel) {
+    std::vector<WheelEntry>().swap(checks);
+  }
+  m_in_wheel = 0;
+  std::vector<DueCheck>().swap(m_overflow);
+  m_started = false;
 }
 
 void DueCheckQueue::clear() {

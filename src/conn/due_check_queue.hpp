@@ -30,12 +30,18 @@ public:
   // Removes the earliest check due at or before `now` into `out`; false when none is.
   bool pop_due(TimeNs now, DueCheck& out);
   // False when pop_due(now) would surely find nothing: asked before every segment, and
-  // nearly always false, so it is kept inline and cheap.
+  // nearly always false, so it is kept inline and cheap. True before the first pop_due(),
+  // which starts the wheel's clock.
   bool may_have_due(TimeNs now) const {
-    return (!m_near.empty() && m_near.front().due <= now) ||
+    return !m_started || (!m_near.empty() && m_near.front().due <= now) ||
            (m_started && m_cursor < bucket_of(now));
   }
   void clear();
+  // Empties the queue and gives back its memory.
+  void release();
+  // How many checks are ordered in the heap of the current bucket (for tests: the rest
+  // wait unordered in the wheel).
+  std::size_t ordered() const { return m_near.size(); }
 
 private:
   // 2^27 ns (~134 ms) buckets, 4096 of them: a span of ~550 s, longer than any timer
@@ -44,6 +50,22 @@ private:
   static constexpr std::int64_t k_wheel_size = 4096;
 
   static std::int64_t bucket_of(TimeNs time) { return time >> k_bucket_shift; }
+
+  // A check in the wheel: its bucket is where it sits, so 16 bytes hold it instead of 24
+  // (a busy capture keeps a million checks pending).
+  struct WheelEntry {
+    std::uint32_t due_in_bucket;
+    std::uint32_t key_hash;
+    std::uint64_t conn_id;
+  };
+  static WheelEntry wheel_entry(const DueCheck& check) {
+    return {static_cast<std::uint32_t>(check.due & ((TimeNs{1} << k_bucket_shift) - 1)),
+            check.key_hash, check.conn_id};
+  }
+  static DueCheck from_wheel(std::int64_t bucket, const WheelEntry& entry) {
+    return {(bucket << k_bucket_shift) + entry.due_in_bucket, entry.conn_id, entry.key_hash};
+  }
+  void push_wheel(std::int64_t bucket, const DueCheck& check);
   void push_near(const DueCheck& check);
   void advance_to(std::int64_t bucket);
   void drain(std::int64_t bucket);
@@ -52,7 +74,7 @@ private:
   // Checks whose bucket the cursor has reached, as a min-heap by (due, conn_id).
   std::vector<DueCheck> m_near;
   // Checks in the next k_wheel_size - 1 buckets after the cursor.
-  std::array<std::vector<DueCheck>, k_wheel_size> m_wheel;
+  std::array<std::vector<WheelEntry>, k_wheel_size> m_wheel;
   std::size_t m_in_wheel = 0;
   // Checks further out than the wheel reaches.
   std::vector<DueCheck> m_overflow;

@@ -20,6 +20,7 @@ static_assert(sizeof(RoundTripLeg) == 80);
 static_assert(sizeof(ZeekConn) == 120);
 static_assert(sizeof(ZeekEndpoint) == 36);
 static_assert(sizeof(Evidence) == 56);
+static_assert(sizeof(FrozenConnection) == 64);
 
 // The flags and small fields before `last_window`: eight bytes, copied as they are.
 constexpr std::size_t k_endpoint_head = offsetof(Endpoint, last_window);
@@ -154,7 +155,7 @@ FrozenConnection Freezer::freeze(Connection& connection) {
   frozen.client_state = connection.client().state;
   frozen.server_state = connection.server().state;
   frozen.reported = connection.reported;
-  frozen.size = static_cast<std::uint32_t>(writer.size());
+  frozen.scheduled_check_low = static_cast<std::uint32_t>(connection.scheduled_check);
   frozen.last_packet = connection.last_packet;
   frozen.fields = std::make_unique_for_overwrite<std::uint8_t[]>(writer.size());
   std::copy_n(m_buffer.begin(), writer.size(), frozen.fields.get());
@@ -165,6 +166,13 @@ void thaw(const FrozenConnection& frozen, Connection& record) {
   FieldReader reader(frozen.fields.get(), frozen.last_packet);
   transfer_fields(reader, record);
   record.last_packet = frozen.last_packet;
+}
+
+std::size_t encoded_size(const FrozenConnection& frozen) {
+  Connection scratch;
+  FieldReader reader(frozen.fields.get(), frozen.last_packet);
+  transfer_fields(reader, scratch);
+  return reader.consumed(frozen.fields.get());
 }
 
 } // namespace tcpstate::conn

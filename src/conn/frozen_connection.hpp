@@ -15,6 +15,7 @@
 #include "tcpstate/conn/connection_key.hpp"
 #include "tcpstate/conn/tcp_state.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -26,8 +27,11 @@ struct FrozenConnection {
   // What `ss -s` counts (Reconstructor::count_states) without decoding the record.
   TcpState client_state = TcpState::closed;
   TcpState server_state = TcpState::closed;
-  bool reported = false;         // Connection::reported
-  std::uint32_t size = 0;        // of the encoded fields, in bytes
+  bool reported = false; // Connection::reported
+  // The low half of Connection::scheduled_check. Lazily dropped checks stay queued (a
+  // connection's SYN-ACK timer, its handshake timer) and come due while it is frozen; one
+  // that does not match is stale and is dropped without decoding the record.
+  std::uint32_t scheduled_check_low = 0;
   std::uint64_t last_packet = 0; // for the idle order, and the base of packet numbers
   std::unique_ptr<std::uint8_t[]> fields;
 };
@@ -46,5 +50,8 @@ private:
 
 // Decodes `frozen` into `record`, a default record that already has its key and conn_id.
 void thaw(const FrozenConnection& frozen, Connection& record);
+
+// How many bytes the encoded fields of `frozen` take (decodes them to find out).
+std::size_t encoded_size(const FrozenConnection& frozen);
 
 } // namespace tcpstate::conn

@@ -121,6 +121,10 @@ public:
 
   void finish(TimeNs capture_end) {
     run_due_checks(capture_end);
+    // Every connection is written out below and no check runs again: the queue's memory
+    // goes now, and records hatched or thawed on the way out queue none.
+    m_checks.release();
+    m_writing_out_all = true;
     // Writing out a connection with a held SYN starts its successor, hence the rounds.
     while (open_connections() > 0) {
       enum class Form : std::uint8_t { record, embryo, frozen };
@@ -162,7 +166,7 @@ public:
       }
       m_embryos.clear();
     }
-    m_checks.clear();
+    m_writing_out_all = false;
   }
 
   std::size_t open_connections() const {
@@ -404,6 +408,19 @@ private:
     m_table.erase(slot);
   }
 
+  // Once the held connections reach the threshold, the records that finished below it are
+  // frozen too: left full until their linger ran out, they set the run's peak of full
+  // records (and the record pages are never given back). Done again only after the count
+  // fell to half the threshold, so a count that hovers around it costs one sweep.
+  void freeze_all_finished(TimeNs now) {
+    m_frozen_all_finished = true;
+    std::vector<ConnectionTable::Slot> slots;
+    m_table.for_each_slot([&](ConnectionTable::Slot slot) { slots.push_back(slot); });
+    for (const ConnectionTable::Slot slot : slots) {
+      freeze_if_finished(m_table.at(slot), slot, now);
+    }
+  }
+
   ConnectionTable::Slot thaw_frozen(FrozenTable::Slot frozen_slot, std::uint64_t hash) {
     const FrozenConnection& frozen = m_frozen.at(frozen_slot);
     const ConnectionTable::Slot slot =
@@ -424,20 +441,26 @@ private:
 
   // The record a check is for, hatched or thawed into the connection table; k_no_slot when
   // it was written out already.
-  ConnectionTable::Slot record_for_check(std::uint32_t hash, std::uint64_t conn_id) {
+  ConnectionTable::Slot record_for_check(const DueCheck& check) {
     if (!m_embryos.empty()) {
-      const EmbryoTable::Slot embryo = m_embryos.find_by_conn_id(hash, conn_id);
+      const EmbryoTable::Slot embryo = m_embryos.find_by_conn_id(check.key_hash, check.conn_id);
       if (embryo != EmbryoTable::k_no_slot) {
         return hatch(embryo);
       }
     }
     if (!m_frozen.empty()) {
-      const FrozenTable::Slot frozen = m_frozen.find_by_conn_id(hash, conn_id);
-      if (frozen != FrozenTable::k_no_slot) {
-        return thaw_frozen(frozen, hash_key(m_frozen.at(frozen).key));
+      const FrozenTable::Slot slot = m_frozen.find_by_conn_id(check.key_hash, check.conn_id);
+      if (slot != FrozenTable::k_no_slot) {
+        // A frozen record was frozen with its scheduled check at least a second away
+        // (freeze_if_finished), so that check is still queued; any other finds nothing due.
+        const FrozenConnection& frozen = m_frozen.at(slot);
+        if (static_cast<std::uint32_t>(check.due) != frozen.scheduled_check_low) {
+          return ConnectionTable::k_no_slot;
+        }
+        return thaw_frozen(slot, hash_key(frozen.key));
       }
     }
-    return m_table.find_by_conn_id(hash, conn_id);
+    return m_table.find_by_conn_id(check.key_hash, check.conn_id);
   }
 
   // A SYN for a new incarnation while the old one still looked open (see pending_syns.hpp).
@@ -517,6 +540,9 @@ private:
   // aside and moving it in showed in profiles of connection-heavy captures.
   ConnectionTable::Slot create(const KeyedSegment& keyed, const decode::TcpSegment& segment,
                                Cause cause, const Reuse& reuse, std::uint64_t hash) {
+    if (!m_frozen_all_finished && open_connections() >= m_config.compact_finished_beyond) {
+      freeze_all_finished(cause.time);
+    }
     const ConnectionTable::Slot slot = m_table.insert(keyed.key, ++m_last_conn_id, hash);
     Connection& connection = m_table.at(slot);
     connection.reported = reports(keyed.key);
@@ -661,6 +687,9 @@ private:
   }
 
   void schedule(Connection& connection) {
+    if (m_writing_out_all) {
+      return;
+    }
     const TimeNs due = next_check(connection);
     if (due != 0 && (connection.scheduled_check == 0 || due < connection.scheduled_check)) {
       connection.scheduled_check = due;
@@ -676,9 +705,9 @@ private:
     }
     DueCheck entry;
     while (m_checks.pop_due(now, entry)) {
-      const ConnectionTable::Slot slot = record_for_check(entry.key_hash, entry.conn_id);
+      const ConnectionTable::Slot slot = record_for_check(entry);
       if (slot == ConnectionTable::k_no_slot) {
-        continue; // written out already
+        continue; // written out already, or a stale check of a frozen record
       }
       Connection& connection = m_table.at(slot);
       if (connection.scheduled_check == entry.due) {
@@ -714,6 +743,9 @@ private:
     const bool evicted = connection.evicted;
     m_shard_held -= std::size_t{connection.reported};
     m_table.erase(slot);
+    if (m_frozen_all_finished && open_connections() < m_config.compact_finished_beyond / 2) {
+      m_frozen_all_finished = false;
+    }
     if (pending && !evicted) {
       // The held SYN outlived the old incarnation: it starts the next one.
       Reuse reuse;
@@ -736,6 +768,8 @@ private:
   FrozenTable m_frozen;
   Freezer m_freezer;
   DueCheckQueue m_checks;
+  bool m_writing_out_all = false;     // in finish()
+  bool m_frozen_all_finished = false; // see freeze_all_finished()
   std::uint64_t m_last_conn_id = 0;
   // The records and embryos held of this process's shard (all of them without --shard).
   std::size_t m_shard_held = 0;
