@@ -60,11 +60,11 @@ void SynFloodDetector::handshake_started(const ServerEndpoint& server, TimeNs ti
 
 void SynFloodDetector::handshake_completed(const ServerEndpoint& server, TimeNs started) {
   const auto lock = lock_if_shared(m_lock);
-  auto found = m_servers.find(server);
-  if (found == m_servers.end()) {
+  ServerWindow* found = m_servers.find(server);
+  if (found == nullptr) {
     return;
   }
-  ServerWindow& window = found->second;
+  ServerWindow& window = *found;
   const std::int64_t bucket = bucket_of(started);
   const bool still_in_window = bucket <= window.newest_bucket &&
                                window.newest_bucket - bucket < static_cast<std::int64_t>(k_buckets);
@@ -77,11 +77,11 @@ void SynFloodDetector::handshake_completed(const ServerEndpoint& server, TimeNs 
 
 bool SynFloodDetector::flooded_at(const ServerEndpoint& server, TimeNs time) const {
   const auto lock = lock_if_shared(m_lock);
-  auto found = m_servers.find(server);
-  if (found == m_servers.end()) {
+  const ServerWindow* found = m_servers.find(server);
+  if (found == nullptr) {
     return false;
   }
-  for (const Interval& flood : found->second.floods) {
+  for (const Interval& flood : found->floods) {
     if (flood.begin <= time && time <= flood.end) {
       return true;
     }

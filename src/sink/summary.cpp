@@ -57,7 +57,7 @@ std::vector<const ServerEntry*> servers_in_order(const Summary& summary) {
     entries.push_back(&entry);
   }
   std::sort(entries.begin(), entries.end(),
-            [](const ServerEntry* a, const ServerEntry* b) { return a->first < b->first; });
+            [](const ServerEntry* a, const ServerEntry* b) { return a->key < b->key; });
   return entries;
 }
 

@@ -3,12 +3,12 @@
 // more than `threshold` handshakes begun within one window and not (yet) completed is
 // under a SYN flood for that stretch of time; connections whose handshake began then and
 // never completed are the flood's.
+#include "tcpstate/util/flat_map.hpp"
 #include "tcpstate/util/ip_address.hpp"
 #include "tcpstate/util/time.hpp"
 
 #include <cstdint>
 #include <mutex>
-#include <unordered_map>
 #include <vector>
 
 namespace tcpstate::anomaly {
@@ -63,7 +63,7 @@ private:
       return hash_endpoint(server.address, server.port);
     }
   };
-  std::unordered_map<ServerEndpoint, ServerWindow, ServerHash> m_servers;
+  FlatMap<ServerEndpoint, ServerWindow, ServerHash> m_servers;
 };
 
 } // namespace tcpstate::anomaly

@@ -9,11 +9,12 @@
 #include "tcpstate/diagnosis/diagnosis_input.hpp"
 #include "tcpstate/diagnosis/finding.hpp"
 #include "tcpstate/sink/capture_stats.hpp"
+#include "tcpstate/util/flat_map.hpp"
+#include "tcpstate/util/ip_address.hpp"
 
 #include <array>
 #include <cstdint>
 #include <tuple>
-#include <unordered_map>
 #include <vector>
 
 namespace tcpstate::sink {
@@ -61,8 +62,8 @@ public:
   std::uint64_t capture_missed_bytes = 0;
   std::uint64_t one_sided_connections = 0;
   // Hashed, not ordered: on a busy server's capture there are tens of thousands, and a
-  // tree lookup per connection showed in profiles. Views that list them sort them once.
-  std::unordered_map<ServerKey, ServerRollup, ServerKeyHash> servers;
+  // lookup per connection showed in profiles. Views that list them sort them once.
+  FlatMap<ServerKey, ServerRollup, ServerKeyHash> servers;
   // The diagnosis' facts of each connection, kept only when some view will show findings
   // (set before the first add), and the findings the pipeline derived from them before the
   // sinks finish (src/diagnosis/).
@@ -74,7 +75,7 @@ public:
   conn::ShardSelection shard;
 };
 
-using ServerEntry = std::pair<const ServerKey, ServerRollup>;
+using ServerEntry = FlatMap<ServerKey, ServerRollup, ServerKeyHash>::Entry;
 // Every server's rollup, in the order of their keys.
 std::vector<const ServerEntry*> servers_in_order(const Summary& summary);
 
