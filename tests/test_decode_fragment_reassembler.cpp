@@ -1,3 +1,4 @@
+#include "ip_fragment_builder.hpp"
 #include "packet_builder.hpp"
 
 #include "tcpstate/decode/decoder.hpp"
@@ -14,12 +15,14 @@
 using namespace tcpstate;
 using namespace tcpstate::decode;
 using tcpstate::test::Bytes;
+using tcpstate::test::fragment_v4;
+using tcpstate::test::fragment_v6;
 using tcpstate::test::PacketBuilder;
+using tcpstate::test::Piece;
 
 namespace {
 
 constexpr std::size_t k_ipv6_header = 40;
-constexpr std::uint8_t k_tcp = 6;
 
 // A whole TCP datagram on a raw IP link, 20 bytes of TCP header and `payload` bytes.
 Bytes datagram_v4(std::uint32_t payload) {
@@ -42,78 +45,6 @@ Bytes datagram_v6(std::uint32_t payload) {
       .payload(payload)
       .build()
       .bytes;
-}
-
-void put_be16(Bytes& bytes, std::size_t at, std::size_t value) {
-  bytes[at] = static_cast<std::uint8_t>(value >> 8);
-  bytes[at + 1] = static_cast<std::uint8_t>(value);
-}
-
-std::uint16_t header_checksum(const Bytes& bytes, std::size_t length) {
-  std::uint32_t sum = 0;
-  for (std::size_t i = 0; i + 1 < length; i += 2) {
-    sum += static_cast<std::uint32_t>((bytes[i] << 8) | bytes[i + 1]);
-  }
-  while ((sum >> 16) != 0) {
-    sum = (sum & 0xffffU) + (sum >> 16);
-  }
-  return static_cast<std::uint16_t>(~sum);
-}
-
-// Bytes [offset, offset + length) of the datagram's data (after its fixed header) as one
-// IP fragment; `more` defaults to whether data follows.
-struct Piece {
-  std::uint32_t offset;
-  std::uint32_t length;
-  int more = -1;
-  std::uint16_t id = 0x1234; // as PacketBuilder writes it
-  std::uint8_t protocol = k_tcp;
-};
-
-bool more_of(const Piece& piece, std::size_t data_length) {
-  return piece.more < 0 ? piece.offset + piece.length < data_length : piece.more != 0;
-}
-
-// With `options`, the fragment repeats the datagram's IPv4 options; without, its header
-// is 20 bytes (options not marked to be copied stay in the first fragment).
-Bytes fragment_v4(const Bytes& datagram, const Piece& piece, bool options = true) {
-  const std::size_t datagram_header = std::size_t{datagram[0] & 0x0fU} * 4;
-  const std::size_t header = options ? datagram_header : 20;
-  Bytes out(datagram.begin(), datagram.begin() + static_cast<std::ptrdiff_t>(header));
-  out[0] = static_cast<std::uint8_t>(0x40U | (header / 4));
-  const std::size_t data_length = datagram.size() - datagram_header;
-  put_be16(out, 2, header + piece.length);
-  put_be16(out, 4, piece.id);
-  out[6] &= 0xc0U;
-  put_be16(out, 6,
-           (std::uint32_t{out[6]} << 8) | (more_of(piece, data_length) ? 0x2000U : 0U) |
-               (piece.offset / 8));
-  out[9] = piece.protocol;
-  put_be16(out, 10, 0);
-  put_be16(out, 10, header_checksum(out, header));
-  for (std::uint32_t i = 0; i < piece.length; ++i) {
-    const std::size_t at = datagram_header + piece.offset + i;
-    out.push_back(at < datagram.size() ? datagram[at] : 0);
-  }
-  return out;
-}
-
-Bytes fragment_v6(const Bytes& datagram, const Piece& piece) {
-  Bytes out(datagram.begin(), datagram.begin() + k_ipv6_header);
-  const std::size_t data_length = datagram.size() - k_ipv6_header;
-  put_be16(out, 4, 8 + piece.length);
-  out[6] = 44;
-  out.push_back(datagram[6]);
-  out.push_back(0);
-  out.resize(out.size() + 2);
-  put_be16(out, k_ipv6_header + 2, piece.offset | (more_of(piece, data_length) ? 1U : 0U));
-  const Bytes identification = {0x0a, 0x0b, 0x0c, 0x0d};
-  out.insert(out.end(), identification.begin(), identification.end());
-  for (std::uint32_t i = 0; i < piece.length; ++i) {
-    const std::size_t at = k_ipv6_header + piece.offset + i;
-    out.push_back(at < datagram.size() ? datagram[at] : 0);
-  }
-  return out;
 }
 
 // Offers each fragment in turn; returns what the last one gave back.

@@ -2,6 +2,7 @@
 // encapsulation the decoder knows (and in broken versions of them), and must come out as
 // the same segment, or as a non-TCP packet when the wrapping is not a tunnel.
 #include "packet_builder.hpp"
+#include "tunnel_builder.hpp"
 
 #include "tcpstate/decode/decoder.hpp"
 #include "tcpstate/decode/encapsulation.hpp"
@@ -18,7 +19,13 @@
 using namespace tcpstate;
 using namespace tcpstate::decode;
 using tcpstate::test::Bytes;
+using tcpstate::test::concat;
+using tcpstate::test::ethernet_header;
+using tcpstate::test::gre;
+using tcpstate::test::outer_ipv4;
+using tcpstate::test::outer_ipv6;
 using tcpstate::test::PacketBuilder;
+using tcpstate::test::udp;
 
 namespace {
 
@@ -30,11 +37,6 @@ void put_be16(Bytes& out, std::uint32_t value) {
 void put_be32(Bytes& out, std::uint32_t value) {
   put_be16(out, value >> 16);
   put_be16(out, value & 0xffffU);
-}
-
-Bytes concat(Bytes head, const Bytes& tail) {
-  head.insert(head.end(), tail.begin(), tail.end());
-  return head;
 }
 
 // The inner packet, IP header first: a segment to port 443 (a SYN unless it has payload).
@@ -54,67 +56,6 @@ Bytes inner_ipv4() {
 }
 Bytes inner_ipv6() {
   return inner_packet("2001:db8::1", "2001:db8::2");
-}
-
-Bytes ethernet_header(std::uint16_t type) {
-  Bytes out{0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01};
-  put_be16(out, type);
-  return out;
-}
-
-// An outer IPv4 header from 192.0.2.1 to 192.0.2.2 with a correct header checksum.
-Bytes outer_ipv4(std::uint8_t protocol, const Bytes& payload, std::uint16_t flags = 0) {
-  Bytes out{0x45, 0};
-  put_be16(out, static_cast<std::uint32_t>(20 + payload.size()));
-  put_be16(out, 0x1234);
-  put_be16(out, flags);
-  out.push_back(64);
-  out.push_back(protocol);
-  put_be16(out, 0);
-  out.insert(out.end(), {192, 0, 2, 1, 192, 0, 2, 2});
-  const std::uint16_t checksum = tcpstate::test::internet_checksum(out);
-  out[10] = static_cast<std::uint8_t>(checksum >> 8);
-  out[11] = static_cast<std::uint8_t>(checksum);
-  return concat(out, payload);
-}
-
-Bytes outer_ipv6(std::uint8_t next_header, const Bytes& payload) {
-  Bytes out{0x60, 0, 0, 0};
-  put_be16(out, static_cast<std::uint32_t>(payload.size()));
-  out.push_back(next_header);
-  out.push_back(64);
-  for (int side = 0; side < 2; ++side) {
-    out.insert(out.end(), {0x20, 0x01, 0x0d, 0xb8});
-    out.resize(out.size() + 11, 0);
-    out.push_back(static_cast<std::uint8_t>(side + 1));
-  }
-  return concat(out, payload);
-}
-
-// UDP with checksum 0 (not computed, allowed for IPv4 and for tunnels over IPv6).
-Bytes udp(std::uint16_t source, std::uint16_t destination, const Bytes& payload) {
-  Bytes out;
-  put_be16(out, source);
-  put_be16(out, destination);
-  put_be16(out, static_cast<std::uint32_t>(8 + payload.size()));
-  put_be16(out, 0);
-  return concat(out, payload);
-}
-
-Bytes gre(std::uint16_t flags, std::uint16_t protocol, const Bytes& payload) {
-  Bytes out;
-  put_be16(out, flags);
-  put_be16(out, protocol);
-  if ((flags & 0x8000U) != 0) {
-    put_be32(out, 0); // checksum and reserved
-  }
-  if ((flags & 0x2000U) != 0) {
-    put_be32(out, 0xabcd); // key
-  }
-  if ((flags & 0x1000U) != 0) {
-    put_be32(out, 7); // sequence number
-  }
-  return concat(out, payload);
 }
 
 DecodeResult decode_ethernet(const Bytes& ip_packet, std::uint16_t type = 0x0800,
