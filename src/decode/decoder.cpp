@@ -49,14 +49,34 @@ SkipReason decode_ip(NetworkLayer network, ByteView packet, FrameExtent extent, 
   return reason;
 }
 
+// What peel_to_ip reports of the tunnels it enters, told each enclosing IP header in turn.
+// The per-packet decoder wants nothing, and this empty one costs it nothing once inlined.
+struct IgnoreTunnels {
+  void entered(ByteView /*enclosing*/, const IpLayer& /*ip*/) {}
+};
+
+// Fragment reassembly wants the path a datagram travelled (ip_fragment.hpp): how deep it
+// lies, and the addresses of the tunnel around it, as that tunnel's IP header has them.
+struct InnermostTunnel {
+  std::uint8_t depth = 0;
+  ByteView endpoints;
+
+  void entered(ByteView enclosing, const IpLayer& ip) {
+    ++depth;
+    // Source and destination lie side by side: RFC 791 section 3.1, RFC 8200 section 3.
+    endpoints = ip.family == IpFamily::v4 ? enclosing.subspan(12, 8) : enclosing.subspan(8, 32);
+  }
+};
+
 // Each pass peels one encapsulation: link header, IP header, and when the IP payload is
 // a tunnel rather than TCP, the tunnel header in front of the next frame. Stops at the IP
 // layer that holds TCP (k_decoded) or at whatever else ends the walk, leaving `packet` at
-// that IP header and `ip` describing it. Inlined into both callers: decode_segment must
-// not pay for a call.
-[[gnu::always_inline]] inline SkipReason peel_to_ip(LinkType link, ByteView frame,
-                                                    ChecksumPolicy checksums, FrameExtent extent,
-                                                    ByteView& packet, IpLayer& ip) {
+// that IP header and `ip` describing it, and having told `tunnels` of every IP header it
+// went past. Inlined into both callers: decode_segment must not pay for a call.
+template <typename TunnelTrail>
+[[gnu::always_inline]] inline SkipReason
+peel_to_ip(LinkType link, ByteView frame, ChecksumPolicy checksums, FrameExtent extent,
+           ByteView& packet, IpLayer& ip, TunnelTrail& tunnels) {
   for (unsigned depth = 0;; ++depth) {
     LinkLayer link_layer;
     if (const SkipReason reason = decode_link_layer(link, frame, link_layer); reason != k_decoded) {
@@ -85,6 +105,7 @@ SkipReason decode_ip(NetworkLayer network, ByteView packet, FrameExtent extent, 
         !ipv4_header_checksum_valid(packet.subspan(0, ip.header_length))) {
       return SkipReason::bad_ip_header;
     }
+    tunnels.entered(packet, ip);
     link = inner.link;
     frame = inner.frame;
   }
@@ -98,7 +119,8 @@ SkipReason decode_ip(NetworkLayer network, ByteView packet, FrameExtent extent, 
                                             FrameExtent extent, TcpSegment& out) {
   ByteView packet;
   IpLayer ip;
-  if (const SkipReason reason = peel_to_ip(link, frame, checksums, extent, packet, ip);
+  IgnoreTunnels tunnels;
+  if (const SkipReason reason = peel_to_ip(link, frame, checksums, extent, packet, ip, tunnels);
       reason != k_decoded) {
     return reason;
   }
@@ -150,7 +172,11 @@ bool decode_frame(LinkType link, ByteView frame, ChecksumPolicy checksums, TcpSe
 bool find_ip_fragment(LinkType link, ByteView frame, ChecksumPolicy checksums, IpFragment& out) {
   ByteView packet;
   IpLayer ip;
-  if (peel_to_ip(link, frame, checksums, FrameExtent::maybe_cut, packet, ip) !=
+  InnermostTunnel tunnels;
+  // The walk stops at the first fragment it meets on the way to TCP. A datagram that is
+  // whole is walked through even inside a tunnel, so that fragment is the innermost one
+  // the decoder reaches; a tunnel packet that is a fragment itself ends the walk there.
+  if (peel_to_ip(link, frame, checksums, FrameExtent::maybe_cut, packet, ip, tunnels) !=
           SkipReason::ip_fragment ||
       packet.size() < ip.total_length) {
     return false;
@@ -158,6 +184,8 @@ bool find_ip_fragment(LinkType link, ByteView frame, ChecksumPolicy checksums, I
   const std::uint8_t* p = packet.data();
   out.family = ip.family;
   out.packet = packet.first(ip.total_length);
+  out.tunnel_depth = tunnels.depth;
+  out.tunnel_endpoints = tunnels.endpoints;
   if (ip.family == IpFamily::v4) {
     // RFC 791 section 3.1. A length taken from the capture (0 in the header) cannot say
     // where the fragment ends.

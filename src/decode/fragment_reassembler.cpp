@@ -53,6 +53,13 @@ FragmentReassembler::Key FragmentReassembler::key_of(const IpFragment& fragment)
   } else {
     std::memcpy(key.data() + 6, p + 8, 32);
   }
+  // The endpoints' length tells an IPv4 tunnel from an IPv6 one.
+  const std::size_t endpoints = std::min<std::size_t>(fragment.tunnel_endpoints.size(), 32);
+  key[38] = fragment.tunnel_depth;
+  key[39] = static_cast<std::uint8_t>(endpoints);
+  if (endpoints != 0) {
+    std::memcpy(key.data() + 40, fragment.tunnel_endpoints.data(), endpoints);
+  }
   return key;
 }
 

@@ -43,8 +43,10 @@ public:
 
 private:
   // Family, protocol, identification, source and destination (RFC 791 section 3.2; RFC
-  // 8200 section 4.5 leaves out the protocol, which is TCP for every datagram held).
-  using Key = std::array<std::uint8_t, 38>;
+  // 8200 section 4.5 leaves out the protocol, which is TCP for every datagram held), then
+  // the tunnel depth and endpoints (ip_fragment.hpp), which keep apart datagrams that
+  // travelled different paths.
+  using Key = std::array<std::uint8_t, 72>;
 
   struct Range {
     std::uint32_t begin;

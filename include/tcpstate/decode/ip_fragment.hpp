@@ -29,10 +29,18 @@ struct IpFragment {
   bool more_fragments = false;
   // IPv4 Protocol, or the IPv6 Fragment header's Next Header.
   std::uint8_t protocol = 0;
+  // The path the datagram travelled: how many tunnels it lies inside, and the source and
+  // destination addresses of the innermost one's IP header (8 or 32 bytes; empty outside
+  // any tunnel). A fragment is put together only with fragments that came the same way,
+  // so a datagram seen inside a tunnel and outside it, or in two tunnels between other
+  // endpoints whose inner addresses overlap, is never mixed into one.
+  std::uint8_t tunnel_depth = 0;
+  ByteView tunnel_endpoints;
 };
 
 // For a frame that decode_frame skipped as SkipReason::ip_fragment: the fragment whose
-// decoding stopped it, inside whatever encapsulation. False when there is none to
+// decoding stopped it, inside whatever encapsulation: the outer datagram when it is a
+// fragment, else the innermost fragmented one on the way to TCP. False when there is none to
 // reassemble: the fragment was not captured whole, or, when checksums are verified, its
 // IPv4 header checksum is wrong (a receiver drops it before reassembly).
 bool find_ip_fragment(LinkType link, ByteView frame, ChecksumPolicy checksums, IpFragment& out);
