@@ -105,6 +105,12 @@ peel_to_ip(LinkType link, ByteView frame, ChecksumPolicy checksums, FrameExtent 
         !ipv4_header_checksum_valid(packet.subspan(0, ip.header_length))) {
       return SkipReason::bad_ip_header;
     }
+    // The first fragment of a tunnel packet: what it carries is analysed once the datagram
+    // is whole (ip_fragment.hpp), as the tunnel endpoint reassembles it before decapsulating
+    // (RFC 791 section 3.2, RFC 8200 section 4.5), never cut short at this fragment.
+    if (ip.first_fragment) {
+      return SkipReason::ip_fragment;
+    }
     tunnels.entered(packet, ip);
     link = inner.link;
     frame = inner.frame;
@@ -173,9 +179,9 @@ bool find_ip_fragment(LinkType link, ByteView frame, ChecksumPolicy checksums, I
   ByteView packet;
   IpLayer ip;
   InnermostTunnel tunnels;
-  // The walk stops at the first fragment it meets on the way to TCP. A datagram that is
-  // whole is walked through even inside a tunnel, so that fragment is the innermost one
-  // the decoder reaches; a tunnel packet that is a fragment itself ends the walk there.
+  // The walk stops at the first fragment it meets on the way to TCP: a whole tunnel packet
+  // is walked through, one that is a fragment itself ends the walk there, and its inner
+  // datagram is looked into once it is whole (decoded_packet.cpp).
   if (peel_to_ip(link, frame, checksums, FrameExtent::maybe_cut, packet, ip, tunnels) !=
           SkipReason::ip_fragment ||
       packet.size() < ip.total_length) {
@@ -186,6 +192,9 @@ bool find_ip_fragment(LinkType link, ByteView frame, ChecksumPolicy checksums, I
   out.packet = packet.first(ip.total_length);
   out.tunnel_depth = tunnels.depth;
   out.tunnel_endpoints = tunnels.endpoints;
+  // The walk reached this fragment's transport or tunnel header only when it is a first
+  // fragment; it stopped there because that header leads on toward TCP.
+  out.leads_toward_tcp = ip.first_fragment;
   if (ip.family == IpFamily::v4) {
     // RFC 791 section 3.1. A length taken from the capture (0 in the header) cannot say
     // where the fragment ends.

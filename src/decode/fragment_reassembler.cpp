@@ -30,6 +30,19 @@ std::size_t max_data_length(IpFamily family, std::size_t unfragmentable_length) 
   return k_max_length_field - counted;
 }
 
+// Protocols whose every fragment may be held, in whatever order they come: TCP, and the
+// tunnels the decoder follows by the IP protocol number alone (tunnel.cpp): IP in IP (RFC
+// 2003), IPv6 in IP (RFC 4213) and GRE. Anything else (UDP, whose tunnels are told by port
+// and payload, or an IPv6 extension header in front of the payload) is held only once its
+// first fragment has shown that it leads toward TCP; a later fragment cannot show it.
+bool followed_by_protocol(std::uint8_t protocol) {
+  constexpr std::uint8_t k_ip_in_ip = 4;
+  constexpr std::uint8_t k_ipv6_in_ip = 41;
+  constexpr std::uint8_t k_gre = 47;
+  return protocol == k_ip_protocol_tcp || protocol == k_ip_in_ip || protocol == k_ipv6_in_ip ||
+         protocol == k_gre;
+}
+
 void write_be16(std::uint8_t* p, std::size_t value) {
   p[0] = static_cast<std::uint8_t>(value >> 8);
   p[1] = static_cast<std::uint8_t>(value);
@@ -66,15 +79,19 @@ FragmentReassembler::Key FragmentReassembler::key_of(const IpFragment& fragment)
 ByteView FragmentReassembler::add(const IpFragment& fragment, TimeNs time) {
   give_up_expired(time);
   const std::size_t length = fragment.packet.size() - fragment.data_start;
-  if (fragment.protocol != k_ip_protocol_tcp || !well_formed(fragment, length)) {
+  if (!well_formed(fragment, length)) {
     return {};
   }
   const Key key = key_of(fragment);
   auto found = m_index.find(key);
   if (found == m_index.end()) {
+    if (!fragment.leads_toward_tcp && !followed_by_protocol(fragment.protocol)) {
+      return {};
+    }
     m_datagrams.push_back(Datagram{});
     m_datagrams.back().key = key;
     m_datagrams.back().first_arrival = time;
+    m_datagrams.back().protocol = fragment.protocol;
     found = m_index.emplace(key, std::prev(m_datagrams.end())).first;
   }
   const Datagrams::iterator datagram = found->second;
@@ -179,7 +196,7 @@ ByteView FragmentReassembler::put_together(const Datagram& datagram, IpFamily fa
     write_be16(p + 10, ipv4_header_checksum(ByteView(p, datagram.header.size())));
   } else {
     // The Fragment header is not in the unfragmentable part; what it named follows.
-    p[datagram.next_header_at] = k_ip_protocol_tcp;
+    p[datagram.next_header_at] = datagram.protocol;
     write_be16(p + 4, m_whole.size() - k_ipv6_header);
   }
   return m_whole;

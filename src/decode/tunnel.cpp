@@ -428,9 +428,9 @@ bool decode_udp(ByteView datagram, std::size_t ip_payload_length, bool first_fra
 } // namespace
 
 bool find_tunnelled_frame(const IpLayer& ip, ByteView packet, TunnelledFrame& inner) {
-  // A first fragment holds the start of the inner packet, its headers included: it is
-  // decoded as if the capture had cut it short, which is all tcpstate needs of it (the
-  // inner lengths say how long it was). Later fragments are never seen here.
+  // A first fragment holds the start of the inner packet, its headers included: enough to
+  // tell whether it is a tunnel this stage follows (the decoder then waits for the whole
+  // datagram) and to describe what it wraps. Later fragments are never seen here.
   const ByteView payload = packet.subspan(ip.header_length, ip.captured_length - ip.header_length);
   switch (ip.protocol) {
   case ip_protocol::ipv4:

@@ -1,8 +1,10 @@
 #pragma once
-// Puts fragmented TCP datagrams back together (RFC 791 section 3.2, RFC 8200 section 4.5),
-// as the receiving host and Zeek do, so that a segment sent in fragments is analysed once,
-// whole. Only datagrams that carry TCP are held: a fragmented tunnel keeps its first
-// fragment's inner headers (tunnel.hpp) and other protocols are not analysed.
+// Puts fragmented datagrams back together (RFC 791 section 3.2, RFC 8200 section 4.5), as
+// the receiving host or tunnel endpoint and Zeek do, so that a segment sent in fragments,
+// or inside a tunnel packet sent in fragments, is analysed once, whole. Only datagrams that
+// lead toward TCP are held: TCP, IP in IP, IPv6 in IP and GRE in any order, and others
+// (a UDP tunnel) once their first fragment has shown a tunnel the decoder follows
+// (ip_fragment.hpp). Other protocols are not analysed, so their fragments are not kept.
 //
 // Fed the fragments of a capture in capture order, it hands back a datagram at the
 // fragment that completes it, whatever order they came in. Memory is bounded: a datagram
@@ -43,7 +45,7 @@ public:
 
 private:
   // Family, protocol, identification, source and destination (RFC 791 section 3.2; RFC
-  // 8200 section 4.5 leaves out the protocol, which is TCP for every datagram held), then
+  // 8200 section 4.5 leaves out the protocol, which every fragment repeats anyway), then
   // the tunnel depth and endpoints (ip_fragment.hpp), which keep apart datagrams that
   // travelled different paths.
   using Key = std::array<std::uint8_t, 72>;
@@ -56,6 +58,7 @@ private:
   struct Datagram {
     Key key{};
     TimeNs first_arrival = 0;
+    std::uint8_t protocol = 0;        // what the IPv6 Fragment header names, put back in its place
     std::vector<std::uint8_t> header; // the first fragment's unfragmentable part
     std::size_t next_header_at = 0;
     std::vector<std::uint8_t> data; // the fragmentable part, as far as it has come

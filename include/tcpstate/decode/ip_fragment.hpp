@@ -29,6 +29,11 @@ struct IpFragment {
   bool more_fragments = false;
   // IPv4 Protocol, or the IPv6 Fragment header's Next Header.
   std::uint8_t protocol = 0;
+  // A first fragment (offset 0) whose headers the decoder follows toward TCP: TCP itself,
+  // or a tunnel header it decapsulates. Only such a first fragment opens a datagram whose
+  // protocol alone does not say so (UDP, or an IPv6 extension header), see
+  // fragment_reassembler.hpp.
+  bool leads_toward_tcp = false;
   // The path the datagram travelled: how many tunnels it lies inside, and the source and
   // destination addresses of the innermost one's IP header (8 or 32 bytes; empty outside
   // any tunnel). A fragment is put together only with fragments that came the same way,
@@ -39,8 +44,8 @@ struct IpFragment {
 };
 
 // For a frame that decode_frame skipped as SkipReason::ip_fragment: the fragment whose
-// decoding stopped it, inside whatever encapsulation: the outer datagram when it is a
-// fragment, else the innermost fragmented one on the way to TCP. False when there is none to
+// decoding stopped it, inside whatever encapsulation: the first datagram on the way to TCP
+// that is a fragment, be it a tunnel packet or the TCP datagram. False when there is none to
 // reassemble: the fragment was not captured whole, or, when checksums are verified, its
 // IPv4 header checksum is wrong (a receiver drops it before reassembly).
 bool find_ip_fragment(LinkType link, ByteView frame, ChecksumPolicy checksums, IpFragment& out);
