@@ -16,7 +16,7 @@ enum class SkipReason : std::uint8_t {
   truncated_ip,              // captured bytes end inside the IP header
   bad_ip_header,             // version/IHL/length fields contradict each other, or (only with
                              // --verify-checksums) the IPv4 header checksum is wrong
-  ip_fragment,               // non-first fragment or fragmented TCP; not reassembled
+  ip_fragment,               // a fragment that did not complete its datagram (tcpstate(1))
   bad_ipv6_extension,        // extension chain runs past the packet or loops
   non_tcp,                   // IP payload is UDP, ICMP, ...
   truncated_tcp,             // captured bytes end inside the TCP header
