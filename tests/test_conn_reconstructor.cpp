@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <vector>
 
 using tcpstate::conn::ClosedBy;
 using tcpstate::conn::CloseKind;
@@ -143,6 +145,39 @@ TEST_CASE("conn::Reconstructor SYN_SENT gives up after the handshake timeout") {
   auto& rows = c.finish();
   REQUIRE(rows.size() == 2);
   CHECK(rows[0].report.client().state == TcpState::closed);
+}
+
+TEST_CASE("conn::Reconstructor writes rows in the same order whether or not it freezes") {
+  // A closes 100 s after its handshake, so its SYN's 127 s timer check is stale but due
+  // before its linger (160 s); B's unanswered SYN is written out at 137 s. One jump of the
+  // clock to 300 s runs them all: a frozen A must come out where a full A does.
+  const auto ports_in_order = [](std::uint64_t compact_finished_beyond) {
+    tcpstate::conn::AnalysisConfig config;
+    config.compact_finished_beyond = compact_finished_beyond;
+    Conversation c(config);
+    auto& client = c.client();
+    auto& server = c.server();
+    c.handshake(); // A
+    c.advance(10);
+    client.port = 40001;
+    c.send(c.segment(client, server, syn)); // B
+    c.advance(90);
+    client.port = 40000;
+    c.send(c.segment(client, server, fin | ack));
+    c.send(c.segment(server, client, fin | ack));
+    c.send(c.segment(client, server, ack));
+    c.advance(200);
+    client.port = 40002;
+    c.send(c.segment(client, server, syn));
+    std::vector<std::uint16_t> ports;
+    for (const auto& row : c.finish()) {
+      ports.push_back(row.report.client().port);
+    }
+    return ports;
+  };
+  const std::vector<std::uint16_t> full = ports_in_order(UINT64_MAX);
+  REQUIRE(full.size() == 3);
+  CHECK(ports_in_order(0) == full);
 }
 
 TEST_CASE("conn::Reconstructor lost handshake ACK: SYN-ACK retransmitted, half open") {

@@ -20,7 +20,7 @@ static_assert(sizeof(RoundTripLeg) == 80);
 static_assert(sizeof(ZeekConn) == 120);
 static_assert(sizeof(ZeekEndpoint) == 36);
 static_assert(sizeof(Evidence) == 56);
-static_assert(sizeof(FrozenConnection) == 64);
+static_assert(sizeof(FrozenConnection) == 72);
 
 // The flags and small fields before `last_window`: eight bytes, copied as they are.
 constexpr std::size_t k_endpoint_head = offsetof(Endpoint, last_window);
@@ -155,7 +155,7 @@ FrozenConnection Freezer::freeze(Connection& connection) {
   frozen.client_state = connection.client().state;
   frozen.server_state = connection.server().state;
   frozen.reported = connection.reported;
-  frozen.scheduled_check_low = static_cast<std::uint32_t>(connection.scheduled_check);
+  frozen.scheduled_check = connection.scheduled_check;
   frozen.last_packet = connection.last_packet;
   frozen.fields = std::make_unique_for_overwrite<std::uint8_t[]>(writer.size());
   std::copy_n(m_buffer.begin(), writer.size(), frozen.fields.get());

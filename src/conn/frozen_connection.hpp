@@ -27,12 +27,13 @@ struct FrozenConnection {
   // What `ss -s` counts (Reconstructor::count_states) without decoding the record.
   TcpState client_state = TcpState::closed;
   TcpState server_state = TcpState::closed;
-  bool reported = false; // Connection::reported
-  // The low half of Connection::scheduled_check. Lazily dropped checks stay queued (a
-  // connection's SYN-ACK timer, its handshake timer) and come due while it is frozen; one
-  // that does not match is stale and is dropped without decoding the record.
-  std::uint32_t scheduled_check_low = 0;
+  bool reported = false;         // Connection::reported
   std::uint64_t last_packet = 0; // for the idle order, and the base of packet numbers
+  // Connection::scheduled_check, still queued. Lazily dropped checks (a connection's
+  // SYN-ACK timer, its handshake timer) stay queued too and come due while it is frozen:
+  // before this one, nothing is due, and such a check is dropped without decoding the
+  // record.
+  TimeNs scheduled_check = 0;
   std::unique_ptr<std::uint8_t[]> fields;
 };
 

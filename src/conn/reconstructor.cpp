@@ -440,8 +440,8 @@ private:
   }
 
   // The record a check is for, hatched or thawed into the connection table; k_no_slot when
-  // it was written out already.
-  ConnectionTable::Slot record_for_check(const DueCheck& check) {
+  // it was written out already, or a stale check finds it frozen with nothing due.
+  ConnectionTable::Slot record_for_check(const DueCheck& check, TimeNs now) {
     if (!m_embryos.empty()) {
       const EmbryoTable::Slot embryo = m_embryos.find_by_conn_id(check.key_hash, check.conn_id);
       if (embryo != EmbryoTable::k_no_slot) {
@@ -451,10 +451,12 @@ private:
     if (!m_frozen.empty()) {
       const FrozenTable::Slot slot = m_frozen.find_by_conn_id(check.key_hash, check.conn_id);
       if (slot != FrozenTable::k_no_slot) {
-        // A frozen record was frozen with its scheduled check at least a second away
-        // (freeze_if_finished), so that check is still queued; any other finds nothing due.
+        // A record is frozen with its scheduled check at least a second away
+        // (freeze_if_finished), so that check is still queued, and until it is due nothing
+        // is: another check would find nothing to do. Once it is due (a jump of the clock),
+        // the record is thawed as for any check, so rows come out in the same order.
         const FrozenConnection& frozen = m_frozen.at(slot);
-        if (static_cast<std::uint32_t>(check.due) != frozen.scheduled_check_low) {
+        if (check.due != frozen.scheduled_check && now < frozen.scheduled_check) {
           return ConnectionTable::k_no_slot;
         }
         return thaw_frozen(slot, hash_key(frozen.key));
@@ -705,7 +707,7 @@ private:
     }
     DueCheck entry;
     while (m_checks.pop_due(now, entry)) {
-      const ConnectionTable::Slot slot = record_for_check(entry);
+      const ConnectionTable::Slot slot = record_for_check(entry, now);
       if (slot == ConnectionTable::k_no_slot) {
         continue; // written out already, or a stale check of a frozen record
       }
