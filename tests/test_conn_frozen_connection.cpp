@@ -177,7 +177,7 @@ Connection random_connection(Values& values) {
 
 std::vector<std::uint8_t> encoded(Connection& connection) {
   const FrozenConnection frozen = tcpstate::conn::Freezer().freeze(connection);
-  return {frozen.fields.get(), frozen.fields.get() + encoded_size(frozen)};
+  return {frozen.fields.get(), frozen.fields.get() + frozen.size};
 }
 
 void require_same_zeek_endpoint(const ZeekEndpoint& a, const ZeekEndpoint& b) {
@@ -310,8 +310,8 @@ TEST_CASE("conn::freeze keeps a whole-microsecond record short") {
   tcpstate::conn::Freezer freezer;
   const FrozenConnection finer = freezer.freeze(nanosecond);
   CHECK(finer.fields[0] == 0);
-  CHECK(encoded_size(frozen) < encoded_size(finer));
-  CHECK(encoded_size(frozen) < sizeof(Connection) / 4);
+  CHECK(frozen.size < finer.size);
+  CHECK(frozen.size < sizeof(Connection) / 4);
   // Once a record needed nanoseconds, the next are counted in them too.
   CHECK(freezer.freeze(connection).fields[0] == 0);
 }

@@ -54,7 +54,7 @@ bool DueCheckQueue::pop_due(TimeNs now, DueCheck& out) {
       return true;
     }
     const std::int64_t now_bucket = bucket_of(now);
-    if (!m_started || m_cursor >= now_bucket) {
+    if (m_cursor >= now_bucket) {
       return false;
     }
     advance_to(now_bucket);
@@ -113,13 +113,7 @@ void DueCheckQueue::take_overflow() {
 }
 
 void DueCheckQueue::release() {
-  std::vector<DueCheck>().swap(m_near);
-  for (auto& checks : m_wheel) {
-    std::vector<WheelEntry>().swap(checks);
-  }
-  m_in_wheel = 0;
-  std::vector<DueCheck>().swap(m_overflow);
-  m_started = false;
+  *this = DueCheckQueue{};
 }
 
 void DueCheckQueue::clear() {

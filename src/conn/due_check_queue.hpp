@@ -34,7 +34,7 @@ public:
   // which starts the wheel's clock.
   bool may_have_due(TimeNs now) const {
     return !m_started || (!m_near.empty() && m_near.front().due <= now) ||
-           (m_started && m_cursor < bucket_of(now));
+           m_cursor < bucket_of(now);
   }
   void clear();
   // Empties the queue and gives back its memory.

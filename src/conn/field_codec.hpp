@@ -202,11 +202,6 @@ public:
       : m_next(data), m_base_packet(base_packet),
         m_time_unit(*m_next++ == 0 ? 1 : field_codec::k_microsecond) {}
 
-  // How many bytes were decoded from `data`, the start given to the constructor.
-  std::size_t consumed(const std::uint8_t* data) const {
-    return static_cast<std::size_t>(m_next - data);
-  }
-
   void raw(void* data, std::size_t size) {
     std::memcpy(data, m_next, size);
     m_next += size;

@@ -155,6 +155,7 @@ FrozenConnection Freezer::freeze(Connection& connection) {
   frozen.client_state = connection.client().state;
   frozen.server_state = connection.server().state;
   frozen.reported = connection.reported;
+  frozen.size = static_cast<std::uint32_t>(writer.size());
   frozen.scheduled_check = connection.scheduled_check;
   frozen.last_packet = connection.last_packet;
   frozen.fields = std::make_unique_for_overwrite<std::uint8_t[]>(writer.size());
@@ -166,13 +167,6 @@ void thaw(const FrozenConnection& frozen, Connection& record) {
   FieldReader reader(frozen.fields.get(), frozen.last_packet);
   transfer_fields(reader, record);
   record.last_packet = frozen.last_packet;
-}
-
-std::size_t encoded_size(const FrozenConnection& frozen) {
-  Connection scratch;
-  FieldReader reader(frozen.fields.get(), frozen.last_packet);
-  transfer_fields(reader, scratch);
-  return reader.consumed(frozen.fields.get());
 }
 
 } // namespace tcpstate::conn

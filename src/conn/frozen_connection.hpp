@@ -15,7 +15,6 @@
 #include "tcpstate/conn/connection_key.hpp"
 #include "tcpstate/conn/tcp_state.hpp"
 
-#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -28,6 +27,7 @@ struct FrozenConnection {
   TcpState client_state = TcpState::closed;
   TcpState server_state = TcpState::closed;
   bool reported = false;         // Connection::reported
+  std::uint32_t size = 0;        // of the encoded fields, in bytes
   std::uint64_t last_packet = 0; // for the idle order, and the base of packet numbers
   // Connection::scheduled_check, still queued. Lazily dropped checks (a connection's
   // SYN-ACK timer, its handshake timer) stay queued too and come due while it is frozen:
@@ -51,8 +51,5 @@ private:
 
 // Decodes `frozen` into `record`, a default record that already has its key and conn_id.
 void thaw(const FrozenConnection& frozen, Connection& record);
-
-// How many bytes the encoded fields of `frozen` take (decodes them to find out).
-std::size_t encoded_size(const FrozenConnection& frozen);
 
 } // namespace tcpstate::conn
