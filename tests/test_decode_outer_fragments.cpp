@@ -2,6 +2,7 @@
 // IP or a UDP tunnel was split. Each frame goes the way the -r pipeline sends it
 // (decoded_packet.hpp); the datagram is put together first, as the tunnel endpoint and Zeek
 // do, and the fragment that completes it yields the inner TCP segment, whole.
+#include "fragment_pipeline.hpp"
 #include "ip_fragment_builder.hpp"
 #include "packet_builder.hpp"
 #include "tunnel_builder.hpp"
@@ -23,39 +24,22 @@
 using namespace tcpstate;
 using namespace tcpstate::decode;
 using tcpstate::test::Bytes;
+using tcpstate::test::check_fragment_skipped;
 using tcpstate::test::concat;
 using tcpstate::test::ethernet_header;
 using tcpstate::test::fragment_v4;
 using tcpstate::test::fragment_v6;
 using tcpstate::test::gre;
+using tcpstate::test::inner_v4;
+using tcpstate::test::inner_v6;
+using tcpstate::test::k_inner_payload;
 using tcpstate::test::outer_ipv4;
 using tcpstate::test::outer_ipv6;
-using tcpstate::test::PacketBuilder;
 using tcpstate::test::Piece;
+using tcpstate::test::read_frames;
 using tcpstate::test::udp;
 
 namespace {
-
-constexpr std::uint32_t k_payload = 1000;
-
-Bytes inner_datagram(const std::string& src, const std::string& dst) {
-  return PacketBuilder{}
-      .link(LinkType::raw)
-      .src(src, 40000)
-      .dst(dst, 443)
-      .seq(5000)
-      .flags(0x18)
-      .payload(k_payload)
-      .build()
-      .bytes;
-}
-
-Bytes inner_v4() {
-  return inner_datagram("10.1.1.1", "10.2.2.2");
-}
-Bytes inner_v6() {
-  return inner_datagram("2001:db8:1::1", "2001:db8:1::2");
-}
 
 std::uint16_t ethertype_of(const Bytes& ip_packet) {
   return (ip_packet[0] >> 4) == 4 ? 0x0800 : 0x86dd;
@@ -122,39 +106,11 @@ std::vector<Bytes> outer_fragments(OuterFamily family, const Bytes& datagram,
   return frames;
 }
 
-std::vector<pipeline::DecodedPacket> read(const std::vector<Bytes>& frames,
-                                          FragmentReassembler& reassembler,
-                                          ChecksumPolicy checksums = ChecksumPolicy::verify) {
-  std::vector<pipeline::DecodedPacket> out;
-  pipeline::FilterProbe probe;
-  TimeNs time = 1'000'000;
-  for (const Bytes& frame : frames) {
-    source::RawPacket packet;
-    packet.time = time++;
-    packet.wire_length = static_cast<std::uint32_t>(frame.size());
-    packet.link = LinkType::ethernet;
-    packet.data = frame;
-    pipeline::DecodedPacket decoded;
-    pipeline::filter_and_decode(packet, nullptr, checksums, probe, reassembler, decoded);
-    out.push_back(decoded);
-  }
-  return out;
-}
-
+// The inner datagram's segment, whole, with the inner datagram's length.
 void check_whole_segment(const pipeline::DecodedPacket& decoded, const Bytes& inner,
                          const std::string& src) {
-  REQUIRE(decoded.outcome == pipeline::FrameOutcome::segment);
-  CHECK(decoded.segment.src.to_string() == src);
-  CHECK(decoded.segment.src_port == 40000);
-  CHECK(decoded.segment.dst_port == 443);
-  CHECK(decoded.segment.seq == 5000);
-  CHECK(decoded.segment.payload_length == k_payload);
+  tcpstate::test::check_whole_segment(decoded, src);
   CHECK(decoded.segment.ip_length == inner.size());
-}
-
-void check_fragment_skipped(const pipeline::DecodedPacket& decoded) {
-  CHECK(decoded.outcome == pipeline::FrameOutcome::skipped);
-  CHECK(decoded.reason == SkipReason::ip_fragment);
 }
 
 } // namespace
@@ -176,7 +132,8 @@ TEST_CASE("outer fragments: GRE and IP in IP in two or three fragments, in any o
         CAPTURE(src);
         for (const auto& order : {std::vector<std::size_t>{0, 1}, {1, 0}}) {
           FragmentReassembler reassembler;
-          const auto decoded = read(outer_fragments(family, datagram, {512}, order), reassembler);
+          const auto decoded =
+              read_frames(outer_fragments(family, datagram, {512}, order), reassembler);
           check_fragment_skipped(decoded[0]);
           check_whole_segment(decoded[1], inner, src);
           CHECK(reassembler.datagrams_held() == 0);
@@ -184,7 +141,7 @@ TEST_CASE("outer fragments: GRE and IP in IP in two or three fragments, in any o
         for (const auto& order : three_orders) {
           FragmentReassembler reassembler;
           const auto decoded =
-              read(outer_fragments(family, datagram, {400, 800}, order), reassembler);
+              read_frames(outer_fragments(family, datagram, {400, 800}, order), reassembler);
           check_fragment_skipped(decoded[0]);
           check_fragment_skipped(decoded[1]);
           check_whole_segment(decoded[2], inner, src);
@@ -202,7 +159,8 @@ TEST_CASE("outer fragments: VXLAN, its first fragment first, then the rest in an
     const Bytes datagram = outer_datagram(family, vxlan_payload(inner));
     for (const auto& order : {std::vector<std::size_t>{0, 1, 2}, {0, 2, 1}}) {
       FragmentReassembler reassembler;
-      const auto decoded = read(outer_fragments(family, datagram, {400, 800}, order), reassembler);
+      const auto decoded =
+          read_frames(outer_fragments(family, datagram, {400, 800}, order), reassembler);
       check_fragment_skipped(decoded[0]);
       check_fragment_skipped(decoded[1]);
       check_whole_segment(decoded[2], inner, "10.1.1.1");
@@ -211,7 +169,7 @@ TEST_CASE("outer fragments: VXLAN, its first fragment first, then the rest in an
     // A UDP fragment shows no ports, so one captured before its datagram's first is not
     // known to be a tunnel and is not kept: the datagram can never be completed.
     FragmentReassembler reassembler;
-    const auto decoded = read(outer_fragments(family, datagram, {512}, {1, 0}), reassembler);
+    const auto decoded = read_frames(outer_fragments(family, datagram, {512}, {1, 0}), reassembler);
     check_fragment_skipped(decoded[0]);
     check_fragment_skipped(decoded[1]);
     CHECK(reassembler.datagrams_held() == 1);
@@ -223,7 +181,7 @@ TEST_CASE("outer fragments: a missing fragment means the inner segment is never 
     const Bytes datagram = outer_datagram(OuterFamily::v4, tunnel(inner_v4()));
     FragmentReassembler reassembler;
     const auto decoded =
-        read(outer_fragments(OuterFamily::v4, datagram, {400, 800}, {0, 2}), reassembler);
+        read_frames(outer_fragments(OuterFamily::v4, datagram, {400, 800}, {0, 2}), reassembler);
     // Not even the first, which holds the inner headers, is analysed cut short.
     check_fragment_skipped(decoded[0]);
     check_fragment_skipped(decoded[1]);
@@ -237,7 +195,8 @@ TEST_CASE("outer fragments: UDP that is no tunnel, ICMP and ESP are not kept") {
     const Bytes datagram = outer_datagram(family, plain_udp_payload({}));
     for (const auto& order : {std::vector<std::size_t>{0, 1, 2}, {2, 1, 0}}) {
       FragmentReassembler reassembler;
-      const auto decoded = read(outer_fragments(family, datagram, {400, 800}, order), reassembler);
+      const auto decoded =
+          read_frames(outer_fragments(family, datagram, {400, 800}, order), reassembler);
       for (const pipeline::DecodedPacket& packet : decoded) {
         CHECK(packet.outcome == pipeline::FrameOutcome::skipped);
       }
@@ -246,13 +205,13 @@ TEST_CASE("outer fragments: UDP that is no tunnel, ICMP and ESP are not kept") {
     }
     // The first fragment is what it says, UDP; the later ones are fragments.
     FragmentReassembler reassembler;
-    const auto decoded = read(outer_fragments(family, datagram, {512}, {0, 1}), reassembler);
+    const auto decoded = read_frames(outer_fragments(family, datagram, {512}, {0, 1}), reassembler);
     CHECK(decoded[0].reason == SkipReason::non_tcp);
     check_fragment_skipped(decoded[1]);
     for (const std::uint8_t protocol : {std::uint8_t{1}, std::uint8_t{50}}) {
       const Bytes other = outer_datagram(family, {protocol, Bytes(1040, 0x17)});
       FragmentReassembler others;
-      read(outer_fragments(family, other, {512}, {1, 0}), others);
+      read_frames(outer_fragments(family, other, {512}, {1, 0}), others);
       CHECK(others.datagrams_held() == 0);
     }
   }
@@ -263,7 +222,7 @@ TEST_CASE("outer fragments: a fragmented inner datagram inside a fragmented tunn
   // two outer fragments: the second outer datagram completed completes the inner one.
   const Bytes inner = inner_v4();
   const Bytes inner_first = fragment_v4(inner, {0, 512});
-  const Bytes inner_last = fragment_v4(inner, {512, k_payload + 20 - 512});
+  const Bytes inner_last = fragment_v4(inner, {512, k_inner_payload + 20 - 512});
   const auto outer_of = [](const Bytes& inner_fragment, std::uint16_t id) {
     Bytes datagram = outer_datagram(OuterFamily::v4, gre_payload(inner_fragment));
     datagram[4] = static_cast<std::uint8_t>(id >> 8);
@@ -291,7 +250,7 @@ TEST_CASE("outer fragments: a fragmented inner datagram inside a fragmented tunn
   const std::vector<Bytes> last = split(last_outer, 0x2222);
   SUBCASE("outer and inner in order") {
     FragmentReassembler reassembler;
-    const auto decoded = read({first[0], first[1], last[0], last[1]}, reassembler);
+    const auto decoded = read_frames({first[0], first[1], last[0], last[1]}, reassembler);
     for (std::size_t at = 0; at < 3; ++at) {
       check_fragment_skipped(decoded[at]);
     }
@@ -300,7 +259,7 @@ TEST_CASE("outer fragments: a fragmented inner datagram inside a fragmented tunn
   }
   SUBCASE("interleaved and reversed") {
     FragmentReassembler reassembler;
-    const auto decoded = read({last[1], first[1], last[0], first[0]}, reassembler);
+    const auto decoded = read_frames({last[1], first[1], last[0], first[0]}, reassembler);
     for (std::size_t at = 0; at < 3; ++at) {
       check_fragment_skipped(decoded[at]);
     }
@@ -311,14 +270,14 @@ TEST_CASE("outer fragments: a fragmented inner datagram inside a fragmented tunn
     // Both came through the same tunnel between the same endpoints: one datagram.
     FragmentReassembler reassembler;
     const auto decoded =
-        read({concat(ethernet_header(0x0800), first_outer), last[0], last[1]}, reassembler);
+        read_frames({concat(ethernet_header(0x0800), first_outer), last[0], last[1]}, reassembler);
     check_fragment_skipped(decoded[0]);
     check_fragment_skipped(decoded[1]);
     check_whole_segment(decoded[2], inner, "10.1.1.1");
   }
   SUBCASE("an outer fragment missing leaves the inner datagram incomplete") {
     FragmentReassembler reassembler;
-    const auto decoded = read({first[0], first[1], last[1]}, reassembler);
+    const auto decoded = read_frames({first[0], first[1], last[1]}, reassembler);
     for (const pipeline::DecodedPacket& packet : decoded) {
       check_fragment_skipped(packet);
     }
@@ -343,7 +302,7 @@ TEST_CASE("outer fragments: overlapping, broken or cut fragments are never misus
       const Bytes middle = concat(ethernet_header(0x0800),
                                   fragment_v4(same_bytes ? datagram : garbage, overlapping));
       FragmentReassembler reassembler;
-      const auto decoded = read({frames[0], middle, frames[1]}, reassembler);
+      const auto decoded = read_frames({frames[0], middle, frames[1]}, reassembler);
       check_fragment_skipped(decoded[1]);
       if (same_bytes) {
         check_whole_segment(decoded[2], inner, "10.1.1.1");
@@ -357,10 +316,10 @@ TEST_CASE("outer fragments: overlapping, broken or cut fragments are never misus
     const auto frames_v6 = outer_fragments(OuterFamily::v6, datagram_v6, {512}, {0, 1});
     Piece overlapping{256, 512, 1};
     FragmentReassembler reassembler;
-    const auto decoded =
-        read({frames_v6[0], concat(ethernet_header(0x86dd), fragment_v6(datagram_v6, overlapping)),
-              frames_v6[1]},
-             reassembler);
+    const auto decoded = read_frames(
+        {frames_v6[0], concat(ethernet_header(0x86dd), fragment_v6(datagram_v6, overlapping)),
+         frames_v6[1]},
+        reassembler);
     for (const pipeline::DecodedPacket& packet : decoded) {
       check_fragment_skipped(packet);
     }
@@ -370,7 +329,7 @@ TEST_CASE("outer fragments: overlapping, broken or cut fragments are never misus
       CAPTURE(length);
       const Bytes cut(frames[0].begin(), frames[0].begin() + static_cast<std::ptrdiff_t>(length));
       FragmentReassembler reassembler;
-      const auto decoded = read({cut, frames[1]}, reassembler);
+      const auto decoded = read_frames({cut, frames[1]}, reassembler);
       CHECK(decoded[0].outcome == pipeline::FrameOutcome::skipped);
       CHECK(decoded[1].outcome == pipeline::FrameOutcome::skipped);
     }
@@ -384,7 +343,7 @@ TEST_CASE("outer fragments: overlapping, broken or cut fragments are never misus
         std::vector<Bytes> broken = frames;
         broken[which][at] ^= 0xa5U;
         FragmentReassembler reassembler;
-        const auto decoded = read(broken, reassembler, ChecksumPolicy::ignore);
+        const auto decoded = read_frames(broken, reassembler, ChecksumPolicy::ignore);
         // However it was damaged, one datagram's inner segment is analysed at most once.
         const auto segments = std::count_if(decoded.begin(), decoded.end(), [](const auto& p) {
           return p.outcome == pipeline::FrameOutcome::segment;
@@ -400,7 +359,7 @@ TEST_CASE("outer fragments: overlapping, broken or cut fragments are never misus
     lying[20 + 8 + 2] = 0x05; // the inner IPv4 total length: 1,280 + bytes, 1,040 there
     const auto lying_frames = outer_fragments(OuterFamily::v4, lying, {512}, {0, 1});
     FragmentReassembler reassembler;
-    const auto decoded = read(lying_frames, reassembler, ChecksumPolicy::ignore);
+    const auto decoded = read_frames(lying_frames, reassembler, ChecksumPolicy::ignore);
     check_fragment_skipped(decoded[0]);
     const DecodeResult whole =
         decode_frame(LinkType::ethernet, concat(ethernet_header(0x0800), lying),

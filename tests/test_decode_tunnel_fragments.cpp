@@ -2,6 +2,7 @@
 // TCP was fragmented. Each frame goes the way the -r pipeline sends it (decoded_packet.hpp):
 // decoded, and when skipped as a fragment, handed to the reassembler; the frame that
 // completes the inner datagram yields its TCP segment.
+#include "fragment_pipeline.hpp"
 #include "ip_fragment_builder.hpp"
 #include "packet_builder.hpp"
 #include "tunnel_builder.hpp"
@@ -23,40 +24,23 @@
 using namespace tcpstate;
 using namespace tcpstate::decode;
 using tcpstate::test::Bytes;
+using tcpstate::test::check_fragment_skipped;
+using tcpstate::test::check_whole_segment;
 using tcpstate::test::concat;
 using tcpstate::test::ethernet_header;
 using tcpstate::test::fragment_v4;
 using tcpstate::test::fragment_v6;
 using tcpstate::test::gre;
+using tcpstate::test::inner_v4;
+using tcpstate::test::inner_v6;
+using tcpstate::test::k_inner_payload;
 using tcpstate::test::outer_ipv4;
 using tcpstate::test::outer_ipv6;
-using tcpstate::test::PacketBuilder;
 using tcpstate::test::Piece;
+using tcpstate::test::read_frames;
 using tcpstate::test::udp;
 
 namespace {
-
-constexpr std::uint32_t k_payload = 1000;
-
-// The inner datagram, IP header first: 1,000 bytes of data to port 443.
-Bytes inner_datagram(const std::string& src, const std::string& dst) {
-  return PacketBuilder{}
-      .link(LinkType::raw)
-      .src(src, 40000)
-      .dst(dst, 443)
-      .seq(5000)
-      .flags(0x18)
-      .payload(k_payload)
-      .build()
-      .bytes;
-}
-
-Bytes inner_v4() {
-  return inner_datagram("10.1.1.1", "10.2.2.2");
-}
-Bytes inner_v6() {
-  return inner_datagram("2001:db8:1::1", "2001:db8:1::2");
-}
 
 // How a tunnel wraps one inner IP packet into an Ethernet frame.
 using Tunnel = std::function<Bytes(const Bytes& inner_packet)>;
@@ -85,26 +69,6 @@ Bytes over_gtp(const Bytes& inner) {
   return concat(ethernet_header(0x0800), outer_ipv4(17, udp(2152, 2152, concat(gtp, inner))));
 }
 
-// What the pipeline made of each frame, in order.
-std::vector<pipeline::DecodedPacket> read(const std::vector<Bytes>& frames,
-                                          FragmentReassembler& reassembler,
-                                          ChecksumPolicy checksums = ChecksumPolicy::verify) {
-  std::vector<pipeline::DecodedPacket> out;
-  pipeline::FilterProbe probe;
-  TimeNs time = 1'000'000;
-  for (const Bytes& frame : frames) {
-    source::RawPacket packet;
-    packet.time = time++;
-    packet.wire_length = static_cast<std::uint32_t>(frame.size());
-    packet.link = LinkType::ethernet;
-    packet.data = frame;
-    pipeline::DecodedPacket decoded;
-    pipeline::filter_and_decode(packet, nullptr, checksums, probe, reassembler, decoded);
-    out.push_back(decoded);
-  }
-  return out;
-}
-
 // The inner datagram split at `pieces` and each fragment wrapped by `tunnel`.
 std::vector<Bytes> tunnelled_fragments(const Tunnel& tunnel, const Bytes& inner,
                                        const std::vector<Piece>& pieces) {
@@ -116,20 +80,6 @@ std::vector<Bytes> tunnelled_fragments(const Tunnel& tunnel, const Bytes& inner,
   return frames;
 }
 
-void check_whole_segment(const pipeline::DecodedPacket& decoded, const std::string& src) {
-  REQUIRE(decoded.outcome == pipeline::FrameOutcome::segment);
-  CHECK(decoded.segment.src.to_string() == src);
-  CHECK(decoded.segment.src_port == 40000);
-  CHECK(decoded.segment.dst_port == 443);
-  CHECK(decoded.segment.seq == 5000);
-  CHECK(decoded.segment.payload_length == k_payload);
-}
-
-void check_fragment_skipped(const pipeline::DecodedPacket& decoded) {
-  CHECK(decoded.outcome == pipeline::FrameOutcome::skipped);
-  CHECK(decoded.reason == SkipReason::ip_fragment);
-}
-
 } // namespace
 
 TEST_CASE("tunnel fragments: an inner IPv4 datagram in two fragments, in order and not") {
@@ -137,14 +87,14 @@ TEST_CASE("tunnel fragments: an inner IPv4 datagram in two fragments, in order a
       {"GRE", over_gre}, {"IP in IP", over_ip_in_ip}, {"VXLAN", over_vxlan}, {"GTP-U", over_gtp}};
   const Bytes inner = inner_v4();
   const Piece first{0, 512};
-  const Piece last{512, k_payload + 20 - 512};
+  const Piece last{512, k_inner_payload + 20 - 512};
   for (const auto& named : tunnels) {
     const char* const name = named.first;
     const Tunnel& tunnel = named.second;
     CAPTURE(name);
     for (const std::vector<Piece>& order : {std::vector<Piece>{first, last}, {last, first}}) {
       FragmentReassembler reassembler;
-      const auto decoded = read(tunnelled_fragments(tunnel, inner, order), reassembler);
+      const auto decoded = read_frames(tunnelled_fragments(tunnel, inner, order), reassembler);
       check_fragment_skipped(decoded[0]);
       check_whole_segment(decoded[1], "10.1.1.1");
       CHECK(decoded[1].segment.ip_length == inner.size());
@@ -156,11 +106,11 @@ TEST_CASE("tunnel fragments: an inner IPv4 datagram in two fragments, in order a
 TEST_CASE("tunnel fragments: an inner IPv6 datagram, in GRE and in IPv6 in IPv4") {
   const Bytes inner = inner_v6();
   const Piece first{0, 504};
-  const Piece last{504, k_payload + 20 - 504};
+  const Piece last{504, k_inner_payload + 20 - 504};
   for (const Tunnel& tunnel : {Tunnel{over_gre}, Tunnel{over_ip_in_ip}}) {
     for (const std::vector<Piece>& order : {std::vector<Piece>{first, last}, {last, first}}) {
       FragmentReassembler reassembler;
-      const auto decoded = read(tunnelled_fragments(tunnel, inner, order), reassembler);
+      const auto decoded = read_frames(tunnelled_fragments(tunnel, inner, order), reassembler);
       check_fragment_skipped(decoded[0]);
       check_whole_segment(decoded[1], "2001:db8:1::1");
       CHECK(decoded[1].segment.ip_length == inner.size());
@@ -173,7 +123,7 @@ TEST_CASE("tunnel fragments: the innermost fragmented datagram is the one reasse
   const Bytes inner = inner_v4();
   FragmentReassembler reassembler;
   std::vector<Bytes> frames;
-  for (const Piece& piece : {Piece{0, 512}, Piece{512, k_payload + 20 - 512}}) {
+  for (const Piece& piece : {Piece{0, 512}, Piece{512, k_inner_payload + 20 - 512}}) {
     const Bytes fragment = fragment_v4(inner, piece);
     frames.push_back(
         concat(ethernet_header(0x0800), outer_ipv4(4, outer_ipv4(47, gre(0, 0x0800, fragment)))));
@@ -184,7 +134,7 @@ TEST_CASE("tunnel fragments: the innermost fragmented datagram is the one reasse
   CHECK(located.offset == 0);
   CHECK(located.more_fragments);
   CHECK(located.packet.size() == 20 + 512);
-  const auto decoded = read(frames, reassembler);
+  const auto decoded = read_frames(frames, reassembler);
   check_fragment_skipped(decoded[0]);
   check_whole_segment(decoded[1], "10.1.1.1");
 }
@@ -192,9 +142,9 @@ TEST_CASE("tunnel fragments: the innermost fragmented datagram is the one reasse
 TEST_CASE("tunnel fragments: a missing fragment leaves every fragment skipped") {
   const Bytes inner = inner_v4();
   FragmentReassembler reassembler;
-  const auto decoded =
-      read(tunnelled_fragments(over_gre, inner, {Piece{0, 256}, Piece{512, k_payload + 20 - 512}}),
-           reassembler);
+  const auto decoded = read_frames(
+      tunnelled_fragments(over_gre, inner, {Piece{0, 256}, Piece{512, k_inner_payload + 20 - 512}}),
+      reassembler);
   check_fragment_skipped(decoded[0]);
   check_fragment_skipped(decoded[1]);
   CHECK(reassembler.datagrams_held() == 1);
@@ -204,7 +154,8 @@ TEST_CASE("tunnel fragments: a missing fragment leaves every fragment skipped") 
   pipeline::FilterProbe probe;
   TimeNs time = 0;
   for (const Bytes& frame : tunnelled_fragments(
-           over_gre, inner, {Piece{0, 256}, Piece{512, k_payload + 20 - 512}, Piece{256, 256}})) {
+           over_gre, inner,
+           {Piece{0, 256}, Piece{512, k_inner_payload + 20 - 512}, Piece{256, 256}})) {
     source::RawPacket packet;
     packet.time = time;
     packet.link = LinkType::ethernet;
@@ -219,7 +170,7 @@ TEST_CASE("tunnel fragments: a missing fragment leaves every fragment skipped") 
 TEST_CASE("tunnel fragments: fragments that travelled different ways are never put together") {
   const Bytes inner = inner_v4();
   const Bytes first = fragment_v4(inner, {0, 512});
-  const Bytes last = fragment_v4(inner, {512, k_payload + 20 - 512});
+  const Bytes last = fragment_v4(inner, {512, k_inner_payload + 20 - 512});
   const auto gre_between = [](std::uint8_t outer_source, const Bytes& fragment) {
     Bytes packet = outer_ipv4(47, gre(0, 0x0800, fragment));
     packet[15] = outer_source; // 192.0.2.<outer_source>
@@ -234,21 +185,21 @@ TEST_CASE("tunnel fragments: fragments that travelled different ways are never p
   SUBCASE("inside a tunnel and outside it") {
     FragmentReassembler reassembler;
     const auto decoded =
-        read({concat(ethernet_header(0x0800), first), over_gre(last)}, reassembler);
+        read_frames({concat(ethernet_header(0x0800), first), over_gre(last)}, reassembler);
     check_fragment_skipped(decoded[0]);
     check_fragment_skipped(decoded[1]);
     CHECK(reassembler.datagrams_held() == 2);
   }
   SUBCASE("in two tunnels between other endpoints") {
     FragmentReassembler reassembler;
-    const auto decoded = read({gre_between(1, first), gre_between(3, last)}, reassembler);
+    const auto decoded = read_frames({gre_between(1, first), gre_between(3, last)}, reassembler);
     check_fragment_skipped(decoded[0]);
     check_fragment_skipped(decoded[1]);
     CHECK(reassembler.datagrams_held() == 2);
   }
   SUBCASE("interleaved, each way completes its own") {
     FragmentReassembler reassembler;
-    const auto decoded = read(
+    const auto decoded = read_frames(
         {gre_between(1, first), gre_between(3, first), gre_between(3, last), gre_between(1, last)},
         reassembler);
     check_fragment_skipped(decoded[0]);
@@ -258,7 +209,7 @@ TEST_CASE("tunnel fragments: fragments that travelled different ways are never p
   }
   SUBCASE("in IPv4 and in IPv6 tunnels") {
     FragmentReassembler reassembler;
-    const auto decoded = read({over_gre(first), over_vxlan(last)}, reassembler);
+    const auto decoded = read_frames({over_gre(first), over_vxlan(last)}, reassembler);
     check_fragment_skipped(decoded[1]);
     CHECK(reassembler.datagrams_held() == 2);
   }
@@ -267,13 +218,13 @@ TEST_CASE("tunnel fragments: fragments that travelled different ways are never p
 TEST_CASE("tunnel fragments: cut, broken or lying fragments are never used, nor crash") {
   const Bytes inner = inner_v4();
   const Bytes frame = over_gre(fragment_v4(inner, {0, 512}));
-  const Bytes last_frame = over_gre(fragment_v4(inner, {512, k_payload + 20 - 512}));
+  const Bytes last_frame = over_gre(fragment_v4(inner, {512, k_inner_payload + 20 - 512}));
   SUBCASE("cut anywhere") {
     for (std::size_t length = 0; length < frame.size(); ++length) {
       CAPTURE(length);
       FragmentReassembler reassembler;
       const Bytes cut(frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(length));
-      const auto decoded = read({cut, last_frame}, reassembler);
+      const auto decoded = read_frames({cut, last_frame}, reassembler);
       CHECK(decoded[0].outcome == pipeline::FrameOutcome::skipped);
       CHECK(decoded[1].outcome == pipeline::FrameOutcome::skipped);
     }
@@ -285,11 +236,11 @@ TEST_CASE("tunnel fragments: cut, broken or lying fragments are never used, nor 
       Bytes broken = frame;
       broken[at] ^= 0xa5U;
       FragmentReassembler reassembler;
-      const auto decoded = read({broken, last_frame}, reassembler, ChecksumPolicy::ignore);
+      const auto decoded = read_frames({broken, last_frame}, reassembler, ChecksumPolicy::ignore);
       // Whatever the damage, no segment comes out longer than the datagram was sent.
       for (const pipeline::DecodedPacket& packet : decoded) {
         if (packet.outcome == pipeline::FrameOutcome::segment) {
-          CHECK(packet.segment.payload_length <= k_payload);
+          CHECK(packet.segment.payload_length <= k_inner_payload);
         }
       }
     }
@@ -298,7 +249,7 @@ TEST_CASE("tunnel fragments: cut, broken or lying fragments are never used, nor 
     Bytes broken = frame;
     broken[14 + 20 + 8 + 10] ^= 0x01U; // the inner IPv4 header checksum
     FragmentReassembler reassembler;
-    const auto decoded = read({broken, last_frame}, reassembler);
+    const auto decoded = read_frames({broken, last_frame}, reassembler);
     check_fragment_skipped(decoded[1]);
     CHECK(reassembler.datagrams_held() == 1);
   }
@@ -308,7 +259,7 @@ TEST_CASE("tunnel fragments: cut, broken or lying fragments are never used, nor 
     lying[14 + 20 + 8 + 10] = 0;
     lying[14 + 20 + 8 + 11] = 0;
     FragmentReassembler reassembler;
-    const auto decoded = read({lying, last_frame}, reassembler, ChecksumPolicy::ignore);
+    const auto decoded = read_frames({lying, last_frame}, reassembler, ChecksumPolicy::ignore);
     check_fragment_skipped(decoded[0]);
     check_fragment_skipped(decoded[1]);
   }
