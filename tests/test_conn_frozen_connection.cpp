@@ -16,6 +16,7 @@ namespace {
 using tcpstate::TimeNs;
 using tcpstate::conn::Connection;
 using tcpstate::conn::Endpoint;
+using tcpstate::conn::EndpointMoments;
 using tcpstate::conn::Evidence;
 using tcpstate::conn::FrozenConnection;
 using tcpstate::conn::RoundTripSamples;
@@ -90,11 +91,14 @@ Connection random_connection(Values& values) {
   connection.reported = values.chance(50);
   for (Endpoint& endpoint : connection.endpoints) {
     values.fill_bytes(endpoint);
+  }
+  for (EndpointMoments& moments : connection.endpoint_moments) {
+    values.fill_bytes(moments);
     if (micro) {
       for (TimeNs* time :
-           {&endpoint.first_syn_time, &endpoint.first_fin_time, &endpoint.wait_state_since,
-            &endpoint.closed_time, &endpoint.last_control_time, &endpoint.control_backoff,
-            &endpoint.acked_peer_fin_time, &endpoint.first_unanswered_time}) {
+           {&moments.first_syn_time, &moments.first_fin_time, &moments.wait_state_since,
+            &moments.closed_time, &moments.last_control_time, &moments.control_backoff,
+            &moments.acked_peer_fin_time, &moments.first_unanswered_time}) {
         *time = values.time_near(base, true);
       }
     }
@@ -214,6 +218,7 @@ void require_same(const Connection& a, const Connection& b) {
   CHECK((a.counted_one_sided == b.counted_one_sided));
   CHECK((a.reported == b.reported));
   CHECK(a.endpoints == b.endpoints);
+  CHECK(a.endpoint_moments == b.endpoint_moments);
   CHECK(a.handshake_rtt == b.handshake_rtt);
   const auto& ta = a.round_trips;
   const auto& tb = b.round_trips;
@@ -299,14 +304,14 @@ TEST_CASE("conn::freeze keeps a whole-microsecond record short") {
   connection.first_seen = 1'700'000'000'000'000'000;
   connection.last_seen = connection.first_seen + 2'000'000'000;
   connection.last_packet = 5'000'000;
-  connection.client().first_syn_time = connection.first_seen;
-  connection.client().wait_state_since = connection.last_seen - 1000;
-  connection.server().closed_time = connection.last_seen;
+  connection.moments(Side::client).first_syn_time = connection.first_seen;
+  connection.moments(Side::client).wait_state_since = connection.last_seen - 1000;
+  connection.moments(Side::server).closed_time = connection.last_seen;
   const FrozenConnection frozen = tcpstate::conn::Freezer().freeze(connection);
   CHECK(frozen.fields[0] == 1); // counted in microseconds
   // A time one microsecond from the last moment takes one byte, not the eight of a raw time.
   Connection nanosecond = connection;
-  nanosecond.client().wait_state_since += 1;
+  nanosecond.moments(Side::client).wait_state_since += 1;
   tcpstate::conn::Freezer freezer;
   const FrozenConnection finer = freezer.freeze(nanosecond);
   CHECK(finer.fields[0] == 0);

@@ -154,7 +154,7 @@ Connection starting_record(std::size_t kind, Recorder& recorder) {
     Endpoint& client = connection.client();
     client.closed_by_received_rst = true;
     client.state_before_rst = TcpState::established;
-    client.closed_time = 3;
+    connection.moments(Side::client).closed_time = 3;
   }
   return connection;
 }

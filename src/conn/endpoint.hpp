@@ -16,11 +16,9 @@ namespace tcpstate::conn {
 // outlasts the endpoint's next retransmission without one.
 enum class HeldAck : std::uint8_t { none, ack_of_syn, ack_of_fin };
 
-// Laid out for size and for the per-segment path: the state, the flags and what every
-// segment updates fill the first 64 bytes; the moments kept as evidence for the verdicts
-// at the end come last. Times stay nanoseconds (pcapng and nanosecond pcap carry them,
-// and a connection can outlast any narrower offset); packet numbers stay 64-bit (a long
-// live capture passes 2^32).
+// What the per-segment path reads and updates: the state, the flags and the sequence
+// space, in one cache line. The moments of its handshake and close are EndpointMoments,
+// kept apart in the record so that a data segment does not bring them into the cache.
 struct Endpoint {
   TcpState state = TcpState::closed;
   // The state before a received RST closed it: restored if the endpoint keeps sending,
@@ -74,6 +72,16 @@ struct Endpoint {
   std::uint64_t payload_bytes = 0;
   std::uint64_t ip_bytes = 0;
 
+  bool operator==(const Endpoint&) const = default;
+};
+static_assert(sizeof(Endpoint) <= 64);
+
+// When an endpoint's control segments went out and its timers started, and the packets that
+// show them: what the timers and the verdicts at the end read, and an established
+// connection's data segments never touch. Times stay nanoseconds (pcapng and nanosecond
+// pcap carry them, and a connection can outlast any narrower offset); packet numbers stay
+// 64-bit (a long live capture passes 2^32).
+struct EndpointMoments {
   TimeNs first_syn_time = 0;
   TimeNs first_fin_time = 0;
   // When the endpoint entered TIME_WAIT or FIN_WAIT_2, valid in those states: each has
@@ -89,8 +97,7 @@ struct Endpoint {
   std::uint64_t acked_peer_fin_packet = 0;
   std::uint64_t first_unanswered_packet = 0;
 
-  bool operator==(const Endpoint&) const = default;
+  bool operator==(const EndpointMoments&) const = default;
 };
-static_assert(offsetof(Endpoint, ip_bytes) + sizeof(Endpoint::ip_bytes) <= 64);
 
 } // namespace tcpstate::conn

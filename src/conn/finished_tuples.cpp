@@ -22,7 +22,7 @@ void FinishedTuples::remember(const Connection& connection) {
     if (endpoint.state == TcpState::time_wait) {
       finished.has_time_wait = true;
       finished.time_wait_side = side;
-      finished.until = endpoint.wait_state_since + 2 * m_msl;
+      finished.until = connection.moments(side).wait_state_since + 2 * m_msl;
     }
   }
   m_finished[connection.key] = finished;

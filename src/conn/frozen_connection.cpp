@@ -14,7 +14,8 @@ namespace {
 // fail to compile until it is (they are the sizes on the 64-bit targets tcpstate builds
 // for), and the round-trip test in test_conn_frozen_connection.cpp checks the rest.
 static_assert(sizeof(Connection) == 632);
-static_assert(sizeof(Endpoint) == 160);
+static_assert(sizeof(Endpoint) == 64);
+static_assert(sizeof(EndpointMoments) == 96);
 static_assert(sizeof(RoundTrips) == 72);
 static_assert(sizeof(RoundTripLeg) == 80);
 static_assert(sizeof(ZeekConn) == 120);
@@ -28,7 +29,8 @@ constexpr std::size_t k_endpoint_head = offsetof(Endpoint, last_window);
 // Sequence numbers are taken from the nearest one decoded before them: the ACK field near
 // what the peer sent, a FIN just below the endpoint's end.
 template <typename Codec>
-void transfer_endpoint(Codec& codec, Endpoint& endpoint, std::uint32_t peer_next_seq) {
+void transfer_endpoint(Codec& codec, Endpoint& endpoint, EndpointMoments& moments,
+                       std::uint32_t peer_next_seq) {
   codec.raw(static_cast<void*>(&endpoint), k_endpoint_head);
   codec.number(endpoint.last_window);
   codec.number(endpoint.missed_segments);
@@ -40,18 +42,18 @@ void transfer_endpoint(Codec& codec, Endpoint& endpoint, std::uint32_t peer_next
   codec.number(endpoint.packets);
   codec.number(endpoint.payload_bytes);
   codec.number(endpoint.ip_bytes);
-  codec.time(endpoint.first_syn_time);
-  codec.time(endpoint.first_fin_time);
-  codec.time(endpoint.wait_state_since);
-  codec.time(endpoint.closed_time);
-  codec.time(endpoint.last_control_time);
-  codec.signed_number(endpoint.control_backoff);
-  codec.time(endpoint.acked_peer_fin_time);
-  codec.time(endpoint.first_unanswered_time);
-  codec.packet(endpoint.first_syn_packet);
-  codec.packet(endpoint.last_control_packet);
-  codec.packet(endpoint.acked_peer_fin_packet);
-  codec.packet(endpoint.first_unanswered_packet);
+  codec.time(moments.first_syn_time);
+  codec.time(moments.first_fin_time);
+  codec.time(moments.wait_state_since);
+  codec.time(moments.closed_time);
+  codec.time(moments.last_control_time);
+  codec.signed_number(moments.control_backoff);
+  codec.time(moments.acked_peer_fin_time);
+  codec.time(moments.first_unanswered_time);
+  codec.packet(moments.first_syn_packet);
+  codec.packet(moments.last_control_packet);
+  codec.packet(moments.acked_peer_fin_packet);
+  codec.packet(moments.first_unanswered_packet);
 }
 
 template <typename Codec> void transfer_leg(Codec& codec, RoundTripLeg& leg) {
@@ -126,8 +128,8 @@ template <typename Codec> void transfer_fields(Codec& codec, Connection& connect
     codec.number(endpoint.isn);
     codec.seq(endpoint.next_seq, endpoint.isn);
   }
-  transfer_endpoint(codec, client, server.next_seq);
-  transfer_endpoint(codec, server, client.next_seq);
+  transfer_endpoint(codec, client, connection.moments(Side::client), server.next_seq);
+  transfer_endpoint(codec, server, connection.moments(Side::server), client.next_seq);
   const std::array<std::uint32_t, 2> isn{client.isn, server.isn};
   const std::array<std::uint32_t, 2> next_seq{client.next_seq, server.next_seq};
   codec.signed_number(connection.handshake_rtt);

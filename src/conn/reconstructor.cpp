@@ -569,8 +569,9 @@ private:
       client.sent_anything = true;
       client.isn = segment.ack - 1;
       client.next_seq = segment.ack;
-      client.first_syn_time = cause.time;
-      client.last_control_time = cause.time;
+      EndpointMoments& client_moments = connection.moments(Side::client);
+      client_moments.first_syn_time = cause.time;
+      client_moments.last_control_time = cause.time;
       client.syn_transmissions = 1;
       if (syn) {
         m_recorder.note(connection, Note::midstream, Side::client, cause,
@@ -640,7 +641,8 @@ private:
     if (connection.handshake_counted && connection.client().reached_established &&
         connection.server().reached_established) {
       connection.handshake_counted = false;
-      m_floods.handshake_completed(server_of(connection), connection.client().first_syn_time);
+      m_floods.handshake_completed(server_of(connection),
+                                   connection.moments(Side::client).first_syn_time);
     }
     if (m_config.write_out_when_finished && is_finished(connection) &&
         !m_pending.holds_for(connection.conn_id)) {

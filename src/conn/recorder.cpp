@@ -20,10 +20,10 @@ void Recorder::set_state(Connection& connection, Side side, TcpState to, std::st
     break;
   case TcpState::time_wait:
   case TcpState::fin_wait_2:
-    endpoint.wait_state_since = cause.time;
+    connection.moments(side).wait_state_since = cause.time;
     break;
   case TcpState::closed:
-    endpoint.closed_time = cause.time;
+    connection.moments(side).closed_time = cause.time;
     break;
   default:
     break;

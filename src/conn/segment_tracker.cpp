@@ -61,11 +61,11 @@ void take_fin_out_of_gap(Endpoint& endpoint) {
 // Marks the endpoint's FIN as sent at the end of what the peer's ACKs proved it sent
 // (next_seq is one past it), though the capture does not show it. A gap is first counted
 // as bytes; its last sequence number was the FIN.
-void mark_fin_inferred(Endpoint& endpoint, TimeNs when) {
+void mark_fin_inferred(Endpoint& endpoint, EndpointMoments& moments, TimeNs when) {
   endpoint.sent_fin = true;
   endpoint.fin_inferred = true;
   endpoint.fin_seq = endpoint.next_seq - 1;
-  endpoint.first_fin_time = when;
+  moments.first_fin_time = when;
   endpoint.fin_transmissions = 1;
   take_fin_out_of_gap(endpoint);
 }
@@ -84,7 +84,9 @@ public:
                  Recorder& recorder)
       : m_connection(connection), m_sender_side(sender), m_receiver_side(other(sender)),
         m_sender(connection.endpoint(sender)), m_receiver(connection.endpoint(other(sender))),
-        m_segment(segment), m_cause(cause), m_recorder(recorder) {}
+        m_sender_moments(connection.moments(sender)),
+        m_receiver_moments(connection.moments(other(sender))), m_segment(segment), m_cause(cause),
+        m_recorder(recorder) {}
 
   void run() {
     const Novelty novelty = classify(m_sender, m_receiver, m_segment);
@@ -117,8 +119,8 @@ private:
     if (novelty.retransmission) {
       m_sender.retransmits++;
       if (m_sender.unanswered_retransmits++ == 0) {
-        m_sender.first_unanswered_packet = m_cause.packet_number;
-        m_sender.first_unanswered_time = m_cause.time;
+        m_sender_moments.first_unanswered_packet = m_cause.packet_number;
+        m_sender_moments.first_unanswered_time = m_cause.time;
       }
     }
     if (novelty.keepalive) {
@@ -207,7 +209,7 @@ private:
     if (novelty.retransmission) {
       return true;
     }
-    const TimeNs since_rst = m_cause.time - m_sender.closed_time;
+    const TimeNs since_rst = m_cause.time - m_sender_moments.closed_time;
     const TimeNs round_trip = m_connection.handshake_rtt;
     return round_trip > 0 ? since_rst > 2 * round_trip : since_rst > k_ns_per_second;
   }
@@ -252,7 +254,7 @@ private:
     closer.sent_fin = false;
     closer.fin_acked = false;
     closer.fin_transmissions = 0;
-    closer.first_fin_time = 0;
+    m_connection.moments(closer_side).first_fin_time = 0;
     if (closer.missed_bytes < UINT32_MAX) {
       closer.missed_bytes++;
     }
@@ -260,8 +262,9 @@ private:
     if (peer.received_peer_fin) {
       peer.received_peer_fin = false;
       peer.acked_peer_fin = false;
-      peer.acked_peer_fin_time = 0;
-      peer.acked_peer_fin_packet = 0;
+      EndpointMoments& peer_moments = m_connection.moments(other(closer_side));
+      peer_moments.acked_peer_fin_time = 0;
+      peer_moments.acked_peer_fin_packet = 0;
       m_recorder.set_state(m_connection, other(closer_side), state_without_peer_fin(peer), reason,
                            m_cause);
     }
@@ -382,11 +385,11 @@ private:
   }
 
   void note_control_transmission() {
-    if (m_sender.last_control_time != 0) {
-      m_sender.control_backoff = m_cause.time - m_sender.last_control_time;
+    if (m_sender_moments.last_control_time != 0) {
+      m_sender_moments.control_backoff = m_cause.time - m_sender_moments.last_control_time;
     }
-    m_sender.last_control_time = m_cause.time;
-    m_sender.last_control_packet = m_cause.packet_number;
+    m_sender_moments.last_control_time = m_cause.time;
+    m_sender_moments.last_control_packet = m_cause.packet_number;
   }
 
   void apply_to_sender() {
@@ -396,8 +399,8 @@ private:
       if (!m_sender.sent_syn) {
         m_sender.sent_syn = true;
         m_sender.isn = m_segment.seq;
-        m_sender.first_syn_time = m_cause.time;
-        m_sender.first_syn_packet = m_cause.packet_number;
+        m_sender_moments.first_syn_time = m_cause.time;
+        m_sender_moments.first_syn_packet = m_cause.packet_number;
       }
       if (m_sender.syn_transmissions < 255) {
         m_sender.syn_transmissions++;
@@ -462,7 +465,7 @@ private:
     m_receiver.sent_anything = true;
     m_receiver.isn = m_segment.ack - 1;
     m_receiver.next_seq = m_segment.ack;
-    m_receiver.first_syn_time = m_cause.time;
+    m_receiver_moments.first_syn_time = m_cause.time;
     m_recorder.note(m_connection, Note::simultaneous_open, m_receiver_side, m_cause,
                     "both endpoints sent SYN without ACK");
     m_recorder.set_state(m_connection, m_receiver_side, TcpState::syn_received,
@@ -511,7 +514,7 @@ private:
     m_receiver.sent_anything = true;
     m_receiver.isn = m_segment.ack - 1;
     m_receiver.next_seq = m_segment.ack;
-    m_receiver.first_syn_time = m_cause.time;
+    m_receiver_moments.first_syn_time = m_cause.time;
     m_recorder.set_state(m_connection, m_receiver_side, TcpState::syn_received,
                          "SYN-ACK not in the capture, implied by the peer's ACK", m_cause);
   }
@@ -590,14 +593,14 @@ private:
   // CLOSE_WAIT and its own FIN would follow, which disproves this (see
   // disprove_fin_candidate).
   void infer_own_fin_before_peer_close() {
-    mark_fin_inferred(m_sender, m_cause.time);
+    mark_fin_inferred(m_sender, m_sender_moments, m_cause.time);
     m_sender.fin_acked = true; // the peer's ACK covered the whole gap
     m_connection.first_fin_side = m_sender_side;
     m_connection.simultaneous_close = false;
     m_receiver.received_peer_fin = true;
     m_receiver.acked_peer_fin = true;
-    m_receiver.acked_peer_fin_time = m_receiver.first_fin_time;
-    m_receiver.acked_peer_fin_packet = m_receiver.last_control_packet;
+    m_receiver_moments.acked_peer_fin_time = m_receiver_moments.first_fin_time;
+    m_receiver_moments.acked_peer_fin_packet = m_receiver_moments.last_control_packet;
     const std::string_view why =
         "FIN not in the capture: the peer acknowledged it, closed, and is answered by a bare ACK";
     m_recorder.set_state(m_connection, m_sender_side,
@@ -617,7 +620,7 @@ private:
 
   void infer_peer_fin(std::string_view why) {
     const bool passive_close = m_receiver.state == TcpState::close_wait;
-    mark_fin_inferred(m_receiver, m_cause.time);
+    mark_fin_inferred(m_receiver, m_receiver_moments, m_cause.time);
     if (!m_sender.sent_fin) {
       m_connection.first_fin_side = m_receiver_side;
     }
@@ -647,8 +650,8 @@ private:
     }
     if (!m_sender.acked_peer_fin) {
       m_sender.acked_peer_fin = true;
-      m_sender.acked_peer_fin_time = m_cause.time;
-      m_sender.acked_peer_fin_packet = m_cause.packet_number;
+      m_sender_moments.acked_peer_fin_time = m_cause.time;
+      m_sender_moments.acked_peer_fin_packet = m_cause.packet_number;
     }
     if (!m_sender.received_peer_fin) {
       m_sender.received_peer_fin = true;
@@ -665,7 +668,7 @@ private:
     if (!m_sender.sent_fin) {
       m_sender.sent_fin = true;
       m_sender.fin_seq = fin_seq;
-      m_sender.first_fin_time = m_cause.time;
+      m_sender_moments.first_fin_time = m_cause.time;
       if (!m_receiver.sent_fin) {
         m_connection.first_fin_side = m_sender_side;
       } else if (!m_sender.received_peer_fin) {
@@ -806,7 +809,8 @@ private:
         m_receiver.syn_acked = true;
         if (m_receiver_side == Side::server && m_connection.client().sent_syn &&
             m_connection.handshake_rtt == 0) {
-          m_connection.handshake_rtt = m_cause.time - m_connection.client().first_syn_time;
+          m_connection.handshake_rtt =
+              m_cause.time - m_connection.moments(Side::client).first_syn_time;
         }
         m_recorder.apply(m_connection, m_receiver_side,
                          m_segment.has(flag::syn) ? Stimulus::receive_syn_ack
@@ -829,7 +833,7 @@ private:
     if (m_receiver.received_peer_fin) {
       // A repeated FIN in TIME_WAIT is acknowledged and restarts the 2*MSL timer (3.6).
       if (m_receiver.state == TcpState::time_wait) {
-        m_receiver.wait_state_since = m_cause.time;
+        m_receiver_moments.wait_state_since = m_cause.time;
       }
       return;
     }
@@ -875,6 +879,8 @@ private:
   Side m_receiver_side;
   Endpoint& m_sender;
   Endpoint& m_receiver;
+  EndpointMoments& m_sender_moments;
+  EndpointMoments& m_receiver_moments;
   const TcpSegment& m_segment;
   Cause m_cause;
   Recorder& m_recorder;

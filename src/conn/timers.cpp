@@ -8,30 +8,32 @@ namespace {
 // An endpoint that keeps retransmitting a SYN-ACK or FIN would have sent the next copy by
 // now: retransmission timers double each time (RFC 6298 5.5); the extra half allows for
 // jitter.
-TimeNs held_ack_due(const Endpoint& endpoint) {
+TimeNs held_ack_due(const EndpointMoments& moments) {
   // No stack backs off for longer than a few minutes (Linux caps its RTO at 120 s); the
   // cap also keeps a capture with a broken clock from overflowing the arithmetic.
   constexpr TimeNs k_longest_backoff = 600 * k_ns_per_second;
-  const TimeNs backoff = endpoint.control_backoff > 0
-                             ? std::min(endpoint.control_backoff, k_longest_backoff)
+  const TimeNs backoff = moments.control_backoff > 0
+                             ? std::min(moments.control_backoff, k_longest_backoff)
                              : k_ns_per_second;
-  return endpoint.last_control_time + backoff * 5 / 2;
+  return moments.last_control_time + backoff * 5 / 2;
 }
 
 // When the endpoint's own timer fires, or 0.
-TimeNs endpoint_due(const Endpoint& endpoint, const AnalysisConfig& config) {
+TimeNs endpoint_due(const Connection& connection, Side side, const AnalysisConfig& config) {
+  const Endpoint& endpoint = connection.endpoint(side);
+  const EndpointMoments& moments = connection.moments(side);
   if (endpoint.held_ack != HeldAck::none && endpoint.held_ack_arrived) {
-    return held_ack_due(endpoint);
+    return held_ack_due(moments);
   }
   switch (endpoint.state) {
   case TcpState::time_wait:
-    return endpoint.wait_state_since + 2 * config.msl; // RFC 9293 3.6
+    return moments.wait_state_since + 2 * config.msl; // RFC 9293 3.6
   case TcpState::syn_sent:
-    return endpoint.first_syn_time + config.handshake_timeout;
+    return moments.first_syn_time + config.handshake_timeout;
   case TcpState::syn_received:
-    return endpoint.first_syn_time + config.synack_timeout;
+    return moments.first_syn_time + config.synack_timeout;
   case TcpState::fin_wait_2:
-    return endpoint.wait_state_since + config.fin_wait_2_timeout;
+    return moments.wait_state_since + config.fin_wait_2_timeout;
   default:
     return 0;
   }
@@ -83,7 +85,7 @@ void run_timers(Connection& connection, TimeNs now, const AnalysisConfig& config
   for (int round = 0; round < 8; ++round) {
     bool fired = false;
     for (const Side side : {Side::client, Side::server}) {
-      const TimeNs due = endpoint_due(connection.endpoint(side), config);
+      const TimeNs due = endpoint_due(connection, side, config);
       if (due != 0 && due <= now) {
         fire(connection, side, due, recorder);
         fired = true;
@@ -97,8 +99,8 @@ void run_timers(Connection& connection, TimeNs now, const AnalysisConfig& config
 
 TimeNs next_timer_due(const Connection& connection, const AnalysisConfig& config) {
   TimeNs earliest = 0;
-  for (const Endpoint& endpoint : connection.endpoints) {
-    const TimeNs due = endpoint_due(endpoint, config);
+  for (const Side side : {Side::client, Side::server}) {
+    const TimeNs due = endpoint_due(connection, side, config);
     if (due != 0 && (earliest == 0 || due < earliest)) {
       earliest = due;
     }

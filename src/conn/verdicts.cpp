@@ -68,11 +68,12 @@ constexpr std::uint32_t k_unanswered_retransmits = 3;
 void judge_handshake(Connection& connection, TimeNs now, const AnalysisConfig& config,
                      const anomaly::SynFloodDetector& floods, Recorder& recorder) {
   const Endpoint& client = connection.client();
+  const EndpointMoments& client_moments = connection.moments(Side::client);
   const Endpoint& server = connection.server();
   const bool unanswered = client.sent_syn && !server.sent_anything && !connection.midstream;
   const bool completed = client.reached_established && server.reached_established;
   const bool flooded = client.sent_syn && !completed && !connection.midstream &&
-                       floods.flooded_at(server_of(connection), client.first_syn_time);
+                       floods.flooded_at(server_of(connection), client_moments.first_syn_time);
   // In a capture that mostly shows one direction, a server's silence is the capture's.
   // In one that demonstrably missed segments, a lone SYN that was never retransmitted
   // although the client's retransmission timer ran out was most likely answered by a
@@ -82,15 +83,16 @@ void judge_handshake(Connection& connection, TimeNs now, const AnalysisConfig& c
       recorder.shape().mostly_one_sided() ||
       (recorder.shape().segments_missed > 0 && client.syn_transmissions == 1 && !flooded);
   if (unanswered && !silence_proves_nothing &&
-      (client.syn_transmissions > 1 || now - client.first_syn_time >= k_initial_rto)) {
+      (client.syn_transmissions > 1 || now - client_moments.first_syn_time >= k_initial_rto)) {
     recorder.raise(connection, Anomaly::syn_unanswered, Side::client,
-                   {client.last_control_time, client.last_control_packet},
+                   {client_moments.last_control_time, client_moments.last_control_packet},
                    std::to_string(client.syn_transmissions) + " SYN(s) over " +
-                       seconds_text(connection.last_seen - client.first_syn_time) + ", no reply");
+                       seconds_text(connection.last_seen - client_moments.first_syn_time) +
+                       ", no reply");
   }
   if (flooded) {
     recorder.raise(connection, Anomaly::syn_flood, Side::server,
-                   {client.first_syn_time, client.first_syn_packet},
+                   {client_moments.first_syn_time, client_moments.first_syn_packet},
                    "handshake began during a SYN flood on the server: more than " +
                        std::to_string(config.syn_flood_threshold) +
                        " incomplete handshakes within " + seconds_text(config.syn_flood_window));
@@ -101,16 +103,19 @@ void judge_half_open(Connection& connection, Recorder& recorder) {
   for (const Side side : {Side::client, Side::server}) {
     const Endpoint& open = connection.endpoint(side);
     const Endpoint& peer = connection.endpoint(other(side));
+    const EndpointMoments& open_moments = connection.moments(side);
     // A client that never answered the SYN-ACK (3.10.7.3 would have it answer at once),
     // when that came a whole retransmission timeout after the SYN (a retransmitted copy
     // whose first the capture missed, and which the client never got either) or when the
     // capture demonstrably missed segments (the answer may be one of them: a capture
     // buffer that overflows drops whole bursts, so everything after it too): its
     // ESTABLISHED rests on nothing it sent.
-    const bool silent_client = side == Side::client && open.sent_syn && !open.sent_ack &&
-                               open.next_seq == open.isn + 1 && peer.sent_syn &&
-                               (peer.first_syn_time - open.first_syn_time >= k_initial_rto ||
-                                recorder.shape().segments_missed > 0);
+    const bool silent_client =
+        side == Side::client && open.sent_syn && !open.sent_ack && open.next_seq == open.isn + 1 &&
+        peer.sent_syn &&
+        (connection.moments(other(side)).first_syn_time - open_moments.first_syn_time >=
+             k_initial_rto ||
+         recorder.shape().segments_missed > 0);
     // The peer's lack of the connection must rest on something the capture shows of it.
     if (holds_connection_open(open.state) && lacks_connection(peer) && !silent_client &&
         peer.packets > 0) {
@@ -127,7 +132,7 @@ void judge_half_open(Connection& connection, Recorder& recorder) {
         open.state != TcpState::time_wait && peer_visible &&
         open.unanswered_retransmits >= k_unanswered_retransmits) {
       recorder.raise(connection, Anomaly::half_open, side,
-                     {open.first_unanswered_time, open.first_unanswered_packet},
+                     {open_moments.first_unanswered_time, open_moments.first_unanswered_packet},
                      std::string(side_name(side)) + " retransmitted " +
                          std::to_string(open.unanswered_retransmits) +
                          " times to the end with no answer");
@@ -140,16 +145,17 @@ void judge_close(Connection& connection, TimeNs now, const AnalysisConfig& confi
                  Recorder& recorder) {
   for (const Side side : {Side::client, Side::server}) {
     const Endpoint& endpoint = connection.endpoint(side);
+    const EndpointMoments& moments = connection.moments(side);
     // A FIN the capture missed is known from this ACK alone: when it arrived, and so how
     // long the endpoint then stayed in CLOSE_WAIT, is not.
     if (endpoint.acked_peer_fin && !connection.endpoint(other(side)).fin_inferred) {
-      const TimeNs until = endpoint.sent_fin                    ? endpoint.first_fin_time
-                           : endpoint.state == TcpState::closed ? endpoint.closed_time
+      const TimeNs until = endpoint.sent_fin                    ? moments.first_fin_time
+                           : endpoint.state == TcpState::closed ? moments.closed_time
                                                                 : now;
-      const TimeNs lasted = until - endpoint.acked_peer_fin_time;
+      const TimeNs lasted = until - moments.acked_peer_fin_time;
       if (lasted > config.close_wait_timeout) {
         recorder.raise(connection, Anomaly::close_wait_leak, side,
-                       {endpoint.acked_peer_fin_time, endpoint.acked_peer_fin_packet},
+                       {moments.acked_peer_fin_time, moments.acked_peer_fin_packet},
                        std::string(side_name(side)) + " stayed in CLOSE_WAIT for " +
                            seconds_text(lasted) +
                            (endpoint.sent_fin ? " before its FIN" : " without sending FIN"));
@@ -160,7 +166,7 @@ void judge_close(Connection& connection, TimeNs now, const AnalysisConfig& confi
     if (endpoint.state == TcpState::last_ack && endpoint.fin_transmissions > 1 &&
         !recorder.shape().mostly_one_sided()) {
       recorder.raise(connection, Anomaly::last_ack_stuck, side,
-                     {endpoint.last_control_time, endpoint.last_control_packet},
+                     {moments.last_control_time, moments.last_control_packet},
                      std::string(side_name(side)) + " sent its FIN " +
                          std::to_string(endpoint.fin_transmissions) +
                          " times and never got the final ACK");
