@@ -230,6 +230,40 @@ TEST_CASE("cli options: --syn-flood-threshold is a whole number from 1 to 429496
         "--max-connections: '0' is out of range: from 1 to 4294967295 connections");
 }
 
+TEST_CASE("cli options: --zeek-server-ports names the Zeek the zeek columns follow") {
+  using tcpstate::conn::ZeekServerPorts;
+  CHECK(parse({"-r", "f"}).analysis.zeek_server_ports == ZeekServerPorts::zeek_default());
+  CHECK(parse({"-r", "f", "--zeek-server-ports", "default"}).analysis.zeek_server_ports ==
+        ZeekServerPorts::zeek_default());
+  CHECK(parse({"-r", "f", "--zeek-server-ports", "none"}).analysis.zeek_server_ports ==
+        ZeekServerPorts::none());
+  const ZeekServerPorts listed = parse({"-r", "f", "--zeek-server-ports", "8443,9000-9002,default"})
+                                     .analysis.zeek_server_ports;
+  for (const int port : {80, 443, 8443, 9000, 9001, 9002}) {
+    CAPTURE(port);
+    CHECK(listed.contains(static_cast<std::uint16_t>(port)));
+  }
+  CHECK_FALSE(listed.contains(9003));
+  const ZeekServerPorts alone =
+      parse({"-r", "f", "--zeek-server-ports", "65535"}).analysis.zeek_server_ports;
+  CHECK(alone.contains(65535));
+  CHECK_FALSE(alone.contains(80));
+  for (const std::string value :
+       {"", ",", "default,", "http", "80-", "-80", "1-2-3", "80 ", "none,80", "123456"}) {
+    CAPTURE(value);
+    CHECK(usage_error({"-r", "f", "--zeek-server-ports", value}) ==
+          "--zeek-server-ports: '" + value +
+              "' is not default, none, or a comma-separated list of default, ports and "
+              "LOW-HIGH ranges");
+  }
+  CHECK(usage_error({"-r", "f", "--zeek-server-ports", "0"}) ==
+        "--zeek-server-ports: '0' is out of range: ports from 1 to 65535");
+  CHECK(usage_error({"-r", "f", "--zeek-server-ports", "80,65536"}) ==
+        "--zeek-server-ports: '80,65536' is out of range: ports from 1 to 65535");
+  CHECK(usage_error({"-r", "f", "--zeek-server-ports", "90-80"}) ==
+        "--zeek-server-ports: '90-80' is out of range: LOW must not be above HIGH");
+}
+
 TEST_CASE("cli options: --shard K/N, shards numbered from 0") {
   const Options options = parse({"-r", "f", "--shard", "2/7"});
   CHECK(options.analysis.shard.index == 2);

@@ -160,7 +160,7 @@ Connection random_connection(Values& values) {
   const auto observe = [&](Side from, const TcpSegment& sent) {
     previous = now;
     now += static_cast<TimeNs>(values.below(2'000'000)) * 1000;
-    zeek.observe(from, sent, now, previous);
+    zeek.observe(from, sent, now, previous, tcpstate::conn::ZeekServerPorts::zeek_default());
   };
   observe(Side::client, segment(Side::client, flag::syn, isn, 0, 0));
   observe(Side::server, segment(Side::server, flag::syn | flag::ack, peer_isn, isn + 1, 0));

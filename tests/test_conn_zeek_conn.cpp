@@ -9,6 +9,7 @@ namespace {
 
 using tcpstate::conn::Side;
 using tcpstate::conn::ZeekConn;
+using tcpstate::conn::ZeekServerPorts;
 using tcpstate::decode::TcpSegment;
 namespace flag = tcpstate::decode::tcp_flag;
 
@@ -28,9 +29,12 @@ TcpSegment seg(Side from, std::uint8_t flags, std::uint32_t seq, std::uint32_t a
   return s;
 }
 
+const ZeekServerPorts k_default_ports = ZeekServerPorts::zeek_default();
+
 // Segments a moment apart: no Zeek timer runs out between them.
-void observe(ZeekConn& z, Side from, const TcpSegment& segment) {
-  z.observe(from, segment, 0, 0);
+void observe(ZeekConn& z, Side from, const TcpSegment& segment,
+             const ZeekServerPorts& ports = k_default_ports) {
+  z.observe(from, segment, 0, 0, ports);
 }
 
 constexpr std::uint8_t SYN = flag::syn;
@@ -144,6 +148,38 @@ TEST_CASE("zeek: a first SYN-ACK from a server port flips the roles") {
   CHECK(z.originator() == C);
   CHECK(z.flipped());
   CHECK(z.conn_state() == "S1");
+}
+
+TEST_CASE("zeek: the server ports are those of the Zeek compared with") {
+  // seg() sends from port 40000 to port 80.
+  SUBCASE("a bare Zeek (zeek -b) has none, and keeps the first packet's sender") {
+    ZeekConn z;
+    const ZeekServerPorts none = ZeekServerPorts::none();
+    observe(z, S, seg(S, SYN | ACK, 500, 101), none);
+    CHECK(z.history() == "H");
+    CHECK(z.originator() == S);
+    CHECK_FALSE(z.flipped());
+  }
+  SUBCASE("a site's own service port flips like a default one") {
+    ZeekServerPorts ports = ZeekServerPorts::none();
+    ports.add(40000);
+    ZeekConn z;
+    observe(z, C, seg(C, ACK, 101, 501, 5), ports);
+    CHECK(z.history() == "^d");
+    CHECK(z.originator() == S);
+  }
+  SUBCASE("between two server ports, a non-SYN packet from the lower one flips") {
+    ZeekServerPorts ports = ZeekServerPorts::zeek_default();
+    ports.add(40000);
+    ZeekConn from_high;
+    observe(from_high, C, seg(C, ACK, 101, 501, 5), ports);
+    CHECK(from_high.history() == "D");
+    ZeekConn from_low;
+    observe(from_low, S, seg(S, ACK, 501, 101, 5), ports);
+    CHECK(from_low.history() == "^d");
+  }
+  CHECK(ZeekServerPorts::zeek_default().contains(443));
+  CHECK_FALSE(ZeekServerPorts::zeek_default().contains(40000));
 }
 
 TEST_CASE("zeek: midstream traffic is OTH; a SYN-ACK from a non-server port flips late") {
@@ -290,7 +326,7 @@ public:
   void at(double seconds, Side from, TcpSegment segment) {
     const TimeNs now = tcpstate::seconds_to_ns(seconds);
     segment.ip_length = 40 + segment.payload_length;
-    m_z.observe(from, segment, now, m_previous);
+    m_z.observe(from, segment, now, m_previous, k_default_ports);
     m_previous = now;
   }
 

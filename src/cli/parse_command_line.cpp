@@ -213,6 +213,7 @@ struct Words {
   std::optional<std::string> fin_wait_2_timeout;
   std::optional<std::string> idle_timeout;
   std::optional<std::string> max_connections;
+  std::optional<std::string> zeek_server_ports;
   std::optional<std::string> fail_on;
   std::optional<std::string> time_wait_threshold;
   std::optional<std::string> port_range;
@@ -410,6 +411,14 @@ void describe(CLI::App& app, Words& words) {
       ->type_name("N")
       ->group(k_analysis_group);
 
+  app.add_option("--zeek-server-ports", words.zeek_server_ports,
+                 "The ports the Zeek compared with takes for\n"
+                 "servers' (its likely_server_ports), for the zeek\n"
+                 "columns: default, none (zeek -b) or a list,\n"
+                 "e.g. default,8443,9000-9100")
+      ->type_name("PORTS")
+      ->group("Output");
+
   describe_diagnosis(app, words);
 
   app.set_version_flag("--version",
@@ -418,6 +427,50 @@ void describe(CLI::App& app, Words& words) {
                        "Print tcpstate's and libpcap's versions, exit");
   app.footer(std::string{k_footer});
   app.formatter(std::make_shared<HelpFormatter>());
+}
+
+// --zeek-server-ports: "default", "none", or a comma-separated list of "default", ports
+// and LOW-HIGH ranges.
+conn::ZeekServerPorts parse_zeek_server_ports(const std::string& text) {
+  constexpr std::string_view k_option = "--zeek-server-ports";
+  constexpr std::string_view k_expected =
+      "default, none, or a comma-separated list of default, ports and LOW-HIGH ranges";
+  conn::ZeekServerPorts ports = conn::ZeekServerPorts::none();
+  if (text == "none") {
+    return ports;
+  }
+  std::size_t begin = 0;
+  while (begin <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', begin), text.size());
+    const std::string item = text.substr(begin, comma - begin);
+    begin = comma + 1;
+    if (item == "default") {
+      ports.add_default();
+      continue;
+    }
+    const std::size_t dash = item.find('-');
+    const std::string first = item.substr(0, dash);
+    const std::string last = dash == std::string::npos ? first : item.substr(dash + 1);
+    const auto digits = [](const std::string& number) {
+      return !number.empty() && number.size() <= 5 &&
+             number.find_first_not_of("0123456789") == std::string::npos;
+    };
+    if (!digits(first) || !digits(last)) {
+      usage_error(k_option, text, k_expected);
+    }
+    const auto low = std::stoi(first);
+    const auto high = std::stoi(last);
+    if (low < 1 || high > 65535) {
+      range_error(k_option, text, "ports from 1 to 65535");
+    }
+    if (low > high) {
+      range_error(k_option, text, "LOW must not be above HIGH");
+    }
+    for (auto port = low; port <= high; ++port) {
+      ports.add(static_cast<std::uint16_t>(port));
+    }
+  }
+  return ports;
 }
 
 // "LOW-HIGH", two port numbers with LOW <= HIGH.
@@ -529,6 +582,9 @@ Options convert(const Words& words) {
       throw Fatal(ExitCode::usage, "--shard: does not combine with --fail-on: the diagnosis "
                                    "needs every connection of the capture");
     }
+  }
+  if (words.zeek_server_ports) {
+    analysis.zeek_server_ports = parse_zeek_server_ports(*words.zeek_server_ports);
   }
   if (words.syn_flood_threshold) {
     analysis.syn_flood_threshold =

@@ -64,9 +64,9 @@ bool holds_connection_open(TcpState state) {
 // Another shard's connection is only tracked (for the capture-wide facts, shard.hpp):
 // Zeek's account and the round trips are its report's alone.
 void observe_segment(Connection& connection, Side sender, const decode::TcpSegment& segment,
-                     Cause cause, Recorder& recorder) {
+                     Cause cause, const ZeekServerPorts& zeek_server_ports, Recorder& recorder) {
   if (connection.reported) [[likely]] {
-    connection.zeek.observe(sender, segment, cause.time, connection.last_seen);
+    connection.zeek.observe(sender, segment, cause.time, connection.last_seen, zeek_server_ports);
     observe_round_trip(connection.round_trips, sender, connection.endpoint(sender),
                        connection.endpoint(other(sender)), segment, cause.time);
   }
@@ -96,7 +96,8 @@ public:
     if (slot != ConnectionTable::k_no_slot && !segment.has(flag::syn) && m_pending.empty())
         [[likely]] {
       Connection& connection = m_table.at(slot);
-      observe_segment(connection, connection.side_of(keyed.direction), segment, cause, m_recorder);
+      observe_segment(connection, connection.side_of(keyed.direction), segment, cause,
+                      m_config.zeek_server_ports, m_recorder);
       after_segment(connection, slot);
       return;
     }
@@ -302,7 +303,8 @@ private:
         // The incarnation began with the SYN that was held while the old one was open.
         slot = create(key_of(replay->segment), replay->segment, replay->cause, reuse, hash);
         Connection& connection = m_table.at(slot);
-        observe_segment(connection, Side::client, replay->segment, replay->cause, m_recorder);
+        observe_segment(connection, Side::client, replay->segment, replay->cause,
+                        m_config.zeek_server_ports, m_recorder);
       } else if (may_stay_embryonic(segment, reuse)) {
         lay_embryo(keyed, hash, segment, cause);
         return;
@@ -311,7 +313,8 @@ private:
       }
     }
     Connection& connection = m_table.at(slot);
-    observe_segment(connection, connection.side_of(keyed.direction), segment, cause, m_recorder);
+    observe_segment(connection, connection.side_of(keyed.direction), segment, cause,
+                    m_config.zeek_server_ports, m_recorder);
     after_segment(connection, slot);
   }
 
@@ -349,17 +352,19 @@ private:
   }
 
   // The record as it stood after the SYN: what create() and observe_segment() made of it.
-  static void grow_from_syn(Connection& connection, const Embryo& embryo, Recorder& recorder) {
+  void grow_from_syn(Connection& connection, const Embryo& embryo, Recorder& recorder) const {
     connection.key = embryo.key;
     connection.conn_id = embryo.conn_id;
     connection.first_seen = embryo.time;
     connection.client_direction = embryo.direction;
     connection.handshake_counted = true;
     const decode::TcpSegment syn = embryo.segment();
-    observe_segment(connection, Side::client, syn, {embryo.time, embryo.packet_number}, recorder);
+    observe_segment(connection, Side::client, syn, {embryo.time, embryo.packet_number},
+                    m_config.zeek_server_ports, recorder);
     for (std::size_t copy = 0; copy < embryo.copies; ++copy) {
       observe_segment(connection, Side::client, syn,
-                      {embryo.copy_times[copy], embryo.copy_packet_number(copy)}, recorder);
+                      {embryo.copy_times[copy], embryo.copy_packet_number(copy)},
+                      m_config.zeek_server_ports, recorder);
     }
   }
 
@@ -757,7 +762,8 @@ private:
       const ConnectionTable::Slot fresh =
           create(key_of(pending->segment), pending->segment, pending->cause, reuse, hash_key(key));
       Connection& next = m_table.at(fresh);
-      observe_segment(next, Side::client, pending->segment, pending->cause, m_recorder);
+      observe_segment(next, Side::client, pending->segment, pending->cause,
+                      m_config.zeek_server_ports, m_recorder);
       after_segment(next, fresh);
     }
   }

@@ -5,7 +5,7 @@
 //
 // Orientation. The first packet's sender is the originator, except when that packet is
 // not a bare SYN (no SYN, or SYN+ACK) and its source port is a "likely server port"
-// (Zeek's likely_server_ports, filled by the protocol scripts: 21, 22, 25, 80, 443, ...):
+// (Zeek's likely_server_ports, filled by the protocol scripts: zeek_server_ports.hpp):
 // then the roles are swapped, unless the destination port is a likely server port too, in
 // which case they are swapped only for a non-SYN packet whose source port is the lower.
 // Later, a bare SYN from the responder answering an originator that sent only a SYN-ACK,
@@ -116,13 +116,6 @@ constexpr std::int32_t k_too_large_seq_delta = 1048576;
 // Zeek's tcp_max_above_hole_without_any_acks.
 constexpr std::uint32_t k_max_above_hole_without_acks = 16384;
 
-// TCP ports the default Zeek scripts add to likely_server_ports (sorted).
-constexpr std::array<std::uint16_t, 49> k_likely_server_ports{
-    21,   22,   25,   53,   80,   81,   88,   110,   135,   139,  143,  389,  443,
-    445,  502,  563,  585,  587,  614,  631,  636,   989,   990,  992,  993,  995,
-    1080, 1434, 1883, 2811, 3128, 3268, 3306, 3389,  5222,  5223, 5269, 5432, 6379,
-    6666, 6667, 6668, 6669, 8000, 8080, 8888, 20000, 27017, 27018};
-
 // Zeek's default timeouts (tcp_inactivity_timeout, tcp_attempt_delay, tcp_close_delay).
 constexpr TimeNs k_inactivity_timeout = 300 * k_ns_per_second;
 constexpr TimeNs k_attempt_delay = 5 * k_ns_per_second;
@@ -174,10 +167,6 @@ bool is_power_of_ten(std::uint32_t value) {
 }
 
 } // namespace
-
-bool zeek_likely_server_port(std::uint16_t port) {
-  return std::binary_search(k_likely_server_ports.begin(), k_likely_server_ports.end(), port);
-}
 
 void ZeekConn::add_letter(Side sender, char upper) {
   if (m_history_length >= k_history_capacity) {
@@ -292,8 +281,8 @@ bool ZeekConn::observe_in_order(Side sender, const decode::TcpSegment& segment) 
   return true;
 }
 
-void ZeekConn::observe(Side sender, const decode::TcpSegment& segment, TimeNs now,
-                       TimeNs previous) {
+void ZeekConn::observe(Side sender, const decode::TcpSegment& segment, TimeNs now, TimeNs previous,
+                       const ZeekServerPorts& server_ports) {
   if (m_started && (removed_by_timer(now, previous) || reused_by(segment))) [[unlikely]] {
     start_new_row(now, previous);
   }
@@ -312,8 +301,8 @@ void ZeekConn::observe(Side sender, const decode::TcpSegment& segment, TimeNs no
   if (!m_started) {
     m_started = true;
     m_orig = sender;
-    if ((!syn || ack) && zeek_likely_server_port(segment.src_port)) {
-      const bool swap = zeek_likely_server_port(segment.dst_port)
+    if ((!syn || ack) && server_ports.contains(segment.src_port)) {
+      const bool swap = server_ports.contains(segment.dst_port)
                             ? !syn && segment.src_port < segment.dst_port
                             : true;
       if (swap) {

@@ -7,6 +7,7 @@
 // allocated when the first one shows.
 #include "tcpstate/conn/tcp_state.hpp"
 #include "tcpstate/conn/zeek_row.hpp"
+#include "tcpstate/conn/zeek_server_ports.hpp"
 #include "tcpstate/decode/tcp_segment.hpp"
 #include "tcpstate/util/deep_copied.hpp"
 #include "tcpstate/util/time.hpp"
@@ -54,8 +55,10 @@ public:
   // Every captured segment of the connection, in capture order, captured at `now`;
   // `previous` is when the connection's packet before it was. `sender` is tcpstate's side
   // (fixed for the connection's life), not Zeek's orientation. A segment Zeek would have
-  // given a new conn.log row ends the current row and starts the next.
-  void observe(Side sender, const decode::TcpSegment& segment, TimeNs now, TimeNs previous);
+  // given a new conn.log row ends the current row and starts the next. `server_ports`
+  // decide the orientation of each row at its first packet.
+  void observe(Side sender, const decode::TcpSegment& segment, TimeNs now, TimeNs previous,
+               const ZeekServerPorts& server_ports);
   // A segment of this connection that failed its checksum: Zeek records it ('C') and
   // drops it, so nothing else changes.
   void observe_bad_checksum(Side sender);
@@ -195,8 +198,5 @@ private:
   std::uint8_t m_first_seen = 0;
   Timer m_timer = Timer::none;
 };
-
-// Zeek's likely_server_ports (TCP) as the default scripts define them.
-bool zeek_likely_server_port(std::uint16_t port);
 
 } // namespace tcpstate::conn

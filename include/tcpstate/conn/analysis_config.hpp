@@ -2,6 +2,7 @@
 // The tunables of the analysis. Defaults follow Linux, because the states are meant to
 // compare with what `ss -tan` on a Linux host shows; the man page justifies each.
 #include "tcpstate/conn/shard.hpp"
+#include "tcpstate/conn/zeek_server_ports.hpp"
 #include "tcpstate/util/time.hpp"
 
 #include <cstdint>
@@ -57,6 +58,8 @@ struct AnalysisConfig {
   // capture's shape, the connection limit): each shard's rows are then exactly the rows an
   // unsharded run writes for its connections, conn_id included.
   ShardSelection shard;
+  // The likely_server_ports of the Zeek that the zeek columns and --format zeek follow.
+  ZeekServerPorts zeek_server_ports = ZeekServerPorts::zeek_default();
 };
 
 } // namespace tcpstate::conn
