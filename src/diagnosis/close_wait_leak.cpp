@@ -110,8 +110,8 @@ void judge(const Group& leaks, conn::Side side, std::string subject, const Captu
 
 } // namespace
 
-void find_close_wait_leaks(const std::vector<ConnectionFacts>& connections,
-                           const CaptureFacts& capture, std::vector<Finding>& out) {
+void find_close_wait_leaks(const ConnectionFactsList& connections, const CaptureFacts& capture,
+                           std::vector<Finding>& out) {
   // Each verdict already rests on --close-wait-timeout of evidence: one is enough.
   std::map<EndpointKey, Group> servers;
   std::map<EndpointKey, Group> clients;

@@ -4,7 +4,7 @@
 
 namespace tcpstate::diagnosis {
 
-Groups by_server(const std::vector<ConnectionFacts>& connections) {
+Groups by_server(const ConnectionFactsList& connections) {
   Groups groups;
   for (const ConnectionFacts& facts : connections) {
     groups[EndpointKey{facts.server_address, facts.server_port}].push_back(&facts);
@@ -12,7 +12,7 @@ Groups by_server(const std::vector<ConnectionFacts>& connections) {
   return groups;
 }
 
-Groups by_client_host(const std::vector<ConnectionFacts>& connections) {
+Groups by_client_host(const ConnectionFactsList& connections) {
   Groups groups;
   for (const ConnectionFacts& facts : connections) {
     groups[EndpointKey{facts.client_address, 0}].push_back(&facts);

@@ -23,8 +23,8 @@ struct EndpointKey {
 using Group = std::vector<const ConnectionFacts*>;
 using Groups = std::map<EndpointKey, Group>;
 
-Groups by_server(const std::vector<ConnectionFacts>& connections);
-Groups by_client_host(const std::vector<ConnectionFacts>& connections);
+Groups by_server(const ConnectionFactsList& connections);
+Groups by_client_host(const ConnectionFactsList& connections);
 
 std::string server_subject(const EndpointKey& key);                      // "server 10.0.0.1:80"
 std::string client_subject(const IpAddress& address);                    // "client 10.0.0.7"
@@ -45,10 +45,10 @@ inline constexpr std::size_t k_examples = 5;
 // The finders, one per file, each appending what it finds.
 void find_time_wait_load(const Groups& servers, const Groups& clients,
                          const DiagnosisConfig& config, std::vector<Finding>& out);
-void find_port_pressure(const std::vector<ConnectionFacts>& connections,
-                        const DiagnosisConfig& config, std::vector<Finding>& out);
-void find_close_wait_leaks(const std::vector<ConnectionFacts>& connections,
-                           const CaptureFacts& capture, std::vector<Finding>& out);
+void find_port_pressure(const ConnectionFactsList& connections, const DiagnosisConfig& config,
+                        std::vector<Finding>& out);
+void find_close_wait_leaks(const ConnectionFactsList& connections, const CaptureFacts& capture,
+                           std::vector<Finding>& out);
 void find_handshake_failures(const Groups& servers, const DiagnosisConfig& config,
                              std::vector<Finding>& out);
 void find_abortive_closes(const Groups& servers, const DiagnosisConfig& config,

@@ -51,8 +51,8 @@ Window busiest_window(const Group& sorted, TimeNs lifetime, std::vector<std::uin
 
 } // namespace
 
-void find_port_pressure(const std::vector<ConnectionFacts>& connections,
-                        const DiagnosisConfig& config, std::vector<Finding>& out) {
+void find_port_pressure(const ConnectionFactsList& connections, const DiagnosisConfig& config,
+                        std::vector<Finding>& out) {
   std::map<PairKey, Group> pairs;
   for (const ConnectionFacts& facts : connections) {
     pairs[PairKey{facts.client_address, {facts.server_address, facts.server_port}}].push_back(
