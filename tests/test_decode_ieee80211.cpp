@@ -1,6 +1,8 @@
+#include "amsdu_builder.hpp"
 #include "packet_builder.hpp"
 
 #include "tcpstate/decode/decoder.hpp"
+#include "tcpstate/decode/ip_fragment.hpp"
 #include "tcpstate/decode/skip_reason.hpp"
 #include "tcpstate/decode/unsupported.hpp"
 #include "tcpstate/util/link_type.hpp"
@@ -9,12 +11,17 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 using namespace tcpstate;
 using namespace tcpstate::decode;
+using tcpstate::test::amsdu_frame;
+using tcpstate::test::amsdu_of;
+using tcpstate::test::amsdu_subframe;
 using tcpstate::test::append;
 using tcpstate::test::Bytes;
 using tcpstate::test::ip_packet;
+using tcpstate::test::PacketBuilder;
 
 namespace {
 
@@ -99,36 +106,6 @@ TEST_CASE("decode::ieee80211 frames that are skipped, and why") {
   CHECK(decode_bytes(LinkType::ieee802_11, stp).reason == SkipReason::non_ip);
 }
 
-namespace {
-
-// A QoS data frame with the A-MSDU present bit, holding `subframes`.
-Bytes amsdu_frame(const Bytes& subframes) {
-  Bytes out{0x88, 0x01, 0x2c, 0x00};
-  for (std::uint8_t address = 1; address <= 3; ++address) {
-    append(out, {0x02, 0, 0, 0, 0, address});
-  }
-  append(out, {0x10, 0x00, 0x80, 0x00});
-  append(out, subframes);
-  return out;
-}
-
-// An A-MSDU subframe: addresses, length, LLC/SNAP with `type`, `body`, and the padding to
-// four bytes when `padded`.
-Bytes amsdu_subframe(std::uint16_t type, const Bytes& body, bool padded) {
-  Bytes out(12, 0x02);
-  const std::size_t length = 8 + body.size();
-  append(out, {static_cast<std::uint8_t>(length >> 8), static_cast<std::uint8_t>(length)});
-  append(out, {0xaa, 0xaa, 0x03, 0x00, 0x00, 0x00, static_cast<std::uint8_t>(type >> 8),
-               static_cast<std::uint8_t>(type)});
-  append(out, body);
-  while (padded && out.size() % 4 != 0) {
-    out.push_back(0);
-  }
-  return out;
-}
-
-} // namespace
-
 TEST_CASE("decode::ieee80211 A-MSDU subframes") {
   // IP in the first subframe, and in the second after an ARP one (28 bytes, padded).
   check_decodes(LinkType::ieee802_11, amsdu_frame(amsdu_subframe(0x0800, ip_packet(), false)));
@@ -149,6 +126,193 @@ TEST_CASE("decode::ieee80211 A-MSDU subframes") {
               amsdu_frame(Bytes(arp.begin(), arp.begin() + static_cast<std::ptrdiff_t>(size))))
               .reason == SkipReason::truncated_link);
   }
+}
+
+namespace {
+
+// A segment from 10.0.0.1:40000 to 10.0.0.2:80 with sequence number `seq`, IP header first.
+Bytes tcp_packet(std::uint32_t seq) {
+  return PacketBuilder{}
+      .link(LinkType::raw)
+      .src("10.0.0.1", 40000)
+      .dst("10.0.0.2", 80)
+      .seq(seq)
+      .flags(0x18)
+      .payload(10)
+      .build()
+      .bytes;
+}
+
+// What one decode_frame call made of one packet of an aggregate, and where it started.
+struct SubframePacket {
+  std::uint32_t at = 0;
+  bool ok = false;
+  SkipReason reason = SkipReason::count;
+  TcpSegment segment;
+};
+
+// Every packet of `frame`, one call each, as the pipeline walks an aggregate.
+std::vector<SubframePacket> walk(LinkType link, const Bytes& frame,
+                                 FrameExtent extent = FrameExtent::whole) {
+  constexpr std::size_t k_bound = 64; // far more than any frame here holds
+  std::vector<SubframePacket> packets;
+  std::uint32_t subframe = 0;
+  do {
+    SubframePacket& packet = packets.emplace_back();
+    packet.at = subframe;
+    packet.ok = decode_frame(link, frame, ChecksumPolicy::verify, packet.segment, packet.reason,
+                             extent, subframe);
+    // Each packet starts past the one before: the walk ends.
+    REQUIRE((subframe == 0 || subframe > packet.at));
+  } while (subframe != 0 && packets.size() < k_bound);
+  return packets;
+}
+
+void check_segment(const SubframePacket& packet, std::uint32_t seq) {
+  REQUIRE(packet.ok);
+  CHECK(packet.segment.seq == seq);
+  CHECK(packet.segment.dst_port == 80);
+  CHECK(packet.segment.payload_length == 10);
+}
+
+} // namespace
+
+TEST_CASE("decode::ieee80211 every A-MSDU subframe that carries IP is a packet of its own") {
+  const Bytes three = amsdu_of({tcp_packet(1), tcp_packet(2), tcp_packet(3)});
+  const Bytes radiotap = with_radiotap({0, 0, 8, 0, 0, 0, 0, 0}, three);
+  const Bytes ppi = with_radiotap({0, 0, 8, 0, 105, 0, 0, 0}, three);
+  struct Framing {
+    LinkType link;
+    Bytes frame;
+  };
+  for (const Framing& framing :
+       {Framing{LinkType::ieee802_11, three}, Framing{LinkType::ieee802_11_radiotap, radiotap},
+        Framing{LinkType::ppi, ppi}}) {
+    const LinkType link = framing.link;
+    const Bytes& frame = framing.frame;
+    CAPTURE(static_cast<int>(link));
+    const std::vector<SubframePacket> packets = walk(link, frame);
+    REQUIRE(packets.size() == 3);
+    for (std::uint32_t i = 0; i < 3; ++i) {
+      check_segment(packets[i], i + 1);
+    }
+    // The single-call form decodes the frame's first packet.
+    const DecodeResult first = decode_bytes(link, frame);
+    REQUIRE(first.ok);
+    CHECK(first.segment.seq == 1);
+  }
+  // A frame that is no aggregate yields one packet.
+  CHECK(walk(LinkType::ieee802_11, data_frame(0x08, 0x01)).size() == 1);
+}
+
+TEST_CASE("decode::ieee80211 A-MSDU subframes of other protocols are passed over") {
+  const Bytes arp = amsdu_subframe(0x0806, Bytes(28, 0x01), true);
+  Bytes subframes = arp;
+  append(subframes, amsdu_subframe(0x0800, tcp_packet(1), true));
+  append(subframes, arp);
+  append(subframes, arp);
+  append(subframes, amsdu_subframe(0x0800, tcp_packet(2), true));
+  append(subframes, amsdu_subframe(0x0806, Bytes(28, 0x01), false));
+  const std::vector<SubframePacket> packets = walk(LinkType::ieee802_11, amsdu_frame(subframes));
+  REQUIRE(packets.size() == 2);
+  check_segment(packets[0], 1);
+  check_segment(packets[1], 2);
+
+  // A packet that is IP but not TCP is a packet too, skipped for its own reason.
+  const Bytes udp = PacketBuilder{}.link(LinkType::raw).ip_protocol(17).build().bytes;
+  const std::vector<SubframePacket> mixed =
+      walk(LinkType::ieee802_11, amsdu_of({udp, tcp_packet(7)}));
+  REQUIRE(mixed.size() == 2);
+  CHECK(mixed[0].reason == SkipReason::non_tcp);
+  check_segment(mixed[1], 7);
+
+  // Nothing but ARP: one non_ip frame.
+  Bytes only_arp = arp;
+  append(only_arp, amsdu_subframe(0x0806, Bytes(28, 0x01), false));
+  const std::vector<SubframePacket> none = walk(LinkType::ieee802_11, amsdu_frame(only_arp));
+  REQUIRE(none.size() == 1);
+  CHECK(none[0].reason == SkipReason::non_ip);
+}
+
+TEST_CASE("decode::ieee80211 a broken later A-MSDU subframe loses only itself") {
+  const Bytes first = amsdu_subframe(0x0800, tcp_packet(1), true);
+  const Bytes second = amsdu_subframe(0x0800, tcp_packet(2), false);
+  const std::size_t second_at = 26 + first.size();
+  Bytes both = first;
+  append(both, second);
+  const Bytes whole = amsdu_frame(both);
+
+  // A length running past the frame: the packet is still read, to the frame's end.
+  Bytes overlong = whole;
+  overlong[second_at + 12] = 0xff;
+  std::vector<SubframePacket> packets = walk(LinkType::ieee802_11, overlong);
+  REQUIRE(packets.size() == 2);
+  check_segment(packets[0], 1);
+  check_segment(packets[1], 2);
+
+  // A length too short: what it points at is no subframe, and is passed over.
+  Bytes short_length = whole;
+  short_length[second_at + 12] = 0;
+  short_length[second_at + 13] = 2;
+  packets = walk(LinkType::ieee802_11, short_length);
+  REQUIRE(packets.size() >= 2);
+  check_segment(packets[0], 1);
+  check_segment(packets[1], 2);
+
+  // An EtherType that is not decoded: counted as unsupported, and named.
+  Bytes unknown = whole;
+  unknown[second_at + 20] = 0x88;
+  unknown[second_at + 21] = 0xb6;
+  packets = walk(LinkType::ieee802_11, unknown);
+  REQUIRE(packets.size() == 2);
+  check_segment(packets[0], 1);
+  CHECK(packets[1].reason == SkipReason::unsupported_encapsulation);
+  CHECK(describe(find_unsupported(LinkType::ieee802_11, unknown, packets[1].at)) ==
+        "ethertype 0x88b6");
+  CHECK(find_unsupported(LinkType::ieee802_11, unknown).kind == UnsupportedKind::none);
+
+  // Cut anywhere: the first packet stands once all of it was captured, the second is skipped
+  // for its own reason, and nothing past the cut is read.
+  const std::size_t first_end = 26 + 14 + 8 + tcp_packet(1).size();
+  for (std::size_t size = 26; size < whole.size(); ++size) {
+    CAPTURE(size);
+    const Bytes cut(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(size));
+    packets = walk(LinkType::ieee802_11, cut, FrameExtent::maybe_cut);
+    REQUIRE(packets.size() <= 2);
+    if (size >= first_end) {
+      check_segment(packets[0], 1);
+    }
+    // Only the payload may be cut from a packet that still decodes.
+    if (packets.size() == 2 && packets[1].ok) {
+      CHECK(size >= whole.size() - 10);
+    } else if (packets.size() == 2) {
+      CHECK(packets[1].reason != SkipReason::non_ip);
+    }
+  }
+}
+
+TEST_CASE("decode::ieee80211 an IP fragment in a later A-MSDU subframe is found") {
+  const Bytes fragment = PacketBuilder{}
+                             .link(LinkType::raw)
+                             .src("10.0.0.1", 40000)
+                             .dst("10.0.0.2", 80)
+                             .payload(64)
+                             .ipv4_fragment(0, true)
+                             .build()
+                             .bytes;
+  const Bytes frame = amsdu_of({tcp_packet(1), fragment});
+  const std::vector<SubframePacket> packets = walk(LinkType::ieee802_11, frame);
+  REQUIRE(packets.size() == 2);
+  check_segment(packets[0], 1);
+  CHECK(packets[1].reason == SkipReason::ip_fragment);
+  IpFragment found;
+  REQUIRE(
+      find_ip_fragment(LinkType::ieee802_11, frame, ChecksumPolicy::verify, found, packets[1].at));
+  CHECK(found.offset == 0);
+  CHECK(found.more_fragments);
+  CHECK(found.packet.size() == fragment.size());
+  // The frame's first packet is no fragment.
+  CHECK_FALSE(find_ip_fragment(LinkType::ieee802_11, frame, ChecksumPolicy::verify, found));
 }
 
 TEST_CASE("decode::ieee80211 truncated anywhere is skipped, never read past") {

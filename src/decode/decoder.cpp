@@ -68,6 +68,15 @@ struct InnermostTunnel {
   }
 };
 
+// Which packet of an 802.11 A-MSDU aggregate the walk decodes (LinkLayer::subframe), and
+// where the next one starts. Only the first aggregate met is walked packet by packet; one
+// inside a tunnel inside that one yields its first packet only.
+struct SubframeWalk {
+  std::uint32_t at = 0;
+  std::uint32_t next = 0;
+  bool met = false;
+};
+
 // Each pass peels one encapsulation: link header, IP header, and when the IP payload is
 // a tunnel rather than TCP, the tunnel header in front of the next frame. Stops at the IP
 // layer that holds TCP (k_decoded) or at whatever else ends the walk, leaving `packet` at
@@ -76,11 +85,19 @@ struct InnermostTunnel {
 template <typename TunnelTrail>
 [[gnu::always_inline]] inline SkipReason
 peel_to_ip(LinkType link, ByteView frame, ChecksumPolicy checksums, FrameExtent extent,
-           ByteView& packet, IpLayer& ip, TunnelTrail& tunnels) {
+           ByteView& packet, IpLayer& ip, TunnelTrail& tunnels, SubframeWalk& subframes) {
   for (unsigned depth = 0;; ++depth) {
     LinkLayer link_layer;
-    if (const SkipReason reason = decode_link_layer(link, frame, link_layer); reason != k_decoded) {
-      return reason;
+    if (!subframes.met) {
+      link_layer.subframe = subframes.at;
+    }
+    const SkipReason link_reason = decode_link_layer(link, frame, link_layer);
+    if (link_layer.aggregate && !subframes.met) [[unlikely]] {
+      subframes.met = true;
+      subframes.next = link_layer.next_subframe;
+    }
+    if (link_reason != k_decoded) {
+      return link_reason;
     }
     packet = frame.subspan(link_layer.header_length);
     ip = IpLayer{};
@@ -122,11 +139,13 @@ peel_to_ip(LinkType link, ByteView frame, ChecksumPolicy checksums, FrameExtent 
 // shows up in profiles. Not inlined into decode_frame, whose common frames would otherwise
 // pay for saving the registers this one needs.
 [[gnu::noinline]] SkipReason decode_segment(LinkType link, ByteView frame, ChecksumPolicy checksums,
-                                            FrameExtent extent, TcpSegment& out) {
+                                            FrameExtent extent, TcpSegment& out,
+                                            SubframeWalk& subframes) {
   ByteView packet;
   IpLayer ip;
   IgnoreTunnels tunnels;
-  if (const SkipReason reason = peel_to_ip(link, frame, checksums, extent, packet, ip, tunnels);
+  if (const SkipReason reason =
+          peel_to_ip(link, frame, checksums, extent, packet, ip, tunnels, subframes);
       reason != k_decoded) {
     return reason;
   }
@@ -167,22 +186,33 @@ peel_to_ip(LinkType link, ByteView frame, ChecksumPolicy checksums, FrameExtent 
 
 bool decode_frame(LinkType link, ByteView frame, ChecksumPolicy checksums, TcpSegment& out,
                   SkipReason& reason, FrameExtent extent) {
+  std::uint32_t subframe = 0;
+  return decode_frame(link, frame, checksums, out, reason, extent, subframe);
+}
+
+bool decode_frame(LinkType link, ByteView frame, ChecksumPolicy checksums, TcpSegment& out,
+                  SkipReason& reason, FrameExtent extent, std::uint32_t& subframe) {
+  // A common Ethernet frame is never an aggregate: its `subframe` was 0 and stays so.
   if (link == LinkType::ethernet && checksums == ChecksumPolicy::ignore &&
       decode_common_frame(frame, extent, out)) [[likely]] {
     return true;
   }
-  reason = decode_segment(link, frame, checksums, extent, out);
+  SubframeWalk subframes{subframe};
+  reason = decode_segment(link, frame, checksums, extent, out, subframes);
+  subframe = subframes.next;
   return reason == k_decoded;
 }
 
-bool find_ip_fragment(LinkType link, ByteView frame, ChecksumPolicy checksums, IpFragment& out) {
+bool find_ip_fragment(LinkType link, ByteView frame, ChecksumPolicy checksums, IpFragment& out,
+                      std::uint32_t subframe) {
   ByteView packet;
   IpLayer ip;
   InnermostTunnel tunnels;
+  SubframeWalk subframes{subframe};
   // The walk stops at the first fragment it meets on the way to TCP: a whole tunnel packet
   // is walked through, one that is a fragment itself ends the walk there, and its inner
   // datagram is looked into once it is whole (decoded_packet.cpp).
-  if (peel_to_ip(link, frame, checksums, FrameExtent::maybe_cut, packet, ip, tunnels) !=
+  if (peel_to_ip(link, frame, checksums, FrameExtent::maybe_cut, packet, ip, tunnels, subframes) !=
           SkipReason::ip_fragment ||
       packet.size() < ip.total_length) {
     return false;

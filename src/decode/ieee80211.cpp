@@ -39,32 +39,51 @@ SkipReason unsupported(std::uint32_t what, LinkLayer& out) {
 
 // Section 9.3.2.2: an A-MSDU body is a run of subframes, each a destination and source
 // address, a big-endian length, that many bytes of LLC/SNAP-headed MSDU, and padding to a
-// multiple of four bytes before the next subframe. A frame yields one segment, so the
-// first subframe that carries IP is the one decoded; the MSDUs aggregated after it are
-// not seen, and their TCP segments look lost to the connection analysis. When no subframe
-// carries IP, the first one's reason stands for the frame.
-SkipReason resolve_amsdu(ByteView frame, std::size_t offset, LinkLayer& out) {
-  constexpr std::size_t k_subframe_header = 14;
-  constexpr std::size_t k_length_offset = 12;
-  SkipReason first_reason = SkipReason::truncated_link;
-  // Each subframe moves the offset forward by at least its header, so the walk ends.
-  for (bool first = true; frame.size() - offset >= k_subframe_header; first = false) {
-    const std::size_t msdu_length = read_be16(frame.data() + offset + k_length_offset);
-    const std::size_t msdu = offset + k_subframe_header;
-    const SkipReason reason = resolve_llc(frame, msdu, out);
-    if (reason == k_decoded) {
-      return k_decoded;
+// multiple of four bytes before the next subframe.
+constexpr std::size_t k_subframe_header = 14;
+constexpr std::size_t k_subframe_length_at = 12;
+
+// Where the subframe after the one at `offset` starts, or 0 when the frame ends before
+// another subframe header would.
+std::size_t following_subframe(ByteView frame, std::size_t offset) {
+  const std::size_t msdu_length = read_be16(frame.data() + offset + k_subframe_length_at);
+  const std::size_t padded = (k_subframe_header + msdu_length + 3) & ~std::size_t{3};
+  if (frame.size() - offset < padded + k_subframe_header) {
+    return 0;
+  }
+  return offset + padded;
+}
+
+// Each MSDU is a packet of its own, decoded one at a time: from the subframe the caller
+// names (out.subframe), the first that is not of another protocol (non_ip) is decoded, and
+// the next such subframe after it is named in out.next_subframe, for the caller to decode
+// in turn. Subframes of other protocols (ARP, EAPOL) are passed over, so an aggregate is
+// non_ip only when all of them are.
+SkipReason resolve_amsdu(ByteView frame, std::size_t body, LinkLayer& out) {
+  out.aggregate = true;
+  if (frame.size() - body < std::size_t{out.subframe} + k_subframe_header) {
+    return SkipReason::truncated_link;
+  }
+  // Each subframe moves the offset forward by at least its header, so the walks end.
+  std::size_t offset = body + out.subframe;
+  SkipReason reason = resolve_llc(frame, offset + k_subframe_header, out);
+  while (reason == SkipReason::non_ip) {
+    offset = following_subframe(frame, offset);
+    if (offset == 0) {
+      return SkipReason::non_ip;
     }
-    if (first) {
-      first_reason = reason;
-    }
-    const std::size_t padded = (k_subframe_header + msdu_length + 3) & ~std::size_t{3};
-    if (frame.size() - offset <= padded) {
+    reason = resolve_llc(frame, offset + k_subframe_header, out);
+  }
+  // Looked for now, so that the caller knows whether another packet follows in this frame.
+  LinkLayer scratch;
+  for (std::size_t next = following_subframe(frame, offset); next != 0;
+       next = following_subframe(frame, next)) {
+    if (resolve_llc(frame, next + k_subframe_header, scratch) != SkipReason::non_ip) {
+      out.next_subframe = static_cast<std::uint32_t>(next - body);
       break;
     }
-    offset += padded;
   }
-  return first_reason;
+  return reason;
 }
 
 // The 802.11 frame starts at `offset`; `data_pad` is radiotap's flag for drivers that pad

@@ -27,6 +27,14 @@ struct LinkLayer {
   bool mpls = false;
   // Set only when the result is unsupported_link or unsupported_encapsulation.
   Unsupported unsupported;
+  // An 802.11 A-MSDU aggregate (ieee80211.cpp) is a run of subframes, each a packet of its
+  // own, named by where it starts: bytes from the start of the aggregate's body, 0 for the
+  // first. Set by the caller: the subframe to start looking for a packet at.
+  std::uint32_t subframe = 0;
+  // Set when the frame held an aggregate: that it did, and where the next subframe with a
+  // packet to decode starts, after the one decoded (0: none follows).
+  bool aggregate = false;
+  std::uint32_t next_subframe = 0;
 };
 
 // Returns k_decoded and fills `out`, or the reason the frame carries no IP packet.

@@ -42,10 +42,15 @@ std::string describe(Unsupported unsupported) {
 }
 
 // The same layer-by-layer walk as decode_segment (decoder.cpp), stopping where it stops.
-Unsupported find_unsupported(LinkType link, ByteView frame) {
+Unsupported find_unsupported(LinkType link, ByteView frame, std::uint32_t subframe) {
+  bool aggregate_met = false;
   for (unsigned depth = 0; depth <= k_max_tunnel_depth; ++depth) {
     LinkLayer link_layer;
+    if (!aggregate_met) {
+      link_layer.subframe = subframe;
+    }
     const SkipReason link_reason = decode_link_layer(link, frame, link_layer);
+    aggregate_met = aggregate_met || link_layer.aggregate;
     if (link_reason != k_decoded) {
       return link_layer.unsupported;
     }

@@ -5,6 +5,8 @@
 #include "tcpstate/util/byte_view.hpp"
 #include "tcpstate/util/link_type.hpp"
 
+#include <cstdint>
+
 namespace tcpstate::decode {
 
 enum class ChecksumPolicy : std::uint8_t { ignore, verify };
@@ -33,6 +35,14 @@ inline FrameExtent frame_extent(std::size_t captured, std::uint32_t wire_length)
 // partly written). The per-packet form: the segment is built where the caller keeps it.
 bool decode_frame(LinkType link, ByteView frame, ChecksumPolicy checksums, TcpSegment& out,
                   SkipReason& reason, FrameExtent extent = FrameExtent::maybe_cut);
+
+// An IEEE 802.11 A-MSDU aggregate (IEEE 802.11-2020 section 9.3.2.2) carries several
+// packets in one frame, one to a subframe. This form decodes them one at a time: `subframe`
+// is 0 for the frame's first packet, or where a later one starts, as the previous call set
+// it; it is then set to where the next packet starts, 0 when none follows (always so for a
+// frame that holds no aggregate). Each subframe of another protocol is passed over.
+bool decode_frame(LinkType link, ByteView frame, ChecksumPolicy checksums, TcpSegment& out,
+                  SkipReason& reason, FrameExtent extent, std::uint32_t& subframe);
 
 // The same as one value, for callers off the hot path.
 DecodeResult decode_frame(LinkType link, ByteView frame, ChecksumPolicy checksums,

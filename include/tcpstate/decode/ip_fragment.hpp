@@ -47,7 +47,9 @@ struct IpFragment {
 // decoding stopped it, inside whatever encapsulation: the first datagram on the way to TCP
 // that is a fragment, be it a tunnel packet or the TCP datagram. False when there is none to
 // reassemble: the fragment was not captured whole, or, when checksums are verified, its
-// IPv4 header checksum is wrong (a receiver drops it before reassembly).
-bool find_ip_fragment(LinkType link, ByteView frame, ChecksumPolicy checksums, IpFragment& out);
+// IPv4 header checksum is wrong (a receiver drops it before reassembly). `subframe` names
+// the packet of an A-MSDU aggregate, as decode_frame was given it.
+bool find_ip_fragment(LinkType link, ByteView frame, ChecksumPolicy checksums, IpFragment& out,
+                      std::uint32_t subframe = 0);
 
 } // namespace tcpstate::decode

@@ -40,8 +40,9 @@ inline bool names_unsupported(SkipReason reason) {
 }
 
 // What stopped the decoding of `frame`, when it was an unsupported link type or
-// encapsulation; kind none otherwise.
-Unsupported find_unsupported(LinkType link, ByteView frame);
+// encapsulation; kind none otherwise. `subframe` names the packet of an A-MSDU aggregate,
+// as decode_frame (decoder.hpp) was given it.
+Unsupported find_unsupported(LinkType link, ByteView frame, std::uint32_t subframe = 0);
 
 // Frames counted by what stopped them, in order of first appearance. A capture holds few
 // distinct ones; a hostile one could hold thousands, so past k_max_distinct - 1 the rest
