@@ -152,6 +152,11 @@ void LiveWorker::run(TimeNs start, TimeNs deadline) {
       m_analysis.on_frame(packet.time);
       pipeline::filter_and_decode(packet, nullptr, checksums, no_filter_probe, fragments, decoded);
       m_analysis.on_decoded(decoded);
+      // The frame's other packets: an 802.11 A-MSDU aggregate's later subframes.
+      while (decoded.next_subframe != 0) {
+        pipeline::decode_next_subframe(packet, checksums, fragments, decoded);
+        m_analysis.on_later_subframe(decoded);
+      }
       now = m_analysis.clock();
     } else if (result == source::LiveCapture::Read::timeout) {
       now = wall_clock();

@@ -16,10 +16,11 @@ constexpr unsigned k_max_reassembly_rounds = 8;
 
 } // namespace
 
-void take_fragment(const source::RawPacket& packet, decode::ChecksumPolicy checksums,
-                   decode::FragmentReassembler& fragments, DecodedPacket& out) {
+void take_fragment(const source::RawPacket& packet, std::uint32_t subframe,
+                   decode::ChecksumPolicy checksums, decode::FragmentReassembler& fragments,
+                   DecodedPacket& out) {
   decode::IpFragment fragment;
-  if (!decode::find_ip_fragment(packet.link, packet.data, checksums, fragment)) {
+  if (!decode::find_ip_fragment(packet.link, packet.data, checksums, fragment, subframe)) {
     return;
   }
   // The reassembler's result lives only until its next call, and a fragment found in it is
@@ -46,6 +47,19 @@ void take_fragment(const source::RawPacket& packet, decode::ChecksumPolicy check
     }
     fragment.tunnel_depth = static_cast<std::uint8_t>(fragment.tunnel_depth + outer_depth);
   }
+}
+
+void decode_next_subframe(const source::RawPacket& packet, decode::ChecksumPolicy checksums,
+                          decode::FragmentReassembler& fragments, DecodedPacket& out) {
+  const std::uint32_t subframe = out.next_subframe;
+  out.time = packet.time;
+  if (decode::decode_frame(packet.link, packet.data, checksums, out.segment, out.reason,
+                           decode::frame_extent(packet.data.size(), packet.wire_length),
+                           out.next_subframe)) {
+    out.outcome = FrameOutcome::segment;
+    return;
+  }
+  look_into_skipped(packet, subframe, checksums, fragments, out);
 }
 
 } // namespace tcpstate::pipeline

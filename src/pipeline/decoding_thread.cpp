@@ -69,25 +69,39 @@ void DecodingThread::run() {
 }
 
 bool DecodingThread::fill(DecodedBatch& batch) {
-  source::RawPacket packet;
+  fill_subframes(batch);
   while (batch.size < DecodedBatch::k_capacity) {
     if (m_hand_over_partial && batch.size > 0 &&
         m_consumer_waiting.load(std::memory_order_relaxed)) {
       return true;
     }
-    if (!m_input.next(packet)) {
+    if (!m_input.next(m_packet)) {
       return false;
     }
     DecodedPacket& out = batch.packets[batch.size++];
-    out.time = packet.time;
+    out.time = m_packet.time;
     out.outcome = FrameOutcome::failed; // stays so if the filter throws
+    out.next_subframe = 0;              // the batch's packets are used again
     if (const std::size_t errors = m_input.error_count(); errors != m_error_count) [[unlikely]] {
       m_error_count = errors;
       batch.error_changes.push_back({batch.size - 1, m_input.errors()});
     }
-    filter_and_decode(packet, m_filter, m_checksums, m_probe, m_fragments, out);
+    filter_and_decode(m_packet, m_filter, m_checksums, m_probe, m_fragments, out);
+    if (out.next_subframe != 0) [[unlikely]] {
+      m_next_subframe = out.next_subframe;
+      fill_subframes(batch);
+    }
   }
   return true;
+}
+
+void DecodingThread::fill_subframes(DecodedBatch& batch) {
+  while (m_next_subframe != 0 && batch.size < DecodedBatch::k_capacity) {
+    DecodedPacket& out = batch.packets[batch.size++];
+    out.next_subframe = m_next_subframe;
+    decode_next_subframe(m_packet, m_checksums, m_fragments, out);
+    m_next_subframe = out.next_subframe;
+  }
 }
 
 } // namespace tcpstate::pipeline

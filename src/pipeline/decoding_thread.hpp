@@ -71,6 +71,8 @@ private:
   void run();
   // Fills `batch`; false when the input has ended.
   bool fill(DecodedBatch& batch);
+  // Adds the packets of m_packet's A-MSDU aggregate still to be decoded, while they fit.
+  void fill_subframes(DecodedBatch& batch);
 
   source::PacketSource& m_input;
   source::BpfFilter* m_filter;
@@ -79,6 +81,10 @@ private:
   decode::FragmentReassembler m_fragments;
   bool m_hand_over_partial;
   std::size_t m_error_count = 0;
+  // The frame last read, kept across batches: its later packets (an A-MSDU aggregate's
+  // subframes) may not all fit in the batch it began.
+  source::RawPacket m_packet;
+  std::uint32_t m_next_subframe = 0;
 
   std::unique_ptr<std::array<DecodedBatch, k_ring_size>> m_ring;
   std::mutex m_mutex;

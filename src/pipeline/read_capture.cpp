@@ -31,6 +31,11 @@ ReadEnd read_on_one_thread(source::PacketSource& input, const ReadPlan& plan,
     }
     filter_and_decode(packet, filter, checksums, probe, fragments, decoded);
     analysis.on_decoded(decoded);
+    // The frame's other packets: an 802.11 A-MSDU aggregate's later subframes.
+    while (decoded.next_subframe != 0) {
+      decode_next_subframe(packet, checksums, fragments, decoded);
+      analysis.on_later_subframe(decoded);
+    }
   }
   end.input_errors = input.errors();
   return end;
@@ -41,6 +46,9 @@ ReadEnd read_on_one_thread(source::PacketSource& input, const ReadPlan& plan,
 std::optional<std::vector<std::string>> analyse_batches(std::vector<std::string> errors_met,
                                                         DecodingThread& reader,
                                                         PacketAnalysis& analysis) {
+  // The packet before said another of its frame follows (an A-MSDU subframe), perhaps in
+  // the next batch.
+  bool within_frame = false;
   for (;;) {
     const DecodedBatch& batch = reader.next_batch();
     auto change = batch.error_changes.begin();
@@ -49,14 +57,19 @@ std::optional<std::vector<std::string>> analyse_batches(std::vector<std::string>
       for (; change != batch.error_changes.end() && change->after_packet <= i; ++change) {
         errors_met = change->lines;
       }
-      if (!analysis.on_frame(packet.time)) {
-        return errors_met;
+      if (within_frame) [[unlikely]] {
+        analysis.on_later_subframe(packet);
+      } else {
+        if (!analysis.on_frame(packet.time)) {
+          return errors_met;
+        }
+        if (packet.outcome == FrameOutcome::failed) {
+          break;
+        }
+        analysis.on_decoded(packet);
       }
-      if (packet.outcome == FrameOutcome::failed) {
-        break;
-      }
-      analysis.on_decoded(packet);
-      if (analysis.stopped()) {
+      within_frame = packet.next_subframe != 0;
+      if (!within_frame && analysis.stopped()) {
         return errors_met;
       }
     }

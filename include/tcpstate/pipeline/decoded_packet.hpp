@@ -25,6 +25,9 @@ struct DecodedPacket {
   TimeNs time = 0;
   FrameOutcome outcome = FrameOutcome::failed;
   decode::SkipReason reason = decode::SkipReason::count;
+  // A frame holding an 802.11 A-MSDU aggregate carries several packets: where the next one
+  // starts (decode_next_subframe), 0 when no other packet follows in the frame.
+  std::uint32_t next_subframe = 0;
   decode::TcpSegment segment;
   // filtered frames that were probed (FilterProbe): what wraps them, for filter_hint.hpp.
   decode::Encapsulation encapsulation;
@@ -48,12 +51,28 @@ private:
 
 // A fragment goes to the reassembler. The one that completes a datagram stands for the
 // whole datagram, decoded as if it had been captured so, with this fragment's time and
-// frame number; every other fragment stays skipped as SkipReason::ip_fragment.
+// frame number; every other fragment stays skipped as SkipReason::ip_fragment. `subframe`
+// names the packet of an A-MSDU aggregate the fragment is (0 for any other frame).
 // Out of line: the per-packet path below only branches to it.
-void take_fragment(const source::RawPacket& packet, decode::ChecksumPolicy checksums,
-                   decode::FragmentReassembler& fragments, DecodedPacket& out);
+void take_fragment(const source::RawPacket& packet, std::uint32_t subframe,
+                   decode::ChecksumPolicy checksums, decode::FragmentReassembler& fragments,
+                   DecodedPacket& out);
+
+// The packet at `subframe` of `packet` was skipped for out.reason: what more there is to
+// know of it. Rare, and worked out again here so the common path carries nothing for it.
+inline void look_into_skipped(const source::RawPacket& packet, std::uint32_t subframe,
+                              decode::ChecksumPolicy checksums,
+                              decode::FragmentReassembler& fragments, DecodedPacket& out) {
+  out.outcome = FrameOutcome::skipped;
+  if (out.reason == decode::SkipReason::ip_fragment) {
+    take_fragment(packet, subframe, checksums, fragments, out);
+  } else if (decode::names_unsupported(out.reason)) {
+    out.unsupported = decode::find_unsupported(packet.link, packet.data, subframe);
+  }
+}
 
 // Filters and decodes `packet` into `out` (all but `out.time`). `filter` may be null.
+// out.next_subframe is 0 on the way in, as every caller's loop leaves it.
 inline void filter_and_decode(const source::RawPacket& packet, source::BpfFilter* filter,
                               decode::ChecksumPolicy checksums, FilterProbe& probe,
                               decode::FragmentReassembler& fragments, DecodedPacket& out) {
@@ -64,18 +83,19 @@ inline void filter_and_decode(const source::RawPacket& packet, source::BpfFilter
     return;
   }
   if (decode::decode_frame(packet.link, packet.data, checksums, out.segment, out.reason,
-                           decode::frame_extent(packet.data.size(), packet.wire_length)))
-      [[likely]] {
+                           decode::frame_extent(packet.data.size(), packet.wire_length),
+                           out.next_subframe)) [[likely]] {
     out.outcome = FrameOutcome::segment;
     return;
   }
-  out.outcome = FrameOutcome::skipped;
-  // Rare, and worked out again here so the common path carries nothing for it.
-  if (out.reason == decode::SkipReason::ip_fragment) {
-    take_fragment(packet, checksums, fragments, out);
-  } else if (decode::names_unsupported(out.reason)) {
-    out.unsupported = decode::find_unsupported(packet.link, packet.data);
-  }
+  look_into_skipped(packet, 0, checksums, fragments, out);
 }
+
+// The packet of `packet` at out.next_subframe, which filter_and_decode or the call before
+// set: decoded into `out` (time included) as if it had been a frame of its own, and
+// out.next_subframe moved on to the packet after it. The filter's verdict on the frame
+// holds for each of its packets. Out of line: only A-MSDU aggregates come here.
+void decode_next_subframe(const source::RawPacket& packet, decode::ChecksumPolicy checksums,
+                          decode::FragmentReassembler& fragments, DecodedPacket& out);
 
 } // namespace tcpstate::pipeline

@@ -95,26 +95,13 @@ public:
     if (packet.outcome != FrameOutcome::filtered && ++m_matched == m_stop.count) [[unlikely]] {
       m_stopped = true;
     }
-    switch (packet.outcome) {
-    case FrameOutcome::segment:
-      ++m_segments;
-      m_reconstructor.on_segment(packet.segment, m_clock, m_frame_number);
-      if (m_hear_segments) [[unlikely]] {
-        m_observer->after_segment(packet.segment, m_clock, m_frame_number);
-        m_stopped = m_stopped || !m_observer->wants_more();
-      }
-      return;
-    case FrameOutcome::filtered:
-      ++m_filtered;
-      m_filtered_wrappers |= packet.encapsulation;
-      return;
-    case FrameOutcome::skipped:
-      on_skipped(packet);
-      return;
-    case FrameOutcome::failed: // the reader's failure is rethrown instead
-      return;
-    }
+    analyse(packet);
   }
+
+  // Another packet of that frame: a later subframe of an A-MSDU aggregate
+  // (DecodedPacket::next_subframe), analysed at the frame's time and with its number. The
+  // frame was counted once, as -c counts it; a stop takes effect once its last packet is in.
+  void on_later_subframe(const DecodedPacket& packet) { analyse(packet); }
 
   // Live capture with nothing to read: the clock moves on to `clock` (never back), and
   // the timers that are due by then run.
@@ -148,6 +135,29 @@ private:
   void on_late_frame(TimeNs time);
   TimeNs last_frame() const { return m_clock_is_idle ? m_last_frame : m_clock; }
   void on_skipped(const DecodedPacket& packet);
+
+  // One packet of the frame last read: its first, or a later subframe's.
+  void analyse(const DecodedPacket& packet) {
+    switch (packet.outcome) {
+    case FrameOutcome::segment:
+      ++m_segments;
+      m_reconstructor.on_segment(packet.segment, m_clock, m_frame_number);
+      if (m_hear_segments) [[unlikely]] {
+        m_observer->after_segment(packet.segment, m_clock, m_frame_number);
+        m_stopped = m_stopped || !m_observer->wants_more();
+      }
+      return;
+    case FrameOutcome::filtered:
+      ++m_filtered;
+      m_filtered_wrappers |= packet.encapsulation;
+      return;
+    case FrameOutcome::skipped:
+      on_skipped(packet);
+      return;
+    case FrameOutcome::failed: // the reader's failure is rethrown instead
+      return;
+    }
+  }
 
   conn::Reconstructor& m_reconstructor;
   sink::CaptureStats& m_stats;
