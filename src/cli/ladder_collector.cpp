@@ -64,6 +64,8 @@ void LadderCollector::on_event(const conn::Event& event) {
   sink::LadderEvent& copy = ladder.events.emplace_back();
   copy.kind = event.kind;
   copy.packet_number = event.packet_number;
+  // A packet's events come before after_segment keeps it: this is the index it is kept at.
+  copy.packet_index = ladder.packets.size();
   copy.time = event.time;
   copy.side = event.side;
   copy.from = event.from;

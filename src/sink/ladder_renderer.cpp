@@ -204,11 +204,20 @@ std::vector<LadderRow> ladder_rows(const Ladder& ladder) {
   // rows of their own, merged in by time.
   std::vector<std::vector<const LadderEvent*>> packet_events(ladder.packets.size());
   std::vector<const LadderEvent*> loose;
+  const auto row_of = [&](const LadderEvent& event) {
+    if (event.packet_number == 0) {
+      return k_unknown_packet;
+    }
+    if (event.packet_index < ladder.packets.size() &&
+        ladder.packets[event.packet_index].number == event.packet_number) {
+      return event.packet_index;
+    }
+    const auto found = row_of_packet.find(event.packet_number);
+    return found == row_of_packet.end() ? k_unknown_packet : found->second;
+  };
   for (const LadderEvent& event : ladder.events) {
-    const auto found =
-        event.packet_number == 0 ? row_of_packet.end() : row_of_packet.find(event.packet_number);
-    if (found != row_of_packet.end()) {
-      packet_events[found->second].push_back(&event);
+    if (const std::size_t row = row_of(event); row != k_unknown_packet) {
+      packet_events[row].push_back(&event);
     } else {
       loose.push_back(&event);
     }

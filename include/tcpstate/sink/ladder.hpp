@@ -12,6 +12,7 @@
 #include "tcpstate/util/time.hpp"
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -29,10 +30,16 @@ struct LadderPacket {
   std::uint16_t window = 0;
 };
 
+inline constexpr std::size_t k_unknown_packet = SIZE_MAX;
+
 // conn::Event with its reason copied: the event's string_view does not outlive the call.
 struct LadderEvent {
   conn::EventKind kind = conn::EventKind::state_change;
   std::uint64_t packet_number = 0; // 0: a timer
+  // Which of the ladder's packets the event came with, when the collector knew: the
+  // packets of one frame (an 802.11 A-MSDU aggregate) share its number. Otherwise, or when
+  // that packet was not kept, the event goes with the first packet of its number.
+  std::size_t packet_index = k_unknown_packet;
   TimeNs time = 0;
   conn::Side side = conn::Side::client;
   conn::TcpState from = conn::TcpState::closed;
