@@ -80,9 +80,11 @@ Bytes capture_of(const Frames& frames, bool aggregated) {
   return pcap.bytes();
 }
 
-std::string run_on(const std::string& path, Threads threads, sink::View view) {
+std::string run_on(const std::string& path, Threads threads, sink::View view,
+                   std::uint64_t count = 0) {
   Options options;
   options.inputs = {path};
+  options.live.count = count;
   options.output.format = sink::Format::csv;
   options.output.view = view;
   options.threads = threads;
@@ -115,6 +117,17 @@ TEST_CASE("pipeline A-MSDU: packets sharing a frame make the same connection as 
     const std::string summary_apart = run_on(apart, threads, sink::View::summary);
     CHECK(contains(summary_apart, "capture,,packets_read,10\n"));
     CHECK(contains(summary_apart, "capture,,tcp_segments,10\n"));
+  }
+}
+
+TEST_CASE("pipeline A-MSDU: -c counts frames, and the last one's packets are all analysed") {
+  const ScratchDir dir;
+  const std::string path = dir.write("aggregated.pcap", capture_of(clean_connection(), true));
+  for (const Threads threads : {Threads::one, Threads::two}) {
+    CAPTURE(static_cast<int>(threads));
+    const std::string summary = run_on(path, threads, sink::View::summary, 3);
+    CHECK(contains(summary, "capture,,packets_read,3\n"));
+    CHECK(contains(summary, "capture,,tcp_segments,5\n"));
   }
 }
 
