@@ -9,7 +9,7 @@ import sys
 
 # The order of k_links in tests/fuzz/fuzz_decode_frame.cpp.
 SELECTOR = {0: 0, 1: 1, 101: 2, 12: 2, 14: 2, 108: 3, 113: 4, 228: 5, 229: 6, 276: 7, 9: 8, 50: 9,
-            51: 10, 104: 11, 107: 13}
+            51: 10, 104: 11, 107: 13, 105: 16, 127: 17}
 
 
 def pcap_frames(data):

@@ -35,6 +35,8 @@ constexpr std::array k_links{
     LinkType::frame_relay,
     LinkType::arcnet_linux,
     LinkType::juniper_ether,
+    LinkType::ieee802_11,
+    LinkType::ieee802_11_radiotap,
 };
 
 void check(bool condition) {
@@ -65,6 +67,32 @@ void check_fragment(LinkType link, tcpstate::ByteView frame) {
   }
 }
 
+// An 802.11 A-MSDU aggregate's later packets, one call each: every one starts past the one
+// before, so the walk ends, and each decodes as consistently as a frame of its own.
+void check_later_subframes(LinkType link, tcpstate::ByteView frame) {
+  using namespace tcpstate::decode;
+  TcpSegment segment;
+  SkipReason reason = SkipReason::count;
+  std::uint32_t subframe = 0;
+  decode_frame(link, frame, ChecksumPolicy::ignore, segment, reason, FrameExtent::maybe_cut,
+               subframe);
+  while (subframe != 0) {
+    const std::uint32_t at = subframe;
+    check(at < frame.size());
+    const bool ok = decode_frame(link, frame, ChecksumPolicy::ignore, segment, reason,
+                                 FrameExtent::maybe_cut, subframe);
+    check(subframe == 0 || subframe > at);
+    check(!ok || segment.payload_length <= segment.ip_length);
+    if (!ok && reason == SkipReason::ip_fragment) {
+      IpFragment fragment;
+      if (find_ip_fragment(link, frame, ChecksumPolicy::ignore, fragment, at)) {
+        check(fragment.packet.data() >= frame.data() &&
+              fragment.packet.data() + fragment.packet.size() <= frame.data() + frame.size());
+      }
+    }
+  }
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -78,6 +106,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto verified = tcpstate::decode::decode_frame(link, frame, ChecksumPolicy::verify);
   // Verifying can only turn a segment away, never accept one that ignoring turned away.
   check(!verified.ok || ignored.ok);
+  check_later_subframes(link, frame);
   if (!ignored.ok) {
     check(ignored.reason < tcpstate::decode::SkipReason::count);
     // The same reason, unless the header checksum of an IPv4 tunnel around the packet is
