@@ -36,6 +36,9 @@ void Summary::add(const conn::ConnectionReport& report) {
   const bool anomalous = report.anomalies.any();
   connections_with_anomalies += flag(anomalous);
 
+  if (!keep_servers) {
+    return;
+  }
   const auto& server = report.server();
   ServerRollup& rollup = servers[ServerKey{server.address, server.port}];
   ++rollup.connections;

@@ -64,6 +64,10 @@ public:
   // Hashed, not ordered: on a busy server's capture there are tens of thousands, and a
   // lookup per connection showed in profiles. Views that list them sort them once.
   FlatMap<ServerKey, ServerRollup, ServerKeyHash> servers;
+  // Whether `servers` is filled: only views that list servers (the table's summary,
+  // --summary, --report) need it, and on a busy server's capture its lookup is a cache
+  // miss per connection that rows alone (--format csv) need not pay.
+  bool keep_servers = true;
   // The diagnosis' facts of each connection, kept only when some view will show findings
   // (set before the first add), and the findings the pipeline derived from them before the
   // sinks finish (src/diagnosis/).
