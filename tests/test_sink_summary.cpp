@@ -99,3 +99,23 @@ TEST_CASE("Summary keeps servers on the same port but different addresses apart"
   CHECK(summary.servers.size() == 3);
   CHECK(summary.servers.at(ServerKey{address("10.0.0.2"), 80}).connections == 2);
 }
+
+TEST_CASE("Summary without the server rollup still counts everything else") {
+  Summary with_servers;
+  Summary without_servers;
+  without_servers.keep_servers = false;
+  conn::ConnectionReport reset = clean_report();
+  reset.close = conn::CloseKind::rst;
+  reset.anomalies.set(Anomaly::rst_instead_of_fin);
+  for (Summary* summary : {&with_servers, &without_servers}) {
+    summary->add(clean_report());
+    summary->add(reset);
+  }
+  CHECK(with_servers.servers.size() == 1);
+  CHECK(without_servers.servers.empty());
+  CHECK(without_servers.connections == with_servers.connections);
+  CHECK(without_servers.by_close == with_servers.by_close);
+  CHECK(without_servers.states == with_servers.states);
+  CHECK(without_servers.anomalies == with_servers.anomalies);
+  CHECK(without_servers.connections_with_anomalies == with_servers.connections_with_anomalies);
+}
