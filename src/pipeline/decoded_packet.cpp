@@ -49,17 +49,4 @@ void take_fragment(const source::RawPacket& packet, std::uint32_t subframe,
   }
 }
 
-void decode_next_subframe(const source::RawPacket& packet, decode::ChecksumPolicy checksums,
-                          decode::FragmentReassembler& fragments, DecodedPacket& out) {
-  const std::uint32_t subframe = out.next_subframe;
-  out.time = packet.time;
-  if (decode::decode_frame(packet.link, packet.data, checksums, out.segment, out.reason,
-                           decode::frame_extent(packet.data.size(), packet.wire_length),
-                           out.next_subframe)) {
-    out.outcome = FrameOutcome::segment;
-    return;
-  }
-  look_into_skipped(packet, subframe, checksums, fragments, out);
-}
-
 } // namespace tcpstate::pipeline

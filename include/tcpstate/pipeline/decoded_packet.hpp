@@ -58,11 +58,18 @@ void take_fragment(const source::RawPacket& packet, std::uint32_t subframe,
                    decode::ChecksumPolicy checksums, decode::FragmentReassembler& fragments,
                    DecodedPacket& out);
 
-// The packet at `subframe` of `packet` was skipped for out.reason: what more there is to
-// know of it. Rare, and worked out again here so the common path carries nothing for it.
-inline void look_into_skipped(const source::RawPacket& packet, std::uint32_t subframe,
-                              decode::ChecksumPolicy checksums,
-                              decode::FragmentReassembler& fragments, DecodedPacket& out) {
+// Decodes the packet of `packet` at out.next_subframe (0: the frame's first) into `out`
+// (all but `out.time`), and moves out.next_subframe on to the packet after it.
+inline void decode_packet(const source::RawPacket& packet, decode::ChecksumPolicy checksums,
+                          decode::FragmentReassembler& fragments, DecodedPacket& out) {
+  const std::uint32_t subframe = out.next_subframe;
+  if (decode::decode_frame(packet.link, packet.data, checksums, out.segment, out.reason,
+                           decode::frame_extent(packet.data.size(), packet.wire_length),
+                           out.next_subframe)) [[likely]] {
+    out.outcome = FrameOutcome::segment;
+    return;
+  }
+  // Rare, and worked out again here so the common path carries nothing for it.
   out.outcome = FrameOutcome::skipped;
   if (out.reason == decode::SkipReason::ip_fragment) {
     take_fragment(packet, subframe, checksums, fragments, out);
@@ -82,20 +89,17 @@ inline void filter_and_decode(const source::RawPacket& packet, source::BpfFilter
         probe.next() ? decode::encapsulation_of(packet.link, packet.data) : decode::Encapsulation{};
     return;
   }
-  if (decode::decode_frame(packet.link, packet.data, checksums, out.segment, out.reason,
-                           decode::frame_extent(packet.data.size(), packet.wire_length),
-                           out.next_subframe)) [[likely]] {
-    out.outcome = FrameOutcome::segment;
-    return;
-  }
-  look_into_skipped(packet, 0, checksums, fragments, out);
+  decode_packet(packet, checksums, fragments, out);
 }
 
 // The packet of `packet` at out.next_subframe, which filter_and_decode or the call before
 // set: decoded into `out` (time included) as if it had been a frame of its own, and
 // out.next_subframe moved on to the packet after it. The filter's verdict on the frame
-// holds for each of its packets. Out of line: only A-MSDU aggregates come here.
-void decode_next_subframe(const source::RawPacket& packet, decode::ChecksumPolicy checksums,
-                          decode::FragmentReassembler& fragments, DecodedPacket& out);
+// holds for each of its packets. Only A-MSDU aggregates come here.
+inline void decode_next_subframe(const source::RawPacket& packet, decode::ChecksumPolicy checksums,
+                                 decode::FragmentReassembler& fragments, DecodedPacket& out) {
+  out.time = packet.time;
+  decode_packet(packet, checksums, fragments, out);
+}
 
 } // namespace tcpstate::pipeline
