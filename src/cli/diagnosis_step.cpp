@@ -4,17 +4,21 @@
 
 namespace tcpstate::cli {
 
+bool summary_shown(const Options& options) {
+  const sink::SinkOptions& output = options.output;
+  const bool table_summary =
+      output.format == sink::Format::table && output.detail != sink::Detail::quiet;
+  return !options.pictures.report_path.empty() || output.view == sink::View::summary ||
+         table_summary;
+}
+
 bool diagnosis_wanted(const Options& options) {
   // Findings weigh connections against each other (shares of a server's connections), so
   // a shard's would be a sample's, and shards' findings do not add up: none under --shard.
   if (options.analysis.shard.active()) {
     return false;
   }
-  const sink::SinkOptions& output = options.output;
-  const bool table_summary =
-      output.format == sink::Format::table && output.detail != sink::Detail::quiet;
-  return options.fail_on.has_value() || !options.pictures.report_path.empty() ||
-         output.view == sink::View::summary || table_summary;
+  return options.fail_on.has_value() || summary_shown(options);
 }
 
 void run_diagnosis(const Options& options, sink::Summary& summary) {

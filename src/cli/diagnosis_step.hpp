@@ -7,6 +7,10 @@
 
 namespace tcpstate::cli {
 
+// Whether some view shows the summary, findings and servers included: the table's (under
+// rows, events or alone), --summary in any format, or the HTML report.
+bool summary_shown(const Options& options);
+
 bool diagnosis_wanted(const Options& options);
 
 // Fills summary.findings when the facts were kept.

@@ -105,14 +105,6 @@ pipeline::StopConditions stop_conditions(const Options& options) {
 // A capture that missed more than a trace of what the network carried, or that shows
 // most connections in one direction, is said so once: the states are inferred across the
 // gaps, and the operator should know the capture point is lossy or one-sided.
-// The views that list servers: the table's summary (under rows, events or alone),
-// --summary in any format, and the HTML report.
-bool servers_listed(const Options& options) {
-  const sink::SinkOptions& output = options.output;
-  return output.view == sink::View::summary || !options.pictures.report_path.empty() ||
-         (output.format == sink::Format::table && output.detail != sink::Detail::quiet);
-}
-
 void warn_about_capture_gaps(std::ostream& err, const sink::Summary& summary) {
   const std::uint64_t segments = summary.capture.tcp_segments;
   if (summary.one_sided_connections * 2 > summary.connections && summary.connections > 0) {
@@ -199,7 +191,7 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
   sink::Summary summary;
   summary.shard = options.analysis.shard;
   summary.keep_diagnosis_input = diagnosis_wanted(options);
-  summary.keep_servers = servers_listed(options);
+  summary.keep_servers = summary_shown(options);
   sink::CaptureStats& stats = summary.capture;
 
   std::vector<std::string> open_errors;
