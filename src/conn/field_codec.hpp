@@ -3,17 +3,20 @@
 // frozen_connection.hpp). One function template lists a record's fields and is called
 // with a FieldWriter to encode it and with a FieldReader to decode it, so the two can
 // never disagree on the order. Every encoding is exact for every value:
+// - whether each field is zero (never set, empty, none) is one bit in a presence map
+//   kept before the values, and only the others are written: most of a record's hundred
+//   fields are zero, and a byte each was most of a short connection's encoding;
 // - counters are LEB128 varints (a small count is one byte);
 // - times are offsets from the record's first or last moment, whichever is nearer (one
-//   bit says which), packet numbers offsets from its last packet, and 0 (never set) is one
-//   byte; when every time and duration of the record is a whole number of microseconds
-//   (as in most captures), they are counted in those;
+//   bit says which), packet numbers offsets from its last packet; when every time and duration of
+//   the record is a whole number of microseconds (as in most captures), they are counted in those;
 // - sequence numbers are 32-bit offsets from a related one (an ISN, a start), zigzagged so
 //   that a short step back is as short as a step forward.
 #include "tcpstate/util/deep_copied.hpp"
 #include "tcpstate/util/time.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -40,32 +43,46 @@ inline std::uint32_t unzigzag32(std::uint32_t value) {
 }
 
 // An offset's code is its zigzagged steps from a base, shifted left by one for the bit
-// that picks the base; 0 is kept for "never set", and codes with no room above them are
-// escaped to 8 raw bytes.
-inline constexpr std::uint64_t k_unset = 0;
-inline constexpr std::uint64_t k_escaped = 1;
-inline constexpr std::uint64_t k_first_offset = 2;
+// that picks the base; codes with no room above them are escaped to 8 raw bytes. (0, never
+// set, is not written: see the presence map.)
+inline constexpr std::uint64_t k_escaped = 0;
+inline constexpr std::uint64_t k_first_offset = 1;
 inline constexpr std::uint64_t k_largest_steps = (UINT64_MAX - k_first_offset) >> 1U;
 
 inline constexpr std::int64_t k_microsecond = 1000;
 
 } // namespace field_codec
 
-// Encodes into a byte buffer that is reused from record to record. Times are counted in
+// Encodes into byte buffers that are reused from record to record. Times are counted in
 // the unit the writer is given; if one of them is not a whole number of that unit, the
 // encoding is unusable and unit_fits() says so (the caller encodes again in nanoseconds).
+// The encoding is a byte for the unit, the presence map's length and the map, then the
+// values.
 class FieldWriter {
 public:
-  FieldWriter(std::vector<std::uint8_t>& buffer, std::uint64_t base_packet, std::int64_t time_unit)
-      : m_buffer(buffer), m_base_packet(base_packet),
+  FieldWriter(std::vector<std::uint8_t>& values, std::vector<std::uint8_t>& presence,
+              std::uint64_t base_packet, std::int64_t time_unit)
+      : m_buffer(values), m_presence(presence), m_base_packet(base_packet),
         m_microseconds(time_unit == field_codec::k_microsecond) {
-    *room(1) = m_microseconds ? 1 : 0;
-    m_size = 1;
+    m_presence.clear();
   }
 
-  // The encoded bytes are the buffer's first size().
-  std::size_t size() const { return m_size; }
+  std::size_t size() const {
+    return 1 + varint_length(m_presence.size()) + m_presence.size() + m_size;
+  }
   bool unit_fits() const { return m_unit_fits; }
+  // Writes the size() bytes of the encoding to `out`.
+  void copy_to(std::uint8_t* out) const {
+    *out++ = m_microseconds ? 1 : 0;
+    std::uint64_t length = m_presence.size();
+    while (length >= 0x80) {
+      *out++ = static_cast<std::uint8_t>(length | 0x80U);
+      length >>= 7U;
+    }
+    *out++ = static_cast<std::uint8_t>(length);
+    out = std::copy(m_presence.begin(), m_presence.end(), out);
+    std::copy_n(m_buffer.begin(), m_size, out);
+  }
 
   void raw(const void* data, std::size_t size) {
     std::memcpy(room(size), data, size);
@@ -73,15 +90,24 @@ public:
   }
   template <typename T> void plain(T& value) {
     static_assert(std::is_trivially_copyable_v<T>);
-    raw(&value, sizeof value);
+    std::array<std::uint8_t, sizeof value> bytes;
+    std::memcpy(bytes.data(), &value, sizeof value);
+    if (present(std::any_of(bytes.begin(), bytes.end(), [](std::uint8_t b) { return b != 0; }))) {
+      raw(bytes.data(), sizeof value);
+    }
   }
   template <typename Unsigned> void number(Unsigned& value) {
     static_assert(std::is_unsigned_v<Unsigned>);
-    varint(value);
+    if (present(value != 0)) {
+      varint(value);
+    }
   }
   // A duration.
   void signed_number(TimeNs& value) {
-    varint(field_codec::zigzag(static_cast<std::uint64_t>(in_unit(value))));
+    const std::uint64_t code = field_codec::zigzag(static_cast<std::uint64_t>(in_unit(value)));
+    if (present(code != 0)) {
+      varint(code);
+    }
   }
   // The record's first moment, the base of its times: written in full, first.
   void base_time(TimeNs& value) {
@@ -95,8 +121,7 @@ public:
     m_end_time = static_cast<std::uint64_t>(value);
   }
   [[gnu::always_inline]] void time(TimeNs& value) {
-    if (value == 0) {
-      varint(field_codec::k_unset);
+    if (!present(value != 0)) {
       return;
     }
     const auto time = static_cast<std::uint64_t>(value);
@@ -109,14 +134,21 @@ public:
     }
   }
   [[gnu::always_inline]] void packet(std::uint64_t& value) {
-    offset(value, field_codec::zigzag(value - m_base_packet), 0);
+    if (present(value != 0)) {
+      offset(value, field_codec::zigzag(value - m_base_packet), 0);
+    }
   }
   [[gnu::always_inline]] void seq(std::uint32_t& value, std::uint32_t base) {
-    varint(field_codec::zigzag32(value - base));
+    const std::uint32_t code = field_codec::zigzag32(value - base);
+    if (present(code != 0)) {
+      varint(code);
+    }
   }
   void text(std::string& value) {
-    varint(value.size());
-    raw(value.data(), value.size());
+    if (present(!value.empty())) {
+      varint(value.size());
+      raw(value.data(), value.size());
+    }
   }
   // `fields(bit)` assigns each of a group of flags from bit(flag): one varint for all.
   template <typename Fields> void bits(Fields&& fields) {
@@ -126,24 +158,44 @@ public:
       packed |= std::uint64_t{value} << count++;
       return value;
     });
-    varint(packed);
+    if (present(packed != 0)) {
+      varint(packed);
+    }
   }
   template <typename T, typename Fields> void optional(DeepCopied<T>& object, Fields&& fields) {
-    const bool present = static_cast<bool>(object);
-    varint(present ? 1 : 0);
-    if (present) {
+    if (present(static_cast<bool>(object))) {
       fields(*object);
     }
   }
   template <typename T, typename Element> void sequence(std::vector<T>& items, Element&& element) {
-    varint(items.size());
-    for (T& item : items) {
-      element(item);
+    if (present(!items.empty())) {
+      varint(items.size());
+      for (T& item : items) {
+        element(item);
+      }
     }
   }
 
 private:
   static constexpr std::size_t k_longest_varint = 10;
+
+  static std::size_t varint_length(std::uint64_t value) {
+    std::size_t length = 1;
+    for (; value >= 0x80; value >>= 7U) {
+      ++length;
+    }
+    return length;
+  }
+  // Records whether a field is written, and returns it.
+  [[gnu::always_inline]] bool present(bool written) {
+    if (m_fields % 8 == 0) {
+      m_presence.push_back(0);
+    }
+    m_presence.back() =
+        static_cast<std::uint8_t>(m_presence.back() | (written ? 1U : 0U) << (m_fields % 8));
+    ++m_fields;
+    return written;
+  }
 
   // At least `size` writable bytes at the end of what is written.
   [[gnu::always_inline]] std::uint8_t* room(std::size_t size) {
@@ -177,9 +229,7 @@ private:
   // `steps`: zigzagged steps from the base that `base_bit` names.
   [[gnu::always_inline]] void offset(std::uint64_t value, std::uint64_t steps,
                                      std::uint64_t base_bit) {
-    if (value == 0) {
-      varint(field_codec::k_unset);
-    } else if (steps > field_codec::k_largest_steps) {
+    if (steps > field_codec::k_largest_steps) {
       varint(field_codec::k_escaped);
       raw(&value, sizeof value);
     } else {
@@ -189,6 +239,8 @@ private:
 
   std::vector<std::uint8_t>& m_buffer;
   std::size_t m_size = 0;
+  std::vector<std::uint8_t>& m_presence; // a bit per field, from the lowest
+  std::size_t m_fields = 0;
   std::uint64_t m_base_packet;
   bool m_microseconds;
   bool m_unit_fits = true;
@@ -200,7 +252,11 @@ class FieldReader {
 public:
   FieldReader(const std::uint8_t* data, std::uint64_t base_packet)
       : m_next(data), m_base_packet(base_packet),
-        m_time_unit(*m_next++ == 0 ? 1 : field_codec::k_microsecond) {}
+        m_time_unit(*m_next++ == 0 ? 1 : field_codec::k_microsecond) {
+    const auto presence_length = static_cast<std::size_t>(varint());
+    m_presence = m_next;
+    m_next += presence_length;
+  }
 
   void raw(void* data, std::size_t size) {
     std::memcpy(data, m_next, size);
@@ -208,14 +264,18 @@ public:
   }
   template <typename T> void plain(T& value) {
     static_assert(std::is_trivially_copyable_v<T>);
-    raw(&value, sizeof value);
+    std::array<std::uint8_t, sizeof value> bytes{};
+    if (present()) {
+      raw(bytes.data(), sizeof value);
+    }
+    std::memcpy(&value, bytes.data(), sizeof value);
   }
   template <typename Unsigned> void number(Unsigned& value) {
     static_assert(std::is_unsigned_v<Unsigned>);
-    value = static_cast<Unsigned>(varint());
+    value = static_cast<Unsigned>(present() ? varint() : 0);
   }
   void signed_number(TimeNs& value) {
-    value = static_cast<TimeNs>(field_codec::unzigzag(varint())) * m_time_unit;
+    value = present() ? static_cast<TimeNs>(field_codec::unzigzag(varint())) * m_time_unit : 0;
   }
   void base_time(TimeNs& value) {
     value = static_cast<TimeNs>(field_codec::unzigzag(varint()));
@@ -227,25 +287,25 @@ public:
     m_end_time = static_cast<std::uint64_t>(value);
   }
   [[gnu::always_inline]] void time(TimeNs& value) {
-    value = static_cast<TimeNs>(offset(m_base_time, m_end_time, m_time_unit));
+    value = present() ? static_cast<TimeNs>(offset(m_base_time, m_end_time, m_time_unit)) : 0;
   }
   [[gnu::always_inline]] void packet(std::uint64_t& value) {
-    value = offset(m_base_packet, m_base_packet, 1);
+    value = present() ? offset(m_base_packet, m_base_packet, 1) : 0;
   }
   [[gnu::always_inline]] void seq(std::uint32_t& value, std::uint32_t base) {
-    value = base + field_codec::unzigzag32(static_cast<std::uint32_t>(varint()));
+    value = base + (present() ? field_codec::unzigzag32(static_cast<std::uint32_t>(varint())) : 0);
   }
   void text(std::string& value) {
-    value.resize(static_cast<std::size_t>(varint()));
+    value.resize(present() ? static_cast<std::size_t>(varint()) : 0);
     raw(value.data(), value.size());
   }
   template <typename Fields> void bits(Fields&& fields) {
-    const std::uint64_t packed = varint();
+    const std::uint64_t packed = present() ? varint() : 0;
     unsigned count = 0;
     fields([&](bool) { return ((packed >> count++) & 1U) != 0; });
   }
   template <typename T, typename Fields> void optional(DeepCopied<T>& object, Fields&& fields) {
-    if (varint() == 0) {
+    if (!present()) {
       object = std::unique_ptr<T>();
       return;
     }
@@ -253,13 +313,18 @@ public:
     fields(*object);
   }
   template <typename T, typename Element> void sequence(std::vector<T>& items, Element&& element) {
-    items.resize(static_cast<std::size_t>(varint()));
+    items.resize(present() ? static_cast<std::size_t>(varint()) : 0);
     for (T& item : items) {
       element(item);
     }
   }
 
 private:
+  [[gnu::always_inline]] bool present() {
+    const bool written = ((m_presence[m_fields / 8] >> (m_fields % 8)) & 1U) != 0;
+    ++m_fields;
+    return written;
+  }
   [[gnu::always_inline]] std::uint64_t varint() {
     std::uint64_t value = 0;
     for (unsigned shift = 0;; shift += 7) {
@@ -273,9 +338,6 @@ private:
   [[gnu::always_inline]] std::uint64_t offset(std::uint64_t base, std::uint64_t other_base,
                                               std::int64_t unit) {
     const std::uint64_t code = varint();
-    if (code == field_codec::k_unset) {
-      return 0;
-    }
     if (code == field_codec::k_escaped) {
       std::uint64_t value = 0;
       raw(&value, sizeof value);
@@ -287,6 +349,8 @@ private:
   }
 
   const std::uint8_t* m_next;
+  const std::uint8_t* m_presence = nullptr;
+  std::size_t m_fields = 0;
   std::uint64_t m_base_packet;
   std::int64_t m_time_unit;
   std::uint64_t m_base_time = 0;

@@ -146,7 +146,7 @@ template <typename Codec> void transfer_fields(Codec& codec, Connection& connect
 } // namespace
 
 FrozenConnection Freezer::freeze(Connection& connection) {
-  FieldWriter writer(m_buffer, connection.last_packet, m_time_unit);
+  FieldWriter writer(m_buffer, m_presence, connection.last_packet, m_time_unit);
   transfer_fields(writer, connection);
   if (!writer.unit_fits()) {
     m_time_unit = 1;
@@ -161,7 +161,7 @@ FrozenConnection Freezer::freeze(Connection& connection) {
   frozen.scheduled_check = connection.scheduled_check;
   frozen.last_packet = connection.last_packet;
   frozen.fields = std::make_unique_for_overwrite<std::uint8_t[]>(writer.size());
-  std::copy_n(m_buffer.begin(), writer.size(), frozen.fields.get());
+  writer.copy_to(frozen.fields.get());
   return frozen;
 }
 

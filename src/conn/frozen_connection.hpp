@@ -45,7 +45,8 @@ public:
   FrozenConnection freeze(Connection& connection);
 
 private:
-  std::vector<std::uint8_t> m_buffer;
+  std::vector<std::uint8_t> m_buffer;   // the values
+  std::vector<std::uint8_t> m_presence; // the presence map
   std::int64_t m_time_unit = field_codec::k_microsecond;
 };
 
