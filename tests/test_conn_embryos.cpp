@@ -184,8 +184,8 @@ std::size_t compare_runs(const AnalysisConfig& config, std::uint32_t seed) {
 
 } // namespace
 
-TEST_CASE("conn::Reconstructor writes the same rows whether or not SYN-only and finished "
-          "connections are kept compact") {
+TEST_CASE("conn::Reconstructor writes the same rows whether or not SYN-only, finished and "
+          "quiet connections are kept compact") {
   AnalysisConfig defaults;
   defaults.compact_syn_only_beyond = 0; // every SYN-only connection starts as an embryo
   defaults.compact_finished_beyond = 0; // every finished connection is frozen
@@ -206,11 +206,21 @@ TEST_CASE("conn::Reconstructor writes the same rows whether or not SYN-only and 
   AnalysisConfig flood = defaults;
   flood.syn_flood_threshold = 3;
   flood.syn_flood_window = 2 * tcpstate::k_ns_per_second;
-  for (const AnalysisConfig* config :
-       {&defaults, &mixed, &short_timers, &idle, &small_table, &live, &flood}) {
+  std::vector<AnalysisConfig> configs{defaults,    mixed, short_timers, idle,
+                                      small_table, live,  flood};
+  // Open connections frozen as soon as they are quiet at all (every record not touched by
+  // the segment at hand, at every segment), or after a couple of seconds.
+  for (std::size_t i = 0, base = configs.size(); i < base; ++i) {
+    for (const TimeNs quiet_after : {TimeNs{0}, 2 * tcpstate::k_ns_per_second}) {
+      AnalysisConfig quiet = configs[i];
+      quiet.compact_quiet_after = quiet_after;
+      configs.push_back(quiet);
+    }
+  }
+  for (const AnalysisConfig& config : configs) {
     std::size_t rows = 0;
     for (std::uint32_t seed = 1; seed <= 60; ++seed) {
-      rows += compare_runs(*config, seed);
+      rows += compare_runs(config, seed);
     }
     // The traffic must open and end connections in numbers, or the comparison proves little.
     CHECK(rows > 60 * 20);

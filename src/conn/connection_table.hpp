@@ -24,6 +24,7 @@ public:
   using Store::find;
   using Store::find_by_conn_id;
   using Store::for_each_slot;
+  using Store::for_each_slot_in_place;
   using Store::size;
 
   // A fresh record (default but for key and conn_id) for a key that must not be present.

@@ -1,15 +1,16 @@
 #pragma once
-// A finished connection kept for the rest of its linger in a few dozen bytes.
+// A finished or quiet connection kept in a couple of hundred bytes instead of a full record.
 //
 // Once both endpoints are CLOSED or in TIME_WAIT, only a late segment, a timer or the end
 // of the capture can still change a connection, yet its row is written out only when
 // TIME_WAIT and the linger have run out, 2*MSL later. On a busy server that is most of
 // the records held: at a few thousand connections a second, hundreds of thousands of full
 // records wait for nothing. Linux keeps such sockets small (tcp_timewait_sock) for the
-// same reason. Here the record is encoded field by field (field_codec.hpp: times as
-// offsets from its first packet, sequence numbers from its ISNs, counters as varints) and
-// decoded into the very same record the moment anything needs it, so every row and event
-// is what the full record would have given.
+// same reason. An open connection that has gone quiet is kept the same way (the ones a
+// busy server leaves open pile up until the capture ends). Here the record is encoded field by
+// field (field_codec.hpp: times as offsets from its first packet, sequence numbers from its ISNs,
+// counters as varints) and decoded into the very same record the moment anything needs it, so every
+// row and event is what the full record would have given.
 #include "connection.hpp"
 #include "field_codec.hpp"
 #include "tcpstate/conn/connection_key.hpp"

@@ -15,6 +15,7 @@
 #include "verdicts.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 #include <vector>
 
@@ -88,6 +89,9 @@ public:
 
   void on_segment(const decode::TcpSegment& segment, TimeNs time, std::uint64_t packet_number) {
     run_due_checks(time);
+    if (time >= m_next_quiet_sweep) [[unlikely]] {
+      freeze_quiet(time);
+    }
     const KeyedSegment keyed = key_of(segment);
     const std::uint64_t hash = hash_key(keyed.key);
     const Cause cause{time, packet_number};
@@ -402,15 +406,45 @@ private:
   // within a second stays whole: it would be thawed again at once (an active closer's
   // TIME_WAIT runs out just before its linger does).
   void freeze_if_finished(Connection& connection, ConnectionTable::Slot slot, TimeNs now) {
-    constexpr TimeNs k_horizon = k_ns_per_second;
-    if (!is_finished(connection) || open_connections() < m_config.compact_finished_beyond ||
-        connection.scheduled_check - now < k_horizon ||
-        (!m_pending.empty() && m_pending.holds_for(connection.conn_id))) {
-      return;
+    if (is_finished(connection) && open_connections() >= m_config.compact_finished_beyond &&
+        may_freeze(connection, now)) {
+      freeze(connection, slot);
     }
+  }
+
+  // A frozen record is thawed by its next packet, or by its scheduled check, which must
+  // therefore still be queued: due later than `now`, past the horizon. A check already
+  // popped would never come back for it.
+  bool may_freeze(const Connection& connection, TimeNs now) const {
+    constexpr TimeNs k_horizon = k_ns_per_second;
+    return (connection.scheduled_check == 0 || connection.scheduled_check - now >= k_horizon) &&
+           (m_pending.empty() || !m_pending.holds_for(connection.conn_id));
+  }
+
+  void freeze(Connection& connection, ConnectionTable::Slot slot) {
     const std::uint64_t hash = hash_key(connection.key);
     m_frozen.insert(m_freezer.freeze(connection), connection.conn_id, hash);
     m_table.erase(slot);
+  }
+
+  // Open connections that have gone quiet are frozen as finished ones are (see
+  // AnalysisConfig::compact_quiet_after). Nothing is due for such a record before its
+  // scheduled check, so a frozen one waits for its next packet or that check exactly as the
+  // full record would. Swept twice per quiet period, in slot order: a sweep reads one
+  // cache line per full record, and the records left full after the first sweeps are the
+  // busy ones.
+  void freeze_quiet(TimeNs now) {
+    m_next_quiet_sweep = now + m_config.compact_quiet_after / 2;
+    if (m_writing_out_all || open_connections() < m_config.compact_finished_beyond) {
+      return;
+    }
+    m_table.for_each_slot_in_place([&](ConnectionTable::Slot slot) {
+      Connection& connection = m_table.at(slot);
+      if (now - connection.last_seen >= m_config.compact_quiet_after &&
+          may_freeze(connection, now)) {
+        freeze(connection, slot);
+      }
+    });
   }
 
   // Once the held connections reach the threshold, the records that finished below it are
@@ -456,12 +490,13 @@ private:
     if (!m_frozen.empty()) {
       const FrozenTable::Slot slot = m_frozen.find_by_conn_id(check.key_hash, check.conn_id);
       if (slot != FrozenTable::k_no_slot) {
-        // A record is frozen with its scheduled check at least a second away
-        // (freeze_if_finished), so that check is still queued, and until it is due nothing
-        // is: another check would find nothing to do. Once it is due (a jump of the clock),
+        // A record is frozen with its scheduled check at least a second away, or with none
+        // (may_freeze), so that check is still queued, and until it is due nothing is:
+        // another check would find nothing to do. Once it is due (a jump of the clock),
         // the record is thawed as for any check, so rows come out in the same order.
         const FrozenConnection& frozen = m_frozen.at(slot);
-        if (check.due != frozen.scheduled_check && now < frozen.scheduled_check) {
+        if (check.due != frozen.scheduled_check &&
+            (frozen.scheduled_check == 0 || now < frozen.scheduled_check)) {
           return ConnectionTable::k_no_slot;
         }
         return thaw_frozen(slot, hash_key(frozen.key));
@@ -778,8 +813,9 @@ private:
   FrozenTable m_frozen;
   Freezer m_freezer;
   DueCheckQueue m_checks;
-  bool m_writing_out_all = false;     // in finish()
-  bool m_frozen_all_finished = false; // see freeze_all_finished()
+  bool m_writing_out_all = false;                                 // in finish()
+  bool m_frozen_all_finished = false;                             // see freeze_all_finished()
+  TimeNs m_next_quiet_sweep = std::numeric_limits<TimeNs>::min(); // see freeze_quiet()
   std::uint64_t m_last_conn_id = 0;
   // The records and embryos held of this process's shard (all of them without --shard).
   std::size_t m_shard_held = 0;

@@ -73,6 +73,15 @@ public:
   template <typename Visitor> void for_each_slot(Visitor&& visit) const {
     m_index.for_each_slot(visit);
   }
+  // Visits every live record's slot in slot order, so the records are read page by page
+  // rather than at random. `visit` may remove the record it is given, but add none.
+  template <typename Visitor> void for_each_slot_in_place(Visitor&& visit) const {
+    for (Slot slot = 0; slot < m_slots_made; ++slot) {
+      if (m_conn_ids[slot] != 0) {
+        visit(slot);
+      }
+    }
+  }
 
 private:
   static constexpr Slot k_page_size =
