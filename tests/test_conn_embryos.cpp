@@ -108,6 +108,11 @@ struct Traffic {
     segment.ack = 1000 * static_cast<std::uint32_t>(pick(4)) + static_cast<std::uint32_t>(pick(3));
     segment.window = static_cast<std::uint16_t>(pick(2) * 1000);
     segment.payload_length = pick(3) == 0 ? static_cast<std::uint32_t>(pick(200)) : 0;
+    if (pick(16) == 0) {
+      // About the 16 bits an embryo keeps of each length (an IPv6 jumbogram's go beyond):
+      // the payload length fits or not, and the IP length with it or alone.
+      segment.payload_length = 65'480 + static_cast<std::uint32_t>(pick(100));
+    }
     segment.ip_length = 40 + segment.payload_length;
     if (segment.has(flag::syn)) {
       segment.options.mss = 1460;
@@ -125,6 +130,9 @@ struct Traffic {
       return 7 * tcpstate::k_ns_per_second; // past a short idle limit
     case 2:
       return -static_cast<TimeNs>(pick(3)) * tcpstate::k_ns_per_second; // clock steps back
+    case 3:
+      // About the 4.29 s after its SYN that an embryo keeps a copy's time for.
+      return 4 * tcpstate::k_ns_per_second + static_cast<TimeNs>(pick(600'000'000));
     default:
       return static_cast<TimeNs>(pick(50'000'000));
     }

@@ -9,21 +9,48 @@ namespace {
 constexpr std::size_t k_age_order_slack = 1024;
 } // namespace
 
+SynOptions SynOptions::of(const decode::TcpOptions& options) {
+  SynOptions packed;
+  packed.mss = options.mss;
+  packed.window_scale = options.window_scale;
+  packed.sack_blocks = options.sack_blocks;
+  packed.sack_permitted = options.sack_permitted;
+  packed.has_timestamp = options.has_timestamp;
+  packed.has_tfo = options.has_tfo;
+  packed.malformed = options.malformed;
+  return packed;
+}
+
+decode::TcpOptions SynOptions::decoded() const {
+  decode::TcpOptions options;
+  options.mss = mss;
+  options.window_scale = window_scale;
+  options.sack_blocks = sack_blocks;
+  options.sack_permitted = sack_permitted;
+  options.has_timestamp = has_timestamp;
+  options.has_tfo = has_tfo;
+  options.malformed = malformed;
+  return options;
+}
+
+bool Embryo::fits(const decode::TcpSegment& syn) {
+  return syn.payload_length <= UINT16_MAX && syn.ip_length <= UINT16_MAX;
+}
+
 Embryo Embryo::of(const KeyedSegment& keyed, const decode::TcpSegment& syn, TimeNs time,
-                  std::uint64_t packet_number, std::uint64_t conn_id) {
+                  std::uint64_t packet_number) {
   Embryo embryo;
   embryo.key = keyed.key;
   embryo.direction = keyed.direction;
   embryo.flags = syn.flags;
   embryo.window = syn.window;
+  embryo.payload_length = static_cast<std::uint16_t>(syn.payload_length);
+  embryo.ip_length = static_cast<std::uint16_t>(syn.ip_length);
+  embryo.options = SynOptions::of(syn.options);
   embryo.seq = syn.seq;
   embryo.ack = syn.ack;
-  embryo.payload_length = syn.payload_length;
-  embryo.ip_length = syn.ip_length;
-  embryo.options = syn.options;
   embryo.time = time;
   embryo.packet_number = packet_number;
-  embryo.conn_id = conn_id;
   return embryo;
 }
 
@@ -46,27 +73,23 @@ decode::TcpSegment Embryo::segment() const {
   syn.window = window;
   syn.payload_length = payload_length;
   syn.ip_length = ip_length;
-  syn.options = options;
+  syn.options = options.decoded();
   return syn;
 }
 
 bool Embryo::is_copy(const KeyedSegment& keyed, const decode::TcpSegment& segment) const {
-  const decode::TcpOptions& other = segment.options;
-  const bool same_options =
-      other.mss == options.mss && other.window_scale == options.window_scale &&
-      other.sack_permitted == options.sack_permitted && other.sack_blocks == options.sack_blocks &&
-      other.has_timestamp == options.has_timestamp && other.has_tfo == options.has_tfo &&
-      other.malformed == options.malformed;
   return keyed.direction == direction && segment.flags == flags && segment.seq == seq &&
          segment.ack == ack && segment.window == window &&
-         segment.payload_length == payload_length && segment.ip_length == ip_length && same_options;
+         segment.payload_length == payload_length && segment.ip_length == ip_length &&
+         SynOptions::of(segment.options) == options;
 }
 
-EmbryoTable::Slot EmbryoTable::insert(const Embryo& embryo, std::uint64_t hash) {
-  const Slot slot = add(hash, embryo.conn_id);
+EmbryoTable::Slot EmbryoTable::insert(const Embryo& embryo, std::uint64_t conn_id,
+                                      std::uint64_t hash) {
+  const Slot slot = add(hash, conn_id);
   Store::at(slot) = embryo;
   if (m_age_order_kept) {
-    m_age_order.push_back({embryo.packet_number, embryo.conn_id, slot});
+    m_age_order.push_back({embryo.packet_number, conn_id, slot});
   }
   return slot;
 }
@@ -75,17 +98,18 @@ bool EmbryoTable::add_copy(Slot slot, TimeNs time, std::uint64_t packet_number) 
   Embryo& embryo = Store::at(slot);
   // A copy from before the last one (the capture's clock stepped back) would move the
   // record's timers before the check queued for the embryo: it hatches instead.
-  const TimeNs last_time = embryo.copies == 0 ? embryo.time : embryo.copy_times[embryo.copies - 1U];
+  const TimeNs last_time = embryo.copies == 0 ? embryo.time : embryo.copy_time(embryo.copies - 1U);
   if (embryo.copies == Embryo::k_max_copies || time < last_time ||
-      packet_number < embryo.packet_number || packet_number - embryo.packet_number > UINT32_MAX) {
+      time - embryo.time > UINT32_MAX || packet_number < embryo.packet_number ||
+      packet_number - embryo.packet_number > UINT32_MAX) {
     return false;
   }
-  embryo.copy_times[embryo.copies] = time;
+  embryo.copy_time_offsets[embryo.copies] = static_cast<std::uint32_t>(time - embryo.time);
   embryo.copy_packet_offsets[embryo.copies] =
       static_cast<std::uint32_t>(packet_number - embryo.packet_number);
   ++embryo.copies;
   if (m_age_order_kept) {
-    m_age_order.push_back({packet_number, embryo.conn_id, slot});
+    m_age_order.push_back({packet_number, conn_id_at(slot), slot});
   }
   return true;
 }

@@ -19,34 +19,54 @@
 
 namespace tcpstate::conn {
 
+// The SYN's options as is_copy() compares them: all but the timestamp values, which no rule
+// reads.
+struct SynOptions {
+  std::uint16_t mss = 0;
+  std::uint8_t window_scale = 0xff;
+  std::uint8_t sack_blocks = 0;
+  bool sack_permitted = false;
+  bool has_timestamp = false;
+  bool has_tfo = false;
+  bool malformed = false;
+
+  static SynOptions of(const decode::TcpOptions& options);
+  decode::TcpOptions decoded() const;
+  friend bool operator==(const SynOptions&, const SynOptions&) = default;
+};
+
+// No conn_id: the table keeps every slot's already (EmbryoTable::conn_id_at).
 struct Embryo {
   ConnectionKey key;
   Direction direction = Direction::from_low; // of the SYN, so the client's
   std::uint8_t flags = 0;
   std::uint16_t window = 0;
+  std::uint16_t payload_length = 0; // a SYN whose lengths do not fit is no embryo (fits())
+  std::uint16_t ip_length = 0;
+  SynOptions options;
+  std::uint8_t copies = 0;
   std::uint32_t seq = 0;
   std::uint32_t ack = 0;
-  std::uint32_t payload_length = 0;
-  std::uint32_t ip_length = 0;
-  decode::TcpOptions options;
+  // Retransmitted copies, in capture order: when each came and its packet number, both as
+  // offsets from the first SYN's. Linux's first two retries (1 s and 3 s after the SYN) fit
+  // in the 4.29 s of a time offset; a later one hatches the record.
+  static constexpr std::size_t k_max_copies = 2;
+  std::array<std::uint32_t, k_max_copies> copy_time_offsets{}; // nanoseconds
+  std::array<std::uint32_t, k_max_copies> copy_packet_offsets{};
   TimeNs time = 0;
   std::uint64_t packet_number = 0;
-  std::uint64_t conn_id = 0;
-  // Retransmitted copies, in capture order: when each came, and its packet number as an
-  // offset from the first SYN's. Linux's first two retries (1 s and 3 s after the SYN) fit;
-  // a later one hatches the record.
-  static constexpr std::size_t k_max_copies = 2;
-  std::array<TimeNs, k_max_copies> copy_times{};
-  std::array<std::uint32_t, k_max_copies> copy_packet_offsets{};
-  std::uint8_t copies = 0;
 
+  // Whether `syn` fits an embryo's narrower fields.
+  static bool fits(const decode::TcpSegment& syn);
+  // `syn` must fit.
   static Embryo of(const KeyedSegment& keyed, const decode::TcpSegment& syn, TimeNs time,
-                   std::uint64_t packet_number, std::uint64_t conn_id);
-  // The SYN as it was decoded.
+                   std::uint64_t packet_number);
+  // The SYN as it was decoded (its timestamp values aside).
   decode::TcpSegment segment() const;
   // A segment that repeats the SYN exactly, from the same side (the timestamp option
   // aside, which no rule reads).
   bool is_copy(const KeyedSegment& keyed, const decode::TcpSegment& segment) const;
+  TimeNs copy_time(std::size_t copy) const { return time + copy_time_offsets[copy]; }
   std::uint64_t copy_packet_number(std::size_t copy) const {
     return packet_number + copy_packet_offsets[copy];
   }
@@ -55,6 +75,10 @@ struct Embryo {
     return copies == 0 ? packet_number : copy_packet_number(copies - 1U);
   }
 };
+
+// Under a SYN flood nearly a million embryos are held at once, and their memory is this size
+// times their number: the fields are narrowed and ordered for it.
+static_assert(sizeof(Embryo) <= 96, "an embryo's size is a SYN flood's memory");
 
 class EmbryoTable : private RecordStore<Embryo> {
   using Store = RecordStore<Embryo>;
@@ -70,9 +94,9 @@ public:
   using Store::size;
 
   // `embryo.key` must not be present.
-  Slot insert(const Embryo& embryo, std::uint64_t hash);
+  Slot insert(const Embryo& embryo, std::uint64_t conn_id, std::uint64_t hash);
   // Records a retransmitted copy of the SYN; false, changing nothing, when the embryo has
-  // no room for another (or the packet number is too far on to keep).
+  // no room for another (or the time or packet number is too far on to keep).
   bool add_copy(Slot slot, TimeNs time, std::uint64_t packet_number);
   void erase(Slot slot);
   void clear() { *this = EmbryoTable{}; }

@@ -159,7 +159,7 @@ public:
           // never all become full records at once. They are all dropped together after the
           // round, which spares a random-access erase per embryo.
           forget_shard_held(m_embryos.at(slot).key);
-          slot = hatch_record(m_embryos.at(slot));
+          slot = hatch_record(m_embryos.at(slot), entry.conn_id);
         } else if (entry.form == Form::frozen) {
           // Thawed one at a time too, for the same reason.
           slot = thaw_frozen(slot, hash_key(m_frozen.at(slot).key));
@@ -215,7 +215,7 @@ public:
       if (!kind.known) {
         Recorder silent(nullptr);
         Connection connection;
-        grow_from_syn(connection, embryo, silent);
+        grow_from_syn(connection, embryo, m_embryos.conn_id_at(slot), silent);
         kind = {true, connection.client().state, connection.server().state};
       }
       counts[static_cast<std::size_t>(Side::client)][static_cast<std::size_t>(kind.client)]++;
@@ -322,25 +322,26 @@ private:
     after_segment(connection, slot);
   }
 
-  // A first SYN that carries nothing but the SYN (no ACK, FIN or RST) on a four-tuple
-  // with no history, while many connections are held: its record is kept as the SYN
-  // alone until it is needed (see embryo_table.hpp). Events are emitted as segments are
-  // tracked, so a listener gets full records from the start.
+  // A first SYN that carries nothing but the SYN (no ACK, FIN or RST), with lengths an embryo
+  // holds, on a four-tuple with no history, while many connections are held: its record is
+  // kept as the SYN alone until it is needed (see embryo_table.hpp). Events are emitted as
+  // segments are tracked, so a listener gets full records from the start.
   bool may_stay_embryonic(const decode::TcpSegment& segment, const Reuse& reuse) const {
     constexpr std::uint8_t k_beyond_syn = flag::ack | flag::fin | flag::rst;
     return segment.has(flag::syn) && (segment.flags & k_beyond_syn) == 0 && !reuse.reused &&
-           !m_recorder.wants_events() && open_connections() >= m_config.compact_syn_only_beyond;
+           Embryo::fits(segment) && !m_recorder.wants_events() &&
+           open_connections() >= m_config.compact_syn_only_beyond;
   }
 
   void lay_embryo(const KeyedSegment& keyed, std::uint64_t hash, const decode::TcpSegment& segment,
                   Cause cause) {
-    const Embryo embryo =
-        Embryo::of(keyed, segment, cause.time, cause.packet_number, ++m_last_conn_id);
-    m_embryos.insert(embryo, hash);
+    const Embryo embryo = Embryo::of(keyed, segment, cause.time, cause.packet_number);
+    const std::uint64_t conn_id = ++m_last_conn_id;
+    m_embryos.insert(embryo, conn_id, hash);
     m_shard_held += std::size_t{reports(keyed.key)};
     m_floods.handshake_started({segment.dst, segment.dst_port}, cause.time);
     // Once hatched, the record takes this check as its own.
-    m_checks.push({embryo_due(embryo), embryo.conn_id, static_cast<std::uint32_t>(hash)});
+    m_checks.push({embryo_due(embryo), conn_id, static_cast<std::uint32_t>(hash)});
   }
 
   // When the full record would first need a look without a packet: the client's SYN_SENT
@@ -356,9 +357,10 @@ private:
   }
 
   // The record as it stood after the SYN: what create() and observe_segment() made of it.
-  void grow_from_syn(Connection& connection, const Embryo& embryo, Recorder& recorder) const {
+  void grow_from_syn(Connection& connection, const Embryo& embryo, std::uint64_t conn_id,
+                     Recorder& recorder) const {
     connection.key = embryo.key;
-    connection.conn_id = embryo.conn_id;
+    connection.conn_id = conn_id;
     connection.first_seen = embryo.time;
     connection.client_direction = embryo.direction;
     connection.handshake_counted = true;
@@ -367,25 +369,25 @@ private:
                     m_config.zeek_server_ports, recorder);
     for (std::size_t copy = 0; copy < embryo.copies; ++copy) {
       observe_segment(connection, Side::client, syn,
-                      {embryo.copy_times[copy], embryo.copy_packet_number(copy)},
+                      {embryo.copy_time(copy), embryo.copy_packet_number(copy)},
                       m_config.zeek_server_ports, recorder);
     }
   }
 
   ConnectionTable::Slot hatch(EmbryoTable::Slot embryo_slot) {
     const Embryo embryo = m_embryos.at(embryo_slot);
+    const std::uint64_t conn_id = m_embryos.conn_id_at(embryo_slot);
     m_embryos.erase(embryo_slot);
     forget_shard_held(embryo.key);
-    return hatch_record(embryo);
+    return hatch_record(embryo, conn_id);
   }
 
-  ConnectionTable::Slot hatch_record(const Embryo& embryo) {
-    const ConnectionTable::Slot slot =
-        m_table.insert(embryo.key, embryo.conn_id, hash_key(embryo.key));
+  ConnectionTable::Slot hatch_record(const Embryo& embryo, std::uint64_t conn_id) {
+    const ConnectionTable::Slot slot = m_table.insert(embryo.key, conn_id, hash_key(embryo.key));
     Connection& connection = m_table.at(slot);
     connection.reported = reports(embryo.key);
     m_shard_held += std::size_t{connection.reported};
-    grow_from_syn(connection, embryo, m_recorder);
+    grow_from_syn(connection, embryo, conn_id, m_recorder);
     // The embryo's check, still queued, is the record's: no second one is needed.
     connection.scheduled_check = embryo_due(embryo);
     // A SYN alone never finishes a connection, so the record stays in this slot.
