@@ -19,7 +19,9 @@ void DueCheckQueue::push(const DueCheck& check) {
     m_started = true;
     m_cursor = bucket - 1;
   }
-  if (bucket <= m_cursor) {
+  if (bucket <= m_cursor || !fits_wheel_entry(check)) {
+    // A conn_id too wide for the wheel waits in the ordered heap however far off it is due:
+    // never seen in a run, so its cost to the heap does not matter.
     push_near(check);
   } else if (bucket - m_cursor < k_wheel_size) {
     push_wheel(bucket, check);
@@ -29,7 +31,19 @@ void DueCheckQueue::push(const DueCheck& check) {
 }
 
 void DueCheckQueue::push_wheel(std::int64_t bucket, const DueCheck& check) {
-  m_wheel[static_cast<std::size_t>(bucket & (k_wheel_size - 1))].push_back(wheel_entry(check));
+  Bucket& target = m_wheel[static_cast<std::size_t>(bucket & (k_wheel_size - 1))];
+  const std::size_t in_last_block = target.size % k_entries_per_block;
+  if (in_last_block == 0) {
+    if (m_spare_blocks.empty()) {
+      target.blocks.push_back(std::make_unique_for_overwrite<Block>());
+      ++m_blocks_held;
+    } else {
+      target.blocks.push_back(std::move(m_spare_blocks.back()));
+      m_spare_blocks.pop_back();
+    }
+  }
+  (*target.blocks.back())[in_last_block] = wheel_entry(check);
+  ++target.size;
   ++m_in_wheel;
 }
 
@@ -47,7 +61,9 @@ bool DueCheckQueue::pop_due(TimeNs now, DueCheck& out) {
     return false;
   }
   for (;;) {
-    if (!m_near.empty() && m_near.front().due <= now) {
+    // The bucket test is for a check too wide for the wheel (push()), which may be in the
+    // heap before the wheel has given up the checks due ahead of it.
+    if (!m_near.empty() && m_near.front().due <= now && bucket_of(m_near.front().due) <= m_cursor) {
       std::pop_heap(m_near.begin(), m_near.end(), later);
       out = m_near.back();
       m_near.pop_back();
@@ -86,15 +102,31 @@ void DueCheckQueue::advance_to(std::int64_t bucket) {
 }
 
 void DueCheckQueue::drain(std::int64_t bucket) {
-  auto& checks = m_wheel[static_cast<std::size_t>(bucket & (k_wheel_size - 1))];
-  for (const WheelEntry& entry : checks) {
-    push_near(from_wheel(bucket, entry));
+  Bucket& source = m_wheel[static_cast<std::size_t>(bucket & (k_wheel_size - 1))];
+  std::size_t left = source.size;
+  for (std::unique_ptr<Block>& block : source.blocks) {
+    const std::size_t in_block = std::min(left, k_entries_per_block);
+    for (std::size_t i = 0; i < in_block; ++i) {
+      push_near(from_wheel(bucket, (*block)[i]));
+    }
+    left -= in_block;
+    put_spare(std::move(block));
   }
-  m_in_wheel -= checks.size();
-  // Freed, not just emptied: a bucket is refilled only a revolution (~550 s) later, and
-  // 4096 buckets each keeping the capacity of their fullest moment came to a third of the
-  // peak memory of a run.
-  std::vector<WheelEntry>().swap(checks);
+  m_in_wheel -= source.size;
+  // The blocks go to the buckets filling next rather than wait a revolution (~550 s) for
+  // this one to refill: 4096 buckets each keeping the capacity of their fullest moment came
+  // to a third of the peak memory of a run. Only the list of the blocks keeps its capacity,
+  // 8 bytes a block.
+  source.blocks.clear();
+  source.size = 0;
+}
+
+void DueCheckQueue::put_spare(std::unique_ptr<Block> block) {
+  if (m_spare_blocks.size() < k_spare_blocks_kept) {
+    m_spare_blocks.push_back(std::move(block));
+  } else {
+    --m_blocks_held; // and `block` is freed on return
+  }
 }
 
 void DueCheckQueue::take_overflow() {
@@ -118,8 +150,12 @@ void DueCheckQueue::release() {
 
 void DueCheckQueue::clear() {
   m_near.clear();
-  for (auto& checks : m_wheel) {
-    checks.clear();
+  for (Bucket& bucket : m_wheel) {
+    for (std::unique_ptr<Block>& block : bucket.blocks) {
+      put_spare(std::move(block));
+    }
+    bucket.blocks.clear();
+    bucket.size = 0;
   }
   m_in_wheel = 0;
   m_overflow.clear();
