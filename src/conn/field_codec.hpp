@@ -68,19 +68,23 @@ public:
   }
 
   std::size_t size() const {
-    return 1 + varint_length(m_presence.size()) + m_presence.size() + m_size;
+    const std::size_t presence = presence_bytes();
+    return 1 + varint_length(presence) + presence + m_size;
   }
   bool unit_fits() const { return m_unit_fits; }
   // Writes the size() bytes of the encoding to `out`.
   void copy_to(std::uint8_t* out) const {
     *out++ = m_microseconds ? 1 : 0;
-    std::uint64_t length = m_presence.size();
+    std::uint64_t length = presence_bytes();
     while (length >= 0x80) {
       *out++ = static_cast<std::uint8_t>(length | 0x80U);
       length >>= 7U;
     }
     *out++ = static_cast<std::uint8_t>(length);
     out = std::copy(m_presence.begin(), m_presence.end(), out);
+    for (std::size_t bit = 0; bit < m_fields % 64; bit += 8) {
+      *out++ = static_cast<std::uint8_t>(m_latest_presence >> bit);
+    }
     std::copy_n(m_buffer.begin(), m_size, out);
   }
 
@@ -88,7 +92,7 @@ public:
     std::memcpy(room(size), data, size);
     m_size += size;
   }
-  template <typename T> void plain(T& value) {
+  template <typename T> [[gnu::always_inline]] void plain(T& value) {
     static_assert(std::is_trivially_copyable_v<T>);
     std::array<std::uint8_t, sizeof value> bytes;
     std::memcpy(bytes.data(), &value, sizeof value);
@@ -96,14 +100,14 @@ public:
       raw(bytes.data(), sizeof value);
     }
   }
-  template <typename Unsigned> void number(Unsigned& value) {
+  template <typename Unsigned> [[gnu::always_inline]] void number(Unsigned& value) {
     static_assert(std::is_unsigned_v<Unsigned>);
     if (present(value != 0)) {
       varint(value);
     }
   }
   // A duration.
-  void signed_number(TimeNs& value) {
+  [[gnu::always_inline]] void signed_number(TimeNs& value) {
     const std::uint64_t code = field_codec::zigzag(static_cast<std::uint64_t>(in_unit(value)));
     if (present(code != 0)) {
       varint(code);
@@ -186,14 +190,17 @@ private:
     }
     return length;
   }
-  // Records whether a field is written, and returns it.
+  std::size_t presence_bytes() const { return (m_fields + 7) / 8; }
+  // Records whether a field is written, and returns it. The bits gather in a word that
+  // goes to the map, byte by byte, when full.
   [[gnu::always_inline]] bool present(bool written) {
-    if (m_fields % 8 == 0) {
-      m_presence.push_back(0);
+    m_latest_presence |= std::uint64_t{written} << (m_fields % 64);
+    if (++m_fields % 64 == 0) {
+      for (unsigned bit = 0; bit < 64; bit += 8) {
+        m_presence.push_back(static_cast<std::uint8_t>(m_latest_presence >> bit));
+      }
+      m_latest_presence = 0;
     }
-    m_presence.back() =
-        static_cast<std::uint8_t>(m_presence.back() | (written ? 1U : 0U) << (m_fields % 8));
-    ++m_fields;
     return written;
   }
 
@@ -240,6 +247,7 @@ private:
   std::vector<std::uint8_t>& m_buffer;
   std::size_t m_size = 0;
   std::vector<std::uint8_t>& m_presence; // a bit per field, from the lowest
+  std::uint64_t m_latest_presence = 0;   // the bits of the fields past the map's
   std::size_t m_fields = 0;
   std::uint64_t m_base_packet;
   bool m_microseconds;
