@@ -25,6 +25,7 @@ public:
   using Store::find_by_conn_id;
   using Store::for_each_slot;
   using Store::for_each_slot_in_place;
+  using Store::full;
   using Store::size;
 
   // A fresh record (default but for key and conn_id) for a key that must not be present.

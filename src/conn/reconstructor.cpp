@@ -89,9 +89,6 @@ public:
 
   void on_segment(const decode::TcpSegment& segment, TimeNs time, std::uint64_t packet_number) {
     run_due_checks(time);
-    if (time >= m_next_quiet_sweep) [[unlikely]] {
-      freeze_quiet(time);
-    }
     const KeyedSegment keyed = key_of(segment);
     const std::uint64_t hash = hash_key(keyed.key);
     const Cause cause{time, packet_number};
@@ -379,6 +376,7 @@ private:
     const std::uint64_t conn_id = m_embryos.conn_id_at(embryo_slot);
     m_embryos.erase(embryo_slot);
     forget_shard_held(embryo.key);
+    make_room_in_pages();
     return hatch_record(embryo, conn_id);
   }
 
@@ -430,16 +428,19 @@ private:
   }
 
   // Open connections that have gone quiet are frozen as finished ones are (see
-  // AnalysisConfig::compact_quiet_after). Nothing is due for such a record before its
-  // scheduled check, so a frozen one waits for its next packet or that check exactly as the
-  // full record would. Swept twice per quiet period, in slot order: a sweep reads one
-  // cache line per full record, and the records left full after the first sweeps are the
-  // busy ones.
-  void freeze_quiet(TimeNs now) {
-    m_next_quiet_sweep = now + m_config.compact_quiet_after / 2;
-    if (m_writing_out_all || open_connections() < m_config.compact_finished_beyond) {
+  // AnalysisConfig::compact_quiet_after), when the table's pages are full: record pages
+  // are never given back, so freezing them while there is room would only add their
+  // encodings to the pages held. Nothing is due for such a record before its scheduled
+  // check, so a frozen one waits for its next packet or that check exactly as the full
+  // record would. At most one sweep per half quiet period, in slot order: a sweep reads a
+  // cache line or two per full record.
+  void make_room_in_pages() {
+    const TimeNs now = m_clock;
+    if (!m_table.full() || now < m_next_quiet_sweep || m_writing_out_all ||
+        open_connections() < m_config.compact_finished_beyond) {
       return;
     }
+    m_next_quiet_sweep = now + m_config.compact_quiet_after / 2;
     m_table.for_each_slot_in_place([&](ConnectionTable::Slot slot) {
       Connection& connection = m_table.at(slot);
       if (now - connection.last_seen >= m_config.compact_quiet_after &&
@@ -587,6 +588,7 @@ private:
     if (!m_frozen_all_finished && open_connections() >= m_config.compact_finished_beyond) {
       freeze_all_finished(cause.time);
     }
+    make_room_in_pages();
     const ConnectionTable::Slot slot = m_table.insert(keyed.key, ++m_last_conn_id, hash);
     Connection& connection = m_table.at(slot);
     connection.reported = reports(keyed.key);
@@ -745,6 +747,7 @@ private:
   }
 
   void run_due_checks(TimeNs now) {
+    m_clock = now;
     m_finished.forget_expired(now);
     if (!m_checks.may_have_due(now)) [[likely]] {
       return;
@@ -817,7 +820,8 @@ private:
   DueCheckQueue m_checks;
   bool m_writing_out_all = false;                                 // in finish()
   bool m_frozen_all_finished = false;                             // see freeze_all_finished()
-  TimeNs m_next_quiet_sweep = std::numeric_limits<TimeNs>::min(); // see freeze_quiet()
+  TimeNs m_next_quiet_sweep = std::numeric_limits<TimeNs>::min(); // see make_room_in_pages()
+  TimeNs m_clock = std::numeric_limits<TimeNs>::min(); // the latest time run_due_checks saw
   std::uint64_t m_last_conn_id = 0;
   // The records and embryos held of this process's shard (all of them without --shard).
   std::size_t m_shard_held = 0;

@@ -64,6 +64,9 @@ public:
     m_free_slots.push_back(slot);
   }
 
+  // The next add() takes a new page.
+  bool full() const { return m_free_slots.empty() && m_slots_made % k_page_size == 0; }
+
   Record& at(Slot slot) const { return m_pages[slot / k_page_size][slot % k_page_size]; }
   // The conn_id of the record in `slot`, or 0 when the slot is free.
   std::uint64_t conn_id_at(Slot slot) const { return m_conn_ids[slot]; }

@@ -53,11 +53,12 @@ struct AnalysisConfig {
   // those. Below it records stay whole, because encoding and decoding one costs more than
   // the rest of its analysis. Not a user option either; tests set it to 0 to compare.
   std::uint64_t compact_finished_beyond = 65'536;
-  // Beyond that same count, an open connection that has sent nothing for this long is kept
-  // in that encoding too, until its next packet or timer: the connections a busy server
-  // leaves open (a CLOSE_WAIT leak, a peer gone silent) otherwise stay full records until
-  // the capture ends. Long enough that a merely slow connection is not encoded and decoded
-  // again and again. Not a user option; tests set it to 0 to compare.
+  // Beyond that same count, when the full records fill their pages, an open connection
+  // that has sent nothing for this long is kept in that encoding too, until its next packet
+  // or timer: the connections a busy server leaves open (a CLOSE_WAIT leak, a peer gone
+  // silent) otherwise stay full records until the capture ends. Long enough that a merely
+  // slow connection is not encoded and decoded again and again. Not a user option; tests
+  // set it to 0 to compare.
   TimeNs compact_quiet_after = 10 * k_ns_per_second;
   // --shard K/N: report only the connections of one shard. Every connection is still
   // followed, because verdicts rest on capture-wide facts (the SYN flood detector, the
