@@ -244,7 +244,7 @@ std::size_t compare_quiet_runs(const AnalysisConfig& config, std::uint32_t seed)
   const auto client_of = [](std::uint32_t i) {
     IpAddress client;
     const std::string text = "10.1." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
-    IpAddress::parse(text.c_str(), client);
+    IpAddress::parse(text, client);
     return client;
   };
   TimeNs time = 1'700'000'000 * tcpstate::k_ns_per_second;
