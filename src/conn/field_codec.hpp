@@ -329,7 +329,8 @@ public:
 
 private:
   [[gnu::always_inline]] bool present() {
-    const bool written = ((m_presence[m_fields / 8] >> (m_fields % 8)) & 1U) != 0;
+    const bool written =
+        ((static_cast<unsigned>(m_presence[m_fields / 8]) >> (m_fields % 8)) & 1U) != 0;
     ++m_fields;
     return written;
   }
