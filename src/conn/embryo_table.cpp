@@ -7,6 +7,11 @@ namespace tcpstate::conn {
 namespace {
 // Entries of embryos since gone are tolerated up to the live ones plus this.
 constexpr std::size_t k_age_order_slack = 1024;
+
+// An option added to decode::TcpOptions must be kept by SynOptions below (or be one that no
+// rule reads, as the timestamp values are): this fails to compile until it is looked at. It
+// is the size on the 64-bit targets tcpstate builds for.
+static_assert(sizeof(decode::TcpOptions) == 20);
 } // namespace
 
 SynOptions SynOptions::of(const decode::TcpOptions& options) {
