@@ -8,8 +8,9 @@
 //   fields are zero, and a byte each was most of a short connection's encoding;
 // - counters are LEB128 varints (a small count is one byte);
 // - times are offsets from the record's first or last moment, whichever is nearer (one
-//   bit says which), packet numbers offsets from its last packet; when every time and duration of
-//   the record is a whole number of microseconds (as in most captures), they are counted in those;
+//   bit says which), packet numbers offsets from its last packet; when every time and
+//   duration of the record is a whole number of microseconds (as in most captures), they
+//   are counted in those;
 // - sequence numbers are 32-bit offsets from a related one (an ISN, a start), zigzagged so
 //   that a short step back is as short as a step forward.
 #include "tcpstate/util/deep_copied.hpp"
@@ -75,12 +76,7 @@ public:
   // Writes the size() bytes of the encoding to `out`.
   void copy_to(std::uint8_t* out) const {
     *out++ = m_microseconds ? 1 : 0;
-    std::uint64_t length = presence_bytes();
-    while (length >= 0x80) {
-      *out++ = static_cast<std::uint8_t>(length | 0x80U);
-      length >>= 7U;
-    }
-    *out++ = static_cast<std::uint8_t>(length);
+    out = put_varint(out, presence_bytes());
     out = std::copy(m_presence.begin(), m_presence.end(), out);
     for (std::size_t bit = 0; bit < m_fields % 64; bit += 8) {
       *out++ = static_cast<std::uint8_t>(m_latest_presence >> bit);
@@ -211,15 +207,18 @@ private:
     }
     return m_buffer.data() + m_size;
   }
-  [[gnu::always_inline]] void varint(std::uint64_t value) {
-    std::uint8_t* out = room(k_longest_varint);
-    std::size_t length = 0;
+  // Writes `value` at `out`; returns the end of what it wrote.
+  [[gnu::always_inline]] static std::uint8_t* put_varint(std::uint8_t* out, std::uint64_t value) {
     while (value >= 0x80) {
-      out[length++] = static_cast<std::uint8_t>(value | 0x80U);
+      *out++ = static_cast<std::uint8_t>(value | 0x80U);
       value >>= 7U;
     }
-    out[length++] = static_cast<std::uint8_t>(value);
-    m_size += length;
+    *out++ = static_cast<std::uint8_t>(value);
+    return out;
+  }
+  [[gnu::always_inline]] void varint(std::uint64_t value) {
+    std::uint8_t* out = room(k_longest_varint);
+    m_size += static_cast<std::size_t>(put_varint(out, value) - out);
   }
   // A division by a constant is a multiplication; by a variable it would be a division.
   [[gnu::always_inline]] std::int64_t in_unit(std::int64_t steps) {

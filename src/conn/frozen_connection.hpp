@@ -7,10 +7,11 @@
 // the records held: at a few thousand connections a second, hundreds of thousands of full
 // records wait for nothing. Linux keeps such sockets small (tcp_timewait_sock) for the
 // same reason. An open connection that has gone quiet is kept the same way (the ones a
-// busy server leaves open pile up until the capture ends). Here the record is encoded field by
-// field (field_codec.hpp: times as offsets from its first packet, sequence numbers from its ISNs,
-// counters as varints) and decoded into the very same record the moment anything needs it, so every
-// row and event is what the full record would have given.
+// busy server leaves open pile up until the capture ends). Here the record is encoded
+// field by field (field_codec.hpp: only the fields that are not zero, times as offsets
+// from its first or last packet, sequence numbers from its ISNs, counters as varints) and
+// decoded into the very same record the moment anything needs it, so every row and event
+// is what the full record would have given.
 #include "connection.hpp"
 #include "field_codec.hpp"
 #include "tcpstate/conn/connection_key.hpp"
