@@ -154,6 +154,18 @@ struct Run {
   Reconstructor reconstructor;
 };
 
+// Ends both runs at `time` and requires the same rows of them; returns how many.
+std::size_t finish_and_compare(Run& compact, Run& whole, TimeNs time, std::uint32_t seed) {
+  compact.reconstructor.finish(time);
+  whole.reconstructor.finish(time);
+  REQUIRE(compact.receiver.rows.size() == whole.receiver.rows.size());
+  for (std::size_t i = 0; i < whole.receiver.rows.size(); ++i) {
+    INFO("seed " << seed << " row " << i);
+    REQUIRE(describe(compact.receiver.rows[i].report) == describe(whole.receiver.rows[i].report));
+  }
+  return whole.receiver.rows.size();
+}
+
 // Returns the number of rows compared.
 std::size_t compare_runs(const AnalysisConfig& config, std::uint32_t seed) {
   Run embryonic(config, false);
@@ -180,14 +192,7 @@ std::size_t compare_runs(const AnalysisConfig& config, std::uint32_t seed) {
       REQUIRE(embryonic.reconstructor.count_states() == full.reconstructor.count_states());
     }
   }
-  embryonic.reconstructor.finish(time);
-  full.reconstructor.finish(time);
-  REQUIRE(embryonic.receiver.rows.size() == full.receiver.rows.size());
-  for (std::size_t i = 0; i < full.receiver.rows.size(); ++i) {
-    INFO("seed " << seed << " row " << i);
-    REQUIRE(describe(embryonic.receiver.rows[i].report) == describe(full.receiver.rows[i].report));
-  }
-  return full.receiver.rows.size();
+  return finish_and_compare(embryonic, full, time, seed);
 }
 
 } // namespace
@@ -224,6 +229,8 @@ TEST_CASE("conn::Reconstructor writes the same rows whether or not SYN-only and 
     CHECK(rows > 60 * 20);
   }
 }
+
+namespace {
 
 // Quiet open connections are frozen only once the full records fill their pages (2 MiB,
 // about 3,300 records), so this needs thousands of them: handshakes from distinct clients,
@@ -321,15 +328,10 @@ std::size_t compare_quiet_runs(const AnalysisConfig& config, std::uint32_t seed)
       REQUIRE(compact.reconstructor.count_states() == whole.reconstructor.count_states());
     }
   }
-  compact.reconstructor.finish(time);
-  whole.reconstructor.finish(time);
-  REQUIRE(compact.receiver.rows.size() == whole.receiver.rows.size());
-  for (std::size_t i = 0; i < whole.receiver.rows.size(); ++i) {
-    INFO("seed " << seed << " row " << i);
-    REQUIRE(describe(compact.receiver.rows[i].report) == describe(whole.receiver.rows[i].report));
-  }
-  return whole.receiver.rows.size();
+  return finish_and_compare(compact, whole, time, seed);
 }
+
+} // namespace
 
 TEST_CASE("conn::Reconstructor writes the same rows when quiet open connections are frozen "
           "to spare a page") {
