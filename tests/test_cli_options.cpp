@@ -154,16 +154,21 @@ TEST_CASE("cli options: boolean switches") {
   CHECK(options.fail_on_anomaly);
 }
 
-TEST_CASE("cli options: --threads is 1, 2 or auto, for -r only") {
+TEST_CASE("cli options: --threads is a count from 1 to 256 or auto, for -r only") {
   CHECK(parse({"-r", "f"}).threads == tcpstate::cli::Threads::automatic);
   CHECK(parse({"-r", "f", "--threads", "1"}).threads == tcpstate::cli::Threads::one);
   CHECK(parse({"-r", "f", "--threads", "2"}).threads == tcpstate::cli::Threads::two);
   CHECK(parse({"-r", "f", "--threads", "1", "--threads", "auto"}).threads ==
         tcpstate::cli::Threads::automatic);
-  for (const std::string value : {"0", "3", "two", ""}) {
+  const Options sharded = parse({"-r", "f", "--threads", "6"});
+  CHECK(sharded.threads.count == 6);
+  CHECK(sharded.threads.shards() == 4);
+  CHECK(parse({"-r", "f", "--threads", "256"}).threads.shards() == 254);
+  CHECK(tcpstate::cli::Threads::two.shards() == 0);
+  for (const std::string value : {"0", "257", "99999999999", "two", "-3", "3x", ""}) {
     CAPTURE(value);
     CHECK(usage_error({"-r", "f", "--threads", value}) ==
-          "--threads: '" + value + "' is not 1, 2 or auto");
+          "--threads: '" + value + "' is not a number from 1 to 256, or auto");
   }
   CHECK(usage_error({"-i", "lo", "--threads", "2"}).find("--threads") != std::string::npos);
 }

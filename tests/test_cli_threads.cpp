@@ -123,13 +123,17 @@ Options options_for(std::vector<std::string> inputs) {
   return options;
 }
 
-// The run as one thread makes it, checked to be the same with a reader thread.
+// The run as one thread makes it, checked to be the same with a reader thread, and with
+// the connections split between two shards (--threads 4).
 Run same_on_both(const Options& options, std::size_t output_limit = std::string::npos) {
   Run one = run(options, Threads::one, output_limit);
-  const Run two = run(options, Threads::two, output_limit);
-  CHECK(two.code == one.code);
-  CHECK(two.err == one.err);
-  CHECK(two.out == one.out);
+  for (const Threads threads : {Threads::two, Threads{4}}) {
+    CAPTURE(threads.count);
+    const Run other = run(options, threads, output_limit);
+    CHECK(other.code == one.code);
+    CHECK(other.err == one.err);
+    CHECK(other.out == one.out);
+  }
   return one;
 }
 
@@ -245,7 +249,7 @@ TEST_CASE("cli threads: a filter that fails on a later link type fails after the
   options.filter = "not ether host 02:00:00:00:00:09";
   std::vector<std::string> outputs;
   for (const Threads threads : {Threads::one, Threads::two}) {
-    CAPTURE(static_cast<int>(threads));
+    CAPTURE(threads.count);
     options.threads = threads;
     std::ostringstream out;
     std::ostringstream err;

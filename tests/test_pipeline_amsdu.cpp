@@ -106,7 +106,7 @@ TEST_CASE("pipeline A-MSDU: packets sharing a frame make the same connection as 
   const std::string aggregated = dir.write("aggregated.pcap", capture_of(clean_connection(), true));
   const std::string apart = dir.write("apart.pcap", capture_of(clean_connection(), false));
   for (const Threads threads : {Threads::one, Threads::two}) {
-    CAPTURE(static_cast<int>(threads));
+    CAPTURE(threads.count);
     const std::string row = run_on(aggregated, threads, sink::View::connections);
     CHECK(row == run_on(apart, threads, sink::View::connections));
     CHECK(contains(row, "10.0.0.1"));
@@ -124,7 +124,7 @@ TEST_CASE("pipeline A-MSDU: -c counts frames, and the last one's packets are all
   const ScratchDir dir;
   const std::string path = dir.write("aggregated.pcap", capture_of(clean_connection(), true));
   for (const Threads threads : {Threads::one, Threads::two}) {
-    CAPTURE(static_cast<int>(threads));
+    CAPTURE(threads.count);
     const std::string summary = run_on(path, threads, sink::View::summary, 3);
     CHECK(contains(summary, "capture,,packets_read,3\n"));
     CHECK(contains(summary, "capture,,tcp_segments,5\n"));

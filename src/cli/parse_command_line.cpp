@@ -100,17 +100,24 @@ sink::Format parse_format(const std::string& text) {
   usage_error("--format", text, "one of table, csv, jsonl, zeek");
 }
 
+// The bound keeps a typo from starting thousands of threads.
 Threads parse_threads(const std::string& text) {
+  constexpr std::uint32_t k_max_threads = 256;
   if (text == "auto") {
     return Threads::automatic;
   }
-  if (text == "1") {
-    return Threads::one;
+  std::uint32_t count = 0;
+  for (const char digit : text) {
+    if (digit < '0' || digit > '9' || count > k_max_threads) {
+      count = 0;
+      break;
+    }
+    count = count * 10 + static_cast<std::uint32_t>(digit - '0');
   }
-  if (text == "2") {
-    return Threads::two;
+  if (count < 1 || count > k_max_threads) {
+    usage_error("--threads", text, "a number from 1 to 256, or auto");
   }
-  usage_error("--threads", text, "1, 2 or auto");
+  return Threads{count};
 }
 
 // --shard K/N. The bound on N only keeps the text sane: more shards than that would be
@@ -320,8 +327,10 @@ void describe(CLI::App& app, Words& words) {
       ->group("Input");
   app.add_option("--threads", words.threads,
                  "1: read, decode and analyse -r inputs on one\n"
-                 "thread; 2: read and decode on a second one\n"
-                 "(default auto: 2 for files on 2+ CPUs)")
+                 "thread; 2: read and decode on a second one;\n"
+                 "N > 2: also split the connections between N-2\n"
+                 "threads (same rows; default auto: 2 for files\n"
+                 "on 2+ CPUs)")
       ->type_name("N")
       ->needs(read)
       ->group("Input");

@@ -32,13 +32,8 @@ bool all_regular_files(const std::vector<std::string>& inputs) {
 }
 
 bool decode_on_own_thread(Threads threads, const std::vector<std::string>& inputs) {
-  switch (threads) {
-  case Threads::one:
-    return false;
-  case Threads::two:
-    return true;
-  case Threads::automatic:
-    break;
+  if (threads != Threads::automatic) {
+    return threads.count >= 2;
   }
   return usable_cpus() >= 2 && all_regular_files(inputs);
 }

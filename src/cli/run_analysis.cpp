@@ -13,6 +13,7 @@
 #include "unsupported_warning.hpp"
 
 #include "tcpstate/conn/reconstructor.hpp"
+#include "tcpstate/conn/sharded_reconstructor.hpp"
 #include "tcpstate/pipeline/inputs.hpp"
 #include "tcpstate/pipeline/packet_analysis.hpp"
 #include "tcpstate/pipeline/read_capture.hpp"
@@ -29,6 +30,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -53,9 +55,11 @@ void report_input_error(std::ostream& err, sink::CaptureStats& stats, std::strin
 // terminal it is on).
 class CommandLineObserver final : public pipeline::PacketObserver {
 public:
-  CommandLineObserver(AnalysisExtras* extras, const conn::Reconstructor& reconstructor,
-                      sink::Summary& summary)
-      : m_extras(extras), m_reconstructor(reconstructor), m_summary(summary) {}
+  // `reconstructor`: the one the extras look into (null without extras); `tracker` the
+  // one the segments go to.
+  CommandLineObserver(AnalysisExtras* extras, const conn::Reconstructor* reconstructor,
+                      const conn::ConnectionTracker& tracker, sink::Summary& summary)
+      : m_extras(extras), m_reconstructor(reconstructor), m_tracker(tracker), m_summary(summary) {}
 
   void show_progress(ProgressMeter& meter, const SelectedReports& finished,
                      std::uint64_t reports_limit) {
@@ -72,7 +76,7 @@ public:
   }
 
   void before_frame(TimeNs clock, std::uint64_t frames, std::uint64_t segments) override {
-    m_extras->on_clock(clock, frames, segments, m_reconstructor, m_summary);
+    m_extras->on_clock(clock, frames, segments, *m_reconstructor, m_summary);
   }
 
   void on_check(std::uint64_t frames) override {
@@ -81,12 +85,13 @@ public:
       m_progress->stop();
       return;
     }
-    m_progress->update(frames, finished + m_reconstructor.open_connections());
+    m_progress->update(frames, finished + m_tracker.open_connections());
   }
 
 private:
   AnalysisExtras* m_extras; // may be null
-  const conn::Reconstructor& m_reconstructor;
+  const conn::Reconstructor* m_reconstructor;
+  const conn::ConnectionTracker& m_tracker;
   sink::Summary& m_summary;
   ProgressMeter* m_progress = nullptr; // null: no progress line
   const SelectedReports* m_finished = nullptr;
@@ -167,6 +172,24 @@ std::optional<std::uint64_t> progress_reports_limit(const Options& options,
   return k_rows_held_by_table;
 }
 
+// --threads N > 2: the analysis split between shards, when its rows can be made identical
+// to one thread's; otherwise (or without threads to be had) null, and one reconstructor
+// analyses. Events are emitted as segments are tracked, --interval and --report look into
+// the reconstructor between packets, and --shard follows every connection in every process.
+std::unique_ptr<conn::ShardedReconstructor>
+sharded_reconstructor(const Options& options, bool extras, conn::ReportReceiver& reports) {
+  const std::uint32_t shards = options.threads.shards();
+  if (shards == 0 || extras || options.output.view == sink::View::events ||
+      options.analysis.shard.active()) {
+    return nullptr;
+  }
+  try {
+    return std::make_unique<conn::ShardedReconstructor>(options.analysis, reports, shards);
+  } catch (const std::system_error&) {
+    return nullptr;
+  }
+}
+
 } // namespace
 
 ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& err) {
@@ -209,22 +232,28 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
       options.output.view == sink::View::events ? &selected_events : nullptr;
   // Only with --at does a report pass one more receiver.
   MomentGate at_moment(reports);
+  conn::ReportReceiver& receiver =
+      options.at.enabled() ? static_cast<conn::ReportReceiver&>(at_moment) : reports;
   // Gone before --report's second pass, which has a reconstructor of its own.
-  auto reconstructor = std::make_unique<conn::Reconstructor>(
-      options.analysis,
-      options.at.enabled() ? static_cast<conn::ReportReceiver&>(at_moment) : reports, events);
+  std::unique_ptr<conn::ShardedReconstructor> sharded =
+      sharded_reconstructor(options, extras != nullptr, receiver);
+  std::unique_ptr<conn::Reconstructor> reconstructor;
+  if (!sharded) {
+    reconstructor = std::make_unique<conn::Reconstructor>(options.analysis, receiver, events);
+  }
+  conn::ConnectionTracker& tracker =
+      sharded ? static_cast<conn::ConnectionTracker&>(*sharded) : *reconstructor;
   TimeNs capture_end = 0;
 
   if (input) {
-    CommandLineObserver observer(extras.get(), *reconstructor, summary);
+    CommandLineObserver observer(extras.get(), reconstructor.get(), tracker, summary);
     // Erased as reading ends, however it ends (-c, --at, a closed output, an exception).
     std::optional<ProgressMeter> progress;
     if (const auto limit = progress_reports_limit(options, sink_options, extras != nullptr, err)) {
       progress.emplace(err, *input, total_input_size(options.inputs), progress_delay());
       observer.show_progress(*progress, reports, *limit);
     }
-    pipeline::PacketAnalysis analysis(*reconstructor, stats, &out, stop_conditions(options),
-                                      &observer);
+    pipeline::PacketAnalysis analysis(tracker, stats, &out, stop_conditions(options), &observer);
     const pipeline::ReadEnd end =
         pipeline::read_capture(*input, read_plan(options, filter ? &*filter : nullptr), analysis);
     analysis.publish_counts();
@@ -270,7 +299,8 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
     out.flush();
     return ExitCode::input_error;
   }
-  reconstructor->finish(capture_end);
+  tracker.finish(capture_end);
+  sharded.reset();
   reconstructor.reset();
   run_diagnosis(options, summary);
   sink->on_finish(summary);

@@ -54,4 +54,8 @@ std::string one_side_open(Side open, TcpState open_state, TcpState peer_state) {
          name(peer_state);
 }
 
+std::string reopened_tuple_text(std::uint64_t previous_conn_id) {
+  return "reopens the four-tuple of connection " + std::to_string(previous_conn_id);
+}
+
 } // namespace tcpstate::conn

@@ -5,6 +5,7 @@
 // TIME_WAIT".
 #include "tcpstate/conn/tcp_state.hpp"
 
+#include <cstdint>
 #include <string>
 
 namespace tcpstate::conn {
@@ -28,5 +29,8 @@ std::string abort_by_rst(Side sender, TcpState before);
 // half_open at the end: `open` still holds the connection in `open_state`, its peer
 // is in `peer_state`.
 std::string one_side_open(Side open, TcpState open_state, TcpState peer_state);
+
+// tuple_reuse: the note of a connection that reopens the four-tuple of an earlier one.
+std::string reopened_tuple_text(std::uint64_t previous_conn_id);
 
 } // namespace tcpstate::conn

@@ -3,12 +3,14 @@
 #include "connection_table.hpp"
 #include "due_check_queue.hpp"
 #include "embryo_table.hpp"
+#include "evidence_text.hpp"
 #include "finished_tuples.hpp"
 #include "frozen_table.hpp"
 #include "pending_syns.hpp"
 #include "recorder.hpp"
 #include "round_trips.hpp"
 #include "segment_tracker.hpp"
+#include "shard_ledger.hpp"
 #include "tcpstate/conn/shard.hpp"
 #include "tcpstate/util/sequence.hpp"
 #include "timers.hpp"
@@ -17,6 +19,7 @@
 #include <algorithm>
 #include <limits>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace tcpstate::conn {
@@ -81,14 +84,21 @@ public:
   using StateCounts = Reconstructor::StateCounts;
 
   Impl(const AnalysisConfig& config, ReportReceiver& reports, EventObserver* events,
-       anomaly::SynFloodDetector* shared_floods)
+       anomaly::SynFloodDetector* shared_floods, ShardLedger* ledger)
       : m_config(config), m_reports(reports), m_recorder(events),
         m_own_floods(config.syn_flood_threshold, config.syn_flood_window),
-        m_floods(shared_floods != nullptr ? *shared_floods : m_own_floods), m_finished(config.msl) {
+        m_floods(shared_floods != nullptr ? *shared_floods : m_own_floods), m_finished(config.msl),
+        m_ledger(ledger) {
+    if (m_ledger != nullptr) {
+      m_ledger->watch(m_recorder.shape());
+    }
   }
 
   void on_segment(const decode::TcpSegment& segment, TimeNs time, std::uint64_t packet_number) {
     run_due_checks(time);
+    if (m_ledger != nullptr) [[unlikely]] {
+      m_ledger->at_segment();
+    }
     const KeyedSegment keyed = key_of(segment);
     const std::uint64_t hash = hash_key(keyed.key);
     const Cause cause{time, packet_number};
@@ -106,6 +116,9 @@ public:
   }
 
   void on_bad_checksum(const decode::TcpSegment& segment) {
+    if (m_ledger != nullptr) [[unlikely]] {
+      m_ledger->at_segment();
+    }
     const KeyedSegment keyed = key_of(segment);
     const std::uint64_t hash = hash_key(keyed.key);
     ConnectionTable::Slot slot = m_table.find(keyed.key, hash);
@@ -128,7 +141,7 @@ public:
     m_checks.release();
     m_writing_out_all = true;
     // Writing out a connection with a held SYN starts its successor, hence the rounds.
-    while (open_connections() > 0) {
+    for (std::uint64_t round = 0; open_connections() > 0; ++round) {
       enum class Form : std::uint8_t { record, embryo, frozen };
       struct Open {
         std::uint64_t conn_id;
@@ -151,6 +164,9 @@ public:
                 [](const Open& a, const Open& b) { return a.conn_id < b.conn_id; });
       for (const Open& entry : open) {
         ConnectionTable::Slot slot = entry.slot;
+        if (m_ledger != nullptr) {
+          m_ledger->at_end_round(round, entry.conn_id);
+        }
         if (entry.form == Form::embryo) {
           // Hatched one at a time, each written out before the next: a flood's embryos
           // never all become full records at once. They are all dropped together after the
@@ -336,7 +352,10 @@ private:
     const std::uint64_t conn_id = ++m_last_conn_id;
     m_embryos.insert(embryo, conn_id, hash);
     m_shard_held += std::size_t{reports(keyed.key)};
-    m_floods.handshake_started({segment.dst, segment.dst_port}, cause.time);
+    if (m_ledger != nullptr) {
+      m_ledger->began(conn_id, 0);
+    }
+    handshake_started({segment.dst, segment.dst_port}, cause.time);
     // Once hatched, the record takes this check as its own.
     m_checks.push({embryo_due(embryo), conn_id, static_cast<std::uint32_t>(hash)});
   }
@@ -508,6 +527,20 @@ private:
     return m_table.find_by_conn_id(check.key_hash, check.conn_id);
   }
 
+  void handshake_started(const anomaly::ServerEndpoint& server, TimeNs time) {
+    if (m_ledger != nullptr) {
+      m_ledger->handshake_started(server, time);
+    } else {
+      m_floods.handshake_started(server, time);
+    }
+  }
+
+  // The capture's shape as one thread sees it here: a shard asks the others.
+  bool mostly_one_sided() {
+    return m_ledger != nullptr ? m_ledger->mostly_one_sided()
+                               : m_recorder.shape().mostly_one_sided();
+  }
+
   // A SYN for a new incarnation while the old one still looked open (see pending_syns.hpp).
   static bool still_open(const Connection& connection) {
     return holds_connection_open(connection.client().state) ||
@@ -520,7 +553,7 @@ private:
     // Still open as far as the capture shows: when the peer's side is inferred only (a
     // one-sided capture), the packet that closed it may simply be the unseen one.
     const bool peer_seen = old.endpoint(other(sender)).packets > 0;
-    const bool peer_looked_open = peer_seen && !m_recorder.shape().mostly_one_sided();
+    const bool peer_looked_open = peer_seen && !mostly_one_sided();
     m_pending.hold(old.conn_id, PendingSyn{segment, cause, direction, peer_looked_open});
     // A stack that sends a SYN on this four-tuple no longer has the old connection.
     m_recorder.set_state(old, sender, TcpState::closed,
@@ -590,6 +623,9 @@ private:
     }
     make_room_in_pages();
     const ConnectionTable::Slot slot = m_table.insert(keyed.key, ++m_last_conn_id, hash);
+    if (m_ledger != nullptr) {
+      m_ledger->began(m_last_conn_id, reuse.reused ? reuse.previous_conn_id : 0);
+    }
     Connection& connection = m_table.at(slot);
     connection.reported = reports(keyed.key);
     m_shard_held += std::size_t{connection.reported};
@@ -639,15 +675,14 @@ private:
     }
     if (reuse.reused) {
       m_recorder.note(connection, Note::tuple_reuse, Side::client, cause,
-                      "reopens the four-tuple of connection " +
-                          std::to_string(reuse.previous_conn_id));
+                      reopened_tuple_text(reuse.previous_conn_id));
       if (reuse.cut_own_time_wait) {
         m_recorder.raise(connection, Anomaly::missing_time_wait, Side::client, cause,
                          "client reused the four-tuple while it was still in TIME_WAIT");
       }
     }
     if (syn && !ack) {
-      m_floods.handshake_started(server_of(connection), cause.time);
+      handshake_started(server_of(connection), cause.time);
       connection.handshake_counted = true;
     }
     return slot;
@@ -656,6 +691,9 @@ private:
   // The table is full: the connection that has been quiet longest is written out as it
   // stands, marked evicted, rather than dropped without a trace.
   void make_room(TimeNs now) {
+    if (m_ledger != nullptr) {
+      return; // the limit counts every shard's connections: the merge enforces it
+    }
     constexpr std::uint64_t k_none = UINT64_MAX;
     while (open_connections() >= m_config.max_connections) {
       ConnectionTable::Slot victim = m_table.longest_idle();
@@ -685,8 +723,12 @@ private:
     if (connection.handshake_counted && connection.client().reached_established &&
         connection.server().reached_established) {
       connection.handshake_counted = false;
-      m_floods.handshake_completed(server_of(connection),
-                                   connection.moments(Side::client).first_syn_time);
+      const TimeNs started = connection.moments(Side::client).first_syn_time;
+      if (m_ledger != nullptr) {
+        m_ledger->handshake_completed(server_of(connection), started);
+      } else {
+        m_floods.handshake_completed(server_of(connection), started);
+      }
     }
     if (m_config.write_out_when_finished && is_finished(connection) &&
         !m_pending.holds_for(connection.conn_id)) {
@@ -754,6 +796,9 @@ private:
     }
     DueCheck entry;
     while (m_checks.pop_due(now, entry)) {
+      if (m_ledger != nullptr) {
+        m_ledger->at_due_check(entry.due, entry.conn_id);
+      }
       const ConnectionTable::Slot slot = record_for_check(entry, now);
       if (slot == ConnectionTable::k_no_slot) {
         continue; // written out already, or a stale check of a frozen record
@@ -780,7 +825,9 @@ private:
   void write_out(ConnectionTable::Slot slot, TimeNs now) {
     Connection& connection = m_table.at(slot);
     m_pending.settle_before_end(connection, m_recorder);
-    if (connection.reported) {
+    if (m_ledger != nullptr) {
+      m_ledger->finished(std::move(connection), now); // judged by the merge
+    } else if (connection.reported) {
       judge_at_end(connection, now, m_config, m_floods, m_recorder);
       m_reports.on_report(take_report(connection));
     }
@@ -827,11 +874,28 @@ private:
   std::size_t m_shard_held = 0;
   PendingSyns m_pending;
   FinishedTuples m_finished;
+  // A shard of a threaded analysis writes facts here instead of judging and reporting.
+  ShardLedger* m_ledger;
 };
+
+namespace {
+
+// A shard's reports are the merge's to make.
+class NoReports final : public ReportReceiver {
+public:
+  void on_report(const ConnectionReport& /*report*/) override {}
+};
+
+NoReports g_no_reports;
+
+} // namespace
 
 Reconstructor::Reconstructor(const AnalysisConfig& config, ReportReceiver& reports,
                              EventObserver* events, anomaly::SynFloodDetector* shared_floods)
-    : m_impl(std::make_unique<Impl>(config, reports, events, shared_floods)) {}
+    : m_impl(std::make_unique<Impl>(config, reports, events, shared_floods, nullptr)) {}
+
+Reconstructor::Reconstructor(const AnalysisConfig& config, ShardLedger& ledger)
+    : m_impl(std::make_unique<Impl>(config, g_no_reports, nullptr, nullptr, &ledger)) {}
 
 Reconstructor::~Reconstructor() = default;
 

@@ -19,7 +19,7 @@ TimeNs saturating_add(TimeNs time, TimeNs delta) {
 
 } // namespace
 
-PacketAnalysis::PacketAnalysis(conn::Reconstructor& reconstructor, sink::CaptureStats& stats,
+PacketAnalysis::PacketAnalysis(conn::ConnectionTracker& reconstructor, sink::CaptureStats& stats,
                                std::ostream* output, StopConditions stop, PacketObserver* observer)
     : m_reconstructor(reconstructor), m_stats(stats), m_output(output), m_stop(std::move(stop)),
       m_observer(observer) {

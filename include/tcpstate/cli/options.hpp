@@ -17,9 +17,23 @@
 namespace tcpstate::cli {
 
 // How many threads analyse -r inputs: one reads, decodes and analyses; two read and decode
-// on one while the other analyses. Automatic picks two when tcpstate may run on at least
-// two CPUs and every input is a regular file.
-enum class Threads : std::uint8_t { automatic, one, two };
+// on one while the other analyses; N > 2 read and decode on one, split the connections
+// between N - 2 shards (conn/sharded_reconstructor.hpp) and merge their rows on the last.
+// Automatic picks two when tcpstate may run on at least two CPUs and every input is a
+// regular file.
+struct Threads {
+  std::uint32_t count = 0; // 0: automatic
+
+  static const Threads automatic;
+  static const Threads one;
+  static const Threads two;
+  // The threads that follow connections, when more than one thread analyses; 0 otherwise.
+  std::uint32_t shards() const { return count > 2 ? count - 2 : 0; }
+  friend bool operator==(const Threads&, const Threads&) = default;
+};
+inline constexpr Threads Threads::automatic{0};
+inline constexpr Threads Threads::one{1};
+inline constexpr Threads Threads::two{2};
 
 struct Options {
   std::vector<std::string> inputs; // "-" is standard input; empty with -i or -D

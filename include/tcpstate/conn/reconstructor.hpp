@@ -6,6 +6,7 @@
 #include "tcpstate/anomaly/syn_flood_detector.hpp"
 #include "tcpstate/conn/analysis_config.hpp"
 #include "tcpstate/conn/connection_report.hpp"
+#include "tcpstate/conn/connection_tracker.hpp"
 #include "tcpstate/conn/event.hpp"
 #include "tcpstate/decode/tcp_segment.hpp"
 
@@ -21,34 +22,28 @@ public:
   virtual void on_report(const ConnectionReport& report) = 0;
 };
 
-class Reconstructor {
+class ShardLedger;
+
+class Reconstructor final : public ConnectionTracker {
 public:
   // `events` may be null: then no event is built at all. `shared_floods`: a SYN flood
   // detector shared with other reconstructors (live --fanout), instead of its own.
   Reconstructor(const AnalysisConfig& config, ReportReceiver& reports, EventObserver* events,
                 anomaly::SynFloodDetector* shared_floods = nullptr);
-  ~Reconstructor();
+  // One shard of a threaded analysis (sharded_reconstructor.hpp): it follows the segments
+  // of its own connections, runs the due checks at every segment's time, and writes what
+  // one thread would judge or count across connections to `ledger` instead of reporting.
+  Reconstructor(const AnalysisConfig& config, ShardLedger& ledger);
+  ~Reconstructor() override;
   Reconstructor(const Reconstructor&) = delete;
   Reconstructor& operator=(const Reconstructor&) = delete;
 
-  // Segments must come in capture order; `packet_number` is 1-based over the capture.
-  void on_segment(const decode::TcpSegment& segment, TimeNs time, std::uint64_t packet_number);
-
-  // A segment that failed checksum verification (decoded all the same): counted in its
-  // connection's Zeek history ('C') when the connection is open, and otherwise ignored. It
-  // changes no state and opens no connection.
-  void on_bad_checksum(const decode::TcpSegment& segment);
-
-  // Time has moved on to `now` without a packet (a live capture's read timeout): timers
-  // fire and connections due are written out.
-  void advance_to(TimeNs now);
-
-  // The capture ended at `capture_end` (the last packet's time): every connection still
-  // held is reported with its states as of that moment.
-  void finish(TimeNs capture_end);
-
-  // Connections held now; under --shard, those of the shard only (all are followed).
-  std::size_t open_connections() const;
+  void on_segment(const decode::TcpSegment& segment, TimeNs time,
+                  std::uint64_t packet_number) override;
+  void on_bad_checksum(const decode::TcpSegment& segment) override;
+  void advance_to(TimeNs now) override;
+  void finish(TimeNs capture_end) override;
+  std::size_t open_connections() const override;
 
   using StateCounts = std::array<std::array<std::uint64_t, k_tcp_state_count>, 2>;
   // Endpoints per state among the connections held now, indexed [Side][TcpState]: the

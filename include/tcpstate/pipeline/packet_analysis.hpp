@@ -8,7 +8,7 @@
 // capture order: on_frame() with the frame's time, then on_decoded() with what the filter
 // and decoder made of it. Whatever thread decoded the frame, the calls are the same and in
 // the same order, which is what keeps every way of reading byte-identical.
-#include "tcpstate/conn/reconstructor.hpp"
+#include "tcpstate/conn/connection_tracker.hpp"
 #include "tcpstate/decode/decoder.hpp"
 #include "tcpstate/decode/encapsulation.hpp"
 #include "tcpstate/pipeline/decoded_packet.hpp"
@@ -63,7 +63,7 @@ class PacketAnalysis {
 public:
   // `output`: flushed at each rare check, and reading stops once it has failed (a closed
   // pipe); null for a pass that writes nothing. `observer` may be null.
-  PacketAnalysis(conn::Reconstructor& reconstructor, sink::CaptureStats& stats,
+  PacketAnalysis(conn::ConnectionTracker& reconstructor, sink::CaptureStats& stats,
                  std::ostream* output, StopConditions stop, PacketObserver* observer);
 
   // A frame stamped `time` was read and is about to be filtered and decoded. False when
@@ -159,7 +159,7 @@ private:
     }
   }
 
-  conn::Reconstructor& m_reconstructor;
+  conn::ConnectionTracker& m_reconstructor;
   sink::CaptureStats& m_stats;
   std::ostream* m_output;
   StopConditions m_stop;

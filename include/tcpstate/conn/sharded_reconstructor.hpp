@@ -1,0 +1,43 @@
+#pragma once
+// The analysis on several threads (--threads N): connections are split by the shard hash
+// of their four-tuple (shard.hpp) between shard threads, each with a Reconstructor, its
+// own tables and its own timers, and a merge on the calling thread judges and reports
+// them in one thread's order. Rows are byte-identical to one Reconstructor's, conn_id
+// and row order included (shard_ledger.hpp tells how).
+//
+// Not for a run that listens to events, follows --shard, or keeps finished tuples (live
+// capture): those stay on one Reconstructor. --max-connections is enforced by the merge,
+// which stops the run (Fatal) where one thread would evict: the connection to evict is
+// chosen across all shards.
+#include "tcpstate/conn/analysis_config.hpp"
+#include "tcpstate/conn/connection_tracker.hpp"
+#include "tcpstate/conn/reconstructor.hpp"
+
+#include <cstddef>
+#include <memory>
+
+namespace tcpstate::conn {
+
+class ShardedReconstructor final : public ConnectionTracker {
+public:
+  // Starts `shards` threads (at least 1); throws std::system_error when they cannot be had.
+  ShardedReconstructor(const AnalysisConfig& config, ReportReceiver& reports, std::size_t shards);
+  ~ShardedReconstructor() override;
+  ShardedReconstructor(const ShardedReconstructor&) = delete;
+  ShardedReconstructor& operator=(const ShardedReconstructor&) = delete;
+
+  void on_segment(const decode::TcpSegment& segment, TimeNs time,
+                  std::uint64_t packet_number) override;
+  void on_bad_checksum(const decode::TcpSegment& segment) override;
+  void advance_to(TimeNs now) override;
+  // Waits for every shard, and reports the last connections.
+  void finish(TimeNs capture_end) override;
+  // As far as the merge has got.
+  std::size_t open_connections() const override;
+
+private:
+  class Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace tcpstate::conn
