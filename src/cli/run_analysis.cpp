@@ -59,7 +59,10 @@ public:
   // one the segments go to.
   CommandLineObserver(AnalysisExtras* extras, const conn::Reconstructor* reconstructor,
                       const conn::ConnectionTracker& tracker, sink::Summary& summary)
-      : m_extras(extras), m_reconstructor(reconstructor), m_tracker(tracker), m_summary(summary) {}
+      : m_extras(extras), m_reconstructor(reconstructor), m_tracker(&tracker), m_summary(summary) {}
+
+  // The segments go to `tracker` from now on.
+  void follow(const conn::ConnectionTracker& tracker) { m_tracker = &tracker; }
 
   void show_progress(ProgressMeter& meter, const SelectedReports& finished,
                      std::uint64_t reports_limit) {
@@ -85,13 +88,13 @@ public:
       m_progress->stop();
       return;
     }
-    m_progress->update(frames, finished + m_tracker.open_connections());
+    m_progress->update(frames, finished + m_tracker->open_connections());
   }
 
 private:
   AnalysisExtras* m_extras; // may be null
   const conn::Reconstructor* m_reconstructor;
-  const conn::ConnectionTracker& m_tracker;
+  const conn::ConnectionTracker* m_tracker;
   sink::Summary& m_summary;
   ProgressMeter* m_progress = nullptr; // null: no progress line
   const SelectedReports* m_finished = nullptr;
@@ -190,6 +193,25 @@ sharded_reconstructor(const Options& options, bool extras, conn::ReportReceiver&
   }
 }
 
+// Passes over the first `count` reports and hands on the rest: a run of the capture again
+// from its start, after the shards stopped (conn::ShardsCannotEvict), made those already.
+class PassOver final : public conn::ReportReceiver {
+public:
+  PassOver(conn::ReportReceiver& next, std::uint64_t count) : m_next(next), m_count(count) {}
+
+  void on_report(const conn::ConnectionReport& report) override {
+    if (m_count > 0) {
+      --m_count;
+      return;
+    }
+    m_next.on_report(report);
+  }
+
+private:
+  conn::ReportReceiver& m_next;
+  std::uint64_t m_count;
+};
+
 } // namespace
 
 ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& err) {
@@ -234,6 +256,7 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
   MomentGate at_moment(reports);
   conn::ReportReceiver& receiver =
       options.at.enabled() ? static_cast<conn::ReportReceiver&>(at_moment) : reports;
+  std::optional<PassOver> passing_over;
   // Gone before --report's second pass, which has a reconstructor of its own.
   std::unique_ptr<conn::ShardedReconstructor> sharded =
       sharded_reconstructor(options, extras != nullptr, receiver);
@@ -241,21 +264,53 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
   if (!sharded) {
     reconstructor = std::make_unique<conn::Reconstructor>(options.analysis, receiver, events);
   }
-  conn::ConnectionTracker& tracker =
-      sharded ? static_cast<conn::ConnectionTracker&>(*sharded) : *reconstructor;
+  conn::ConnectionTracker* tracker =
+      sharded ? static_cast<conn::ConnectionTracker*>(sharded.get()) : reconstructor.get();
   TimeNs capture_end = 0;
 
   if (input) {
-    CommandLineObserver observer(extras.get(), reconstructor.get(), tracker, summary);
+    CommandLineObserver observer(extras.get(), reconstructor.get(), *tracker, summary);
     // Erased as reading ends, however it ends (-c, --at, a closed output, an exception).
     std::optional<ProgressMeter> progress;
-    if (const auto limit = progress_reports_limit(options, sink_options, extras != nullptr, err)) {
+    const auto progress_limit =
+        progress_reports_limit(options, sink_options, extras != nullptr, err);
+    if (progress_limit) {
       progress.emplace(err, *input, total_input_size(options.inputs), progress_delay());
-      observer.show_progress(*progress, reports, *limit);
+      observer.show_progress(*progress, reports, *progress_limit);
     }
-    pipeline::PacketAnalysis analysis(tracker, stats, &out, stop_conditions(options), &observer);
-    const pipeline::ReadEnd end =
-        pipeline::read_capture(*input, read_plan(options, filter ? &*filter : nullptr), analysis);
+    const pipeline::ReadPlan plan = read_plan(options, filter ? &*filter : nullptr);
+    std::optional<pipeline::PacketAnalysis> reading;
+    reading.emplace(*tracker, stats, &out, stop_conditions(options), &observer);
+    pipeline::ReadEnd end;
+    try {
+      end = pipeline::read_capture(*input, plan, *reading);
+    } catch (const conn::ShardsCannotEvict& stop) {
+      // Where one thread evicts, it alone knows which connection: the capture is read
+      // again on one thread from its start, and the reports the shards made by then, one
+      // thread's first ones, are passed over.
+      sharded.reset();
+      passing_over.emplace(receiver, stop.reports());
+      reconstructor =
+          std::make_unique<conn::Reconstructor>(options.analysis, *passing_over, events);
+      tracker = reconstructor.get();
+      observer.follow(*tracker);
+      sink::CaptureStats fresh;
+      fresh.input_errors = std::move(stats.input_errors);
+      stats = std::move(fresh);
+      progress.reset();
+      std::vector<std::string> ignored;
+      input = pipeline::open_inputs(options.inputs, ignored);
+      if (!input) {
+        throw Fatal(ExitCode::input_error, "cannot read the input again: " + ignored.front());
+      }
+      if (progress_limit) {
+        progress.emplace(err, *input, total_input_size(options.inputs), progress_delay());
+        observer.show_progress(*progress, reports, *progress_limit);
+      }
+      reading.emplace(*tracker, stats, &out, stop_conditions(options), &observer);
+      end = pipeline::read_capture(*input, plan, *reading);
+    }
+    pipeline::PacketAnalysis& analysis = *reading;
     analysis.publish_counts();
     if (progress) {
       progress->stop();
@@ -299,7 +354,7 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
     out.flush();
     return ExitCode::input_error;
   }
-  tracker.finish(capture_end);
+  tracker->finish(capture_end);
   sharded.reset();
   reconstructor.reset();
   run_diagnosis(options, summary);

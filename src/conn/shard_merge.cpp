@@ -3,8 +3,9 @@
 #include "evidence_text.hpp"
 #include "verdicts.hpp"
 
-#include "tcpstate/util/fatal.hpp"
+#include "tcpstate/conn/sharded_reconstructor.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -24,6 +25,13 @@ void ShardMerge::add(std::size_t shard, ShardOutput output) {
   if (!output.units.empty()) {
     feed.outputs.push_back(std::move(output));
   }
+}
+
+bool ShardMerge::drained() const {
+  return std::all_of(m_feeds.begin(), m_feeds.end(), [](const Feed& feed) {
+    return feed.outputs.empty() ||
+           (feed.outputs.size() == 1 && feed.next_unit == feed.outputs.front().units.size());
+  });
 }
 
 bool ShardMerge::done() const {
@@ -104,11 +112,7 @@ void ShardMerge::replay_unit(Feed& feed, const ShardUnit& unit) {
       // Where one thread would have evicted the connection held longest idle, of any
       // shard: no shard can choose it.
       if (m_open >= m_config.max_connections) {
-        throw Fatal(ExitCode::usage,
-                    "--threads: the capture holds more than --max-connections (" +
-                        std::to_string(m_config.max_connections) +
-                        ") connections at once, and the one to evict is chosen across all "
-                        "threads: run with --threads 1 or 2, or a larger --max-connections");
+        throw ShardsCannotEvict(m_reports_made);
       }
       if (record.conn_id != feed.first_local + feed.conn_ids.size()) {
         throw std::logic_error("shard merge: connections out of order");
@@ -162,6 +166,7 @@ void ShardMerge::replay_finished(Feed& feed, Connection& connection, TimeNs now)
   }
   judge_at_end(connection, now, m_config, m_floods, m_recorder);
   m_reports.on_report(take_report(connection));
+  ++m_reports_made;
   feed.conn_ids[local - feed.first_local] = 0;
   while (!feed.conn_ids.empty() && feed.conn_ids.front() == 0) {
     feed.conn_ids.pop_front();

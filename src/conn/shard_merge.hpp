@@ -23,11 +23,13 @@ public:
   ShardMerge(const AnalysisConfig& config, ReportReceiver& reports, std::size_t shards);
 
   void add(std::size_t shard, ShardOutput output);
-  // Replays every record that no shard can still precede. Throws Fatal where one thread
-  // would have evicted a connection (--max-connections).
+  // Replays every record that no shard can still precede. Throws ShardsCannotEvict where
+  // one thread would have evicted a connection (--max-connections).
   void replay();
   // Every shard has ended and every record is replayed.
   bool done() const;
+  // Every record handed over so far is replayed.
+  bool drained() const;
   std::size_t open_connections() const { return m_open; }
   // The finished connections of `shard` judged and reported so far.
   std::uint64_t connections_replayed(std::size_t shard) const {
@@ -71,6 +73,7 @@ private:
   std::vector<Feed> m_feeds;
   std::uint64_t m_last_conn_id = 0;
   std::size_t m_open = 0;
+  std::uint64_t m_reports_made = 0;
   // Connections that reopen a four-tuple, by conn_id: the conn_id of the one before.
   std::unordered_map<std::uint64_t, std::uint64_t> m_reopened;
 };

@@ -52,7 +52,8 @@ AnalysisConfig shard_config(const AnalysisConfig& config, std::size_t shards) {
 class ShardedReconstructor::Impl {
 public:
   Impl(const AnalysisConfig& config, ReportReceiver& reports, std::size_t shards)
-      : m_board(shards), m_merge(config, reports, shards), m_outboxes(shards) {
+      : m_max_connections(config.max_connections), m_board(shards),
+        m_merge(config, reports, shards), m_outboxes(shards) {
     const AnalysisConfig own = shard_config(config, shards);
     m_workers.reserve(shards);
     for (std::size_t shard = 0; shard < shards; ++shard) {
@@ -80,7 +81,20 @@ public:
   Impl& operator=(const Impl&) = delete;
 
   void on_segment(const decode::TcpSegment& segment, TimeNs time, std::uint64_t packet_number) {
-    add({segment, time, packet_number, shard_of(segment), WorkItem::Kind::segment});
+    const WorkItem item{segment, time, packet_number, shard_of(segment), WorkItem::Kind::segment};
+    if (m_held_bound >= m_max_connections) [[unlikely]] {
+      sync();
+      if (m_held_bound >= m_max_connections) {
+        // This segment may begin a connection where one thread holds the most it may:
+        // it is analysed and merged alone, and the merge throws ShardsCannotEvict then.
+        add(item);
+        sync();
+        return;
+      }
+    }
+    add(item);
+    // A segment begins at most one connection.
+    ++m_held_bound;
   }
   void on_bad_checksum(const decode::TcpSegment& segment) {
     add({segment, 0, 0, shard_of(segment), WorkItem::Kind::bad_checksum});
@@ -110,6 +124,30 @@ public:
   std::size_t open_connections() const { return m_merge.open_connections(); }
 
 private:
+  // Everything handed to the shards is analysed and merged: the merge's count of
+  // connections held is exact.
+  void sync() {
+    if (m_filling) {
+      publish();
+    }
+    std::unique_lock lock(m_mutex);
+    for (;;) {
+      take_outboxes(lock);
+      rethrow_failure();
+      lock.unlock();
+      m_merge.replay();
+      lock.lock();
+      note_merged();
+      if (least_batches_done() == m_published && !any_outbox() && m_merge.drained()) {
+        break;
+      }
+      m_shard_done.wait(lock, [this] {
+        return any_outbox() || m_failure || least_batches_done() == m_published;
+      });
+    }
+    m_held_bound = m_merge.open_connections();
+  }
+
   static constexpr std::size_t k_ring_size = 8;
 
   struct Worker {
@@ -338,6 +376,12 @@ private:
     }
   }
 
+  // The merge stops where one thread would evict (ShardsCannotEvict), and must do so while
+  // the segment it stops at is being handed over: m_held_bound, the connections the merge
+  // holds plus one for each segment handed over since it last caught up, bounds what one
+  // thread holds at any segment so far. Once it reaches the limit the merge catches up.
+  std::uint64_t m_max_connections;
+  std::uint64_t m_held_bound = 0;
   ShardBoard m_board;
   ShardMerge m_merge;
   std::vector<std::unique_ptr<Worker>> m_workers;

@@ -6,17 +6,34 @@
 // and row order included (shard_ledger.hpp tells how).
 //
 // Not for a run that listens to events, follows --shard, or keeps finished tuples (live
-// capture): those stay on one Reconstructor. --max-connections is enforced by the merge,
-// which stops the run (Fatal) where one thread would evict: the connection to evict is
-// chosen across all shards.
+// capture): those stay on one Reconstructor. Where one thread would evict a connection
+// (--max-connections) the shards stop (ShardsCannotEvict): the connection to evict is
+// chosen across all of them.
 #include "tcpstate/conn/analysis_config.hpp"
 #include "tcpstate/conn/connection_tracker.hpp"
 #include "tcpstate/conn/reconstructor.hpp"
 
 #include <cstddef>
+#include <cstdint>
+#include <exception>
 #include <memory>
 
 namespace tcpstate::conn {
+
+// Thrown from on_segment() at the first segment where one thread could have to evict a
+// connection. The `reports` made by then are one thread's first reports: a caller that can
+// read its input again runs it on one Reconstructor and passes over that many.
+class ShardsCannotEvict : public std::exception {
+public:
+  explicit ShardsCannotEvict(std::uint64_t reports) : m_reports(reports) {}
+  std::uint64_t reports() const { return m_reports; }
+  const char* what() const noexcept override {
+    return "the shards cannot choose a connection to evict";
+  }
+
+private:
+  std::uint64_t m_reports;
+};
 
 class ShardedReconstructor final : public ConnectionTracker {
 public:
