@@ -1,4 +1,5 @@
 #include "cli/option_suggestion.hpp"
+#include "cli/read_plan.hpp"
 #include "command_words.hpp"
 #include "scratch_dir.hpp"
 #include "tcpstate/cli/options.hpp"
@@ -171,6 +172,19 @@ TEST_CASE("cli options: --threads is a count from 1 to 256 or auto, for -r only"
           "--threads: '" + value + "' is not a number from 1 to 256, or auto");
   }
   CHECK(usage_error({"-i", "lo", "--threads", "2"}).find("--threads") != std::string::npos);
+}
+
+TEST_CASE("cli options: --threads auto shards only where the reader and the merge keep a CPU") {
+  using tcpstate::cli::automatic_shards;
+  CHECK(automatic_shards(1) == 0);
+  CHECK(automatic_shards(2) == 0);
+  CHECK(automatic_shards(3) == 0);
+  CHECK(automatic_shards(4) == 2);
+  CHECK(automatic_shards(6) == 4);
+  CHECK(automatic_shards(64) == tcpstate::cli::k_most_automatic_shards);
+  // Given counts are as given, whatever the CPUs.
+  CHECK(tcpstate::cli::analysis_shards(tcpstate::cli::Threads{5}, {"-"}) == 3);
+  CHECK(tcpstate::cli::analysis_shards(tcpstate::cli::Threads::two, {"f"}) == 0);
 }
 
 TEST_CASE("cli options: each timer takes seconds, fractions allowed") {

@@ -1,5 +1,7 @@
 #include "read_plan.hpp"
 
+#include <algorithm>
+
 #include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -36,6 +38,20 @@ bool decode_on_own_thread(Threads threads, const std::vector<std::string>& input
     return threads.count >= 2;
   }
   return usable_cpus() >= 2 && all_regular_files(inputs);
+}
+
+std::uint32_t automatic_shards(int usable_cpus) {
+  if (usable_cpus < k_cpus_for_shards) {
+    return 0;
+  }
+  return std::min(static_cast<std::uint32_t>(usable_cpus - 2), k_most_automatic_shards);
+}
+
+std::uint32_t analysis_shards(Threads threads, const std::vector<std::string>& inputs) {
+  if (threads != Threads::automatic) {
+    return threads.shards();
+  }
+  return decode_on_own_thread(threads, inputs) ? automatic_shards(usable_cpus()) : 0;
 }
 
 decode::ChecksumPolicy checksum_policy(const Options& options) {

@@ -20,6 +20,17 @@ bool all_regular_files(const std::vector<std::string>& inputs);
 // a second thread would only add hand-overs).
 bool decode_on_own_thread(Threads threads, const std::vector<std::string>& inputs);
 
+// The threads that follow connections (conn/sharded_reconstructor.hpp), 0 for one
+// analysis thread: --threads N > 2 gives N - 2. Automatic gives them where tcpstate reads
+// on a thread of its own and may run on at least k_cpus_for_shards CPUs: one per CPU
+// beyond the reader's and the merge's, up to k_most_automatic_shards. On two CPUs the
+// shards and the merge would share them with the reader: busy captures then take a fifth
+// less time, small ones as long or longer, and every shard's tables add memory.
+std::uint32_t analysis_shards(Threads threads, const std::vector<std::string>& inputs);
+std::uint32_t automatic_shards(int usable_cpus);
+inline constexpr int k_cpus_for_shards = 4;
+inline constexpr std::uint32_t k_most_automatic_shards = 8;
+
 // --verify-checksums, as the decoder takes it.
 decode::ChecksumPolicy checksum_policy(const Options& options);
 

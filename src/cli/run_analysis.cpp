@@ -181,7 +181,7 @@ std::optional<std::uint64_t> progress_reports_limit(const Options& options,
 // the reconstructor between packets, and --shard follows every connection in every process.
 std::unique_ptr<conn::ShardedReconstructor>
 sharded_reconstructor(const Options& options, bool extras, conn::ReportReceiver& reports) {
-  const std::uint32_t shards = options.threads.shards();
+  const std::uint32_t shards = analysis_shards(options.threads, options.inputs);
   if (shards == 0 || extras || options.output.view == sink::View::events ||
       options.analysis.shard.active()) {
     return nullptr;
