@@ -178,12 +178,13 @@ std::optional<std::uint64_t> progress_reports_limit(const Options& options,
 // --threads N > 2: the analysis split between shards, when its rows can be made identical
 // to one thread's; otherwise (or without threads to be had) null, and one reconstructor
 // analyses. Events are emitted as segments are tracked, --interval and --report look into
-// the reconstructor between packets, and --shard follows every connection in every process.
+// the reconstructor between packets, --shard follows every connection in every process,
+// and a pipe cannot be read again where one thread would evict (ShardsCannotEvict).
 std::unique_ptr<conn::ShardedReconstructor>
 sharded_reconstructor(const Options& options, bool extras, conn::ReportReceiver& reports) {
   const std::uint32_t shards = analysis_shards(options.threads, options.inputs);
   if (shards == 0 || extras || options.output.view == sink::View::events ||
-      options.analysis.shard.active()) {
+      options.analysis.shard.active() || !all_regular_files(options.inputs)) {
     return nullptr;
   }
   try {

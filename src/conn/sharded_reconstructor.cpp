@@ -164,8 +164,7 @@ private:
 
   // At the end a shard writes out every connection it holds, far faster than the merge
   // judges and reports them: it waits while this many are handed over and not merged yet.
-  static constexpr std::uint64_t k_most_unmerged_at_end =
-      16 * ShardLedger::k_connections_per_output;
+  static constexpr std::uint64_t k_most_unmerged_at_end = 4 * ShardLedger::k_connections_per_output;
 
   std::uint32_t shard_of(const decode::TcpSegment& segment) const {
     return static_cast<std::uint32_t>(shard_hash(segment) % m_workers.size());
