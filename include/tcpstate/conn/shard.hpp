@@ -1,7 +1,8 @@
 #pragma once
-// The one shard function of tcpstate: which of N shards a TCP connection belongs to.
-// Every stage that splits connections between workers (processes with --shard K/N, or
-// threads inside one process) uses it, so that one connection always lands in one place.
+// The one shard function of tcpstate's processes: which of N shards a TCP connection
+// belongs to under --shard K/N and in tcpstate-merge, so that one connection always lands
+// in one place. (The shard threads of one process, sharded_reconstructor.cpp, split by a
+// cheaper hash of their own: their rows do not depend on the split.)
 //
 // It must give the same answer on every machine and in every version, because shards of
 // one capture may be analysed by different machines and builds. So it is defined on
