@@ -329,8 +329,8 @@ void describe(CLI::App& app, Words& words) {
                  "1: read, decode and analyse -r inputs on one\n"
                  "thread; 2: read and decode on a second one;\n"
                  "N > 2: also split the connections between N-2\n"
-                 "threads (same rows; default auto: 2 for files\n"
-                 "on 2+ CPUs)")
+                 "threads (same rows). Default auto: 2 for files\n"
+                 "on 2-3 CPUs, a thread per CPU beyond two on 4+")
       ->type_name("N")
       ->needs(read)
       ->group("Input");
