@@ -24,6 +24,7 @@ void ShardMerge::add(std::size_t shard, ShardOutput output) {
   feed.ended = output.ended;
   if (!output.units.empty()) {
     feed.outputs.push_back(std::move(output));
+    feed.head_known = false;
   }
 }
 
@@ -51,6 +52,17 @@ const ShardUnit* ShardMerge::head(Feed& feed) {
   return feed.outputs.empty() ? nullptr : &feed.outputs.front().units[feed.next_unit];
 }
 
+const ShardUnit* ShardMerge::known_head(Feed& feed) {
+  if (!feed.head_known) {
+    feed.head_unit = head(feed);
+    if (feed.head_unit != nullptr) {
+      feed.head_key = key_of(feed, feed.head_unit->position);
+    }
+    feed.head_known = true;
+  }
+  return feed.head_unit;
+}
+
 std::uint64_t ShardMerge::conn_id_of(const Feed& feed, std::uint64_t local) const {
   if (local < feed.first_local || local - feed.first_local >= feed.conn_ids.size()) {
     throw std::logic_error("shard merge: a connection that has not begun");
@@ -76,30 +88,22 @@ bool ShardMerge::cannot_precede(const Feed& feed, const Key& key) {
 void ShardMerge::replay() {
   for (;;) {
     Feed* first = nullptr;
-    const ShardUnit* first_unit = nullptr;
-    Key first_key{};
     for (Feed& feed : m_feeds) {
-      const ShardUnit* unit = head(feed);
-      if (unit == nullptr) {
-        continue;
-      }
-      const Key key = key_of(feed, unit->position);
-      if (first == nullptr || key < first_key) {
+      if (known_head(feed) != nullptr && (first == nullptr || feed.head_key < first->head_key)) {
         first = &feed;
-        first_unit = unit;
-        first_key = key;
       }
     }
     if (first == nullptr) {
       return;
     }
     for (Feed& feed : m_feeds) {
-      if (&feed != first && head(feed) == nullptr && !cannot_precede(feed, first_key)) {
+      if (feed.head_unit == nullptr && !cannot_precede(feed, first->head_key)) {
         return; // that shard may still add something before it
       }
     }
-    replay_unit(*first, *first_unit);
+    replay_unit(*first, *first->head_unit);
     first->next_unit++;
+    first->head_known = false;
   }
 }
 

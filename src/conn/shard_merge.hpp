@@ -37,6 +37,13 @@ public:
   }
 
 private:
+  struct Key {
+    std::uint64_t item;
+    ShardPosition::Phase phase;
+    TimeNs due;
+    std::uint64_t conn_id;
+    friend auto operator<=>(const Key&, const Key&) = default;
+  };
   struct Feed {
     std::deque<ShardOutput> outputs;
     std::size_t next_unit = 0; // in outputs.front()
@@ -49,16 +56,15 @@ private:
     std::uint64_t last_finished_local = 0;
     std::uint64_t last_finished = 0;
     std::uint64_t connections_replayed = 0;
-  };
-  struct Key {
-    std::uint64_t item;
-    ShardPosition::Phase phase;
-    TimeNs due;
-    std::uint64_t conn_id;
-    friend auto operator<=>(const Key&, const Key&) = default;
+    // The first unit not replayed yet and its key, worked out once per unit.
+    bool head_known = false;
+    const ShardUnit* head_unit = nullptr;
+    Key head_key{};
   };
 
   const ShardUnit* head(Feed& feed);
+  // head(), with its key in feed.head_key: null when the feed has nothing to replay.
+  const ShardUnit* known_head(Feed& feed);
   Key key_of(const Feed& feed, const ShardPosition& position) const;
   // Nothing `feed` may still add comes before `key`.
   static bool cannot_precede(const Feed& feed, const Key& key);
