@@ -18,7 +18,6 @@ namespace {
 using tcpstate::IpAddress;
 using tcpstate::TimeNs;
 using tcpstate::conn::AnalysisConfig;
-using tcpstate::conn::ConnectionReport;
 using tcpstate::conn::Reconstructor;
 using tcpstate::decode::TcpSegment;
 using tcpstate::test::describe;

@@ -402,6 +402,15 @@ TEST_CASE("conn::Reconstructor a new SYN on an established four-tuple is half op
   REQUIRE(rows.size() == 2);
   CHECK(rows[0].report.anomalies.has(Anomaly::half_open));
   CHECK(rows[1].report.notes.has(Note::tuple_reuse));
+  // The held SYN outlived the old incarnation and began the next: its note names the old.
+  std::string reuse_detail;
+  for (const auto& evidence : rows[1].evidence) {
+    if (evidence.note == Note::tuple_reuse) {
+      reuse_detail = evidence.detail;
+    }
+  }
+  CHECK(reuse_detail ==
+        "reopens the four-tuple of connection " + std::to_string(rows[0].report.conn_id));
 }
 
 TEST_CASE("conn::Reconstructor mid-stream capture guesses the client by port") {

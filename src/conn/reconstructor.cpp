@@ -825,6 +825,10 @@ private:
   void write_out(ConnectionTable::Slot slot, TimeNs now) {
     Connection& connection = m_table.at(slot);
     m_pending.settle_before_end(connection, m_recorder);
+    const std::uint64_t conn_id = connection.conn_id;
+    const ConnectionKey key = connection.key;
+    const bool evicted = connection.evicted;
+    m_shard_held -= std::size_t{connection.reported};
     if (m_ledger != nullptr) {
       m_ledger->finished(std::move(connection), now); // judged by the merge
     } else if (connection.reported) {
@@ -833,11 +837,8 @@ private:
     }
     std::optional<PendingSyn> pending;
     if (!m_pending.empty()) {
-      pending = m_pending.take(connection.conn_id, std::nullopt);
+      pending = m_pending.take(conn_id, std::nullopt);
     }
-    const ConnectionKey key = connection.key;
-    const bool evicted = connection.evicted;
-    m_shard_held -= std::size_t{connection.reported};
     m_table.erase(slot);
     if (m_frozen_all_finished && open_connections() < m_config.compact_finished_beyond / 2) {
       m_frozen_all_finished = false;
@@ -846,6 +847,7 @@ private:
       // The held SYN outlived the old incarnation: it starts the next one.
       Reuse reuse;
       reuse.reused = true;
+      reuse.previous_conn_id = conn_id;
       const ConnectionTable::Slot fresh =
           create(key_of(pending->segment), pending->segment, pending->cause, reuse, hash_key(key));
       Connection& next = m_table.at(fresh);
