@@ -134,19 +134,7 @@ public:
     batch.last = true;
     batch.capture_end = capture_end;
     publish();
-    std::unique_lock lock(m_mutex);
-    for (;;) {
-      take_outboxes(lock);
-      rethrow_failure();
-      lock.unlock();
-      m_merge.replay();
-      lock.lock();
-      note_merged();
-      if (m_merge.done()) {
-        break;
-      }
-      m_shard_done.wait(lock, [this] { return any_outbox() || m_failure; });
-    }
+    merge_until([this] { return m_merge.done(); }, [] { return false; });
   }
 
   std::size_t open_connections() const { return m_merge.open_connections(); }
@@ -158,21 +146,8 @@ private:
     if (m_filling) {
       publish();
     }
-    std::unique_lock lock(m_mutex);
-    for (;;) {
-      take_outboxes(lock);
-      rethrow_failure();
-      lock.unlock();
-      m_merge.replay();
-      lock.lock();
-      note_merged();
-      if (least_batches_done() == m_published && !any_outbox() && m_merge.drained()) {
-        break;
-      }
-      m_shard_done.wait(lock, [this] {
-        return any_outbox() || m_failure || least_batches_done() == m_published;
-      });
-    }
+    const auto all_done = [this] { return least_batches_done() == m_published; };
+    merge_until([&] { return all_done() && !any_outbox() && m_merge.drained(); }, all_done);
     m_held_bound = m_merge.open_connections();
   }
 
@@ -231,23 +206,29 @@ private:
   // The slot to fill next is free once every shard is done with the batch it held; the
   // merge runs meanwhile.
   void wait_for_free_slot() {
+    const auto free = [this] {
+      return m_published < k_ring_size || least_batches_done() > m_published - k_ring_size;
+    };
+    merge_until(free, free);
+  }
+
+  // Merges what the shards hand over until `done` holds, waiting between rounds until
+  // something is handed over, a shard fails or `wake` holds. Both are asked with m_mutex
+  // held.
+  template <typename Done, typename Wake> void merge_until(Done done, Wake wake) {
     std::unique_lock lock(m_mutex);
     for (;;) {
       take_outboxes(lock);
       rethrow_failure();
-      if (m_published < k_ring_size || least_batches_done() > m_published - k_ring_size) {
-        break;
-      }
       lock.unlock();
       m_merge.replay();
       lock.lock();
       note_merged();
-      m_shard_done.wait(lock, [this] {
-        return any_outbox() || m_failure || least_batches_done() > m_published - k_ring_size;
-      });
+      if (done()) {
+        return;
+      }
+      m_shard_done.wait(lock, [&] { return any_outbox() || m_failure || wake(); });
     }
-    lock.unlock();
-    m_merge.replay();
   }
 
   std::uint64_t least_batches_done() const {
