@@ -266,6 +266,19 @@ def generated_captures(gen, scratch):
     yield "generated_idle", [os.path.join(scratch, "generated.pcap")], ["--idle-timeout", "2"]
 
 
+def all_cases(testdata, gen, scratch):
+    """(name, inputs, extra options) of every capture under testdata/, two inputs merged by
+    time, and the generated captures when `gen` (the generator) is given."""
+    cases = [(name, inputs, []) for name, inputs in testdata_captures(testdata)]
+    split = os.path.join(testdata, "split")
+    cases.append(("split (two inputs merged by time)",
+                  [os.path.join(split, "close_wait_leak.1.pcap"),
+                   os.path.join(split, "close_wait_leak.2.pcap")], []))
+    if gen:
+        cases.extend(generated_captures(gen, scratch))
+    return cases
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--tcpstate", required=True)
@@ -276,13 +289,7 @@ def main():
     args = parser.parse_args()
     os.makedirs(args.scratch, exist_ok=True)
     checker = Checker(args)
-    cases = [(name, inputs, []) for name, inputs in testdata_captures(args.testdata)]
-    split = os.path.join(args.testdata, "split")
-    cases.append(("split (two inputs merged by time)",
-                  [os.path.join(split, "close_wait_leak.1.pcap"),
-                   os.path.join(split, "close_wait_leak.2.pcap")], []))
-    if args.gen:
-        cases.extend(generated_captures(args.gen, args.scratch))
+    cases = all_cases(args.testdata, args.gen, args.scratch)
     for name, inputs, extra in cases:
         checker.check(name, inputs, extra)
     checker.check_refusals(os.path.join(args.testdata, "kernel", "syn_flood.pcap"))

@@ -21,7 +21,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_shards import generated_captures, testdata_captures  # noqa: E402
+from check_shards import all_cases  # noqa: E402
 
 THREAD_COUNTS = (3, 4, 7)
 VIEWS = (
@@ -48,13 +48,8 @@ def main():
     parser.add_argument("--scratch", required=True)
     args = parser.parse_args()
     os.makedirs(args.scratch, exist_ok=True)
-    cases = [(name, inputs, []) for name, inputs in testdata_captures(args.testdata)]
-    split = os.path.join(args.testdata, "split")
-    cases.append(("split (two inputs merged by time)",
-                  [os.path.join(split, "close_wait_leak.1.pcap"),
-                   os.path.join(split, "close_wait_leak.2.pcap")], []))
+    cases = all_cases(args.testdata, args.gen, args.scratch)
     if args.gen:
-        cases.extend(generated_captures(args.gen, args.scratch))
         # Past 60,000 connections held, deep into the flood.
         cases.append(("generated_embryos_evicting",
                       [os.path.join(args.scratch, "generated_embryos.pcap")],
