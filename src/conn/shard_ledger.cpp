@@ -150,7 +150,7 @@ void ShardLedger::finished(Connection&& connection, TimeNs now) {
 }
 
 bool ShardLedger::mostly_one_sided() {
-  note_shape();
+  // The shard's own share is read as it stands; the others' from the board.
   const CaptureShape others = m_board.others_before(m_shard, m_item);
   return m_shape->connections_one_sided + others.connections_one_sided >
          m_shape->connections_two_way + others.connections_two_way;
