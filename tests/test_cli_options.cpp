@@ -174,15 +174,19 @@ TEST_CASE("cli options: --threads is a count from 1 to 256 or auto, for -r only"
   CHECK(usage_error({"-i", "lo", "--threads", "2"}).find("--threads") != std::string::npos);
 }
 
-TEST_CASE("cli options: --threads auto shards only where the reader and the merge keep a CPU") {
+TEST_CASE("cli options: --threads auto shards only inputs large enough to gain from it") {
   using tcpstate::cli::automatic_shards;
-  CHECK(automatic_shards(1) == 0);
-  CHECK(automatic_shards(2) == 0);
-  CHECK(automatic_shards(3) == 0);
-  CHECK(automatic_shards(4) == 2);
-  CHECK(automatic_shards(6) == 4);
-  CHECK(automatic_shards(64) == tcpstate::cli::k_most_automatic_shards);
-  // Given counts are as given, whatever the CPUs.
+  using tcpstate::cli::k_bytes_for_shards;
+  CHECK(automatic_shards(1, k_bytes_for_shards) == 0);
+  CHECK(automatic_shards(2, k_bytes_for_shards - 1) == 0);
+  CHECK(automatic_shards(64, k_bytes_for_shards - 1) == 0);
+  // Two shards even where they share the CPUs with the reader and the merge.
+  CHECK(automatic_shards(2, k_bytes_for_shards) == 2);
+  CHECK(automatic_shards(3, k_bytes_for_shards) == 2);
+  CHECK(automatic_shards(4, k_bytes_for_shards) == 2);
+  CHECK(automatic_shards(6, k_bytes_for_shards) == 4);
+  CHECK(automatic_shards(64, k_bytes_for_shards) == tcpstate::cli::k_most_automatic_shards);
+  // Given counts are as given, whatever the CPUs and the input.
   CHECK(tcpstate::cli::analysis_shards(tcpstate::cli::Threads{5}, {"-"}) == 3);
   CHECK(tcpstate::cli::analysis_shards(tcpstate::cli::Threads::two, {"f"}) == 0);
 }

@@ -5,9 +5,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <string_view>
-#include <sys/stat.h>
 #include <system_error>
-#include <unistd.h>
 
 namespace tcpstate::cli {
 namespace {
@@ -74,23 +72,6 @@ ProgressMeter::Clock::duration progress_delay() {
     return k_default_delay;
   }
   return std::chrono::milliseconds(milliseconds);
-}
-
-std::optional<std::uint64_t> total_input_size(const std::vector<std::string>& inputs) {
-  std::uint64_t total = 0;
-  for (const auto& input : inputs) {
-    struct stat status {};
-    const int result =
-        input == "-" ? ::fstat(STDIN_FILENO, &status) : ::stat(input.c_str(), &status);
-    if (result != 0) {
-      continue; // not opened either: reported as an input error, and never read
-    }
-    if (!S_ISREG(status.st_mode)) {
-      return std::nullopt;
-    }
-    total += static_cast<std::uint64_t>(status.st_size);
-  }
-  return total;
 }
 
 } // namespace tcpstate::cli

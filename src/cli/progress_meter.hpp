@@ -9,8 +9,6 @@
 #include <cstdint>
 #include <optional>
 #include <ostream>
-#include <string>
-#include <vector>
 
 namespace tcpstate::cli {
 
@@ -46,9 +44,5 @@ private:
 
 // The delay before the first line: TCPSTATE_PROGRESS_DELAY_MS (for tests), else one second.
 ProgressMeter::Clock::duration progress_delay();
-
-// The sum of the inputs' sizes when every one is a regular file; nullopt when one is a pipe
-// or a terminal, whose size is not known in advance.
-std::optional<std::uint64_t> total_input_size(const std::vector<std::string>& inputs);
 
 } // namespace tcpstate::cli

@@ -1,6 +1,7 @@
 #include "read_plan.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include <sched.h>
 #include <sys/stat.h>
@@ -33,6 +34,23 @@ bool all_regular_files(const std::vector<std::string>& inputs) {
   return true;
 }
 
+std::optional<std::uint64_t> total_input_size(const std::vector<std::string>& inputs) {
+  std::uint64_t total = 0;
+  for (const auto& input : inputs) {
+    struct stat status {};
+    const int result =
+        input == "-" ? ::fstat(STDIN_FILENO, &status) : ::stat(input.c_str(), &status);
+    if (result != 0) {
+      continue; // not opened either: reported as an input error, and never read
+    }
+    if (!S_ISREG(status.st_mode)) {
+      return std::nullopt;
+    }
+    total += static_cast<std::uint64_t>(status.st_size);
+  }
+  return total;
+}
+
 bool decode_on_own_thread(Threads threads, const std::vector<std::string>& inputs) {
   if (threads != Threads::automatic) {
     return threads.count >= 2;
@@ -40,18 +58,22 @@ bool decode_on_own_thread(Threads threads, const std::vector<std::string>& input
   return usable_cpus() >= 2 && all_regular_files(inputs);
 }
 
-std::uint32_t automatic_shards(int usable_cpus) {
-  if (usable_cpus < k_cpus_for_shards) {
+std::uint32_t automatic_shards(int usable_cpus, std::uint64_t input_bytes) {
+  if (usable_cpus < 2 || input_bytes < k_bytes_for_shards) {
     return 0;
   }
-  return std::min(static_cast<std::uint32_t>(usable_cpus - 2), k_most_automatic_shards);
+  const auto beyond_reader_and_merge = static_cast<std::uint32_t>(std::max(usable_cpus - 2, 2));
+  return std::min(beyond_reader_and_merge, k_most_automatic_shards);
 }
 
 std::uint32_t analysis_shards(Threads threads, const std::vector<std::string>& inputs) {
   if (threads != Threads::automatic) {
     return threads.shards();
   }
-  return decode_on_own_thread(threads, inputs) ? automatic_shards(usable_cpus()) : 0;
+  if (!decode_on_own_thread(threads, inputs)) {
+    return 0;
+  }
+  return automatic_shards(usable_cpus(), total_input_size(inputs).value_or(0));
 }
 
 decode::ChecksumPolicy checksum_policy(const Options& options) {
