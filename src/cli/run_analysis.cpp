@@ -22,8 +22,7 @@
 #include "tcpstate/sink/sink_factory.hpp"
 #include "tcpstate/sink/summary.hpp"
 #include "tcpstate/source/bpf_filter.hpp"
-
-#include <malloc.h>
+#include "tcpstate/util/freed_memory.hpp"
 
 #include <cstdint>
 #include <iostream>
@@ -196,14 +195,6 @@ sharded_reconstructor(const Options& options, bool extras, conn::ReportReceiver&
   }
 }
 
-// Gives the memory the shards' threads freed back to the system: malloc keeps it in those
-// threads' arenas, where the one thread that reads the capture again would never reuse it.
-void return_freed_memory() {
-#ifdef __GLIBC__
-  malloc_trim(0);
-#endif
-}
-
 // Passes over the first `count` reports and hands on the rest: a run of the capture again
 // from its start, after the shards stopped (conn::ShardsCannotEvict), made those already.
 class PassOver final : public conn::ReportReceiver {
@@ -300,7 +291,7 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
       // again on one thread from its start, and the reports the shards made by then, one
       // thread's first ones, are passed over.
       sharded.reset();
-      return_freed_memory();
+      util::return_freed_memory();
       passing_over.emplace(receiver, stop.reports());
       reconstructor =
           std::make_unique<conn::Reconstructor>(options.analysis, *passing_over, events);

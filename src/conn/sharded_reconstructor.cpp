@@ -2,6 +2,7 @@
 
 #include "shard_ledger.hpp"
 #include "shard_merge.hpp"
+#include "tcpstate/util/freed_memory.hpp"
 
 #include <algorithm>
 #include <array>
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -135,6 +137,7 @@ public:
     batch.capture_end = capture_end;
     publish();
     merge_until([this] { return m_merge.done(); }, [] { return false; });
+    util::return_freed_memory();
   }
 
   std::size_t open_connections() const { return m_merge.open_connections(); }
@@ -155,9 +158,13 @@ private:
 
   struct Worker {
     Worker(const AnalysisConfig& config, ShardBoard& board, std::size_t shard)
-        : ledger(board, shard), reconstructor(config, ledger) {}
+        : ledger(board, shard) {
+      reconstructor.emplace(config, ledger);
+    }
     ShardLedger ledger;
-    Reconstructor reconstructor;
+    // Dropped as soon as the shard has handed over its last connection: its tables and
+    // pages are not needed by the merge, which may still have rows to write.
+    std::optional<Reconstructor> reconstructor;
     std::thread thread;
     std::uint64_t batches_done = 0;       // guarded by m_mutex
     std::uint64_t connections_handed = 0; // guarded by m_mutex
@@ -315,11 +322,12 @@ private:
             worker.ending = true;
           }
           worker.ledger.begin_item(ShardPosition::k_end);
-          worker.reconstructor.finish(batch.capture_end);
+          worker.reconstructor->finish(batch.capture_end);
           ShardOutput output = worker.ledger.take_output();
           output.complete_before = ShardPosition::k_end;
           output.ended = true;
           hand_over(shard, std::move(output));
+          worker.reconstructor.reset();
         }
         {
           const std::scoped_lock lock(m_mutex);
@@ -350,18 +358,18 @@ private:
       switch (work.kind) {
       case WorkItem::Kind::segment:
         if (own) {
-          worker.reconstructor.on_segment(work.segment, work.time, work.packet_number);
+          worker.reconstructor->on_segment(work.segment, work.time, work.packet_number);
         } else {
-          worker.reconstructor.advance_to(work.time);
+          worker.reconstructor->advance_to(work.time);
         }
         break;
       case WorkItem::Kind::bad_checksum:
         if (own) {
-          worker.reconstructor.on_bad_checksum(work.segment);
+          worker.reconstructor->on_bad_checksum(work.segment);
         }
         break;
       case WorkItem::Kind::clock:
-        worker.reconstructor.advance_to(work.time);
+        worker.reconstructor->advance_to(work.time);
         break;
       }
       worker.ledger.end_item();
