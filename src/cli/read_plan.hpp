@@ -31,9 +31,10 @@ std::optional<std::uint64_t> total_input_size(const std::vector<std::string>& in
 // on a thread of its own and the inputs hold at least k_bytes_for_shards: one per CPU
 // beyond the reader's and the merge's, at least 2 and at most k_most_automatic_shards.
 // Measured on two CPUs, where the two shards and the merge share them with the reader:
-// captures of 1.4-5 GB took 12-38% less time than with one analysis thread, for 8-17%
-// more memory (each shard's tables); a capture of a few hundred MB is read in well under
-// a second either way, and starting the shards took longer than they saved.
+// captures of 1.4-5 GB took 12-38% less time than with one analysis thread beside the
+// reader, for 6-21% more memory (each shard's tables); a capture of a few hundred MB is
+// read in well under a second either way, and starting the shards took longer than they
+// saved.
 std::uint32_t analysis_shards(Threads threads, const std::vector<std::string>& inputs);
 std::uint32_t automatic_shards(int usable_cpus, std::uint64_t input_bytes);
 inline constexpr std::uint64_t k_bytes_for_shards = std::uint64_t{1} << 30U;
