@@ -7,7 +7,7 @@ Usage:
 For every capture under testdata/ (and the generated captures of check_shards.py, when
 --gen is given: a SYN flood, capture loss, one direction only, compact SYN-only records,
 an idle timeout), runs `tcpstate -r CAPTURE --threads N` for N = 3, 4 and 7 (one, two and
-five shards) in every output format and with --summary, and checks that standard output,
+five shards) in every output format, with --summary and with --events, and checks that standard output,
 standard error and the exit status are those of `--threads 1`, byte for byte.
 
 Where one thread evicts connections (--max-connections), the shards cannot choose the
@@ -32,6 +32,9 @@ VIEWS = (
     ["--summary"],
     ["--summary", "--format", "jsonl"],
     ["--anomalies-only", "--format", "csv"],
+    ["--events", "--format", "csv"],
+    ["--events", "--format", "jsonl"],
+    ["--events"],
 )
 
 

@@ -84,7 +84,7 @@ TEST_CASE("shard board: a long log is cut back to what can still be asked") {
 
 TEST_CASE("shard ledger: records by position, the shape before a finished connection") {
   ShardBoard board(1);
-  ShardLedger ledger(board, 0);
+  ShardLedger ledger(board, 0, false);
   CaptureShape shape;
   ledger.watch(shape);
   std::vector<ShardOutput> handed;

@@ -178,18 +178,20 @@ std::optional<std::uint64_t> progress_reports_limit(const Options& options,
 
 // --threads N > 2: the analysis split between shards, when its rows can be made identical
 // to one thread's; otherwise (or without threads to be had) null, and one reconstructor
-// analyses. Events are emitted as segments are tracked, --interval and --report look into
-// the reconstructor between packets, --shard follows every connection in every process,
-// and a pipe cannot be read again where one thread would evict (ShardsCannotEvict).
-std::unique_ptr<conn::ShardedReconstructor>
-sharded_reconstructor(const Options& options, bool extras, conn::ReportReceiver& reports) {
+// analyses. --interval and --report look into the reconstructor between packets, --shard
+// follows every connection in every process, and a pipe cannot be read again where one
+// thread would evict (ShardsCannotEvict).
+std::unique_ptr<conn::ShardedReconstructor> sharded_reconstructor(const Options& options,
+                                                                  bool extras,
+                                                                  conn::ReportReceiver& reports,
+                                                                  conn::EventObserver* events) {
   const std::uint32_t shards = analysis_shards(options.threads, options.inputs);
-  if (shards == 0 || extras || options.output.view == sink::View::events ||
-      options.analysis.shard.active() || !all_regular_files(options.inputs)) {
+  if (shards == 0 || extras || options.analysis.shard.active() ||
+      !all_regular_files(options.inputs)) {
     return nullptr;
   }
   try {
-    return std::make_unique<conn::ShardedReconstructor>(options.analysis, reports, shards);
+    return std::make_unique<conn::ShardedReconstructor>(options.analysis, reports, shards, events);
   } catch (const std::system_error&) {
     return nullptr;
   }
@@ -212,6 +214,27 @@ public:
 private:
   conn::ReportReceiver& m_next;
   std::uint64_t m_count;
+};
+
+// Hands events on, counting them, and passes over the first `count`: the events the shards
+// emitted before the capture is read again (see PassOver) are counted on their way out, and
+// passed over on the second reading.
+class PassOverEvents final : public conn::EventObserver {
+public:
+  PassOverEvents(conn::EventObserver& next, std::uint64_t count) : m_next(next), m_count(count) {}
+
+  void on_event(const conn::Event& event) override {
+    if (m_seen++ < m_count) {
+      return;
+    }
+    m_next.on_event(event);
+  }
+  std::uint64_t seen() const { return m_seen; }
+
+private:
+  conn::EventObserver& m_next;
+  std::uint64_t m_count;
+  std::uint64_t m_seen = 0;
 };
 
 } // namespace
@@ -259,9 +282,14 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
   conn::ReportReceiver& receiver =
       options.at.enabled() ? static_cast<conn::ReportReceiver&>(at_moment) : reports;
   std::optional<PassOver> passing_over;
+  std::optional<PassOverEvents> sharded_events;
+  std::optional<PassOverEvents> passing_over_events;
+  if (events != nullptr) {
+    sharded_events.emplace(*events, 0);
+  }
   // Gone before --report's second pass, which has a reconstructor of its own.
-  std::unique_ptr<conn::ShardedReconstructor> sharded =
-      sharded_reconstructor(options, extras != nullptr, receiver);
+  std::unique_ptr<conn::ShardedReconstructor> sharded = sharded_reconstructor(
+      options, extras != nullptr, receiver, sharded_events ? &*sharded_events : nullptr);
   std::unique_ptr<conn::Reconstructor> reconstructor;
   if (!sharded) {
     reconstructor = std::make_unique<conn::Reconstructor>(options.analysis, receiver, events);
@@ -288,13 +316,16 @@ ExitCode run_analysis(const Options& options, std::ostream& out, std::ostream& e
       end = pipeline::read_capture(*input, plan, *reading);
     } catch (const conn::ShardsCannotEvict& stop) {
       // Where one thread evicts, it alone knows which connection: the capture is read
-      // again on one thread from its start, and the reports the shards made by then, one
-      // thread's first ones, are passed over.
+      // again on one thread from its start, and the reports and events the shards made by
+      // then, one thread's first ones, are passed over.
       sharded.reset();
       util::return_freed_memory();
       passing_over.emplace(receiver, stop.reports());
-      reconstructor =
-          std::make_unique<conn::Reconstructor>(options.analysis, *passing_over, events);
+      if (sharded_events) {
+        passing_over_events.emplace(*events, sharded_events->seen());
+      }
+      reconstructor = std::make_unique<conn::Reconstructor>(
+          options.analysis, *passing_over, passing_over_events ? &*passing_over_events : nullptr);
       tracker = reconstructor.get();
       observer.follow(*tracker);
       sink::CaptureStats fresh;

@@ -897,7 +897,7 @@ Reconstructor::Reconstructor(const AnalysisConfig& config, ReportReceiver& repor
     : m_impl(std::make_unique<Impl>(config, reports, events, shared_floods, nullptr)) {}
 
 Reconstructor::Reconstructor(const AnalysisConfig& config, ShardLedger& ledger)
-    : m_impl(std::make_unique<Impl>(config, g_no_reports, nullptr, nullptr, &ledger)) {}
+    : m_impl(std::make_unique<Impl>(config, g_no_reports, ledger.events(), nullptr, &ledger)) {}
 
 Reconstructor::~Reconstructor() = default;
 

@@ -149,6 +149,13 @@ void ShardLedger::finished(Connection&& connection, TimeNs now) {
   }
 }
 
+void ShardLedger::on_event(const Event& event) {
+  ShardRecord& record = add(ShardRecord::Kind::event);
+  record.connection = static_cast<std::uint32_t>(m_output.events.size());
+  ShardEvent& kept = m_output.events.emplace_back(ShardEvent{event, std::string(event.reason)});
+  kept.event.reason = {};
+}
+
 bool ShardLedger::mostly_one_sided() {
   // The shard's own share is read as it stands; the others' from the board.
   const CaptureShape others = m_board.others_before(m_shard, m_item);

@@ -10,12 +10,14 @@
 #include "connection.hpp"
 #include "recorder.hpp"
 #include "tcpstate/anomaly/syn_flood_detector.hpp"
+#include "tcpstate/conn/event.hpp"
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <limits>
 #include <mutex>
+#include <string>
 #include <vector>
 
 namespace tcpstate::conn {
@@ -47,6 +49,7 @@ struct ShardRecord {
     handshake_completed, // server, time (when it started)
     shape_changed,       // shape
     finished,            // connection, time (the moment its states are reported for)
+    event,               // connection: index into ShardOutput::events
   };
   Kind kind = Kind::began;
   anomaly::ServerEndpoint server;
@@ -57,6 +60,13 @@ struct ShardRecord {
   std::uint64_t previous_conn_id = 0;
   ShapeDelta shape;
   std::uint32_t connection = 0; // finished: index into ShardOutput::connections
+};
+
+// An --events row as the shard emitted it: its conn_id is the shard's own, and its reason
+// is kept here (the shard's record it pointed into moves on).
+struct ShardEvent {
+  Event event;
+  std::string reason;
 };
 
 // The records of one position, in the order they happened there.
@@ -71,6 +81,7 @@ struct ShardOutput {
   std::vector<ShardUnit> units;
   std::vector<ShardRecord> records;
   std::vector<Connection> connections;
+  std::vector<ShardEvent> events;
   // Every unit of the segments before this index is in this output or an earlier one.
   std::uint64_t complete_before = 0;
   bool ended = false; // and every unit of the end too: nothing follows
@@ -115,11 +126,17 @@ private:
 };
 
 // One shard's side: the Reconstructor of a shard calls it where one thread would judge,
-// write a row or count across connections (reconstructor.cpp). Not thread-safe: one per
-// shard, used by that shard's thread only.
-class ShardLedger {
+// write a row or count across connections (reconstructor.cpp), and, with --events, emit an
+// event: the merge emits them in one thread's order. Not thread-safe: one per shard, used
+// by that shard's thread only.
+class ShardLedger final : public EventObserver {
 public:
-  ShardLedger(ShardBoard& board, std::size_t shard) : m_board(board), m_shard(shard) {}
+  ShardLedger(ShardBoard& board, std::size_t shard, bool events)
+      : m_board(board), m_shard(shard), m_events(events) {}
+
+  // The observer for the shard's Recorder: null without --events.
+  EventObserver* events() { return m_events ? this : nullptr; }
+  void on_event(const Event& event) override;
 
   // The shape this shard's Recorder keeps: its changes are written down as they happen.
   void watch(const CaptureShape& shape) { m_shape = &shape; }
@@ -167,6 +184,7 @@ private:
 
   ShardBoard& m_board;
   std::size_t m_shard;
+  bool m_events;
   const CaptureShape* m_shape = nullptr;
   CaptureShape m_noted; // the shape as last written down
   std::uint64_t m_item = 0;

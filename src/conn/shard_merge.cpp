@@ -14,8 +14,9 @@
 
 namespace tcpstate::conn {
 
-ShardMerge::ShardMerge(const AnalysisConfig& config, ReportReceiver& reports, std::size_t shards)
-    : m_config(config), m_reports(reports),
+ShardMerge::ShardMerge(const AnalysisConfig& config, ReportReceiver& reports, std::size_t shards,
+                       EventObserver* events)
+    : m_config(config), m_reports(reports), m_events(events), m_recorder(events),
       m_floods(config.syn_flood_threshold, config.syn_flood_window), m_feeds(shards) {}
 
 void ShardMerge::add(std::size_t shard, ShardOutput output) {
@@ -149,8 +150,28 @@ void ShardMerge::replay_unit(Feed& feed, const ShardUnit& unit) {
     case ShardRecord::Kind::finished:
       replay_finished(feed, output.connections[record.connection], record.time);
       break;
+    case ShardRecord::Kind::event:
+      replay_event(feed, output.events[record.connection]);
+      break;
     }
   }
+}
+
+void ShardMerge::replay_event(const Feed& feed, const ShardEvent& kept) {
+  Event event = kept.event;
+  event.conn_id = conn_id_of(feed, event.conn_id);
+  event.reason = kept.reason;
+  std::string reopened_text;
+  if (event.kind == EventKind::note && event.note == anomaly::Note::tuple_reuse) {
+    // Its text names the connection before by the shard's own conn_id, as the evidence's
+    // does until replay_finished().
+    const auto reopened = m_reopened.find(event.conn_id);
+    if (reopened != m_reopened.end()) {
+      reopened_text = reopened_tuple_text(reopened->second);
+      event.reason = reopened_text;
+    }
+  }
+  m_events->on_event(event);
 }
 
 void ShardMerge::replay_finished(Feed& feed, Connection& connection, TimeNs now) {

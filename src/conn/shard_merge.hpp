@@ -20,7 +20,9 @@ namespace tcpstate::conn {
 
 class ShardMerge {
 public:
-  ShardMerge(const AnalysisConfig& config, ReportReceiver& reports, std::size_t shards);
+  // `events`: where the --events rows go, or null.
+  ShardMerge(const AnalysisConfig& config, ReportReceiver& reports, std::size_t shards,
+             EventObserver* events);
 
   void add(std::size_t shard, ShardOutput output);
   // Replays every record that no shard can still precede. Throws ShardsCannotEvict where
@@ -70,11 +72,13 @@ private:
   static bool cannot_precede(const Feed& feed, const Key& key);
   void replay_unit(Feed& feed, const ShardUnit& unit);
   void replay_finished(Feed& feed, Connection& connection, TimeNs now);
+  void replay_event(const Feed& feed, const ShardEvent& kept);
   std::uint64_t conn_id_of(const Feed& feed, std::uint64_t local) const;
 
   AnalysisConfig m_config;
   ReportReceiver& m_reports;
-  Recorder m_recorder{nullptr}; // its shape is the capture's, replayed
+  EventObserver* m_events;
+  Recorder m_recorder; // its shape is the capture's, replayed; emits the judges' events
   anomaly::SynFloodDetector m_floods;
   std::vector<Feed> m_feeds;
   std::uint64_t m_last_conn_id = 0;

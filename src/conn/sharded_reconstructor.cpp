@@ -81,13 +81,14 @@ AnalysisConfig shard_config(const AnalysisConfig& config, std::size_t shards) {
 
 class ShardedReconstructor::Impl {
 public:
-  Impl(const AnalysisConfig& config, ReportReceiver& reports, std::size_t shards)
+  Impl(const AnalysisConfig& config, ReportReceiver& reports, std::size_t shards,
+       EventObserver* events)
       : m_max_connections(config.max_connections), m_board(shards),
-        m_merge(config, reports, shards), m_outboxes(shards) {
+        m_merge(config, reports, shards, events), m_outboxes(shards) {
     const AnalysisConfig own = shard_config(config, shards);
     m_workers.reserve(shards);
     for (std::size_t shard = 0; shard < shards; ++shard) {
-      m_workers.push_back(std::make_unique<Worker>(own, m_board, shard));
+      m_workers.push_back(std::make_unique<Worker>(own, m_board, shard, events != nullptr));
     }
     for (WorkBatch& batch : m_ring) {
       batch.items.reserve(WorkBatch::k_capacity);
@@ -157,8 +158,8 @@ private:
   static constexpr std::size_t k_ring_size = 8;
 
   struct Worker {
-    Worker(const AnalysisConfig& config, ShardBoard& board, std::size_t shard)
-        : ledger(board, shard) {
+    Worker(const AnalysisConfig& config, ShardBoard& board, std::size_t shard, bool events)
+        : ledger(board, shard, events) {
       reconstructor.emplace(config, ledger);
     }
     ShardLedger ledger;
@@ -416,8 +417,8 @@ private:
 };
 
 ShardedReconstructor::ShardedReconstructor(const AnalysisConfig& config, ReportReceiver& reports,
-                                           std::size_t shards)
-    : m_impl(std::make_unique<Impl>(config, reports, std::max<std::size_t>(shards, 1))) {}
+                                           std::size_t shards, EventObserver* events)
+    : m_impl(std::make_unique<Impl>(config, reports, std::max<std::size_t>(shards, 1), events)) {}
 
 ShardedReconstructor::~ShardedReconstructor() = default;
 

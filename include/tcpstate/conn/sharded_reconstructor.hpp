@@ -38,7 +38,9 @@ private:
 class ShardedReconstructor final : public ConnectionTracker {
 public:
   // Starts `shards` threads (at least 1); throws std::system_error when they cannot be had.
-  ShardedReconstructor(const AnalysisConfig& config, ReportReceiver& reports, std::size_t shards);
+  // `events`, when not null, gets one thread's --events rows, in its order.
+  ShardedReconstructor(const AnalysisConfig& config, ReportReceiver& reports, std::size_t shards,
+                       EventObserver* events = nullptr);
   ~ShardedReconstructor() override;
   ShardedReconstructor(const ShardedReconstructor&) = delete;
   ShardedReconstructor& operator=(const ShardedReconstructor&) = delete;
