@@ -164,7 +164,8 @@ private:
     }
     ShardLedger ledger;
     // Dropped as soon as the shard has handed over its last connection: its tables and
-    // pages are not needed by the merge, which may still have rows to write.
+    // pages are not needed by the merge, which may still have rows to write. The ledger,
+    // which watches its shape, is not used after that either.
     std::optional<Reconstructor> reconstructor;
     std::thread thread;
     std::uint64_t batches_done = 0;       // guarded by m_mutex
